@@ -1,0 +1,1 @@
+//! Command-line definitions (clap derive), shared by the binary, the man page and completions.

@@ -1,0 +1,1 @@
+//! One task per account: connections, sync, the offline action queue and the outbox.

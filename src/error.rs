@@ -1,0 +1,34 @@
+//! The kinds of failure every layer reports, so that the engine knows what to retry and the
+//! binary knows which exit code (sysexits, as sendmail and msmtp use them) to return.
+
+/// What kind of failure an error is: decides retrying in the engine and the exit code in the CLI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The command line was wrong (exit 64).
+    Usage,
+    /// Input data (a message on stdin, a file) is malformed (exit 65).
+    Data,
+    /// The config file is missing, malformed or inconsistent (exit 78).
+    Config,
+    /// The server refused the credentials, or none could be found (exit 77).
+    Auth,
+    /// The TLS handshake failed or the certificate is not trusted (exit 69).
+    Tls,
+    /// The server could not be reached, or the connection broke (exit 69; retryable).
+    Network,
+    /// The server said "not now" (4xx, `[SYS/TEMP]`, `[IN-USE]`); retryable (exit 75).
+    Temporary,
+    /// The server refused for good (5xx, `[SYS/PERM]`), or spoke a protocol we cannot follow.
+    Protocol,
+    /// The local store or another local file could not be read or written (exit 74).
+    Io,
+    /// A bug or an impossible state (exit 70).
+    Internal,
+}
+
+impl ErrorKind {
+    /// Whether trying the same thing again later may succeed.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, ErrorKind::Network | ErrorKind::Temporary)
+    }
+}

@@ -1,0 +1,1 @@
+//! Pure mail logic: envelopes, MIME, text rendering, composing, threading. No IO.

@@ -1,0 +1,1 @@
+//! TCP and TLS connections: rustls with the system roots plus an optional extra CA.

@@ -1,0 +1,1 @@
+//! The SQLite index: envelopes, flags, UIDs, full-text search, queues.

@@ -1,0 +1,4 @@
+//! The local store: one Maildir per folder plus an SQLite index. Never touches the network.
+
+pub mod index;
+pub mod maildir;
