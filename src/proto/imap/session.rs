@@ -1,0 +1,828 @@
+//! Connecting, logging in, and the command/response loop every other file builds on.
+//!
+//! Commands go out through async-imap's `run_command` (its tags, its framing) and replies come
+//! back through `read_response`, parsed by imap-proto; this file matches tags, turns tagged
+//! NO/BAD into [`ImapError`], and keeps every server-initiated report (EXISTS, EXPUNGE,
+//! VANISHED, FETCH FLAGS) in an unbounded list the caller drains with
+//! [`ImapSession::take_unsolicited`]. (async-imap's own unsolicited channel holds 100 items and
+//! drops the rest; the typed calls that feed it are not used, and it is drained after every
+//! command anyway.)
+//!
+//! What must hold: a password goes out only on a TLS stream, or with `allow_plaintext`;
+//! STARTTLS that is not offered is an error, never a silent downgrade; any IO error, EOF,
+//! timeout or unparsable response marks the session broken (kind Network) and every later
+//! call fails fast with [`ImapError::Broken`].
+
+use std::fmt::Debug;
+use std::time::Duration;
+
+use async_imap::imap_proto::{self, RequestId, Response, ResponseCode, Status};
+use async_imap::{Authenticator, Client, Session};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::codec;
+use super::error::ImapError;
+use super::trace::{Trace, mask};
+use super::types::{AppendUid, Capabilities, Unsolicited};
+use crate::config::{Server, TlsMode};
+use crate::net::{self, MaybeTlsStream, NetError, TlsConnector};
+
+/// The stream bound every session needs (async-imap wants Debug and Send).
+pub trait ImapStream: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Debug> ImapStream for T {}
+
+/// The session type [`ImapSession::connect`] returns.
+pub type TcpImapSession = ImapSession<MaybeTlsStream<TcpStream>>;
+
+/// What a tagged OK carried that callers need.
+#[derive(Debug, Default)]
+pub(crate) struct Done {
+    pub append_uid: Option<AppendUid>,
+    /// COPYUID: (uidvalidity, source UIDs, destination UIDs).
+    pub copy_uid: Option<(u32, Vec<u32>, Vec<u32>)>,
+    /// `[READ-ONLY]` on a SELECT.
+    pub read_only: bool,
+}
+
+/// One logged-in IMAP connection. Not `Clone`; one command at a time (`&mut self`). IDLE needs a
+/// session of its own.
+pub struct ImapSession<S: ImapStream> {
+    pub(crate) inner: Session<S>,
+    pub(crate) server: String,
+    pub(crate) caps: Capabilities,
+    pub(crate) trace: Option<Trace>,
+    pub(crate) io_timeout: Duration,
+    pub(crate) broken: bool,
+    pub(crate) unsolicited: Vec<Unsolicited>,
+    /// The selected mailbox (wire name) and what SELECT said.
+    pub(crate) selected: Option<super::types::Selected>,
+    pub(crate) qresync_enabled: bool,
+    /// Tags of pipelined commands whose completion nobody has read yet (a fetch stream that
+    /// was dropped early); read and discarded before the next command.
+    pub(crate) orphans: Vec<RequestId>,
+    /// COPYUID seen in an untagged OK (UID MOVE reports it before the expunges).
+    pub(crate) pending_copy_uid: Option<(u32, Vec<u32>, Vec<u32>)>,
+}
+
+impl<S: ImapStream> Debug for ImapSession<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImapSession")
+            .field("server", &self.server)
+            .field("caps", &self.caps)
+            .field("broken", &self.broken)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The login name and password for one server.
+pub struct Login<'a> {
+    pub user: &'a str,
+    pub password: &'a SecretString,
+}
+
+struct PlainAuth<'a>(&'a Login<'a>);
+
+impl Authenticator for PlainAuth<'_> {
+    type Response = Vec<u8>;
+    fn process(&mut self, _challenge: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.push(0);
+        out.extend_from_slice(self.0.user.as_bytes());
+        out.push(0);
+        out.extend_from_slice(self.0.password.expose_secret().as_bytes());
+        out
+    }
+}
+
+/// Options a caller may change; the defaults suit the engine.
+#[derive(Debug, Clone, Default)]
+pub struct SessionOptions {
+    /// Records every command sent (masked).
+    pub trace: Option<Trace>,
+    /// How long one response may take (default [`net::IO_TIMEOUT`]).
+    pub io_timeout: Option<Duration>,
+}
+
+impl ImapSession<MaybeTlsStream<TcpStream>> {
+    /// Connects to `server` per its TLS mode, logs in, and reads the capabilities.
+    ///
+    /// Implicit TLS: handshake first. STARTTLS: refuses (kind Tls) unless the server offers it.
+    /// None: only with `allow_plaintext` (checked again in [`net::connect`]).
+    pub async fn connect(
+        server: &Server,
+        connector: &TlsConnector,
+        login: &Login<'_>,
+        options: SessionOptions,
+    ) -> Result<Self, ImapError> {
+        let stream = net::connect(server, connector).await?;
+        Self::establish(stream, server, connector, login, options).await
+    }
+}
+
+impl<S: ImapStream> ImapSession<MaybeTlsStream<S>> {
+    /// Runs the protocol part of [`ImapSession::connect`] over an already connected stream
+    /// (plain for STARTTLS and `none`, TLS for implicit): greeting, STARTTLS, login,
+    /// capabilities. Tests use it over in-memory streams.
+    pub async fn establish(
+        stream: MaybeTlsStream<S>,
+        server: &Server,
+        connector: &TlsConnector,
+        login: &Login<'_>,
+        options: SessionOptions,
+    ) -> Result<Self, ImapError> {
+        let name = format!("{}:{}", server.host, server.port);
+        let io_timeout = options.io_timeout.unwrap_or(net::IO_TIMEOUT);
+        let mut pre = PreAuth {
+            client: Client::new(stream),
+            server: name.clone(),
+            trace: options.trace.clone(),
+            io_timeout,
+            next_tag: 0,
+        };
+        let mut caps = pre.greeting().await?;
+        if server.tls == TlsMode::StartTls {
+            if caps.as_ref().is_none_or(|c| !c.starttls) {
+                caps = Some(pre.capability().await?);
+            }
+            if caps.as_ref().is_none_or(|c| !c.starttls) {
+                return Err(NetError::StartTlsUnavailable {
+                    host: server.host.clone(),
+                    port: server.port,
+                }
+                .into());
+            }
+            pre.simple("STARTTLS").await?;
+            let plain = match pre.client.into_inner() {
+                MaybeTlsStream::Plain(s) => s,
+                MaybeTlsStream::Tls(_) => {
+                    return Err(ImapError::Unexpected {
+                        server: name,
+                        reason: "STARTTLS on a stream that is already TLS".into(),
+                    });
+                }
+            };
+            // Anything the server sent before the handshake is dropped with the old client:
+            // nothing read in plaintext may survive into the TLS session.
+            let tls = connector
+                .upgrade(plain, &server.host, server.port)
+                .await?;
+            pre.client = Client::new(MaybeTlsStream::Tls(Box::new(tls)));
+            caps = None;
+        }
+        let caps = match caps {
+            Some(c) => c,
+            None => pre.capability().await?,
+        };
+        let encrypted = pre.client.get_ref().is_tls();
+        if !encrypted && !server.allow_plaintext {
+            return Err(ImapError::NoUsableLogin {
+                server: name,
+                reason: "the connection is not encrypted and allow_plaintext is false".into(),
+            });
+        }
+        let session = pre.login(&caps, login).await?;
+        let mut this = ImapSession {
+            inner: session,
+            server: name,
+            caps,
+            trace: options.trace,
+            io_timeout,
+            broken: false,
+            unsolicited: Vec::new(),
+            selected: None,
+            qresync_enabled: false,
+            orphans: Vec::new(),
+            pending_copy_uid: None,
+        };
+        // Capabilities change after login (Dovecot lists many more); read them once, now.
+        let mut atoms = Vec::new();
+        let tag = this.send("CAPABILITY").await?;
+        this.finish(&tag, "CAPABILITY", |r| match r {
+            Response::Capabilities(c) => {
+                atoms.extend(c.iter().map(cap_text));
+                true
+            }
+            _ => false,
+        })
+        .await?;
+        if !atoms.is_empty() {
+            this.caps = Capabilities::from_atoms(atoms);
+        }
+        Ok(this)
+    }
+}
+
+fn cap_text(c: &imap_proto::Capability<'_>) -> String {
+    match c {
+        imap_proto::Capability::Imap4rev1 => "IMAP4REV1".to_owned(),
+        imap_proto::Capability::Auth(m) => format!("AUTH={m}"),
+        imap_proto::Capability::Atom(a) => a.to_string(),
+    }
+}
+
+/// The not-yet-authenticated connection: our own tags (`p1`, `p2`, ...), written straight to
+/// the stream, since async-imap keeps command sending private before login.
+struct PreAuth<S: ImapStream> {
+    client: Client<MaybeTlsStream<S>>,
+    server: String,
+    trace: Option<Trace>,
+    io_timeout: Duration,
+    next_tag: u32,
+}
+
+enum PreStep {
+    Caps(Vec<String>),
+    Greeting(Option<Vec<String>>),
+    Bye(String),
+    Done(Status, String),
+    Other,
+}
+
+impl<S: ImapStream> PreAuth<S> {
+    fn conn_error(&self, e: impl std::fmt::Display) -> ImapError {
+        ImapError::Connection {
+            server: self.server.clone(),
+            reason: e.to_string(),
+        }
+    }
+
+    async fn step(&mut self, tag: Option<&str>) -> Result<PreStep, ImapError> {
+        let read = tokio::time::timeout(self.io_timeout, self.client.read_response()).await;
+        let resp = match read {
+            Err(_) => {
+                return Err(ImapError::Timeout {
+                    server: self.server.clone(),
+                });
+            }
+            Ok(Err(e)) => return Err(self.conn_error(e)),
+            Ok(Ok(None)) => {
+                return Err(ImapError::Closed {
+                    server: self.server.clone(),
+                    message: None,
+                });
+            }
+            Ok(Ok(Some(r))) => r,
+        };
+        Ok(match resp.parsed() {
+            Response::Capabilities(c) => PreStep::Caps(c.iter().map(cap_text).collect()),
+            Response::Data { status, outcome } => {
+                let caps = match &outcome.code {
+                    Some(ResponseCode::Capabilities(c)) => Some(c.iter().map(cap_text).collect()),
+                    _ => None,
+                };
+                match status {
+                    Status::Bye => {
+                        PreStep::Bye(outcome.information.as_deref().unwrap_or("").to_owned())
+                    }
+                    Status::Ok => PreStep::Greeting(caps),
+                    Status::PreAuth => PreStep::Bye(
+                        "the server sent PREAUTH, which postie does not support".to_owned(),
+                    ),
+                    _ => PreStep::Other,
+                }
+            }
+            Response::Done {
+                tag: t,
+                status,
+                outcome,
+            } if Some(t.0.as_str()) == tag => PreStep::Done(
+                own_status(status),
+                outcome.information.as_deref().unwrap_or("").to_owned(),
+            ),
+            _ => PreStep::Other,
+        })
+    }
+
+    /// Reads up to the greeting; returns the capabilities it carried, if any.
+    async fn greeting(&mut self) -> Result<Option<Capabilities>, ImapError> {
+        loop {
+            match self.step(None).await? {
+                PreStep::Greeting(caps) => return Ok(caps.map(Capabilities::from_atoms)),
+                PreStep::Caps(c) => return Ok(Some(Capabilities::from_atoms(c))),
+                PreStep::Bye(m) => {
+                    return Err(ImapError::Closed {
+                        server: self.server.clone(),
+                        message: Some(m),
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    async fn send(&mut self, command: &str) -> Result<String, ImapError> {
+        self.next_tag += 1;
+        let tag = format!("p{}", self.next_tag);
+        if let Some(t) = &self.trace {
+            t.record(mask(command));
+        }
+        tracing::debug!(server = %self.server, "C: {}", mask(command));
+        let line = format!("{tag} {command}\r\n");
+        let stream = self.client.get_mut();
+        let written = async {
+            stream.write_all(line.as_bytes()).await?;
+            stream.flush().await
+        };
+        written.await.map_err(|e| self.conn_error(e))?;
+        Ok(tag)
+    }
+
+    /// Runs a command without arguments that must answer OK; returns capabilities seen.
+    async fn simple(&mut self, command: &str) -> Result<Option<Capabilities>, ImapError> {
+        let tag = self.send(command).await?;
+        let mut caps = None;
+        loop {
+            match self.step(Some(&tag)).await? {
+                PreStep::Caps(c) => caps = Some(Capabilities::from_atoms(c)),
+                PreStep::Greeting(Some(c)) => caps = Some(Capabilities::from_atoms(c)),
+                PreStep::Bye(m) => {
+                    return Err(ImapError::Closed {
+                        server: self.server.clone(),
+                        message: Some(m),
+                    });
+                }
+                PreStep::Done(Status::Ok, _) => return Ok(caps),
+                PreStep::Done(Status::No, m) => {
+                    return Err(ImapError::No {
+                        server: self.server.clone(),
+                        command: command.to_owned(),
+                        temporary: codec::is_temporary(&m),
+                        message: m,
+                    });
+                }
+                PreStep::Done(_, m) => {
+                    return Err(ImapError::Bad {
+                        server: self.server.clone(),
+                        command: command.to_owned(),
+                        message: m,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    async fn capability(&mut self) -> Result<Capabilities, ImapError> {
+        self.simple("CAPABILITY")
+            .await?
+            .ok_or_else(|| ImapError::Unexpected {
+                server: self.server.clone(),
+                reason: "CAPABILITY returned no capabilities".into(),
+            })
+    }
+
+    /// AUTHENTICATE PLAIN when offered, else LOGIN (unless LOGINDISABLED).
+    async fn login(self, caps: &Capabilities, login: &Login<'_>) -> Result<Session<MaybeTlsStream<S>>, ImapError> {
+        let server = self.server.clone();
+        let user = login.user.to_owned();
+        let trace = self.trace.clone();
+        let record = |line: &str| {
+            if let Some(t) = &trace {
+                t.record(line.to_owned());
+            }
+            tracing::debug!(server = %server, "C: {line}");
+        };
+        let attempt = if caps.has_auth("PLAIN") {
+            record("AUTHENTICATE PLAIN");
+            let fut = self.client.authenticate("PLAIN", PlainAuth(login));
+            tokio::time::timeout(self.io_timeout, fut).await
+        } else if !caps.login_disabled {
+            record("LOGIN ***");
+            let fut = self
+                .client
+                .login(login.user, login.password.expose_secret());
+            tokio::time::timeout(self.io_timeout, fut).await
+        } else {
+            return Err(ImapError::NoUsableLogin {
+                server,
+                reason: "it offers neither AUTH=PLAIN nor LOGIN".into(),
+            });
+        };
+        match attempt {
+            Err(_) => Err(ImapError::Timeout { server }),
+            Ok(Ok(session)) => Ok(session),
+            Ok(Err((e, _client))) => Err(match e {
+                async_imap::error::Error::No(text) => ImapError::Auth {
+                    server,
+                    user,
+                    message: server_text(&text),
+                },
+                async_imap::error::Error::Bad(text) => ImapError::Auth {
+                    server,
+                    user,
+                    message: format!("login rejected: {}", server_text(&text)),
+                },
+                async_imap::error::Error::Validate(_) => ImapError::InvalidArgument {
+                    reason: "the user name or password holds a line break".into(),
+                },
+                async_imap::error::Error::ConnectionLost => ImapError::Closed {
+                    server,
+                    message: None,
+                },
+                other => ImapError::Connection {
+                    server,
+                    reason: other.to_string(),
+                },
+            }),
+        }
+    }
+}
+
+/// async-imap formats NO/BAD as `code: Some(..), info: Some("text")`: keep the server's text.
+fn server_text(formatted: &str) -> String {
+    if let Some(start) = formatted.find("info: Some(\"") {
+        let rest = &formatted[start + 12..];
+        if let Some(end) = rest.rfind("\")") {
+            return rest[..end].replace("\\\"", "\"");
+        }
+    }
+    formatted.to_owned()
+}
+
+/// imap-proto's `Status` is not `Clone`.
+pub(crate) fn own_status(s: &Status) -> Status {
+    match s {
+        Status::Ok => Status::Ok,
+        Status::No => Status::No,
+        Status::Bad => Status::Bad,
+        Status::PreAuth => Status::PreAuth,
+        Status::Bye => Status::Bye,
+    }
+}
+
+/// Records a response as unsolicited if it is one of the reports the caller cares about.
+/// Returns true when it was taken.
+pub(crate) fn note_unsolicited(r: &Response<'_>, sink: &mut Vec<Unsolicited>) -> bool {
+    match r {
+        Response::MailboxData(imap_proto::MailboxDatum::Exists(n)) => {
+            sink.push(Unsolicited::Exists(*n));
+            true
+        }
+        Response::Expunge(n) => {
+            sink.push(Unsolicited::Expunge(*n));
+            true
+        }
+        Response::Vanished { uids, .. } => {
+            sink.push(Unsolicited::Vanished(uids.clone()));
+            true
+        }
+        Response::Fetch(seq, attrs) => {
+            let (uid, flags, modseq) = codec::flag_update(attrs);
+            if let Some(flags) = flags {
+                sink.push(Unsolicited::Flags {
+                    seq: *seq,
+                    uid,
+                    flags,
+                    modseq,
+                });
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// One response, classified by the closure given to [`ImapSession::read_with`].
+pub(crate) enum Step<R> {
+    /// Not the end of the command yet.
+    More(Option<R>),
+    /// The tagged completion of a command.
+    Done {
+        tag: RequestId,
+        result: Result<Done, (Status, String)>,
+    },
+    /// The server said BYE.
+    Bye(String),
+}
+
+impl<S: ImapStream> ImapSession<S> {
+    /// What the server offers (read once, after login).
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    /// `host:port`, for messages.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// False once a network-kind error happened: drop the session and connect a new one.
+    pub fn is_usable(&self) -> bool {
+        !self.broken
+    }
+
+    /// Server-initiated reports gathered since the last call (EXISTS, EXPUNGE, VANISHED,
+    /// FETCH FLAGS of messages the caller did not ask about).
+    pub fn take_unsolicited(&mut self) -> Vec<Unsolicited> {
+        std::mem::take(&mut self.unsolicited)
+    }
+
+    /// Sends LOGOUT and closes; errors are ignored (the connection is going away anyway).
+    pub async fn logout(mut self) {
+        if self.broken {
+            return;
+        }
+        if let Ok(tag) = self.send("LOGOUT").await {
+            let _ = self.finish(&tag, "LOGOUT", |_| true).await;
+        }
+    }
+
+    pub(crate) fn fail(&mut self, reason: impl std::fmt::Display) -> ImapError {
+        self.broken = true;
+        ImapError::Connection {
+            server: self.server.clone(),
+            reason: reason.to_string(),
+        }
+    }
+
+    pub(crate) fn record(&self, command: &str) {
+        let shown = mask(command);
+        tracing::debug!(server = %self.server, "C: {shown}");
+        if let Some(t) = &self.trace {
+            t.record(shown);
+        }
+    }
+
+    /// Sends one tagged command (after settling any orphaned pipelined commands).
+    pub(crate) async fn send(&mut self, command: &str) -> Result<RequestId, ImapError> {
+        if self.broken {
+            return Err(ImapError::Broken {
+                server: self.server.clone(),
+            });
+        }
+        self.settle().await?;
+        self.send_now(command).await
+    }
+
+    /// Sends without settling orphans (the pipelined fetch streams use it).
+    pub(crate) async fn send_now(&mut self, command: &str) -> Result<RequestId, ImapError> {
+        if self.broken {
+            return Err(ImapError::Broken {
+                server: self.server.clone(),
+            });
+        }
+        self.record(command);
+        match self.inner.run_command(command).await {
+            Ok(tag) => Ok(tag),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Writes raw bytes (a literal's payload, `DONE`) straight to the stream.
+    pub(crate) async fn write_raw(&mut self, bytes: &[u8]) -> Result<(), ImapError> {
+        let stream = self.inner.get_mut();
+        let result = async {
+            stream.write_all(bytes).await?;
+            stream.flush().await
+        }
+        .await;
+        result.map_err(|e| self.fail(e))
+    }
+
+    /// Reads one response (within the IO timeout) and hands it to `f` with the unsolicited
+    /// sink. EOF, IO errors, parse failures and timeouts break the session.
+    pub(crate) async fn read_with<R>(
+        &mut self,
+        timeout: Option<Duration>,
+        f: impl FnOnce(&Response<'_>, &mut Vec<Unsolicited>) -> R,
+    ) -> Result<R, ImapError> {
+        if self.broken {
+            return Err(ImapError::Broken {
+                server: self.server.clone(),
+            });
+        }
+        let read = self.inner.read_response();
+        let resp = match timeout {
+            Some(t) => match tokio::time::timeout(t, read).await {
+                Ok(r) => r,
+                Err(_) => {
+                    self.broken = true;
+                    return Err(ImapError::Timeout {
+                        server: self.server.clone(),
+                    });
+                }
+            },
+            None => read.await,
+        };
+        match resp {
+            Ok(Some(resp)) => Ok(f(resp.parsed(), &mut self.unsolicited)),
+            Ok(None) => {
+                self.broken = true;
+                Err(ImapError::Closed {
+                    server: self.server.clone(),
+                    message: None,
+                })
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Reads one response, classifying it: completion of any tag, BYE, data for `on_data`
+    /// (which returns `Some(item)` or `None` when it does not want the response: then it is
+    /// noted as unsolicited if it is a report).
+    pub(crate) async fn step<R>(
+        &mut self,
+        on_data: impl FnOnce(&Response<'_>) -> Option<R>,
+    ) -> Result<Step<R>, ImapError> {
+        let timeout = self.io_timeout;
+        let (step, copy_uid) = self
+            .read_with(Some(timeout), |r, sink| match r {
+                Response::Done {
+                    tag,
+                    status,
+                    outcome,
+                } => {
+                    let info = outcome.information.as_deref().unwrap_or("").to_owned();
+                    let result = if *status == Status::Ok {
+                        let mut done = Done::default();
+                        match &outcome.code {
+                            Some(ResponseCode::AppendUid(validity, uids)) => {
+                                let uid = codec::expand(&codec::uid_ranges(uids))
+                                    .first()
+                                    .copied()
+                                    .unwrap_or(0);
+                                done.append_uid = Some(AppendUid {
+                                    uid_validity: *validity,
+                                    uid,
+                                });
+                            }
+                            Some(ResponseCode::CopyUid(validity, from, to)) => {
+                                done.copy_uid = Some((
+                                    *validity,
+                                    codec::expand(&codec::uid_ranges(from)),
+                                    codec::expand(&codec::uid_ranges(to)),
+                                ));
+                            }
+                            Some(ResponseCode::ReadOnly) => done.read_only = true,
+                            _ => {}
+                        }
+                        Ok(done)
+                    } else {
+                        let code = match &outcome.code {
+                            Some(c) => format!("[{c:?}] "),
+                            None => String::new(),
+                        };
+                        Err((own_status(status), format!("{code}{info}")))
+                    };
+                    (
+                        Step::Done {
+                            tag: tag.clone(),
+                            result,
+                        },
+                        None,
+                    )
+                }
+                Response::Data {
+                    status: Status::Bye,
+                    outcome,
+                } => (
+                    Step::Bye(outcome.information.as_deref().unwrap_or("").to_owned()),
+                    None,
+                ),
+                Response::Data {
+                    outcome:
+                        imap_proto::Outcome {
+                            code: Some(ResponseCode::CopyUid(validity, from, to)),
+                            ..
+                        },
+                    ..
+                } => (
+                    Step::More(None),
+                    Some((
+                        *validity,
+                        codec::expand(&codec::uid_ranges(from)),
+                        codec::expand(&codec::uid_ranges(to)),
+                    )),
+                ),
+                other => match on_data(other) {
+                    Some(item) => (Step::More(Some(item)), None),
+                    None => {
+                        note_unsolicited(other, sink);
+                        (Step::More(None), None)
+                    }
+                },
+            })
+            .await?;
+        if copy_uid.is_some() {
+            self.pending_copy_uid = copy_uid;
+        }
+        if let Step::Bye(m) = &step {
+            // A BYE is followed by the server closing; the tagged reply may never come.
+            tracing::debug!(server = %self.server, "S: BYE {m}");
+        }
+        Ok(step)
+    }
+
+    /// Turns a tagged NO/BAD into an error for `command`.
+    pub(crate) fn refused(&self, command: &str, status: Status, message: String) -> ImapError {
+        let verb = command.split(' ').take(2).collect::<Vec<_>>().join(" ");
+        match status {
+            Status::No => ImapError::No {
+                server: self.server.clone(),
+                command: verb,
+                temporary: codec::is_temporary(&message),
+                message,
+            },
+            _ => ImapError::Bad {
+                server: self.server.clone(),
+                command: verb,
+                message,
+            },
+        }
+    }
+
+    /// Reads up to the tagged completion of `tag`, passing every other response to `on_data`
+    /// (return true to consume it; false leaves it to the unsolicited sink).
+    pub(crate) async fn finish(
+        &mut self,
+        tag: &RequestId,
+        command: &str,
+        mut on_data: impl FnMut(&Response<'_>) -> bool,
+    ) -> Result<Done, ImapError> {
+        let mut bye = None;
+        loop {
+            let step = self
+                .step(|r| if on_data(r) { Some(()) } else { None })
+                .await;
+            let step = match step {
+                Ok(s) => s,
+                Err(ImapError::Closed { server, .. }) if bye.is_some() => {
+                    return Err(ImapError::Closed {
+                        server,
+                        message: bye,
+                    });
+                }
+                Err(e) => return Err(e),
+            };
+            match step {
+                Step::More(_) => {}
+                Step::Bye(m) => bye = Some(m),
+                Step::Done { tag: t, result } if &t == tag => {
+                    self.drain_channel();
+                    return match result {
+                        Ok(done) => Ok(done),
+                        Err((status, message)) => Err(self.refused(command, status, message)),
+                    };
+                }
+                Step::Done { tag: t, .. } => {
+                    self.orphans.retain(|o| o != &t);
+                }
+            }
+        }
+    }
+
+    /// Empties async-imap's bounded unsolicited channel (fed only by its typed calls), keeping
+    /// the reports we track.
+    fn drain_channel(&mut self) {
+        while let Ok(u) = self.inner.unsolicited_responses.try_recv() {
+            match u {
+                async_imap::types::UnsolicitedResponse::Exists(n) => {
+                    self.unsolicited.push(Unsolicited::Exists(n))
+                }
+                async_imap::types::UnsolicitedResponse::Expunge(n) => {
+                    self.unsolicited.push(Unsolicited::Expunge(n))
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads and discards the completions of pipelined commands nobody waited for.
+    async fn settle(&mut self) -> Result<(), ImapError> {
+        while !self.orphans.is_empty() {
+            match self.step(|_| None::<()>).await? {
+                Step::Done { tag, .. } => self.orphans.retain(|o| o != &tag),
+                Step::Bye(_) | Step::More(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a command whose only interesting answer is OK.
+    pub(crate) async fn simple(&mut self, command: &str) -> Result<Done, ImapError> {
+        let tag = self.send(command).await?;
+        self.finish(&tag, command, |_| false).await
+    }
+
+    /// Sends NOOP: lets the server report changes to the selected mailbox (then read them with
+    /// [`ImapSession::take_unsolicited`]) and keeps the connection alive.
+    pub async fn noop(&mut self) -> Result<(), ImapError> {
+        self.simple("NOOP").await.map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_text_is_extracted() {
+        assert_eq!(
+            server_text("code: None, info: Some(\"Authentication failed.\")"),
+            "Authentication failed."
+        );
+        assert_eq!(server_text("odd"), "odd");
+    }
+}
