@@ -826,3 +826,7 @@ mod tests {
         assert_eq!(server_text("odd"), "odd");
     }
 }
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod fake_server_tests;

@@ -1,0 +1,172 @@
+//! The session against a scripted server over an in-memory stream: the fail-closed rules that
+//! a real Dovecot on loopback cannot show (it treats 127.0.0.1 as secure).
+
+use std::sync::{Arc, Mutex};
+
+use secrecy::SecretString;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream};
+
+use super::*;
+use crate::error::ErrorKind;
+
+/// Serves `greeting`, then answers each command line with `reply(tag, command)`; returns
+/// everything the client sent.
+fn fake_server(
+    greeting: &'static str,
+    reply: fn(&str, &str) -> String,
+) -> (DuplexStream, Arc<Mutex<Vec<u8>>>) {
+    let (client, server) = tokio::io::duplex(64 * 1024);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        let (r, mut w) = tokio::io::split(server);
+        let mut r = BufReader::new(r);
+        w.write_all(greeting.as_bytes()).await.unwrap();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                break;
+            }
+            log.lock().unwrap().extend_from_slice(line.as_bytes());
+            let trimmed = line.trim_end();
+            let (tag, command) = trimmed.split_once(' ').unwrap_or((trimmed, ""));
+            let out = reply(tag, command);
+            if w.write_all(out.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+    });
+    (client, seen)
+}
+
+fn server(tls: TlsMode, allow_plaintext: bool) -> Server {
+    Server {
+        host: "imap.x.test".into(),
+        port: 143,
+        tls,
+        allow_plaintext,
+        ca_file: None,
+        user: "alice".into(),
+        password_command: None,
+    }
+}
+
+async fn establish(
+    stream: DuplexStream,
+    server: &Server,
+) -> Result<ImapSession<MaybeTlsStream<DuplexStream>>, ImapError> {
+    let password = SecretString::from("hunter2-secret");
+    let login = Login {
+        user: "alice",
+        password: &password,
+    };
+    let connector = TlsConnector::new(None).unwrap();
+    ImapSession::establish(
+        MaybeTlsStream::Plain(stream),
+        server,
+        &connector,
+        &login,
+        SessionOptions::default(),
+    )
+    .await
+}
+
+fn sent(seen: &Arc<Mutex<Vec<u8>>>) -> String {
+    String::from_utf8_lossy(&seen.lock().unwrap()).into_owned()
+}
+
+#[tokio::test]
+async fn missing_starttls_is_refused_before_any_credentials() {
+    let (stream, seen) = fake_server(
+        "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n",
+        |tag, cmd| match cmd {
+            "CAPABILITY" => format!("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n"),
+            _ => format!("{tag} OK whatever\r\n"),
+        },
+    );
+    let err = establish(stream, &server(TlsMode::StartTls, false))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
+    assert!(err.to_string().contains("cannot connect"), "{err}");
+    let sent = sent(&seen);
+    assert!(!sent.contains("AUTHENTICATE") && !sent.contains("LOGIN"), "{sent}");
+    assert!(!sent.contains("hunter2"), "{sent}");
+}
+
+#[tokio::test]
+async fn no_password_on_a_plain_stream_without_allow_plaintext() {
+    let (stream, seen) = fake_server(
+        "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n",
+        |tag, _| format!("{tag} OK whatever\r\n"),
+    );
+    let err = establish(stream, &server(TlsMode::None, false))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
+    let sent = sent(&seen);
+    assert!(sent.is_empty(), "nothing may be sent: {sent}");
+}
+
+#[tokio::test]
+async fn plaintext_login_prefers_authenticate_plain_when_allowed() {
+    let (stream, seen) = fake_server(
+        "* OK ready\r\n",
+        |tag, cmd| match cmd {
+            "CAPABILITY" => {
+                format!("* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN IDLE\r\n{tag} OK done\r\n")
+            }
+            "AUTHENTICATE PLAIN" => "+ \r\n".to_owned(),
+            // The base64 SASL response arrives as an untagged line.
+            _ if tag == "AGFsaWNlAGh1bnRlcjItc2VjcmV0" => "A0001 OK Logged in\r\n".to_owned(),
+            _ => format!("{tag} OK fine\r\n"),
+        },
+    );
+    let session = establish(stream, &server(TlsMode::None, true)).await.unwrap();
+    assert!(session.capabilities().idle);
+    let sent = sent(&seen);
+    assert!(sent.contains("AUTHENTICATE PLAIN"), "{sent}");
+    assert!(!sent.contains("LOGIN "), "{sent}");
+}
+
+#[tokio::test]
+async fn wrong_password_is_an_auth_error_naming_the_server() {
+    let (stream, _seen) = fake_server(
+        "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n",
+        |tag, cmd| match cmd {
+            "AUTHENTICATE PLAIN" => "+ \r\n".to_owned(),
+            "" => "A0001 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n".to_owned(),
+            _ => format!("{tag} OK fine\r\n"),
+        },
+    );
+    let err = establish(stream, &server(TlsMode::None, true))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
+    let text = err.to_string();
+    assert!(text.contains("imap.x.test:143"), "{text}");
+    assert!(text.contains("Authentication failed."), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+}
+
+#[tokio::test]
+async fn unparsable_response_is_a_network_error_not_a_panic() {
+    let (stream, _seen) = fake_server(
+        "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n",
+        |tag, cmd| match cmd {
+            "AUTHENTICATE PLAIN" => "+ \r\n".to_owned(),
+            "" => "A0001 OK Logged in\r\n".to_owned(),
+            "CAPABILITY" => {
+                format!("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n")
+            }
+            _ => "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n)))garbage(((\r\n".to_owned(),
+        },
+    );
+    let mut session = establish(stream, &server(TlsMode::None, true)).await.unwrap();
+    let err = session.noop().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert!(!session.is_usable());
+    let again = session.noop().await.unwrap_err();
+    assert!(matches!(again, ImapError::Broken { .. }), "{again}");
+}
