@@ -104,3 +104,90 @@ pub struct Outgoing {
     /// Queue in the outbox (exit 75) instead of failing when the server cannot be reached.
     pub queue_on_failure: bool,
 }
+
+/// The commented template `postie init` writes. Valid as written.
+pub const TEMPLATE: &str = "";
+
+/// One problem in the config file: `FILE:LINE: message` when displayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line, when the problem is tied to one.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl Problem {
+    /// `FILE:LINE: message` (or `FILE: message` when there is no line).
+    pub fn display(&self, path: &std::path::Path) -> String {
+        match self.line {
+            Some(line) => format!("{}:{line}: {}", path.display(), self.message),
+            None => format!("{}: {}", path.display(), self.message),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no config file at {}: run `postie init` to write a template there", path.display())]
+    NotFound { path: PathBuf },
+    #[error("config not implemented yet")]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+    #[error("no account named {name:?}")]
+    UnknownAccount { name: String },
+}
+
+impl ConfigError {
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::Config
+    }
+}
+
+/// Where the config file is: `explicit` (`--config`), else `$POSTIE_CONFIG`, else the platform
+/// config dir's `postie/config.toml`.
+pub fn locate(explicit: Option<&std::path::Path>) -> Result<PathBuf, ConfigError> {
+    Ok(explicit.map(PathBuf::from).unwrap_or_default())
+}
+
+/// Finds, reads and validates the config.
+pub fn load(explicit: Option<&std::path::Path>) -> Result<Config, ConfigError> {
+    Config::from_file(&locate(explicit)?)
+}
+
+impl Config {
+    pub fn from_file(path: &std::path::Path) -> Result<Config, ConfigError> {
+        Err(ConfigError::NotFound {
+            path: path.to_path_buf(),
+        })
+    }
+    pub fn default_account(&self) -> Option<&Account> {
+        self.accounts.first()
+    }
+    pub fn require_account(&self, name: Option<&str>) -> Result<&Account, ConfigError> {
+        let name = name.unwrap_or_default();
+        self.accounts
+            .iter()
+            .find(|a| a.name == name)
+            .ok_or(ConfigError::UnknownAccount {
+                name: name.to_string(),
+            })
+    }
+}
+
+impl Incoming {
+    pub fn server(&self) -> Option<&Server> {
+        match self {
+            Incoming::Imap(i) => Some(&i.server),
+            Incoming::Pop3(p) => Some(&p.server),
+            Incoming::Maildir(_) => None,
+        }
+    }
+}
+
+impl Account {
+    pub fn outgoing_server(&self) -> Option<&Server> {
+        self.outgoing.as_ref().map(|o| &o.server)
+    }
+}
