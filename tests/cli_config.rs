@@ -234,3 +234,29 @@ fn completions_and_man_page() {
         .success()
         .stdout(predicate::str::contains(".TH postie 1"));
 }
+
+#[test]
+fn login_without_a_password_is_refused() {
+    let home = Home::new();
+    home.write("config/postie/config.toml", &account("work"));
+    home.postie()
+        .args(["login", "work"])
+        .write_stdin("\n")
+        .assert()
+        .code(64)
+        .stderr(predicate::str::contains("empty password"));
+}
+
+#[test]
+fn login_on_a_maildir_account_without_outgoing_has_nothing_to_store() {
+    let home = Home::new();
+    home.write(
+        "config/postie/config.toml",
+        "[accounts.local]\nemail = \"me@x.test\"\nincoming = { protocol = \"maildir\", path = \"~/Maildir\" }\n",
+    );
+    home.postie()
+        .args(["login", "local"])
+        .assert()
+        .code(64)
+        .stderr(predicate::str::contains("no server that needs a password"));
+}

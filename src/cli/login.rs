@@ -3,8 +3,10 @@
 //!
 //! Asks for the incoming server's user, then for the outgoing server's user when that is a
 //! different login. Servers that use `password_command` are skipped: the keyring is not read
-//! for them.
+//! for them. When standard input is not a terminal, each password is one line read from it
+//! (`pass show mail/work | postie login work`), so scripts never put one in argv.
 
+use std::io::{self, BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use secrecy::SecretString;
@@ -14,7 +16,9 @@ use crate::config::Server;
 
 #[derive(Debug, clap::Args)]
 pub struct LoginArgs {
-    /// The account's name: the NAME of its [accounts.NAME] table.
+    /// The account's name: the NAME of its [accounts.NAME] table. The password is read from the
+    /// terminal without echo, or one line per password from standard input when that is not a
+    /// terminal.
     #[arg(value_name = "ACCOUNT")]
     pub account: String,
 }
@@ -34,6 +38,13 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
         }
     }
 
+    if logins.is_empty() {
+        return Err(CliError::Usage(format!(
+            "account {:?} has no server that needs a password (its mail is a local Maildir and it has no [outgoing] table)",
+            account.name
+        )));
+    }
+
     let mut stored = 0;
     for (role, server) in &logins {
         if server.password_command.is_some() {
@@ -47,7 +58,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
             "Password for {} at {} (account {:?}, {role}): ",
             server.user, server.host, account.name
         );
-        let password = rpassword::prompt_password(prompt).map_err(CliError::Prompt)?;
+        let password = read_password(&prompt)?;
         if password.is_empty() {
             return Err(CliError::Usage(format!(
                 "empty password for {} on account {:?}; nothing stored",
@@ -61,12 +72,6 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
         )?;
         stored += 1;
     }
-    if logins.is_empty() {
-        return Err(CliError::Usage(format!(
-            "account {:?} has no server that needs a password (its mail is a local Maildir and it has no [outgoing] table)",
-            account.name
-        )));
-    }
     if stored > 0 {
         eprintln!(
             "postie: stored {stored} password{} for account {:?} in the system keyring",
@@ -75,4 +80,20 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One password: from the terminal without echo, or one line of standard input when that is
+/// not a terminal.
+fn read_password(prompt: &str) -> Result<String, CliError> {
+    if io::stdin().is_terminal() {
+        return rpassword::prompt_password(prompt).map_err(CliError::Prompt);
+    }
+    let mut line = String::new();
+    io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(CliError::Prompt)?;
+    let len = line.trim_end_matches(['\r', '\n']).len();
+    line.truncate(len);
+    Ok(line)
 }

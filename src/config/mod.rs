@@ -5,6 +5,7 @@
 //! the environment or applies a default. This module only reads files; it never connects,
 //! never runs `password_command` and never touches the keyring (see [`crate::credentials`]).
 
+mod hints;
 mod parse;
 mod paths;
 mod raw;
@@ -198,7 +199,14 @@ pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
 pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
     let env = Env::from_process();
     let path = env.config_path(explicit)?;
-    Config::from_file_with(&path, &env)
+    tracing::debug!(path = %path.display(), "reading config");
+    let config = Config::from_file_with(&path, &env)?;
+    tracing::debug!(
+        accounts = config.accounts.len(),
+        data_dir = %config.data_dir.display(),
+        "config loaded"
+    );
+    Ok(config)
 }
 
 impl Config {

@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use serde::de::{self, DeserializeOwned, Visitor};
+use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
+use super::hints::{did_you_mean, field_names, friendlier, other_protocol_hint};
 use super::raw::{
     RawAccount, RawFetchBodies, RawImap, RawMaildir, RawOutgoing, RawPop3, RawPop3Mode, RawServer,
     RawTls, RawTop,
@@ -278,8 +279,13 @@ impl<'t> Parser<'t> {
                 let raw: RawImap =
                     self.read_table(value, &table_name, |key| other_protocol_hint(key, "imap"))?;
                 let (server, fetch_bodies, idle_folders) = raw.into_parts();
-                let server =
-                    self.server(server, &table_name, &span, IMAP_PORTS, &defaults(email))?;
+                let server = self.server(
+                    server,
+                    &table_name,
+                    &span,
+                    IMAP_PORTS,
+                    &inherit_nothing(email),
+                )?;
                 Some(Incoming::Imap(ImapIncoming {
                     server,
                     fetch_bodies: match fetch_bodies {
@@ -303,8 +309,13 @@ impl<'t> Parser<'t> {
                     );
                     self.at(&days.span(), message);
                 }
-                let server =
-                    self.server(server, &table_name, &span, POP3_PORTS, &defaults(email))?;
+                let server = self.server(
+                    server,
+                    &table_name,
+                    &span,
+                    POP3_PORTS,
+                    &inherit_nothing(email),
+                )?;
                 Some(Incoming::Pop3(Pop3Incoming {
                     server,
                     mode,
@@ -543,17 +554,6 @@ impl<'t> Parser<'t> {
     }
 }
 
-/// serde names Rust types ("expected i64"); the user wrote TOML.
-fn friendlier(message: &str) -> String {
-    message
-        .replace("expected i64", "expected an integer")
-        .replace("expected u32", "expected a whole number of 0 or more")
-}
-
-fn defaults(email: &str) -> Inherited {
-    inherit_nothing(email)
-}
-
 fn inherit_nothing(email: &str) -> Inherited {
     Inherited {
         user: email.to_string(),
@@ -577,26 +577,6 @@ fn inherit(incoming: &Incoming, email: &str) -> Inherited {
     }
 }
 
-/// Why `key` does not belong in an incoming table of `protocol`, when it belongs to another.
-fn other_protocol_hint(key: &str, protocol: &str) -> Option<String> {
-    let imap = field_names::<RawImap>();
-    let pop3 = field_names::<RawPop3>();
-    let maildir = field_names::<RawMaildir>();
-    let owners: Vec<&str> = [("imap", imap), ("pop3", pop3), ("maildir", maildir)]
-        .into_iter()
-        .filter(|(name, fields)| *name != protocol && fields.contains(&key))
-        .map(|(name, _)| name)
-        .collect();
-    if owners.is_empty() {
-        return None;
-    }
-    let owners: Vec<String> = owners.iter().map(|o| format!("\"{o}\"")).collect();
-    Some(format!(
-        "only for protocol = {}; this account's protocol is \"{protocol}\"",
-        owners.join(" or ")
-    ))
-}
-
 /// Names that would be unsafe as `<data_dir>/<account>` or confusing as a keyring key.
 fn bad_account_name(name: &str) -> Option<String> {
     let bad = name.is_empty()
@@ -610,78 +590,4 @@ fn bad_account_name(name: &str) -> Option<String> {
             "account name {name:?} cannot be used (it names a directory in the data dir): use letters, digits, '-', '_' or '.'"
         )
     })
-}
-
-/// The closest known key, if it is close enough to be a typo.
-fn did_you_mean<'a>(key: &str, fields: &[&'a str]) -> Option<&'a str> {
-    fields
-        .iter()
-        .map(|f| (levenshtein(key, f), *f))
-        .filter(|(d, f)| *d <= 2.min(f.len() / 3 + 1))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, f)| f)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(row[j]).min(row[j + 1])
-            };
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
-/// The field names of a `#[derive(Deserialize)]` struct, as serde itself sees them, so the
-/// unknown-key check can never disagree with the structs.
-pub(super) fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
-    struct Probe<'a>(&'a mut &'static [&'static str]);
-
-    #[derive(Debug)]
-    struct Stop;
-    impl std::fmt::Display for Stop {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("field probe")
-        }
-    }
-    impl std::error::Error for Stop {}
-    impl de::Error for Stop {
-        fn custom<M: std::fmt::Display>(_: M) -> Self {
-            Stop
-        }
-    }
-
-    impl<'de> de::Deserializer<'de> for Probe<'_> {
-        type Error = Stop;
-        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
-            Err(Stop)
-        }
-        fn deserialize_struct<V: Visitor<'de>>(
-            self,
-            _name: &'static str,
-            fields: &'static [&'static str],
-            _visitor: V,
-        ) -> Result<V::Value, Stop> {
-            *self.0 = fields;
-            Err(Stop)
-        }
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
-            identifier ignored_any
-        }
-    }
-
-    let mut fields: &'static [&'static str] = &[];
-    let _ = T::deserialize(Probe(&mut fields));
-    fields
 }

@@ -415,7 +415,7 @@ fn invalid_error_is_one_line_with_count() {
 
 #[test]
 fn field_names_match_the_structs() {
-    assert!(parse::field_names::<raw::RawImap>().contains(&"fetch_bodies"));
-    assert!(parse::field_names::<raw::RawPop3>().contains(&"pop3_mode"));
-    assert_eq!(parse::field_names::<raw::RawMaildir>(), ["path"]);
+    assert!(hints::field_names::<raw::RawImap>().contains(&"fetch_bodies"));
+    assert!(hints::field_names::<raw::RawPop3>().contains(&"pop3_mode"));
+    assert_eq!(hints::field_names::<raw::RawMaildir>(), ["path"]);
 }
