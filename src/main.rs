@@ -21,6 +21,8 @@ fn main() -> ExitCode {
             };
         }
     };
+    // Before any thread exists: the keyutils keyring belongs to the thread's credentials.
+    postie::credentials::init_process_keyring();
     init_logging(cli.verbose);
     // rustls panics at the first handshake if it cannot tell which provider to use; an `Err`
     // here only means one is installed already.
