@@ -92,6 +92,8 @@ pub enum CliError {
     #[error(transparent)]
     Credential(#[from] crate::credentials::CredentialError),
     #[error(transparent)]
+    Net(#[from] crate::net::NetError),
+    #[error(transparent)]
     Init(#[from] InitError),
     /// The arguments parsed but make no sense together (exit 64).
     #[error("{0}")]
@@ -111,6 +113,7 @@ impl CliError {
         match self {
             CliError::Config(e) => e.kind(),
             CliError::Credential(e) => e.kind(),
+            CliError::Net(e) => e.kind(),
             CliError::Init(e) => e.kind(),
             CliError::Usage(_) => ErrorKind::Usage,
             CliError::Prompt(_) | CliError::Stdout(_) => ErrorKind::Io,
