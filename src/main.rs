@@ -57,7 +57,8 @@ fn init_logging(verbose: u8) {
         0 => EnvFilter::try_from_env("POSTIE_LOG").unwrap_or_else(|_| EnvFilter::new("warn")),
         1 => EnvFilter::new("warn,postie=info"),
         2 => EnvFilter::new("info,postie=debug"),
-        _ => EnvFilter::new("trace"),
+        // Not "trace" for every crate: protocol libraries trace raw lines, AUTH included.
+        _ => EnvFilter::new("info,postie=trace"),
     };
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
