@@ -5,10 +5,10 @@
 
 use std::ops::RangeInclusive;
 
+use async_imap::imap_proto::rfc4315::UidSetMember;
 use async_imap::imap_proto::{
     self, AttributeValue, BodyStructure, ContentDisposition, ContentType, NameAttribute,
 };
-use async_imap::imap_proto::rfc4315::UidSetMember;
 use base64::Engine as _;
 use chrono::{DateTime, FixedOffset};
 
@@ -175,7 +175,8 @@ pub fn flag_list(flags: &[String]) -> Result<String, ImapError> {
         let body = f.strip_prefix('\\').unwrap_or(f);
         let ok = !body.is_empty()
             && body.bytes().all(|b| {
-                b.is_ascii_graphic() && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
+                b.is_ascii_graphic()
+                    && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
             });
         if !ok {
             return Err(ImapError::InvalidArgument {
@@ -226,9 +227,9 @@ pub fn folder_from_list(data: &imap_proto::MailboxListData<'_>) -> Folder {
     } else {
         data.name.to_string()
     };
-    let selectable = !attributes.iter().any(|a| {
-        a.eq_ignore_ascii_case("\\Noselect") || a.eq_ignore_ascii_case("\\NonExistent")
-    });
+    let selectable = !attributes
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case("\\Noselect") || a.eq_ignore_ascii_case("\\NonExistent"));
     Folder {
         display_name: decode_mailbox_name(&name),
         delimiter: data.delimiter.as_ref().and_then(|d| d.chars().next()),
@@ -241,16 +242,18 @@ pub fn folder_from_list(data: &imap_proto::MailboxListData<'_>) -> Folder {
 
 /// The SPECIAL-USE role among a folder's attributes (RFC 6154).
 pub fn role_from_attributes(attributes: &[String]) -> Option<FolderRole> {
-    attributes.iter().find_map(|a| match a.to_ascii_lowercase().as_str() {
-        "\\sent" => Some(FolderRole::Sent),
-        "\\drafts" => Some(FolderRole::Drafts),
-        "\\trash" => Some(FolderRole::Trash),
-        "\\junk" => Some(FolderRole::Junk),
-        "\\archive" => Some(FolderRole::Archive),
-        "\\all" => Some(FolderRole::All),
-        "\\flagged" => Some(FolderRole::Flagged),
-        _ => None,
-    })
+    attributes
+        .iter()
+        .find_map(|a| match a.to_ascii_lowercase().as_str() {
+            "\\sent" => Some(FolderRole::Sent),
+            "\\drafts" => Some(FolderRole::Drafts),
+            "\\trash" => Some(FolderRole::Trash),
+            "\\junk" => Some(FolderRole::Junk),
+            "\\archive" => Some(FolderRole::Archive),
+            "\\all" => Some(FolderRole::All),
+            "\\flagged" => Some(FolderRole::Flagged),
+            _ => None,
+        })
 }
 
 /// The role a folder's name suggests, for servers without SPECIAL-USE (or folders it does not
@@ -268,25 +271,59 @@ pub fn role_from_name(name: &str, delimiter: Option<char>) -> Option<FolderRole>
         (
             FolderRole::Sent,
             &[
-                "sent", "sent items", "sent messages", "sent mail", "sent-mail", "outbox sent",
-                "gesendet", "gesendete elemente", "gesendete objekte", "envoyés",
-                "éléments envoyés", "enviados", "elementos enviados", "posta inviata",
+                "sent",
+                "sent items",
+                "sent messages",
+                "sent mail",
+                "sent-mail",
+                "outbox sent",
+                "gesendet",
+                "gesendete elemente",
+                "gesendete objekte",
+                "envoyés",
+                "éléments envoyés",
+                "enviados",
+                "elementos enviados",
+                "posta inviata",
             ],
         ),
         (
             FolderRole::Drafts,
-            &["drafts", "draft", "entwürfe", "brouillons", "borradores", "bozze"],
+            &[
+                "drafts",
+                "draft",
+                "entwürfe",
+                "brouillons",
+                "borradores",
+                "bozze",
+            ],
         ),
         (
             FolderRole::Trash,
             &[
-                "trash", "deleted items", "deleted messages", "deleted", "bin", "papierkorb",
-                "gelöschte elemente", "corbeille", "papelera", "cestino",
+                "trash",
+                "deleted items",
+                "deleted messages",
+                "deleted",
+                "bin",
+                "papierkorb",
+                "gelöschte elemente",
+                "corbeille",
+                "papelera",
+                "cestino",
             ],
         ),
         (
             FolderRole::Junk,
-            &["junk", "spam", "junk e-mail", "junk email", "junk mail", "bulk mail", "spamverdacht"],
+            &[
+                "junk",
+                "spam",
+                "junk e-mail",
+                "junk email",
+                "junk mail",
+                "bulk mail",
+                "spamverdacht",
+            ],
         ),
         (FolderRole::Archive, &["archive", "archives", "archiv"]),
     ];
@@ -472,7 +509,9 @@ pub fn envelope_record(attrs: &[AttributeValue<'_>]) -> Option<EnvelopeRecord> {
 }
 
 /// UID, FLAGS and MODSEQ of a FETCH response, if it carries flags.
-pub fn flag_update(attrs: &[AttributeValue<'_>]) -> (Option<u32>, Option<Vec<String>>, Option<u64>) {
+pub fn flag_update(
+    attrs: &[AttributeValue<'_>],
+) -> (Option<u32>, Option<Vec<String>>, Option<u64>) {
     let mut uid = None;
     let mut flags = None;
     let mut modseq = None;

@@ -57,7 +57,10 @@ fn vanished_earlier_parses_to_ranges() {
         panic!("{r:?}")
     };
     assert!(earlier);
-    assert_eq!(uids, vec![41..=41, 43..=116, 118..=118, 120..=211, 214..=540]);
+    assert_eq!(
+        uids,
+        vec![41..=41, 43..=116, 118..=118, 120..=211, 214..=540]
+    );
     let r = parse(b"* VANISHED 405\r\n");
     assert!(matches!(r, Response::Vanished { earlier: false, .. }));
 }
@@ -98,7 +101,10 @@ BODY[HEADER.FIELDS (REFERENCES IN-REPLY-TO LIST-ID)] {25}\r\nIn-Reply-To: <p@x.t
         rec.internal_date.unwrap().to_rfc3339(),
         "2026-11-05T10:00:00+01:00"
     );
-    assert_eq!(rec.subject.as_deref(), Some(&b"=?utf-8?q?Gr=C3=BC=C3=9Fe?="[..]));
+    assert_eq!(
+        rec.subject.as_deref(),
+        Some(&b"=?utf-8?q?Gr=C3=BC=C3=9Fe?="[..])
+    );
     assert_eq!(rec.from[0].mailbox.as_deref(), Some(&b"alice"[..]));
     assert_eq!(rec.to.len(), 2);
     assert_eq!(rec.to[1].name.as_deref(), Some(&b"Carol"[..]));
@@ -207,11 +213,18 @@ fn name_fallback_covers_common_spellings() {
     assert_eq!(role("Sent Items"), Some(FolderRole::Sent));
     assert_eq!(role("Deleted Items"), Some(FolderRole::Trash));
     assert_eq!(role("Junk E-mail"), Some(FolderRole::Junk));
-    assert_eq!(role("Archive"), Some(FolderRole::Archive), "top level preferred");
+    assert_eq!(
+        role("Archive"),
+        Some(FolderRole::Archive),
+        "top level preferred"
+    );
     assert_eq!(role("Archive/2024"), None);
     assert_eq!(role("Entw&APw-rfe"), Some(FolderRole::Drafts));
     assert_eq!(role("[Gmail]"), None);
-    assert_eq!(role_from_name("INBOX.Sent Messages", Some('.')), Some(FolderRole::Sent));
+    assert_eq!(
+        role_from_name("INBOX.Sent Messages", Some('.')),
+        Some(FolderRole::Sent)
+    );
     assert_eq!(role_from_name("Projects", Some('/')), None);
 }
 

@@ -118,6 +118,11 @@ pub struct FetchStream<'a, S: ImapStream, T> {
     convert: fn(&[AttributeValue<'_>]) -> Option<T>,
     ready: VecDeque<T>,
     failed: bool,
+    /// How many records [`FetchStream::next_batch`] hands out at most: the first batch, then
+    /// the rest. Dovecot runs pipelined FETCHes concurrently and sends a command's tagged OK
+    /// late, so batches are cut by count, not by command completion.
+    batch_sizes: (usize, usize),
+    batches_given: usize,
 }
 
 impl<S: ImapStream, T> FetchStream<'_, S, T> {
@@ -191,25 +196,37 @@ impl<S: ImapStream, T> FetchStream<'_, S, T> {
         }
     }
 
-    /// The records that arrived up to the completion of the next command (never an empty
-    /// Vec: empty ranges are skipped), or None when done.
+    /// The next batch of records (never empty), or None when done. The first batch holds up
+    /// to the first-batch size (the newest screenful, quickly), later ones up to the batch
+    /// size; a batch is also cut short when a command completes.
     pub async fn next_batch(&mut self) -> Result<Option<Vec<T>>, ImapError> {
+        let limit = if self.batches_given == 0 {
+            self.batch_sizes.0
+        } else {
+            self.batch_sizes.1
+        }
+        .max(1);
         loop {
+            if self.ready.len() >= limit {
+                break;
+            }
             if self.failed {
-                return Ok(None);
+                break;
             }
             self.top_up().await?;
             if self.in_flight.is_empty() {
-                return Ok(if self.ready.is_empty() {
-                    None
-                } else {
-                    Some(self.ready.drain(..).collect())
-                });
+                break;
             }
             if self.pump().await? && !self.ready.is_empty() {
-                return Ok(Some(self.ready.drain(..).collect()));
+                break;
             }
         }
+        if self.ready.is_empty() {
+            return Ok(None);
+        }
+        self.batches_given += 1;
+        let n = self.ready.len().min(limit);
+        Ok(Some(self.ready.drain(..n).collect()))
     }
 }
 
@@ -254,6 +271,7 @@ impl<S: ImapStream> ImapSession<S> {
         &mut self,
         commands: Vec<String>,
         depth: usize,
+        batch_sizes: (usize, usize),
         convert: fn(&[AttributeValue<'_>]) -> Option<T>,
     ) -> FetchStream<'_, S, T> {
         FetchStream {
@@ -264,6 +282,8 @@ impl<S: ImapStream> ImapSession<S> {
             convert,
             ready: VecDeque::new(),
             failed: false,
+            batch_sizes,
+            batches_given: 0,
         }
     }
 
@@ -285,7 +305,11 @@ impl<S: ImapStream> ImapSession<S> {
         let span = u64::from(hi.saturating_sub(lo)) + 1;
         let exists = u64::from(sel.exists.max(1));
         // UIDs per message, at least 1: scale batch widths so each holds about `batch` messages.
-        let spread = if sel.uid_next > 0 { (span / exists).max(1) } else { 1 };
+        let spread = if sel.uid_next > 0 {
+            (span / exists).max(1)
+        } else {
+            1
+        };
         let widen = |n: u32| u32::try_from(u64::from(n) * spread).unwrap_or(u32::MAX);
         let items = if options.bodystructure {
             ENVELOPE_ITEMS
@@ -300,7 +324,8 @@ impl<S: ImapStream> ImapSession<S> {
                 .map(|(a, b)| format!("UID FETCH {a}:{b} ({items})"))
                 .collect()
         };
-        Ok(self.stream(commands, options.depth, codec::envelope_record))
+        let sizes = (options.first_batch as usize, options.batch as usize);
+        Ok(self.stream(commands, options.depth, sizes, codec::envelope_record))
     }
 
     /// Full messages with UIDs in `uids` (ascending), exact bytes, with flags and
@@ -320,7 +345,7 @@ impl<S: ImapStream> ImapSession<S> {
             .into_iter()
             .map(|(a, b)| format!("UID FETCH {a}:{b} (UID FLAGS INTERNALDATE BODY.PEEK[])"))
             .collect();
-        Ok(self.stream(commands, options.depth, body_of))
+        Ok(self.stream(commands, options.depth, (64, 64), body_of))
     }
 
     /// Full messages for an explicit UID list (e.g. the ones not yet downloaded).
@@ -339,13 +364,13 @@ impl<S: ImapStream> ImapSession<S> {
                 codec::uid_set(chunk)?
             ));
         }
-        Ok(self.stream(commands, options.depth, body_of))
+        Ok(self.stream(commands, options.depth, (64, 64), body_of))
     }
 
     async fn fetch_one(&mut self, uid: u32, item: &str) -> Result<Option<FetchedBody>, ImapError> {
         self.require_selected()?;
         let command = format!("UID FETCH {uid} (UID {item})");
-        let mut stream = self.stream(vec![command], 1, body_of);
+        let mut stream = self.stream(vec![command], 1, (1, 1), body_of);
         let mut found = None;
         while let Some(b) = stream.next().await? {
             if b.uid == uid {
@@ -358,15 +383,16 @@ impl<S: ImapStream> ImapSession<S> {
     /// One message's exact bytes (`BODY.PEEK[]`: the \Seen flag is not set). None when the
     /// UID no longer exists.
     pub async fn fetch_body(&mut self, uid: u32) -> Result<Option<Vec<u8>>, ImapError> {
-        Ok(self
-            .fetch_one(uid, "BODY.PEEK[]")
-            .await?
-            .map(|b| b.bytes))
+        Ok(self.fetch_one(uid, "BODY.PEEK[]").await?.map(|b| b.bytes))
     }
 
     /// One MIME part (`section` as in [`super::types::BodyPart::section`], e.g. `2` or `1.2`),
     /// still transfer-encoded as the server stores it.
-    pub async fn fetch_part(&mut self, uid: u32, section: &str) -> Result<Option<Vec<u8>>, ImapError> {
+    pub async fn fetch_part(
+        &mut self,
+        uid: u32,
+        section: &str,
+    ) -> Result<Option<Vec<u8>>, ImapError> {
         if section.is_empty() || !section.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
             return Err(ImapError::InvalidArgument {
                 reason: format!("{section:?} is not a MIME part number"),
@@ -402,7 +428,7 @@ impl<S: ImapStream> ImapSession<S> {
             _ => "UID FETCH 1:* (UID FLAGS)".to_owned(),
         };
         let mut out = Vec::new();
-        let mut stream = self.stream(vec![command], 1, flags_of);
+        let mut stream = self.stream(vec![command], 1, (4096, 4096), flags_of);
         while let Some(u) = stream.next().await? {
             out.push(u);
         }

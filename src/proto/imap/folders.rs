@@ -71,7 +71,9 @@ impl<S: ImapStream> ImapSession<S> {
             .map(|f| {
                 let status = statuses
                     .iter()
-                    .find(|(n, _)| *n == f.name || (f.name == "INBOX" && n.eq_ignore_ascii_case("INBOX")))
+                    .find(|(n, _)| {
+                        *n == f.name || (f.name == "INBOX" && n.eq_ignore_ascii_case("INBOX"))
+                    })
                     .map(|(_, s)| s.clone());
                 (f, status)
             })

@@ -87,49 +87,53 @@ impl<S: ImapStream> ImapSession<S> {
         let tag = self.send(command).await?;
         let done_read_only = {
             let mut read_only = false;
-            let done = self.finish(&tag, command, |r| match r {
-                Response::MailboxData(MailboxDatum::Exists(n)) => {
-                    sel.exists = *n;
-                    true
-                }
-                Response::MailboxData(MailboxDatum::Recent(_)) => true,
-                Response::MailboxData(MailboxDatum::Flags(f)) => {
-                    sel.flags = f.iter().map(|s| s.to_string()).collect();
-                    true
-                }
-                Response::Data {
-                    status: Status::Ok,
-                    outcome,
-                } => {
-                    match &outcome.code {
-                        Some(ResponseCode::UidValidity(v)) => {
-                            sel.uid_validity = *v;
-                            have_validity = true;
-                        }
-                        Some(ResponseCode::UidNext(n)) => sel.uid_next = *n,
-                        Some(ResponseCode::HighestModSeq(m)) => sel.highest_modseq = Some(*m),
-                        Some(ResponseCode::PermanentFlags(f)) => {
-                            sel.permanent_flags = f.iter().map(|s| s.to_string()).collect()
-                        }
-                        Some(ResponseCode::ReadOnly) => read_only = true,
-                        _ => {}
+            let done = self
+                .finish(&tag, command, |r| match r {
+                    Response::MailboxData(MailboxDatum::Exists(n)) => {
+                        sel.exists = *n;
+                        true
                     }
-                    true
-                }
-                Response::Vanished { earlier: true, uids } => {
-                    vanished.extend(uids.iter().cloned());
-                    true
-                }
-                Response::Fetch(_, attrs) => {
-                    let (uid, flags, modseq) = codec::flag_update(attrs);
-                    if let (Some(uid), Some(flags)) = (uid, flags) {
-                        changed.push(FlagUpdate { uid, flags, modseq });
+                    Response::MailboxData(MailboxDatum::Recent(_)) => true,
+                    Response::MailboxData(MailboxDatum::Flags(f)) => {
+                        sel.flags = f.iter().map(|s| s.to_string()).collect();
+                        true
                     }
-                    true
-                }
-                _ => false,
-            })
-            .await?;
+                    Response::Data {
+                        status: Status::Ok,
+                        outcome,
+                    } => {
+                        match &outcome.code {
+                            Some(ResponseCode::UidValidity(v)) => {
+                                sel.uid_validity = *v;
+                                have_validity = true;
+                            }
+                            Some(ResponseCode::UidNext(n)) => sel.uid_next = *n,
+                            Some(ResponseCode::HighestModSeq(m)) => sel.highest_modseq = Some(*m),
+                            Some(ResponseCode::PermanentFlags(f)) => {
+                                sel.permanent_flags = f.iter().map(|s| s.to_string()).collect()
+                            }
+                            Some(ResponseCode::ReadOnly) => read_only = true,
+                            _ => {}
+                        }
+                        true
+                    }
+                    Response::Vanished {
+                        earlier: true,
+                        uids,
+                    } => {
+                        vanished.extend(uids.iter().cloned());
+                        true
+                    }
+                    Response::Fetch(_, attrs) => {
+                        let (uid, flags, modseq) = codec::flag_update(attrs);
+                        if let (Some(uid), Some(flags)) = (uid, flags) {
+                            changed.push(FlagUpdate { uid, flags, modseq });
+                        }
+                        true
+                    }
+                    _ => false,
+                })
+                .await?;
             read_only || done.read_only
         };
         sel.read_only = done_read_only;
@@ -153,8 +157,10 @@ impl<S: ImapStream> ImapSession<S> {
     }
 
     pub(crate) fn require_selected(&self) -> Result<&Selected, ImapError> {
-        self.selected.as_ref().ok_or_else(|| ImapError::InvalidArgument {
-            reason: "no folder is selected".into(),
-        })
+        self.selected
+            .as_ref()
+            .ok_or_else(|| ImapError::InvalidArgument {
+                reason: "no folder is selected".into(),
+            })
     }
 }

@@ -165,9 +165,7 @@ impl<S: ImapStream> ImapSession<MaybeTlsStream<S>> {
             };
             // Anything the server sent before the handshake is dropped with the old client:
             // nothing read in plaintext may survive into the TLS session.
-            let tls = connector
-                .upgrade(plain, &server.host, server.port)
-                .await?;
+            let tls = connector.upgrade(plain, &server.host, server.port).await?;
             pre.client = Client::new(MaybeTlsStream::Tls(Box::new(tls)));
             caps = None;
         }
@@ -374,7 +372,11 @@ impl<S: ImapStream> PreAuth<S> {
     }
 
     /// AUTHENTICATE PLAIN when offered, else LOGIN (unless LOGINDISABLED).
-    async fn login(self, caps: &Capabilities, login: &Login<'_>) -> Result<Session<MaybeTlsStream<S>>, ImapError> {
+    async fn login(
+        self,
+        caps: &Capabilities,
+        login: &Login<'_>,
+    ) -> Result<Session<MaybeTlsStream<S>>, ImapError> {
         let server = self.server.clone();
         let user = login.user.to_owned();
         let trace = self.trace.clone();

@@ -91,7 +91,10 @@ async fn missing_starttls_is_refused_before_any_credentials() {
     assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
     assert!(err.to_string().contains("cannot connect"), "{err}");
     let sent = sent(&seen);
-    assert!(!sent.contains("AUTHENTICATE") && !sent.contains("LOGIN"), "{sent}");
+    assert!(
+        !sent.contains("AUTHENTICATE") && !sent.contains("LOGIN"),
+        "{sent}"
+    );
     assert!(!sent.contains("hunter2"), "{sent}");
 }
 
@@ -111,19 +114,18 @@ async fn no_password_on_a_plain_stream_without_allow_plaintext() {
 
 #[tokio::test]
 async fn plaintext_login_prefers_authenticate_plain_when_allowed() {
-    let (stream, seen) = fake_server(
-        "* OK ready\r\n",
-        |tag, cmd| match cmd {
-            "CAPABILITY" => {
-                format!("* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN IDLE\r\n{tag} OK done\r\n")
-            }
-            "AUTHENTICATE PLAIN" => "+ \r\n".to_owned(),
-            // The base64 SASL response arrives as an untagged line.
-            _ if tag == "AGFsaWNlAGh1bnRlcjItc2VjcmV0" => "A0001 OK Logged in\r\n".to_owned(),
-            _ => format!("{tag} OK fine\r\n"),
-        },
-    );
-    let session = establish(stream, &server(TlsMode::None, true)).await.unwrap();
+    let (stream, seen) = fake_server("* OK ready\r\n", |tag, cmd| match cmd {
+        "CAPABILITY" => {
+            format!("* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN IDLE\r\n{tag} OK done\r\n")
+        }
+        "AUTHENTICATE PLAIN" => "+ \r\n".to_owned(),
+        // The base64 SASL response arrives as an untagged line.
+        _ if tag == "AGFsaWNlAGh1bnRlcjItc2VjcmV0" => "A0001 OK Logged in\r\n".to_owned(),
+        _ => format!("{tag} OK fine\r\n"),
+    });
+    let session = establish(stream, &server(TlsMode::None, true))
+        .await
+        .unwrap();
     assert!(session.capabilities().idle);
     let sent = sent(&seen);
     assert!(sent.contains("AUTHENTICATE PLAIN"), "{sent}");
@@ -163,7 +165,9 @@ async fn unparsable_response_is_a_network_error_not_a_panic() {
             _ => "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n)))garbage(((\r\n".to_owned(),
         },
     );
-    let mut session = establish(stream, &server(TlsMode::None, true)).await.unwrap();
+    let mut session = establish(stream, &server(TlsMode::None, true))
+        .await
+        .unwrap();
     let err = session.noop().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
     assert!(!session.is_usable());

@@ -69,7 +69,10 @@ mod tests {
     fn masks_credentials() {
         assert_eq!(mask("LOGIN \"alice\" \"hunter2\""), "LOGIN ***");
         assert_eq!(mask("login alice hunter2"), "LOGIN ***");
-        assert_eq!(mask("AUTHENTICATE PLAIN AGFsaWNlAGh1bnRlcjI="), "AUTHENTICATE PLAIN ***");
+        assert_eq!(
+            mask("AUTHENTICATE PLAIN AGFsaWNlAGh1bnRlcjI="),
+            "AUTHENTICATE PLAIN ***"
+        );
         assert_eq!(mask("AUTHENTICATE PLAIN"), "AUTHENTICATE PLAIN");
         assert_eq!(mask("UID FETCH 1:* (FLAGS)"), "UID FETCH 1:* (FLAGS)");
     }
