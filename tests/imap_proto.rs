@@ -225,6 +225,22 @@ async fn envelopes_and_bodies_of_1000_seeded_messages() {
         1000.0 / env_secs
     );
 
+    // A stream dropped half-way leaves the session in step: the owed completions are read
+    // before the next command.
+    {
+        let mut env = s
+            .fetch_envelopes(1..=u32::MAX, &EnvelopeOptions::default())
+            .unwrap();
+        let first = env.next_batch().await.unwrap().unwrap();
+        assert!(!first.is_empty());
+    }
+    assert_eq!(s.status("Drafts").await.unwrap().messages, 0);
+    assert_eq!(s.all_uids().await.unwrap().len(), 1000);
+    assert!(
+        s.take_unsolicited().is_empty(),
+        "abandoned records are not reports"
+    );
+
     // Bulk bodies: every byte as seeded.
     let by_id: std::collections::HashMap<Vec<u8>, &seed::Seeded> = seeded
         .iter()

@@ -794,9 +794,20 @@ impl<S: ImapStream> ImapSession<S> {
     /// Reads and discards the completions of pipelined commands nobody waited for.
     async fn settle(&mut self) -> Result<(), ImapError> {
         while !self.orphans.is_empty() {
-            match self.step(|_| None::<()>).await? {
-                Step::Done { tag, .. } => self.orphans.retain(|o| o != &tag),
-                Step::Bye(_) | Step::More(_) => {}
+            let timeout = Some(self.io_timeout);
+            let done = self
+                .read_with(timeout, |r, sink| match r {
+                    Response::Done { tag, .. } => Some(tag.clone()),
+                    // The abandoned fetch's own records: not news about the mailbox.
+                    Response::Fetch(..) => None,
+                    other => {
+                        note_unsolicited(other, sink);
+                        None
+                    }
+                })
+                .await?;
+            if let Some(tag) = done {
+                self.orphans.retain(|o| o != &tag);
             }
         }
         Ok(())

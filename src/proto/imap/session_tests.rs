@@ -32,7 +32,12 @@ fn fake_server(
             let trimmed = line.trim_end();
             let (tag, command) = trimmed.split_once(' ').unwrap_or((trimmed, ""));
             let out = reply(tag, command);
-            if w.write_all(out.as_bytes()).await.is_err() {
+            // A reply ending in CLOSE is written without it, then the connection is dropped.
+            let (out, close) = match out.strip_suffix("CLOSE") {
+                Some(rest) => (rest.to_owned(), true),
+                None => (out, false),
+            };
+            if w.write_all(out.as_bytes()).await.is_err() || close {
                 break;
             }
         }
@@ -173,4 +178,55 @@ async fn unparsable_response_is_a_network_error_not_a_panic() {
     assert!(!session.is_usable());
     let again = session.noop().await.unwrap_err();
     assert!(matches!(again, ImapError::Broken { .. }), "{again}");
+}
+
+fn logged_in_reply(tag: &str, cmd: &str) -> Option<String> {
+    Some(match cmd {
+        "AUTHENTICATE PLAIN" => "+ \r\n".to_owned(),
+        "" => "A0001 OK Logged in\r\n".to_owned(),
+        "CAPABILITY" => format!("* CAPABILITY IMAP4rev1 AUTH=PLAIN UIDPLUS\r\n{tag} OK done\r\n"),
+        _ if cmd.starts_with("SELECT") => format!(
+            "* 3 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 4] n\r\n{tag} OK [READ-WRITE] ok\r\n"
+        ),
+        _ => return None,
+    })
+}
+
+#[tokio::test]
+async fn connection_cut_mid_fetch_is_a_network_error() {
+    let (stream, _seen) = fake_server("* OK ready\r\n", |tag, cmd| {
+        logged_in_reply(tag, cmd).unwrap_or_else(|| {
+            "* 1 FETCH (UID 1 FLAGS () BODY[] {100}\r\nonly part of the messCLOSE".to_owned()
+        })
+    });
+    let mut session = establish(stream, &server(TlsMode::None, true))
+        .await
+        .unwrap();
+    let sel = session.select("INBOX").await.unwrap();
+    assert_eq!((sel.uid_validity, sel.uid_next, sel.exists), (7, 4, 3));
+    let mut bodies = session
+        .fetch_bodies(1..=u32::MAX, &crate::proto::imap::BodyOptions::default())
+        .unwrap();
+    let err = bodies.next().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    drop(bodies);
+    assert!(!session.is_usable());
+}
+
+#[tokio::test]
+async fn a_tagged_no_keeps_the_session_usable() {
+    let (stream, _seen) = fake_server("* OK ready\r\n", |tag, cmd| {
+        logged_in_reply(tag, cmd).unwrap_or_else(|| match cmd {
+            "NOOP" => format!("{tag} OK noop\r\n"),
+            _ => format!("{tag} NO [INUSE] mailbox locked, try later\r\n"),
+        })
+    });
+    let mut session = establish(stream, &server(TlsMode::None, true))
+        .await
+        .unwrap();
+    let err = session.create_folder("X").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Temporary, "{err}");
+    assert!(err.to_string().contains("CREATE"), "{err}");
+    assert!(session.is_usable());
+    session.noop().await.unwrap();
 }
