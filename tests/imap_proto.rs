@@ -191,6 +191,10 @@ async fn envelopes_and_bodies_of_1000_seeded_messages() {
         while let Some(batch) = env.next_batch().await.unwrap() {
             if records.is_empty() {
                 first_batch_max = batch.iter().map(|r| r.uid).max().unwrap();
+                let mut uids: Vec<u32> = batch.iter().map(|r| r.uid).collect();
+                uids.sort_unstable();
+                let newest: Vec<u32> = (sel.uid_next - 200..sel.uid_next).collect();
+                assert_eq!(uids, newest, "the first batch is the newest 200");
                 assert!(
                     batch.len() <= 200,
                     "first batch is small: {} {sel:?}",

@@ -59,9 +59,6 @@ pub enum ImapError {
     /// The session is unusable after an earlier network failure; reconnect.
     #[error("the IMAP session with {server} is broken after an earlier error: reconnect")]
     Broken { server: String },
-    /// The operation was cancelled by the caller.
-    #[error("the IMAP operation was cancelled")]
-    Cancelled,
 }
 
 fn bye_text(message: &Option<String>) -> String {
@@ -89,7 +86,6 @@ impl ImapError {
             }
             ImapError::Bad { .. } | ImapError::Unexpected { .. } => ErrorKind::Protocol,
             ImapError::InvalidArgument { .. } => ErrorKind::Usage,
-            ImapError::Cancelled => ErrorKind::Internal,
         }
     }
 

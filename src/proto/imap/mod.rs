@@ -10,28 +10,40 @@
 //! # How the engine uses it
 //!
 //! ```text
-//! let mut s = ImapSession::connect(&server, &tls, &Login { user, password: &pw }, opts).await?;
-//! let folders = s.list_folders_with_status().await?;            // roles, counts
-//! // per folder, with (uidvalidity, highestmodseq, max uid) from the store:
-//! if s.capabilities().qresync {
-//!     let r = s.select_qresync(name, Some((validity, modseq))).await?;
-//!     if r.selected.uid_validity != validity { /* drop the folder's cache, full fetch */ }
-//!     // apply r.vanished (expunged UIDs) and r.changed (flags); then new mail:
+//! // The password comes from credentials::password (blocking: call it via spawn_blocking).
+//! let login = Login { user: &server.user, password: &password };
+//! let mut s = ImapSession::connect(&server, &tls, &login, SessionOptions::default()).await?;
+//! let folders = s.list_folders_with_status().await?;      // Vec<(Folder, Option<FolderStatus>)>
+//!
+//! // Per folder, with (uidvalidity, highestmodseq, highest stored uid) from the store:
+//! let sel = if s.capabilities().qresync {
+//!     let r = s.select_qresync(&f.name, Some((validity, modseq))).await?;
+//!     if r.selected.uid_validity != validity { /* drop the folder's cache; full fetch */ }
+//!     // apply r.vanished (expunged UID ranges) and r.changed (new flags) to the store
+//!     r.selected
 //! } else {
-//!     let sel = s.select(name).await?;
-//!     let flags = s.fetch_flags(sel.highest_modseq.and(Some(stored_modseq))).await?;
-//!     let present = s.all_uids().await?;                          // expunges
-//! }
+//!     let sel = s.select(&f.name).await?;
+//!     let since = sel.highest_modseq.map(|_| modseq);      // CHANGEDSINCE with CONDSTORE
+//!     let flags = s.fetch_flags(since).await?;             // else UID FETCH 1:* (UID FLAGS)
+//!     let present = s.all_uids().await?;                   // stored UIDs missing: expunged
+//!     sel
+//! };
+//! // New mail, newest batch first, written to the index while the rest arrives:
 //! let mut env = s.fetch_envelopes(max_uid + 1..=u32::MAX, &EnvelopeOptions::default())?;
-//! while let Some(batch) = env.next_batch().await? { store.insert(batch) }  // newest first
-//! // fetch_bodies = "all": s.fetch_bodies(1..=u32::MAX, &BodyOptions::default())?.next()
-//! // on demand: s.fetch_body(uid), s.fetch_part(uid, "2"), s.fetch_prefix(uid, 2048)
-//! // actions: s.store_flags(..), s.move_messages(..), s.expunge_uids(..), s.append(..)
+//! while let Some(batch) = env.next_batch().await? { /* index.insert(batch) */ }
+//! // Store the new (uid_validity, highest_modseq) from `sel` once the batch is durable.
+//!
+//! // fetch_bodies = "all": one pipelined stream of exact bytes + flags + INTERNALDATE
+//! let mut bodies = s.fetch_bodies(1..=u32::MAX, &BodyOptions::default())?;
+//! while let Some(b) = bodies.next().await? { /* maildir.write(b) */ }
+//! // On demand: s.fetch_body(uid), s.fetch_part(uid, "2"), s.fetch_prefix(uid, 4096)
+//! // Actions:   s.store_flags(&uids, FlagOp::Add, &flags), s.move_messages(&uids, "Trash"),
+//! //            s.expunge_uids(&uids), s.append("Sent", &flags, Some(date), &bytes)
 //! ```
 //!
 //! IDLE runs on a second session: `idle.idle("INBOX", token.cancelled(), &IdleOptions::default())`
-//! returns [`IdleEvent::Changed`] when the folder changes; sync on the main session, then call
-//! it again.
+//! returns [`IdleEvent::Changed`] when the folder changes (sync it on the main session, then
+//! call `idle` again) or [`IdleEvent::Stopped`] when the future given completes.
 //!
 //! Errors: [`ImapError::kind`]. After any Network-kind error the session is broken
 //! ([`ImapSession::is_usable`] is false): drop it and reconnect (with backoff). A response
