@@ -60,6 +60,7 @@ mod error;
 mod fetch;
 mod folders;
 mod idle;
+mod login;
 mod select;
 mod session;
 mod trace;
@@ -70,7 +71,8 @@ pub use codec::{decode_mailbox_name, encode_mailbox_name};
 pub use error::ImapError;
 pub use fetch::{BodyOptions, EnvelopeOptions, FetchStream};
 pub use idle::{IdleEvent, IdleOptions};
-pub use session::{ImapSession, ImapStream, Login, SessionOptions, TcpImapSession};
+pub use login::{Login, SessionOptions};
+pub use session::{ImapSession, ImapStream, TcpImapSession};
 pub use trace::Trace;
 pub use types::{
     Address, AppendUid, BodyPart, Capabilities, EnvelopeRecord, FetchedBody, FlagUpdate, Folder,

@@ -8,6 +8,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream};
 
 use super::*;
 use crate::error::ErrorKind;
+use crate::proto::imap::BodyOptions;
 
 /// Serves `greeting`, then answers each command line with `reply(tag, command)`; returns
 /// everything the client sent.
@@ -205,7 +206,7 @@ async fn connection_cut_mid_fetch_is_a_network_error() {
     let sel = session.select("INBOX").await.unwrap();
     assert_eq!((sel.uid_validity, sel.uid_next, sel.exists), (7, 4, 3));
     let mut bodies = session
-        .fetch_bodies(1..=u32::MAX, &crate::proto::imap::BodyOptions::default())
+        .fetch_bodies(1..=u32::MAX, &BodyOptions::default())
         .unwrap();
     let err = bodies.next().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
