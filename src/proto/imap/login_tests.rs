@@ -181,10 +181,13 @@ async fn unparsable_response_is_a_network_error_not_a_panic() {
     assert!(matches!(again, ImapError::Broken { .. }), "{again}");
 }
 
+/// base64("\0alice\0hunter2-secret"): the SASL PLAIN response line.
+const SASL_PLAIN: &str = "AGFsaWNlAGh1bnRlcjItc2VjcmV0";
+
 fn logged_in_reply(tag: &str, cmd: &str) -> Option<String> {
     Some(match cmd {
         "AUTHENTICATE PLAIN" => "+ \r\n".to_owned(),
-        "" => "A0001 OK Logged in\r\n".to_owned(),
+        _ if tag == SASL_PLAIN => "A0001 OK Logged in\r\n".to_owned(),
         "CAPABILITY" => format!("* CAPABILITY IMAP4rev1 AUTH=PLAIN UIDPLUS\r\n{tag} OK done\r\n"),
         _ if cmd.starts_with("SELECT") => format!(
             "* 3 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 4] n\r\n{tag} OK [READ-WRITE] ok\r\n"
@@ -230,4 +233,92 @@ async fn a_tagged_no_keeps_the_session_usable() {
     assert!(err.to_string().contains("CREATE"), "{err}");
     assert!(session.is_usable());
     session.noop().await.unwrap();
+}
+
+#[tokio::test]
+async fn login_is_used_when_auth_plain_is_absent_and_masked_in_the_trace() {
+    let (stream, seen) = fake_server(
+        "* OK [CAPABILITY IMAP4rev1 AUTH=CRAM-MD5] ready\r\n",
+        |tag, cmd| match cmd {
+            _ if cmd.starts_with("LOGIN ") => format!("{tag} OK logged in\r\n"),
+            "CAPABILITY" => format!("* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n"),
+            _ => format!("{tag} BAD what\r\n"),
+        },
+    );
+    let trace = Trace::new();
+    let password = SecretString::from("hunter2-secret");
+    let login = Login {
+        user: "alice",
+        password: &password,
+    };
+    let session = ImapSession::establish(
+        MaybeTlsStream::Plain(stream),
+        &server(TlsMode::None, true),
+        &TlsConnector::new(None).unwrap(),
+        &login,
+        SessionOptions {
+            trace: Some(trace.clone()),
+            io_timeout: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(session.is_usable());
+    assert!(sent(&seen).contains("LOGIN \"alice\" \"hunter2-secret\""));
+    assert!(
+        trace.commands().contains(&"LOGIN ***".to_owned()),
+        "{:?}",
+        trace.commands()
+    );
+    assert!(!trace.contains("hunter2"));
+}
+
+#[tokio::test]
+async fn login_disabled_without_auth_plain_is_refused() {
+    let (stream, seen) = fake_server(
+        "* OK [CAPABILITY IMAP4rev1 LOGINDISABLED] ready\r\n",
+        |tag, _| format!("{tag} BAD no\r\n"),
+    );
+    let err = establish(stream, &server(TlsMode::None, true))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
+    assert!(!sent(&seen).contains("hunter2"));
+}
+
+#[tokio::test]
+async fn append_waits_for_the_continuation_without_literal_plus() {
+    let (stream, seen) = fake_server("* OK ready\r\n", |tag, cmd| {
+        logged_in_reply(tag, cmd).unwrap_or_else(|| {
+            if cmd.starts_with("APPEND") {
+                assert!(cmd.ends_with("{18}"), "synchronizing literal: {cmd}");
+                "+ go ahead\r\n".to_owned()
+            } else if tag == "hi" {
+                "A0003 OK [APPENDUID 9 77] done\r\n".to_owned()
+            } else {
+                String::new()
+            }
+        })
+    });
+    let mut session = establish(stream, &server(TlsMode::None, true))
+        .await
+        .unwrap();
+    assert!(!session.capabilities().literal_plus);
+    let uid = session
+        .append(
+            "Sent",
+            &["\\Seen".into()],
+            None,
+            b"Subject: x\r\n\r\nhi\r\n",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        uid,
+        Some(crate::proto::imap::AppendUid {
+            uid_validity: 9,
+            uid: 77
+        })
+    );
+    assert!(sent(&seen).contains("APPEND \"Sent\" (\\Seen) {18}\r\nSubject: x\r\n\r\nhi\r\n"));
 }
