@@ -18,6 +18,7 @@ use super::error::ImapError;
 use super::session::{ImapSession, ImapStream, own_status};
 use super::trace::{Trace, mask};
 use super::types::Capabilities;
+use super::watch::Watched;
 use crate::config::{Server, TlsMode};
 use crate::net::{self, MaybeTlsStream, NetError, TlsConnector};
 
@@ -80,7 +81,7 @@ impl<S: ImapStream> ImapSession<MaybeTlsStream<S>> {
         let name = format!("{}:{}", server.host, server.port);
         let io_timeout = options.io_timeout.unwrap_or(net::IO_TIMEOUT);
         let mut pre = PreAuth {
-            client: Client::new(stream),
+            client: Client::new(Watched::new(stream)),
             server: name.clone(),
             trace: options.trace.clone(),
             io_timeout,
@@ -99,7 +100,7 @@ impl<S: ImapStream> ImapSession<MaybeTlsStream<S>> {
                 .into());
             }
             pre.simple("STARTTLS").await?;
-            let plain = match pre.client.into_inner() {
+            let plain = match pre.client.into_inner().into_inner() {
                 MaybeTlsStream::Plain(s) => s,
                 MaybeTlsStream::Tls(_) => {
                     return Err(ImapError::Unexpected {
@@ -111,14 +112,14 @@ impl<S: ImapStream> ImapSession<MaybeTlsStream<S>> {
             // Anything the server sent before the handshake is dropped with the old client:
             // nothing read in plaintext may survive into the TLS session.
             let tls = connector.upgrade(plain, &server.host, server.port).await?;
-            pre.client = Client::new(MaybeTlsStream::Tls(Box::new(tls)));
+            pre.client = Client::new(Watched::new(MaybeTlsStream::Tls(Box::new(tls))));
             caps = None;
         }
         let caps = match caps {
             Some(c) => c,
             None => pre.capability().await?,
         };
-        let encrypted = pre.client.get_ref().is_tls();
+        let encrypted = pre.client.get_ref().get_ref().is_tls();
         if !encrypted && !server.allow_plaintext {
             return Err(ImapError::NoUsableLogin {
                 server: name,
@@ -127,6 +128,7 @@ impl<S: ImapStream> ImapSession<MaybeTlsStream<S>> {
         }
         let session = pre.login(&caps, login).await?;
         let mut this = ImapSession {
+            activity: session.get_ref().activity(),
             inner: session,
             server: name,
             caps,
@@ -168,7 +170,7 @@ fn cap_text(c: &imap_proto::Capability<'_>) -> String {
 /// The not-yet-authenticated connection: our own tags (`p1`, `p2`, ...), written straight to
 /// the stream, since async-imap keeps command sending private before login.
 struct PreAuth<S: ImapStream> {
-    client: Client<MaybeTlsStream<S>>,
+    client: Client<Watched<MaybeTlsStream<S>>>,
     server: String,
     trace: Option<Trace>,
     io_timeout: Duration,
@@ -321,7 +323,7 @@ impl<S: ImapStream> PreAuth<S> {
         self,
         caps: &Capabilities,
         login: &Login<'_>,
-    ) -> Result<Session<MaybeTlsStream<S>>, ImapError> {
+    ) -> Result<Session<Watched<MaybeTlsStream<S>>>, ImapError> {
         let server = self.server.clone();
         let user = login.user.to_owned();
         let trace = self.trace.clone();

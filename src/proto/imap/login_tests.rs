@@ -322,3 +322,98 @@ async fn append_waits_for_the_continuation_without_literal_plus() {
     );
     assert!(sent(&seen).contains("APPEND \"Sent\" (\\Seen) {18}\r\nSubject: x\r\n\r\nhi\r\n"));
 }
+
+/// Logs in over a duplex stream, then hands the server side to `serve` for the rest.
+async fn session_with(
+    io_timeout: std::time::Duration,
+    serve: impl FnOnce(
+        BufReader<tokio::io::ReadHalf<DuplexStream>>,
+        tokio::io::WriteHalf<DuplexStream>,
+    ) -> tokio::task::JoinHandle<()>,
+) -> ImapSession<MaybeTlsStream<DuplexStream>> {
+    let (client, server_side) = tokio::io::duplex(64 * 1024);
+    let (r, mut w) = tokio::io::split(server_side);
+    let mut r = BufReader::new(r);
+    let login = tokio::spawn(async move {
+        w.write_all(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n")
+            .await
+            .unwrap();
+        let mut line = String::new();
+        r.read_line(&mut line).await.unwrap(); // AUTHENTICATE PLAIN
+        w.write_all(b"+ \r\n").await.unwrap();
+        line.clear();
+        r.read_line(&mut line).await.unwrap(); // SASL response
+        w.write_all(b"A0001 OK Logged in\r\n").await.unwrap();
+        line.clear();
+        r.read_line(&mut line).await.unwrap(); // CAPABILITY
+        w.write_all(b"* CAPABILITY IMAP4rev1\r\nA0002 OK done\r\n")
+            .await
+            .unwrap();
+        line.clear();
+        r.read_line(&mut line).await.unwrap(); // SELECT
+        w.write_all(
+            b"* 1 EXISTS\r\n* OK [UIDVALIDITY 3] v\r\n* OK [UIDNEXT 2] n\r\nA0003 OK sel\r\n",
+        )
+        .await
+        .unwrap();
+        (r, w)
+    });
+    let password = SecretString::from("hunter2-secret");
+    let mut session = ImapSession::establish(
+        MaybeTlsStream::Plain(client),
+        &server(TlsMode::None, true),
+        &TlsConnector::new(None).unwrap(),
+        &Login {
+            user: "alice",
+            password: &password,
+        },
+        SessionOptions {
+            trace: None,
+            io_timeout: Some(io_timeout),
+        },
+    )
+    .await
+    .unwrap();
+    session.select("INBOX").await.unwrap();
+    let (r, w) = login.await.unwrap();
+    serve(r, w);
+    session
+}
+
+#[tokio::test]
+async fn a_slow_but_steady_response_is_not_a_timeout_and_silence_is() {
+    use std::time::Duration;
+    let timeout = Duration::from_millis(300);
+    // 1 s for one response, a chunk every 100 ms: longer than the timeout, never silent.
+    let mut session = session_with(timeout, |mut r, mut w| {
+        tokio::spawn(async move {
+            let mut line = String::new();
+            r.read_line(&mut line).await.unwrap();
+            w.write_all(b"* 1 FETCH (UID 1 BODY[] {10}\r\n")
+                .await
+                .unwrap();
+            for b in b"0123456789" {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                w.write_all(&[*b]).await.unwrap();
+            }
+            w.write_all(b")\r\nA0004 OK done\r\n").await.unwrap();
+            // Then silence for the next command.
+            line.clear();
+            r.read_line(&mut line).await.unwrap();
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        })
+    })
+    .await;
+    let body = session.fetch_body(1).await.unwrap().unwrap();
+    assert_eq!(body, b"0123456789");
+    let started = std::time::Instant::now();
+    let err = session.noop().await.unwrap_err();
+    assert!(matches!(err, ImapError::Timeout { .. }), "{err}");
+    assert_eq!(err.kind(), ErrorKind::Network);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!session.is_usable());
+}

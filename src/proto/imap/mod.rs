@@ -65,6 +65,7 @@ mod select;
 mod session;
 mod trace;
 mod types;
+mod watch;
 
 pub use changes::{FlagOp, Moved};
 pub use codec::{decode_mailbox_name, encode_mailbox_name};

@@ -26,6 +26,7 @@ use super::codec;
 use super::error::ImapError;
 use super::trace::{Trace, mask};
 use super::types::{AppendUid, Capabilities, Unsolicited};
+use super::watch::{Activity, Watched};
 use crate::net::MaybeTlsStream;
 
 /// The stream bound every session needs (async-imap wants Debug and Send).
@@ -48,7 +49,9 @@ pub(crate) struct Done {
 /// One logged-in IMAP connection. Not `Clone`; one command at a time (`&mut self`). IDLE needs a
 /// session of its own.
 pub struct ImapSession<S: ImapStream> {
-    pub(crate) inner: Session<S>,
+    pub(crate) inner: Session<Watched<S>>,
+    /// When bytes last arrived: the IO timeout counts silence, not response size.
+    pub(crate) activity: Activity,
     pub(crate) server: String,
     pub(crate) caps: Capabilities,
     pub(crate) trace: Option<Trace>,
@@ -198,6 +201,7 @@ impl<S: ImapStream> ImapSession<S> {
             });
         }
         self.record(command);
+        self.activity.reset();
         match self.inner.run_command(command).await {
             Ok(tag) => Ok(tag),
             Err(e) => Err(self.fail(e)),
@@ -227,18 +231,30 @@ impl<S: ImapStream> ImapSession<S> {
                 server: self.server.clone(),
             });
         }
-        let read = self.inner.read_response();
-        let resp = match timeout {
-            Some(t) => match tokio::time::timeout(t, read).await {
-                Ok(r) => r,
-                Err(_) => {
-                    self.broken = true;
-                    return Err(ImapError::Timeout {
-                        server: self.server.clone(),
-                    });
-                }
-            },
-            None => read.await,
+        let activity = self.activity.clone();
+        let resp = {
+            let read = self.inner.read_response();
+            tokio::pin!(read);
+            match timeout {
+                Some(t) => loop {
+                    // Re-armed while bytes keep arriving: only silence for `t` times out.
+                    let wait = t
+                        .saturating_sub(activity.idle_for())
+                        .max(Duration::from_millis(1));
+                    match tokio::time::timeout(wait, &mut read).await {
+                        Ok(r) => break Some(r),
+                        Err(_) if activity.idle_for() < t => {}
+                        Err(_) => break None,
+                    }
+                },
+                None => Some(read.await),
+            }
+        };
+        let Some(resp) = resp else {
+            self.broken = true;
+            return Err(ImapError::Timeout {
+                server: self.server.clone(),
+            });
         };
         match resp {
             Ok(Some(resp)) => Ok(f(resp.parsed(), &mut self.unsolicited)),
