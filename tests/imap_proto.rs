@@ -568,3 +568,41 @@ async fn idle_notices_a_flag_change() {
     );
     let _ = to_crlf; // (kept: helper used by other suites)
 }
+
+#[tokio::test]
+async fn raw_8bit_and_malformed_mime_do_not_break_the_envelope_fetch() {
+    let user = new_user("imap-8bit");
+    let mut s = connect(&user).await;
+    let messages: Vec<&[u8]> = vec![
+        b"From: \xe9mile <e@x.test>\r\nSubject: caf\xe9 raw\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: application/octet-stream; name=\"r\xe9sum\xe9.pdf\"\r\nContent-Disposition: attachment; filename=\"r\xe9sum\xe9.pdf\"\r\n\r\nxx\r\n--b--\r\n",
+        b"Subject: utf8 \xc3\xa9\r\nContent-Type: text/plain; charset=\"\xff\xfe\"\r\n\r\nbody\r\n",
+        b"Subject: headers only\r\n",
+        b"Content-Type: multipart/mixed\r\n\r\nno boundary at all\r\n",
+        b"Content-Type: message/rfc822\r\n\r\nSubject: inner\r\nContent-Type: multipart/alternative; boundary=z\r\n\r\n--z\r\n\r\nx\r\n--z--\r\n",
+    ];
+    for m in &messages {
+        s.append("INBOX", &[], None, m).await.unwrap();
+    }
+    s.select("INBOX").await.unwrap();
+    let mut records = Vec::new();
+    let mut env = s
+        .fetch_envelopes(1..=u32::MAX, &EnvelopeOptions::default())
+        .unwrap();
+    while let Some(r) = env.next().await.unwrap() {
+        records.push(r);
+    }
+    records.sort_by_key(|r| r.uid);
+    assert_eq!(records.len(), messages.len());
+    assert_eq!(records[0].parts.len(), 2);
+    assert_eq!(
+        records[0].parts[1].disposition.as_deref(),
+        Some("attachment")
+    );
+    assert_eq!(records[1].subject.as_deref(), Some("utf8 é".as_bytes()));
+    assert_eq!(records[4].parts[0].mime_type, "message/rfc822");
+    // The exact bytes are still served as appended.
+    assert_eq!(
+        s.fetch_body(records[0].uid).await.unwrap().unwrap(),
+        messages[0]
+    );
+}
