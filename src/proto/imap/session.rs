@@ -232,6 +232,10 @@ impl<S: ImapStream> ImapSession<S> {
             });
         }
         let activity = self.activity.clone();
+        // Silence is counted from the later of the last byte and the start of this wait, so
+        // a caller that paused between two reads (writing a batch to disk) is not blamed on
+        // the server.
+        activity.reset();
         let resp = {
             let read = self.inner.read_response();
             tokio::pin!(read);
