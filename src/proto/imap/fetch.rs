@@ -123,9 +123,44 @@ pub struct FetchStream<'a, S: ImapStream, T> {
     /// late, so batches are cut by count, not by command completion.
     batch_sizes: (usize, usize),
     batches_given: usize,
+    /// Records outside this UID range are dropped (`n:*` returns the last message even when
+    /// its UID is below n).
+    uid_range: (u32, u32),
 }
 
-impl<S: ImapStream, T> FetchStream<'_, S, T> {
+/// A record that carries its UID.
+pub trait HasUid {
+    fn uid(&self) -> u32;
+}
+
+impl HasUid for EnvelopeRecord {
+    fn uid(&self) -> u32 {
+        self.uid
+    }
+}
+
+impl HasUid for FetchedBody {
+    fn uid(&self) -> u32 {
+        self.uid
+    }
+}
+
+impl HasUid for FlagUpdate {
+    fn uid(&self) -> u32 {
+        self.uid
+    }
+}
+
+/// The upper end of a UID range on the wire: `*` for "no limit".
+fn upper(hi: u32) -> String {
+    if hi == u32::MAX {
+        "*".to_owned()
+    } else {
+        hi.to_string()
+    }
+}
+
+impl<S: ImapStream, T: HasUid> FetchStream<'_, S, T> {
     async fn top_up(&mut self) -> Result<(), ImapError> {
         if self.in_flight.is_empty() {
             // Nothing of ours pending: anything left over from earlier is settled here.
@@ -163,7 +198,10 @@ impl<S: ImapStream, T> FetchStream<'_, S, T> {
             .await?;
         match step {
             Step::More(Some(item)) => {
-                self.ready.push_back(item);
+                let (lo, hi) = self.uid_range;
+                if (lo..=hi).contains(&item.uid()) {
+                    self.ready.push_back(item);
+                }
                 Ok(false)
             }
             Step::More(None) | Step::Bye(_) => Ok(false),
@@ -284,6 +322,7 @@ impl<S: ImapStream> ImapSession<S> {
             failed: false,
             batch_sizes,
             batches_given: 0,
+            uid_range: (1, u32::MAX),
         }
     }
 
@@ -316,8 +355,10 @@ impl<S: ImapStream> ImapSession<S> {
         } else {
             ENVELOPE_ITEMS_NO_BS
         };
-        let commands = if sel.uid_next == 0 && hi == u32::MAX {
-            vec![format!("UID FETCH {lo}:* ({items})")]
+        let commands = if sel.uid_next == 0 {
+            // No UIDNEXT: one open-ended command (records below `lo` that `lo:*` may return
+            // are dropped by the stream).
+            vec![format!("UID FETCH {lo}:{} ({items})", upper(hi))]
         } else {
             descending_ranges(lo, hi, widen(options.first_batch), widen(options.batch))
                 .into_iter()
@@ -325,7 +366,9 @@ impl<S: ImapStream> ImapSession<S> {
                 .collect()
         };
         let sizes = (options.first_batch as usize, options.batch as usize);
-        Ok(self.stream(commands, options.depth, sizes, codec::envelope_record))
+        let mut stream = self.stream(commands, options.depth, sizes, codec::envelope_record);
+        stream.uid_range = (lo, hi);
+        Ok(stream)
     }
 
     /// Full messages with UIDs in `uids` (ascending), exact bytes, with flags and
@@ -341,11 +384,20 @@ impl<S: ImapStream> ImapSession<S> {
         if sel.uid_next > 0 {
             hi = hi.min(sel.uid_next.saturating_sub(1));
         }
-        let commands = ascending_ranges(lo, hi, options.batch)
-            .into_iter()
-            .map(|(a, b)| format!("UID FETCH {a}:{b} (UID FLAGS INTERNALDATE BODY.PEEK[])"))
-            .collect();
-        Ok(self.stream(commands, options.depth, (64, 64), body_of))
+        let commands = if sel.uid_next == 0 {
+            vec![format!(
+                "UID FETCH {lo}:{} (UID FLAGS INTERNALDATE BODY.PEEK[])",
+                upper(hi)
+            )]
+        } else {
+            ascending_ranges(lo, hi, options.batch)
+                .into_iter()
+                .map(|(a, b)| format!("UID FETCH {a}:{b} (UID FLAGS INTERNALDATE BODY.PEEK[])"))
+                .collect()
+        };
+        let mut stream = self.stream(commands, options.depth, (64, 64), body_of);
+        stream.uid_range = (lo, hi);
+        Ok(stream)
     }
 
     /// Full messages for an explicit UID list (e.g. the ones not yet downloaded).

@@ -417,3 +417,29 @@ async fn a_slow_but_steady_response_is_not_a_timeout_and_silence_is() {
     );
     assert!(!session.is_usable());
 }
+
+#[tokio::test]
+async fn without_uidnext_one_open_ended_fetch_is_sent_and_lower_uids_dropped() {
+    let (stream, seen) = fake_server("* OK ready\r\n", |tag, cmd| {
+        if cmd.starts_with("SELECT") {
+            return format!("* 3 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n{tag} OK sel\r\n");
+        }
+        logged_in_reply(tag, cmd).unwrap_or_else(|| {
+            // `5:*` with no UID >= 5 still returns the last message (UID 3).
+            format!(
+                "* 3 FETCH (UID 3 FLAGS () ENVELOPE (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL))\r\n{tag} OK f\r\n"
+            )
+        })
+    });
+    let mut session = establish(stream, &server(TlsMode::None, true))
+        .await
+        .unwrap();
+    assert_eq!(session.select("INBOX").await.unwrap().uid_next, 0);
+    let options = crate::proto::imap::EnvelopeOptions::default();
+    let mut env = session.fetch_envelopes(5..=u32::MAX, &options).unwrap();
+    assert_eq!(env.next().await.unwrap(), None);
+    drop(env);
+    let sent = sent(&seen);
+    assert_eq!(sent.matches("UID FETCH").count(), 1, "{sent}");
+    assert!(sent.contains("UID FETCH 5:* (UID FLAGS"), "{sent}");
+}

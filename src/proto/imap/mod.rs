@@ -70,7 +70,7 @@ mod watch;
 pub use changes::{FlagOp, Moved};
 pub use codec::{decode_mailbox_name, encode_mailbox_name};
 pub use error::ImapError;
-pub use fetch::{BodyOptions, EnvelopeOptions, FetchStream};
+pub use fetch::{BodyOptions, EnvelopeOptions, FetchStream, HasUid};
 pub use idle::{IdleEvent, IdleOptions};
 pub use login::{Login, SessionOptions};
 pub use session::{ImapSession, ImapStream, TcpImapSession};
