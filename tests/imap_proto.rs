@@ -606,3 +606,34 @@ async fn raw_8bit_and_malformed_mime_do_not_break_the_envelope_fetch() {
         messages[0]
     );
 }
+
+#[tokio::test]
+async fn stripped_starttls_is_refused_and_no_password_crosses_in_clear() {
+    use support::proxy::{Protocol, StripTlsProxy};
+    let user = new_user("imap-strip");
+    let s = servers();
+    let proxy = StripTlsProxy::start(s, s.ports.imap, Protocol::Imap).await;
+    let mut server = server(TlsMode::StartTls, &user);
+    server.host = proxy.host.clone();
+    server.port = proxy.port;
+    let connector = TlsConnector::new(server.ca_file.as_deref()).unwrap();
+    let password = SecretString::from(user.password.clone());
+    let login = Login {
+        user: &user.login,
+        password: &password,
+    };
+    let err = ImapSession::connect(&server, &connector, &login, SessionOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
+    assert!(
+        format!("{err:?}").contains("StartTlsUnavailable"),
+        "{err:?}"
+    );
+    assert!(!proxy.client_sent_contains(user.password.as_bytes()));
+    let sent = String::from_utf8_lossy(&proxy.client_sent()).into_owned();
+    assert!(
+        !sent.contains("AUTHENTICATE") && !sent.contains("LOGIN"),
+        "{sent}"
+    );
+}
