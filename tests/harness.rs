@@ -14,12 +14,17 @@ use support::{TestUser, servers};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 async fn imap_login<S: AsyncRead + AsyncWrite + Unpin>(conn: &mut LineConn<S>, user: &TestUser) {
-    let (_, status) = conn.imap("L", &format!("LOGIN {} {}", user.login, user.password)).await;
+    let (_, status) = conn
+        .imap("L", &format!("LOGIN {} {}", user.login, user.password))
+        .await;
     assert!(status.starts_with("OK"), "LOGIN {}: {status}", user.login);
 }
 
 /// Reads the literal of a `* N FETCH (BODY[] {SIZE}` response and the closing line.
-async fn imap_fetch_body<S: AsyncRead + AsyncWrite + Unpin>(conn: &mut LineConn<S>, seq: usize) -> Vec<u8> {
+async fn imap_fetch_body<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut LineConn<S>,
+    seq: usize,
+) -> Vec<u8> {
     conn.send(&format!("F{seq} FETCH {seq} BODY.PEEK[]")).await;
     let head = conn.read_line().await;
     assert!(head.starts_with(&format!("* {seq} FETCH")), "{head}");
@@ -53,7 +58,8 @@ async fn imaps_greeting_and_login_with_only_the_harness_ca() {
         ("Archive", "\\Archive"),
     ] {
         assert!(
-            list.iter().any(|l| l.contains(flag) && l.ends_with(&format!("\"{}\" {folder}", s.separator))),
+            list.iter()
+                .any(|l| l.contains(flag) && l.ends_with(&format!("\"{}\" {folder}", s.separator))),
             "no {folder} with {flag} in {list:?}"
         );
     }
@@ -71,12 +77,20 @@ async fn tls_without_the_harness_ca_is_refused() {
         Ok(_) => panic!("a TLS client without the harness CA accepted the server"),
         Err(e) => e,
     };
-    assert!(err.to_string().contains("invalid peer certificate"), "{err}");
+    assert!(
+        err.to_string().contains("invalid peer certificate"),
+        "{err}"
+    );
     // And with the CA but the wrong name, too.
     let config: Arc<rustls::ClientConfig> = s.tls_config();
     let tcp = s.connect(s.ports.imaps).await;
     let wrong = rustls::pki_types::ServerName::try_from("mail.example.com").unwrap();
-    assert!(tokio_rustls::TlsConnector::from(config).connect(wrong, tcp).await.is_err());
+    assert!(
+        tokio_rustls::TlsConnector::from(config)
+            .connect(wrong, tcp)
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -134,7 +148,10 @@ async fn submission_refuses_auth_before_starttls_and_accepts_it_after() {
     let (code, ehlo) = plain.smtp("EHLO test").await;
     assert_eq!(code, 250);
     assert!(ehlo.iter().any(|l| l == "STARTTLS"), "{ehlo:?}");
-    assert!(!ehlo.iter().any(|l| l.starts_with("AUTH")), "AUTH offered before TLS: {ehlo:?}");
+    assert!(
+        !ehlo.iter().any(|l| l.starts_with("AUTH")),
+        "AUTH offered before TLS: {ehlo:?}"
+    );
     let (code, text) = plain.smtp(&format!("AUTH PLAIN {auth}")).await;
     assert_eq!(code, 530, "{text:?}");
     let (code, _) = plain.smtp("STARTTLS").await;
@@ -142,12 +159,21 @@ async fn submission_refuses_auth_before_starttls_and_accepts_it_after() {
     let mut tls = LineConn::new(s.tls_upgrade(plain.into_inner()).await);
     let (code, ehlo) = tls.smtp("EHLO test").await;
     assert_eq!(code, 250);
-    let auth_line = ehlo.iter().find(|l| l.starts_with("AUTH ")).unwrap_or_else(|| panic!("{ehlo:?}"));
-    assert!(auth_line.contains("PLAIN") && auth_line.contains("LOGIN"), "{auth_line}");
+    let auth_line = ehlo
+        .iter()
+        .find(|l| l.starts_with("AUTH "))
+        .unwrap_or_else(|| panic!("{ehlo:?}"));
+    assert!(
+        auth_line.contains("PLAIN") && auth_line.contains("LOGIN"),
+        "{auth_line}"
+    );
     let (code, text) = tls.smtp(&format!("AUTH PLAIN {auth}")).await;
     assert_eq!(code, 235, "{text:?}");
     // Authenticated, but mail for other domains is still not relayed.
-    assert_eq!(tls.smtp(&format!("MAIL FROM:<{}>", user.email)).await.0, 250);
+    assert_eq!(
+        tls.smtp(&format!("MAIL FROM:<{}>", user.email)).await.0,
+        250
+    );
     let (code, text) = tls.smtp("RCPT TO:<someone@elsewhere.example>").await;
     assert_eq!(code, 554, "{text:?}");
 }
@@ -187,17 +213,29 @@ async fn submitted_message_lands_in_the_recipients_maildir() {
         alice.email, bob.email
     );
     for mode in [Submission::StartTls, Submission::Implicit] {
-        submit(s, mode, &alice, &alice.email, &[&bob.email], message.as_bytes())
-            .await
-            .unwrap_or_else(|e| panic!("{mode:?}: {e}"));
+        submit(
+            s,
+            mode,
+            &alice,
+            &alice.email,
+            &[&bob.email],
+            message.as_bytes(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{mode:?}: {e}"));
     }
-    let files = bob.wait_for_messages("INBOX", 2, Duration::from_secs(30)).await;
+    let files = bob
+        .wait_for_messages("INBOX", 2, Duration::from_secs(30))
+        .await;
     for file in files {
         let stored = std::fs::read(&file).unwrap();
         let text = String::from_utf8_lossy(&stored);
         assert!(text.contains("Subject: harness delivery\n"), "{text}");
         // Stored with LF line ends, dot-stuffing undone.
-        assert!(text.ends_with("\nHello Bob.\n.leading dot\n..two dots\n"), "{text}");
+        assert!(
+            text.ends_with("\nHello Bob.\n.leading dot\n..two dots\n"),
+            "{text}"
+        );
         assert!(!stored.contains(&b'\r'));
     }
 }
@@ -206,9 +244,17 @@ async fn submitted_message_lands_in_the_recipients_maildir() {
 async fn lmtp_delivery_helper_delivers() {
     let s = servers();
     let carol = s.new_user("carol");
-    deliver_lmtp(s, &carol.email, b"Subject: via lmtp\n\nbody\n").await.unwrap();
-    let files = carol.wait_for_messages("INBOX", 1, Duration::from_secs(10)).await;
-    assert!(std::fs::read_to_string(&files[0]).unwrap().contains("Subject: via lmtp\n"));
+    deliver_lmtp(s, &carol.email, b"Subject: via lmtp\n\nbody\n")
+        .await
+        .unwrap();
+    let files = carol
+        .wait_for_messages("INBOX", 1, Duration::from_secs(10))
+        .await;
+    assert!(
+        std::fs::read_to_string(&files[0])
+            .unwrap()
+            .contains("Subject: via lmtp\n")
+    );
 }
 
 #[tokio::test]
@@ -221,10 +267,15 @@ async fn wrong_password_is_rejected_quickly() {
         let mut conn = LineConn::new(s.connect_tls(s.ports.imaps).await);
         conn.read_line().await;
         let started = Instant::now();
-        let (_, status) = conn.imap("a", &format!("LOGIN {} not-{}", user.login, user.password)).await;
+        let (_, status) = conn
+            .imap("a", &format!("LOGIN {} not-{}", user.login, user.password))
+            .await;
         let took = started.elapsed();
         assert!(status.starts_with("NO"), "{status}");
-        assert!(took < Duration::from_millis(1000), "IMAP failure {attempt} took {took:?}");
+        assert!(
+            took < Duration::from_millis(1000),
+            "IMAP failure {attempt} took {took:?}"
+        );
     }
     for attempt in 0..3 {
         let mut smtp = LineConn::new(s.connect_tls(s.ports.submissions).await);
@@ -235,7 +286,10 @@ async fn wrong_password_is_rejected_quickly() {
         let (code, _) = smtp.smtp(&format!("AUTH PLAIN {bad}")).await;
         let took = started.elapsed();
         assert_eq!(code, 535);
-        assert!(took < Duration::from_millis(1000), "SMTP failure {attempt} took {took:?}");
+        assert!(
+            took < Duration::from_millis(1000),
+            "SMTP failure {attempt} took {took:?}"
+        );
     }
     // The right password still works right after.
     let mut conn = LineConn::new(s.connect_tls(s.ports.imaps).await);
@@ -249,7 +303,10 @@ async fn seeding_1000_messages_shows_1000_exists_with_exact_bytes() {
     let user = s.new_user("seed1000");
     let started = Instant::now();
     let seeded = support::seed(&user, "INBOX", 1000);
-    eprintln!("seeded 1000 messages in {:.2} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "seeded 1000 messages in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
     assert_eq!(seeded.len(), 1000);
 
     let mut conn = LineConn::new(s.connect_tls(s.ports.imaps).await);
@@ -257,25 +314,42 @@ async fn seeding_1000_messages_shows_1000_exists_with_exact_bytes() {
     imap_login(&mut conn, &user).await;
     let started = Instant::now();
     let (untagged, status) = conn.imap("s", "SELECT INBOX").await;
-    eprintln!("SELECT of 1000 fresh messages took {:.2} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "SELECT of 1000 fresh messages took {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
     assert!(status.starts_with("OK"), "{status}");
-    assert!(untagged.iter().any(|l| l == "* 1000 EXISTS"), "{untagged:?}");
+    assert!(
+        untagged.iter().any(|l| l == "* 1000 EXISTS"),
+        "{untagged:?}"
+    );
     // Messages are served in the order they were generated, byte for byte (CRLF).
     for seq in [1, 2, 500, 999, 1000] {
         let body = imap_fetch_body(&mut conn, seq).await;
-        assert!(body == seeded[seq - 1].crlf(), "message {seq} differs from what was seeded");
+        assert!(
+            body == seeded[seq - 1].crlf(),
+            "message {seq} differs from what was seeded"
+        );
     }
     // The sizes in the file names are what Dovecot reports.
     let (sizes, _) = conn.imap("z", "FETCH 1:1000 RFC822.SIZE").await;
     assert_eq!(sizes.len(), 1000);
     for (i, line) in sizes.iter().enumerate() {
-        assert_eq!(line, &format!("* {} FETCH (RFC822.SIZE {})", i + 1, seeded[i].crlf().len()));
+        assert_eq!(
+            line,
+            &format!("* {} FETCH (RFC822.SIZE {})", i + 1, seeded[i].crlf().len())
+        );
     }
     // Seen flags come from the file names; the last tenth is unseen in new/.
     let (unseen, _) = conn.imap("u", "SEARCH UNSEEN").await;
-    let unseen: Vec<usize> = unseen[0].split(' ').skip(2).map(|n| n.parse().unwrap()).collect();
-    let expected: Vec<usize> =
-        (1..=1000).filter(|&i| !seeded[i - 1].message.flags.contains('S')).collect();
+    let unseen: Vec<usize> = unseen[0]
+        .split(' ')
+        .skip(2)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let expected: Vec<usize> = (1..=1000)
+        .filter(|&i| !seeded[i - 1].message.flags.contains('S'))
+        .collect();
     assert_eq!(unseen, expected);
 }
 
@@ -293,7 +367,10 @@ async fn pop3_list_and_retr_match_seeded_messages() {
     conn.send("LIST").await;
     assert!(conn.read_line().await.starts_with("+OK"));
     for (i, m) in seeded.iter().enumerate() {
-        assert_eq!(conn.read_line().await, format!("{} {}", i + 1, m.crlf().len()));
+        assert_eq!(
+            conn.read_line().await,
+            format!("{} {}", i + 1, m.crlf().len())
+        );
     }
     assert_eq!(conn.read_line().await, ".");
     for n in [1, 17, 40] {
@@ -305,11 +382,17 @@ async fn pop3_list_and_retr_match_seeded_messages() {
             if line == b"." {
                 break;
             }
-            let line = line.strip_prefix(b".").filter(|_| line.starts_with(b"..")).unwrap_or(&line);
+            let line = line
+                .strip_prefix(b".")
+                .filter(|_| line.starts_with(b".."))
+                .unwrap_or(&line);
             got.extend_from_slice(line);
             got.extend_from_slice(b"\r\n");
         }
-        assert!(got == seeded[n - 1].crlf(), "RETR {n} differs from what was seeded");
+        assert!(
+            got == seeded[n - 1].crlf(),
+            "RETR {n} differs from what was seeded"
+        );
     }
 }
 
@@ -342,7 +425,10 @@ async fn seeding_10000_messages_takes_seconds() {
     let started = Instant::now();
     let (untagged, _) = conn.imap("s", "SELECT INBOX").await;
     let select_time = started.elapsed();
-    assert!(untagged.iter().any(|l| l == "* 10000 EXISTS"), "{untagged:?}");
+    assert!(
+        untagged.iter().any(|l| l == "* 10000 EXISTS"),
+        "{untagged:?}"
+    );
     eprintln!(
         "seeded 10,000 messages ({:.1} MB) in {:.2} s; first SELECT {:.2} s",
         bytes as f64 / 1e6,
@@ -350,7 +436,10 @@ async fn seeding_10000_messages_takes_seconds() {
         select_time.as_secs_f64()
     );
     // Generous bound for a loaded 2-core machine; typical is a few seconds.
-    assert!(seed_time < Duration::from_secs(60), "seeding took {seed_time:?}");
+    assert!(
+        seed_time < Duration::from_secs(60),
+        "seeding took {seed_time:?}"
+    );
 }
 
 #[test]
@@ -359,7 +448,8 @@ fn generated_messages_are_realistic_and_deterministic() {
     let b = seed::generate(7, "user@example.test", 400);
     assert!(a.iter().zip(&b).all(|(x, y)| x.bytes == y.bytes));
     let parser = mail_parser::MessageParser::default();
-    let (mut replies, mut attachments, mut alternatives, mut encoded, mut dot_lines) = (0, 0, 0, 0, 0);
+    let (mut replies, mut attachments, mut alternatives, mut encoded, mut dot_lines) =
+        (0, 0, 0, 0, 0);
     for m in &a {
         assert!(!m.bytes.contains(&b'\r'));
         let parsed = parser.parse(&m.bytes[..]).expect("parses");
@@ -370,7 +460,9 @@ fn generated_messages_are_realistic_and_deterministic() {
         attachments += usize::from(parsed.attachment_count() > 0);
         alternatives += usize::from(text.contains("multipart/alternative"));
         encoded += usize::from(text.contains("Subject: =?UTF-8?"));
-        dot_lines += usize::from(text.contains("\n.") && !text.contains("Content-Transfer-Encoding: quoted-printable"));
+        dot_lines += usize::from(
+            text.contains("\n.") && !text.contains("Content-Transfer-Encoding: quoted-printable"),
+        );
     }
     for (what, n) in [
         ("replies", replies),

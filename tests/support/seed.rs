@@ -165,7 +165,9 @@ pub fn generate(seed: u64, to: &str, n: usize) -> Vec<Message> {
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 fn ensure_maildir(dir: &Path, subfolder: bool, uid: u32, gid: u32) {
@@ -175,13 +177,15 @@ fn ensure_maildir(dir: &Path, subfolder: bool, uid: u32, gid: u32) {
             fs::create_dir_all(&d).unwrap_or_else(|e| panic!("cannot create {}: {e}", d.display()));
             fs::set_permissions(&d, fs::Permissions::from_mode(0o700))
                 .unwrap_or_else(|e| panic!("cannot chmod {}: {e}", d.display()));
-            chown(&d, Some(uid), Some(gid)).unwrap_or_else(|e| panic!("cannot chown {}: {e}", d.display()));
+            chown(&d, Some(uid), Some(gid))
+                .unwrap_or_else(|e| panic!("cannot chown {}: {e}", d.display()));
         }
     }
     let marker = dir.join("maildirfolder");
     if subfolder && !marker.exists() {
         File::create(&marker).unwrap_or_else(|e| panic!("cannot create {}: {e}", marker.display()));
-        chown(&marker, Some(uid), Some(gid)).unwrap_or_else(|e| panic!("cannot chown {}: {e}", marker.display()));
+        chown(&marker, Some(uid), Some(gid))
+            .unwrap_or_else(|e| panic!("cannot chown {}: {e}", marker.display()));
     }
 }
 
@@ -203,30 +207,92 @@ fn write_message(dir: &Path, message: &Message, uid: u32, gid: u32) -> PathBuf {
     } else {
         dir.join("cur").join(format!("{base}:2,{}", message.flags))
     };
-    let mut file = File::create(&tmp).unwrap_or_else(|e| panic!("cannot create {}: {e}", tmp.display()));
+    let mut file =
+        File::create(&tmp).unwrap_or_else(|e| panic!("cannot create {}: {e}", tmp.display()));
     file.write_all(&message.bytes)
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", tmp.display()));
     let mtime = UNIX_EPOCH + Duration::from_secs(message.date.max(0) as u64);
     file.set_modified(mtime)
         .unwrap_or_else(|e| panic!("cannot set the mtime of {}: {e}", tmp.display()));
     drop(file);
-    chown(&tmp, Some(uid), Some(gid)).unwrap_or_else(|e| panic!("cannot chown {}: {e}", tmp.display()));
-    fs::rename(&tmp, &dest).unwrap_or_else(|e| panic!("cannot rename {} into place: {e}", tmp.display()));
+    chown(&tmp, Some(uid), Some(gid))
+        .unwrap_or_else(|e| panic!("cannot chown {}: {e}", tmp.display()));
+    fs::rename(&tmp, &dest)
+        .unwrap_or_else(|e| panic!("cannot rename {} into place: {e}", tmp.display()));
     dest
 }
 
 // --- the generator ------------------------------------------------------------------------------
 
 const WORDS: &[&str] = &[
-    "the", "release", "branch", "meeting", "tomorrow", "please", "review", "patch", "server",
-    "mailbox", "folder", "thanks", "agenda", "budget", "draft", "attached", "version", "build",
-    "failed", "again", "report", "quarterly", "numbers", "look", "good", "issue", "fixed", "in",
-    "and", "or", "with", "for", "we", "should", "could", "maybe", "next", "week", "deploy",
-    "staging", "production", "coffee", "lunch", "question", "about", "that", "thread", "sync",
+    "the",
+    "release",
+    "branch",
+    "meeting",
+    "tomorrow",
+    "please",
+    "review",
+    "patch",
+    "server",
+    "mailbox",
+    "folder",
+    "thanks",
+    "agenda",
+    "budget",
+    "draft",
+    "attached",
+    "version",
+    "build",
+    "failed",
+    "again",
+    "report",
+    "quarterly",
+    "numbers",
+    "look",
+    "good",
+    "issue",
+    "fixed",
+    "in",
+    "and",
+    "or",
+    "with",
+    "for",
+    "we",
+    "should",
+    "could",
+    "maybe",
+    "next",
+    "week",
+    "deploy",
+    "staging",
+    "production",
+    "coffee",
+    "lunch",
+    "question",
+    "about",
+    "that",
+    "thread",
+    "sync",
 ];
 const WORDS_UTF8: &[&str] = &[
-    "Grüße", "naïve", "café", "Zürich", "東京", "привет", "señor", "façade", "Øresund", "😀",
-    "Ελλάδα", "smörgåsbord", "crème brûlée", "jalapeño", "Łódź", "日本語", "ça va", "Straße",
+    "Grüße",
+    "naïve",
+    "café",
+    "Zürich",
+    "東京",
+    "привет",
+    "señor",
+    "façade",
+    "Øresund",
+    "😀",
+    "Ελλάδα",
+    "smörgåsbord",
+    "crème brûlée",
+    "jalapeño",
+    "Łódź",
+    "日本語",
+    "ça va",
+    "Straße",
 ];
 const SUBJECTS: &[&str] = &[
     "Quarterly report",
@@ -292,7 +358,10 @@ impl Generator {
         let (subject, references) = match reply_to {
             Some(p) => {
                 let parent = &self.history[p];
-                let base = parent.subject.strip_prefix("Re: ").unwrap_or(&parent.subject);
+                let base = parent
+                    .subject
+                    .strip_prefix("Re: ")
+                    .unwrap_or(&parent.subject);
                 let mut refs = parent.references.clone();
                 refs.push(parent.id.clone());
                 if refs.len() > 10 {
@@ -301,7 +370,11 @@ impl Generator {
                 (format!("Re: {base}"), refs)
             }
             None => {
-                let s = if rng.chance(40) { rng.pick(SUBJECTS_UTF8) } else { rng.pick(SUBJECTS) };
+                let s = if rng.chance(40) {
+                    rng.pick(SUBJECTS_UTF8)
+                } else {
+                    rng.pick(SUBJECTS)
+                };
                 (s.to_string(), Vec::new())
             }
         };
@@ -355,8 +428,19 @@ impl Generator {
                 flags.push('S');
             }
         }
-        self.history.push(Thread { id: id.clone(), subject: subject.clone(), references });
-        Message { bytes, message_id: id, subject, date: self.date, flags, recent }
+        self.history.push(Thread {
+            id: id.clone(),
+            subject: subject.clone(),
+            references,
+        });
+        Message {
+            bytes,
+            message_id: id,
+            subject,
+            date: self.date,
+            flags,
+            recent,
+        }
     }
 }
 
@@ -365,7 +449,10 @@ fn mailbox(name: &str, addr: &str) -> String {
         addr.to_string()
     } else if name.is_ascii() {
         if name.contains('"') || name.contains('\'') {
-            format!("\"{}\" <{addr}>", name.replace('\\', "\\\\").replace('"', "\\\""))
+            format!(
+                "\"{}\" <{addr}>",
+                name.replace('\\', "\\\\").replace('"', "\\\"")
+            )
         } else {
             format!("{name} <{addr}>")
         }
@@ -375,10 +462,15 @@ fn mailbox(name: &str, addr: &str) -> String {
 }
 
 fn rfc5322_date(t: i64, zone: i32) -> String {
-    let offset = chrono::FixedOffset::east_opt(zone).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).unwrap());
-    match chrono::DateTime::from_timestamp(t, 0) {
-        Some(d) => d.with_timezone(&offset).format("%a, %d %b %Y %H:%M:%S %z").to_string(),
-        None => "Thu, 01 Jan 1970 00:00:00 +0000".to_string(),
+    match (
+        chrono::DateTime::from_timestamp(t, 0),
+        chrono::FixedOffset::east_opt(zone),
+    ) {
+        (Some(d), Some(offset)) => d
+            .with_timezone(&offset)
+            .format("%a, %d %b %Y %H:%M:%S %z")
+            .to_string(),
+        _ => "Thu, 01 Jan 1970 00:00:00 +0000".to_string(),
     }
 }
 
@@ -424,7 +516,9 @@ fn encoded_words_q(text: &str) -> String {
         for &b in c.as_bytes() {
             match b {
                 b' ' => w.push('_'),
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'!' | b'*' | b'+' | b'-' | b'/' => w.push(b as char),
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'!' | b'*' | b'+' | b'-' | b'/' => {
+                    w.push(b as char)
+                }
                 _ => {
                     let _ = write!(w, "={b:02X}");
                 }
@@ -438,7 +532,11 @@ fn encoded_words_q(text: &str) -> String {
 
 /// Lines of prose, some with awkward starts: ".", "..", "From ", quoted text.
 fn paragraphs(rng: &mut XorShift, utf8: bool) -> Vec<String> {
-    let n = if rng.chance(10) { rng.range(80, 300) } else { rng.range(3, 40) };
+    let n = if rng.chance(10) {
+        rng.range(80, 300)
+    } else {
+        rng.range(3, 40)
+    };
     let mut lines = Vec::with_capacity(n as usize);
     for _ in 0..n {
         let special = rng.below(40);
@@ -468,7 +566,11 @@ fn paragraphs(rng: &mut XorShift, utf8: bool) -> Vec<String> {
 fn words(rng: &mut XorShift, n: usize, utf8: bool) -> String {
     let mut out: Vec<&str> = Vec::with_capacity(n);
     for _ in 0..n {
-        out.push(if utf8 && rng.chance(25) { *rng.pick(WORDS_UTF8) } else { *rng.pick(WORDS) });
+        out.push(if utf8 && rng.chance(25) {
+            *rng.pick(WORDS_UTF8)
+        } else {
+            *rng.pick(WORDS)
+        });
     }
     let mut s = out.join(" ");
     if let Some(first) = s.get(..1) {
@@ -485,12 +587,14 @@ fn join_lines(lines: &[String]) -> String {
 
 fn plain_ascii(rng: &mut XorShift) -> Vec<u8> {
     let body = join_lines(&paragraphs(rng, false));
-    format!("Content-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: 7bit\n\n{body}").into_bytes()
+    format!("Content-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: 7bit\n\n{body}")
+        .into_bytes()
 }
 
 fn plain_8bit(rng: &mut XorShift) -> Vec<u8> {
     let body = join_lines(&paragraphs(rng, true));
-    format!("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{body}").into_bytes()
+    format!("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{body}")
+        .into_bytes()
 }
 
 fn plain_qp(rng: &mut XorShift) -> Vec<u8> {
@@ -504,7 +608,10 @@ fn text_part(rng: &mut XorShift) -> (String, String) {
     let text = join_lines(&lines);
     let mut html = String::from("<html><body>\n");
     for line in &lines {
-        let escaped = line.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let escaped = line
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
         let _ = writeln!(html, "<p>{escaped}</p>");
     }
     html.push_str("</body></html>\n");
@@ -514,9 +621,14 @@ fn text_part(rng: &mut XorShift) -> (String, String) {
 fn alternative_part(rng: &mut XorShift, boundary: &str) -> String {
     let (text, html) = text_part(rng);
     let text_part = if rng.chance(50) {
-        format!("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n{}", quoted_printable(&text))
+        format!(
+            "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n{}",
+            quoted_printable(&text)
+        )
     } else {
-        format!("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{text}")
+        format!(
+            "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{text}"
+        )
     };
     format!(
         "Content-Type: multipart/alternative; boundary=\"{boundary}\"\n\n--{boundary}\n{text_part}\n--{boundary}\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n{}\n--{boundary}--\n",
@@ -540,13 +652,16 @@ fn mixed(rng: &mut XorShift, i: usize, nested: bool) -> Vec<u8> {
     let mut s = format!(
         "Content-Type: multipart/mixed; boundary=\"{boundary}\"\n\nThis is a multi-part message in MIME format.\n"
     );
-    let _ = write!(s, "--{boundary}\n");
+    let _ = writeln!(s, "--{boundary}");
     if nested {
         let inner = format!("=_inner_{i}_{}", rng.alnum(12));
         s.push_str(&alternative_part(rng, &inner));
     } else {
         let (text, _) = text_part(rng);
-        let _ = write!(s, "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{text}");
+        let _ = write!(
+            s,
+            "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{text}"
+        );
     }
     let attachments = rng.range(1, 2);
     for a in 0..attachments {
@@ -611,6 +726,7 @@ fn base64_lines(data: &[u8]) -> String {
 
 /// Quoted-printable (RFC 2045) with LF line ends and soft breaks at 76 columns.
 fn quoted_printable(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(text.len() * 11 / 10);
     for line in text.split_inclusive('\n') {
         let (content, newline) = match line.strip_suffix('\n') {
@@ -622,13 +738,19 @@ fn quoted_printable(text: &str) -> String {
         for (k, &b) in bytes.iter().enumerate() {
             let last = k + 1 == bytes.len();
             let literal = matches!(b, 33..=60 | 62..=126) || ((b == b' ' || b == b'\t') && !last);
-            let piece = if literal { (b as char).to_string() } else { format!("={b:02X}") };
-            if col + piece.len() > 75 {
+            let width = if literal { 1 } else { 3 };
+            if col + width > 75 {
                 out.push_str("=\n");
                 col = 0;
             }
-            col += piece.len();
-            out.push_str(&piece);
+            col += width;
+            if literal {
+                out.push(b as char);
+            } else {
+                out.push('=');
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 15)] as char);
+            }
         }
         if newline {
             out.push('\n');

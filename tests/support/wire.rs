@@ -23,13 +23,17 @@ pub fn tls_config_with_roots(pem: &[u8]) -> Arc<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(pem) {
         let cert = cert.unwrap_or_else(|e| panic!("bad PEM certificate: {e}"));
-        roots.add(cert).unwrap_or_else(|e| panic!("bad root certificate: {e}"));
+        roots
+            .add(cert)
+            .unwrap_or_else(|e| panic!("bad root certificate: {e}"));
     }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap_or_else(|e| panic!("rustls protocol versions: {e}"))
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap_or_else(|e| panic!("rustls protocol versions: {e}"))
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     Arc::new(config)
 }
 
@@ -49,7 +53,9 @@ impl Servers {
         let stream = TcpStream::connect((self.host.as_str(), port))
             .await
             .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", self.addr(port)));
-        stream.set_nodelay(true).unwrap_or_else(|e| panic!("TCP_NODELAY: {e}"));
+        stream
+            .set_nodelay(true)
+            .unwrap_or_else(|e| panic!("TCP_NODELAY: {e}"));
         stream
     }
 
@@ -78,12 +84,17 @@ pub struct LineConn<S> {
 
 impl<S: AsyncRead + AsyncWrite + Unpin> LineConn<S> {
     pub fn new(stream: S) -> Self {
-        LineConn { inner: BufReader::new(stream) }
+        LineConn {
+            inner: BufReader::new(stream),
+        }
     }
 
     /// The stream back (e.g. for a STARTTLS upgrade). Panics if unread input is buffered.
     pub fn into_inner(self) -> S {
-        assert!(self.inner.buffer().is_empty(), "unread input left before a TLS upgrade");
+        assert!(
+            self.inner.buffer().is_empty(),
+            "unread input left before a TLS upgrade"
+        );
         self.inner.into_inner()
     }
 
@@ -127,8 +138,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LineConn<S> {
 
     pub async fn send_bytes(&mut self, bytes: &[u8]) {
         let stream = self.inner.get_mut();
-        stream.write_all(bytes).await.unwrap_or_else(|e| panic!("write failed: {e}"));
-        stream.flush().await.unwrap_or_else(|e| panic!("flush failed: {e}"));
+        stream
+            .write_all(bytes)
+            .await
+            .unwrap_or_else(|e| panic!("write failed: {e}"));
+        stream
+            .flush()
+            .await
+            .unwrap_or_else(|e| panic!("flush failed: {e}"));
     }
 
     /// An SMTP/LMTP reply: its code and its text lines (without "250-").
