@@ -476,3 +476,30 @@ fn generated_messages_are_realistic_and_deterministic() {
     let crlf = to_crlf(b"a\nb\n");
     assert_eq!(crlf, b"a\r\nb\r\n");
 }
+
+#[tokio::test]
+async fn account_toml_points_at_the_servers() {
+    use support::config::{Incoming, Tls};
+    let s = servers();
+    let user = s.new_user("config");
+    let toml_text = user.account_toml("test", Incoming::Pop3, Tls::StartTls);
+    let value: toml::Table = toml_text.parse().unwrap();
+    let incoming = &value["accounts"]["test"]["incoming"];
+    assert_eq!(incoming["port"].as_integer(), Some(i64::from(s.ports.pop3)));
+    assert_eq!(incoming["tls"].as_str(), Some("starttls"));
+    let outgoing = &value["accounts"]["test"]["outgoing"];
+    assert_eq!(
+        outgoing["port"].as_integer(),
+        Some(i64::from(s.ports.submission))
+    );
+    // The password command prints the password.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(incoming["password_command"].as_str().unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim_end(),
+        user.password
+    );
+}

@@ -21,6 +21,7 @@
 
 #![allow(dead_code)]
 
+pub mod config;
 pub mod seed;
 pub mod wire;
 
