@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 
 use super::{Message, XorShift};
 
-/// The messages [`seed_with`] writes, without writing them.
+/// The messages [`super::seed_with`] writes, without writing them.
 pub fn generate(seed: u64, to: &str, n: usize) -> Vec<Message> {
     let mut g = Generator {
         rng: XorShift::new(seed),
