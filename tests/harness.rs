@@ -9,36 +9,8 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use support::seed::{self, to_crlf};
+use support::servers;
 use support::wire::{LineConn, Submission, deliver_lmtp, submit, tls_config_with_roots};
-use support::{TestUser, servers};
-use tokio::io::{AsyncRead, AsyncWrite};
-
-async fn imap_login<S: AsyncRead + AsyncWrite + Unpin>(conn: &mut LineConn<S>, user: &TestUser) {
-    let (_, status) = conn
-        .imap("L", &format!("LOGIN {} {}", user.login, user.password))
-        .await;
-    assert!(status.starts_with("OK"), "LOGIN {}: {status}", user.login);
-}
-
-/// Reads the literal of a `* N FETCH (BODY[] {SIZE}` response and the closing line.
-async fn imap_fetch_body<S: AsyncRead + AsyncWrite + Unpin>(
-    conn: &mut LineConn<S>,
-    seq: usize,
-) -> Vec<u8> {
-    conn.send(&format!("F{seq} FETCH {seq} BODY.PEEK[]")).await;
-    let head = conn.read_line().await;
-    assert!(head.starts_with(&format!("* {seq} FETCH")), "{head}");
-    let size: usize = head
-        .rsplit_once('{')
-        .and_then(|(_, n)| n.strip_suffix('}'))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no literal in {head:?}"));
-    let body = conn.read_exact(size).await;
-    assert_eq!(conn.read_line().await, ")");
-    let status = conn.read_line().await;
-    assert!(status.starts_with(&format!("F{seq} OK")), "{status}");
-    body
-}
 
 #[tokio::test]
 async fn imaps_greeting_and_login_with_only_the_harness_ca() {
@@ -47,7 +19,7 @@ async fn imaps_greeting_and_login_with_only_the_harness_ca() {
     let mut conn = LineConn::new(s.connect_tls(s.ports.imaps).await);
     let greeting = conn.read_line().await;
     assert!(greeting.starts_with("* OK"), "{greeting}");
-    imap_login(&mut conn, &user).await;
+    conn.imap_login(&user).await;
     let (list, status) = conn.imap("a", "LIST \"\" \"*\"").await;
     assert!(status.starts_with("OK"), "{status}");
     for (folder, flag) in [
@@ -104,7 +76,7 @@ async fn imap_starttls_upgrade_then_login() {
     let (_, status) = plain.imap("s", "STARTTLS").await;
     assert!(status.starts_with("OK"), "{status}");
     let mut tls = LineConn::new(s.tls_upgrade(plain.into_inner()).await);
-    imap_login(&mut tls, &user).await;
+    tls.imap_login(&user).await;
 }
 
 #[tokio::test]
@@ -292,9 +264,7 @@ async fn wrong_password_is_rejected_quickly() {
         );
     }
     // The right password still works right after.
-    let mut conn = LineConn::new(s.connect_tls(s.ports.imaps).await);
-    conn.read_line().await;
-    imap_login(&mut conn, &user).await;
+    let mut conn = s.imaps_session(&user).await;
 }
 
 #[tokio::test]
@@ -309,9 +279,7 @@ async fn seeding_1000_messages_shows_1000_exists_with_exact_bytes() {
     );
     assert_eq!(seeded.len(), 1000);
 
-    let mut conn = LineConn::new(s.connect_tls(s.ports.imaps).await);
-    conn.read_line().await;
-    imap_login(&mut conn, &user).await;
+    let mut conn = s.imaps_session(&user).await;
     let started = Instant::now();
     let (untagged, status) = conn.imap("s", "SELECT INBOX").await;
     eprintln!(
@@ -325,7 +293,7 @@ async fn seeding_1000_messages_shows_1000_exists_with_exact_bytes() {
     );
     // Messages are served in the order they were generated, byte for byte (CRLF).
     for seq in [1, 2, 500, 999, 1000] {
-        let body = imap_fetch_body(&mut conn, seq).await;
+        let body = conn.imap_fetch_body(seq).await;
         assert!(
             body == seeded[seq - 1].crlf(),
             "message {seq} differs from what was seeded"
@@ -358,12 +326,7 @@ async fn pop3_list_and_retr_match_seeded_messages() {
     let s = servers();
     let user = s.new_user("seedpop");
     let seeded = support::seed(&user, "INBOX", 40);
-    let mut conn = LineConn::new(s.connect_tls(s.ports.pop3s).await);
-    conn.read_line().await;
-    conn.send(&format!("USER {}", user.login)).await;
-    conn.read_line().await;
-    conn.send(&format!("PASS {}", user.password)).await;
-    assert!(conn.read_line().await.starts_with("+OK"));
+    let mut conn = s.pop3s_session(&user).await;
     conn.send("LIST").await;
     assert!(conn.read_line().await.starts_with("+OK"));
     for (i, m) in seeded.iter().enumerate() {
@@ -402,9 +365,7 @@ async fn seeding_other_folders_is_visible_over_imap() {
     let user = s.new_user("seedfolders");
     support::seed(&user, "Archive", 25);
     support::seed(&user, "Lists/rust", 7);
-    let mut conn = LineConn::new(s.connect_tls(s.ports.imaps).await);
-    conn.read_line().await;
-    imap_login(&mut conn, &user).await;
+    let mut conn = s.imaps_session(&user).await;
     let (untagged, _) = conn.imap("a", "STATUS Archive (MESSAGES)").await;
     assert_eq!(untagged, vec!["* STATUS Archive (MESSAGES 25)"]);
     let (untagged, _) = conn.imap("b", "STATUS Lists/rust (MESSAGES)").await;
@@ -419,9 +380,7 @@ async fn seeding_10000_messages_takes_seconds() {
     let seeded = support::seed(&user, "INBOX", 10_000);
     let seed_time = started.elapsed();
     let bytes: usize = seeded.iter().map(|m| m.bytes().len()).sum();
-    let mut conn = LineConn::new(s.connect_tls(s.ports.imaps).await);
-    conn.read_line().await;
-    imap_login(&mut conn, &user).await;
+    let mut conn = s.imaps_session(&user).await;
     let started = Instant::now();
     let (untagged, _) = conn.imap("s", "SELECT INBOX").await;
     let select_time = started.elapsed();

@@ -129,8 +129,14 @@ fn init() -> Result<Servers, String> {
 }
 
 /// Path of `scripts/mailservers` in this checkout.
+///
+/// `cargo test` sets CARGO_MANIFEST_DIR at run time too; that one wins over the compile-time
+/// value, which is stale when a target dir is shared between checkouts.
 pub fn mailservers_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailservers")
+    let root = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    root.join("scripts/mailservers")
 }
 
 /// Where the servers' directory goes: tmpfs (/dev/shm) when there is one, since seeding writes

@@ -186,7 +186,65 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LineConn<S> {
     }
 }
 
-/// `user` LF line ends to CRLF, then SMTP dot-stuffing, then the terminating ".".
+impl<S: AsyncRead + AsyncWrite + Unpin> LineConn<S> {
+    /// IMAP LOGIN as `user`; panics unless the server says OK.
+    pub async fn imap_login(&mut self, user: &TestUser) {
+        let (_, status) = self
+            .imap("L", &format!("LOGIN {} {}", user.login, user.password))
+            .await;
+        assert!(status.starts_with("OK"), "LOGIN {}: {status}", user.login);
+    }
+
+    /// `FETCH seq BODY.PEEK[]` in the selected mailbox: the message bytes as served (CRLF).
+    pub async fn imap_fetch_body(&mut self, seq: usize) -> Vec<u8> {
+        self.send(&format!("F{seq} FETCH {seq} BODY.PEEK[]")).await;
+        let head = self.read_line().await;
+        assert!(head.starts_with(&format!("* {seq} FETCH")), "{head}");
+        let size: usize = head
+            .rsplit_once('{')
+            .and_then(|(_, n)| n.strip_suffix('}'))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no literal in {head:?}"));
+        let body = self.read_exact(size).await;
+        let close = self.read_line().await;
+        assert_eq!(close, ")", "after the literal of message {seq}");
+        let status = self.read_line().await;
+        assert!(status.starts_with(&format!("F{seq} OK")), "{status}");
+        body
+    }
+
+    /// POP3 USER/PASS as `user`; panics unless both get +OK.
+    pub async fn pop3_login(&mut self, user: &TestUser) {
+        self.send(&format!("USER {}", user.login)).await;
+        let reply = self.read_line().await;
+        assert!(reply.starts_with("+OK"), "USER: {reply}");
+        self.send(&format!("PASS {}", user.password)).await;
+        let reply = self.read_line().await;
+        assert!(reply.starts_with("+OK"), "PASS {}: {reply}", user.login);
+    }
+}
+
+impl Servers {
+    /// An IMAPS session logged in as `user` (greeting read, nothing selected).
+    pub async fn imaps_session(&self, user: &TestUser) -> LineConn<TlsStream<TcpStream>> {
+        let mut conn = LineConn::new(self.connect_tls(self.ports.imaps).await);
+        let greeting = conn.read_line().await;
+        assert!(greeting.starts_with("* OK"), "{greeting}");
+        conn.imap_login(user).await;
+        conn
+    }
+
+    /// A POP3S session logged in as `user`.
+    pub async fn pop3s_session(&self, user: &TestUser) -> LineConn<TlsStream<TcpStream>> {
+        let mut conn = LineConn::new(self.connect_tls(self.ports.pop3s).await);
+        let greeting = conn.read_line().await;
+        assert!(greeting.starts_with("+OK"), "{greeting}");
+        conn.pop3_login(user).await;
+        conn
+    }
+}
+
+/// LF line ends to CRLF (CRLF kept), then SMTP dot-stuffing, then the terminating ".".
 pub fn smtp_data(message: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(message.len() + message.len() / 30 + 8);
     let mut at_line_start = true;
