@@ -265,6 +265,8 @@ async fn wrong_password_is_rejected_quickly() {
     }
     // The right password still works right after.
     let mut conn = s.imaps_session(&user).await;
+    let (_, status) = conn.imap("o", "LOGOUT").await;
+    assert!(status.starts_with("OK"), "{status}");
 }
 
 #[tokio::test]
