@@ -468,3 +468,51 @@ async fn account_toml_points_at_the_servers() {
         user.password
     );
 }
+
+#[tokio::test]
+async fn strip_tls_proxy_hides_starttls_and_records_the_client() {
+    use support::proxy::{Protocol, StripTlsProxy};
+    let s = servers();
+    let user = s.new_user("proxy");
+
+    let imap = StripTlsProxy::start(s, s.ports.imap, Protocol::Imap).await;
+    let mut conn = LineConn::new(s.connect(imap.port).await);
+    let greeting = conn.read_line().await;
+    assert!(
+        greeting.starts_with("* OK") && !greeting.contains("STARTTLS"),
+        "{greeting}"
+    );
+    let (caps, _) = conn.imap("c", "CAPABILITY").await;
+    assert!(caps.iter().all(|l| !l.contains("STARTTLS")), "{caps:?}");
+    conn.send("n NOOP").await;
+    assert!(conn.read_line().await.starts_with("n OK"));
+    assert!(imap.client_sent_contains(b"n NOOP\r\n"));
+    assert!(!imap.client_sent_contains(user.password.as_bytes()));
+
+    let pop3 = StripTlsProxy::start(s, s.ports.pop3, Protocol::Pop3).await;
+    let mut conn = LineConn::new(s.connect(pop3.port).await);
+    conn.read_line().await;
+    conn.send("CAPA").await;
+    let mut caps = Vec::new();
+    loop {
+        let line = conn.read_line().await;
+        if line == "." {
+            break;
+        }
+        caps.push(line);
+    }
+    assert!(caps.iter().all(|l| l != "STLS"), "{caps:?}");
+
+    let smtp = StripTlsProxy::start(s, s.ports.submission, Protocol::Smtp).await;
+    let mut conn = LineConn::new(s.connect(smtp.port).await);
+    assert_eq!(conn.smtp_reply().await.0, 220);
+    let (code, ehlo) = conn.smtp("EHLO test").await;
+    assert_eq!(code, 250);
+    assert!(ehlo.iter().all(|l| l != "STARTTLS"), "{ehlo:?}");
+
+    // A client that sends STARTTLS anyway gets a working TLS session through the proxy.
+    let (code, _) = conn.smtp("STARTTLS").await;
+    assert_eq!(code, 220);
+    let mut tls = LineConn::new(s.tls_upgrade(conn.into_inner()).await);
+    assert_eq!(tls.smtp("EHLO test").await.0, 250);
+}

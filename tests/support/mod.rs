@@ -22,6 +22,7 @@
 #![allow(dead_code)]
 
 pub mod config;
+pub mod proxy;
 pub mod seed;
 pub mod wire;
 
