@@ -42,8 +42,17 @@ pub fn to_text(d: &Draft) -> String {
 /// Read the edited text back into `original` (which keeps its account, threading headers and
 /// forwarded parts).
 pub fn from_text(original: &Draft, text: &str) -> Result<Draft, BackendError> {
-    let mut d = Draft { attachments: Vec::new(), ..original.clone() };
-    d.attachments.extend(original.attachments.iter().filter(|a| matches!(a, DraftAttachment::Part { .. })).cloned());
+    let mut d = Draft {
+        attachments: Vec::new(),
+        ..original.clone()
+    };
+    d.attachments.extend(
+        original
+            .attachments
+            .iter()
+            .filter(|a| matches!(a, DraftAttachment::Part { .. }))
+            .cloned(),
+    );
     let text = text.replace("\r\n", "\n");
     let (head, body) = match text.split_once("\n\n") {
         Some((h, b)) => (h, b),
@@ -55,7 +64,10 @@ pub fn from_text(original: &Draft, text: &str) -> Result<Draft, BackendError> {
         let Some((name, value)) = line.split_once(':') else {
             return Err(BackendError::new(
                 ErrorKind::Data,
-                format!("cannot read the edited message: line {} is not a header (\"Name: value\"); keep a blank line before the body", n + 1),
+                format!(
+                    "cannot read the edited message: line {} is not a header (\"Name: value\"); keep a blank line before the body",
+                    n + 1
+                ),
             ));
         };
         let value = value.trim();
@@ -64,12 +76,17 @@ pub fn from_text(original: &Draft, text: &str) -> Result<Draft, BackendError> {
             "cc" => cc.extend(split_addresses(value)),
             "bcc" => bcc.extend(split_addresses(value)),
             "subject" => d.subject = value.to_string(),
-            "attach" if !value.is_empty() => d.attachments.push(DraftAttachment::File(PathBuf::from(value))),
+            "attach" if !value.is_empty() => d
+                .attachments
+                .push(DraftAttachment::File(PathBuf::from(value))),
             "attach" => {}
             other => {
                 return Err(BackendError::new(
                     ErrorKind::Data,
-                    format!("cannot read the edited message: unknown header {other:?} on line {} (use To, Cc, Bcc, Subject, Attach)", n + 1),
+                    format!(
+                        "cannot read the edited message: unknown header {other:?} on line {} (use To, Cc, Bcc, Subject, Attach)",
+                        n + 1
+                    ),
                 ));
             }
         }
@@ -97,7 +114,11 @@ mod tests {
             body: "Hello\n\n> quoted\n".into(),
             attachments: vec![
                 DraftAttachment::File("/tmp/a.pdf".into()),
-                DraftAttachment::Part { message: MessageId("m1".into()), part: 2, name: "b.png".into() },
+                DraftAttachment::Part {
+                    message: MessageId("m1".into()),
+                    part: 2,
+                    name: "b.png".into(),
+                },
             ],
             in_reply_to: Some("<x@y>".into()),
             references: vec!["<x@y>".into()],
@@ -114,8 +135,14 @@ mod tests {
     #[test]
     fn reports_bad_headers() {
         let e = from_text(&Draft::default(), "To: a@b\nFrm: x\n\nbody").unwrap_err();
-        assert_eq!(e.message, "cannot read the edited message: unknown header \"frm\" on line 2 (use To, Cc, Bcc, Subject, Attach)");
+        assert_eq!(
+            e.message,
+            "cannot read the edited message: unknown header \"frm\" on line 2 (use To, Cc, Bcc, Subject, Attach)"
+        );
         let ok = from_text(&Draft::default(), "Subject: s\nTo: a@b, c@d\n\nbody\n").unwrap();
-        assert_eq!((ok.subject.as_str(), ok.to.len(), ok.body.as_str()), ("s", 2, "body\n"));
+        assert_eq!(
+            (ok.subject.as_str(), ok.to.len(), ok.body.as_str()),
+            ("s", 2, "body\n")
+        );
     }
 }

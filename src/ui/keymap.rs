@@ -142,7 +142,13 @@ const NAMED: &[(&str, KeyCodeOrd)] = &[
 
 impl Key {
     fn new(code: KeyCodeOrd, ctrl: bool, alt: bool, shift: bool) -> Key {
-        Key { code, ctrl, alt, shift }.normalised()
+        Key {
+            code,
+            ctrl,
+            alt,
+            shift,
+        }
+        .normalised()
     }
 
     /// Shift is part of a character itself ("G"), and Shift+Tab is BackTab.
@@ -264,7 +270,10 @@ impl fmt::Display for Key {
             KeyCodeOrd::F(n) => write!(f, "F{n}"),
             KeyCodeOrd::BackTab => f.write_str("S-Tab"),
             other => {
-                let name = NAMED.iter().find(|(_, c)| *c == other).map_or("?", |(n, _)| n);
+                let name = NAMED
+                    .iter()
+                    .find(|(_, c)| *c == other)
+                    .map_or("?", |(n, _)| n);
                 f.write_str(name)
             }
         }
@@ -277,9 +286,17 @@ pub enum KeymapError {
     #[error("[keys]: unknown action {name:?} (known actions: {known})")]
     UnknownAction { name: String, known: String },
     #[error("[keys]: cannot parse key {spec:?} for {action}: {reason}")]
-    BadKey { action: String, spec: String, reason: String },
+    BadKey {
+        action: String,
+        spec: String,
+        reason: String,
+    },
     #[error("[keys]: {key} is bound to both {first} and {second}")]
-    Conflict { key: String, first: String, second: String },
+    Conflict {
+        key: String,
+        first: String,
+        second: String,
+    },
 }
 
 impl KeymapError {
@@ -318,7 +335,11 @@ impl Keymap {
         for (name, specs) in keys {
             let action = Action::from_name(name).ok_or_else(|| KeymapError::UnknownAction {
                 name: name.clone(),
-                known: Action::ALL.iter().map(|a| a.name()).collect::<Vec<_>>().join(", "),
+                known: Action::ALL
+                    .iter()
+                    .map(|a| a.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })?;
             km.map.retain(|_, a| *a != action);
             let parsed: Vec<Key> = specs
@@ -339,14 +360,14 @@ impl Keymap {
                 });
             }
             for key in parsed {
-                if let Some(first) = claimed.insert((action.mode(), key), action) {
-                    if first != action {
-                        return Err(KeymapError::Conflict {
-                            key: key.to_string(),
-                            first: first.name().to_string(),
-                            second: name.clone(),
-                        });
-                    }
+                if let Some(first) = claimed.insert((action.mode(), key), action)
+                    && first != action
+                {
+                    return Err(KeymapError::Conflict {
+                        key: key.to_string(),
+                        first: first.name().to_string(),
+                        second: name.clone(),
+                    });
                 }
             }
         }
@@ -367,8 +388,12 @@ impl Keymap {
             .iter()
             .filter(|a| a.mode() == mode)
             .map(|&a| {
-                let mut keys: Vec<Key> =
-                    self.map.iter().filter(|(_, b)| **b == a).map(|((_, k), _)| *k).collect();
+                let mut keys: Vec<Key> = self
+                    .map
+                    .iter()
+                    .filter(|(_, b)| **b == a)
+                    .map(|((_, k), _)| *k)
+                    .collect();
                 keys.sort();
                 (a, keys)
             })
@@ -377,10 +402,17 @@ impl Keymap {
 
     /// The keys of one action joined for display ("j/Down"), or "" when unbound.
     pub fn keys_for(&self, action: Action) -> String {
-        let mut keys: Vec<Key> =
-            self.map.iter().filter(|(_, b)| **b == action).map(|((_, k), _)| *k).collect();
+        let mut keys: Vec<Key> = self
+            .map
+            .iter()
+            .filter(|(_, b)| **b == action)
+            .map(|((_, k), _)| *k)
+            .collect();
         keys.sort();
-        keys.iter().map(Key::to_string).collect::<Vec<_>>().join("/")
+        keys.iter()
+            .map(Key::to_string)
+            .collect::<Vec<_>>()
+            .join("/")
     }
 }
 
@@ -398,7 +430,10 @@ mod tests {
         assert_eq!(Key::parse("S-Tab").unwrap().code, KeyCodeOrd::BackTab);
         assert_eq!(Key::parse("enter").unwrap().code, KeyCodeOrd::Enter);
         assert_eq!(Key::parse("-").unwrap().code, KeyCodeOrd::Char('-'));
-        assert_eq!(Key::parse("C--").unwrap(), Key::new(KeyCodeOrd::Char('-'), true, false, false));
+        assert_eq!(
+            Key::parse("C--").unwrap(),
+            Key::new(KeyCodeOrd::Char('-'), true, false, false)
+        );
         assert_eq!(Key::parse("S-g").unwrap(), Key::parse("G").unwrap());
         assert_eq!(Key::parse("F5").unwrap().code, KeyCodeOrd::F(5));
         assert!(Key::parse("Hyper").is_err());
@@ -408,12 +443,33 @@ mod tests {
     #[test]
     fn defaults_resolve_typed_keys() {
         let km = Keymap::default();
-        assert_eq!(km.action(Mode::Normal, &ev(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Action::Down));
-        assert_eq!(km.action(Mode::Normal, &ev(KeyCode::Char('G'), KeyModifiers::SHIFT)), Some(Action::Bottom));
-        assert_eq!(km.action(Mode::Normal, &ev(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::PrevPane));
-        assert_eq!(km.action(Mode::Normal, &ev(KeyCode::Char('d'), KeyModifiers::CONTROL)), Some(Action::HalfPageDown));
-        assert_eq!(km.action(Mode::Compose, &ev(KeyCode::Char('x'), KeyModifiers::CONTROL)), Some(Action::ComposeSend));
-        assert_eq!(km.action(Mode::Compose, &ev(KeyCode::Char('j'), KeyModifiers::NONE)), None);
+        assert_eq!(
+            km.action(Mode::Normal, &ev(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            km.action(Mode::Normal, &ev(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Action::Bottom)
+        );
+        assert_eq!(
+            km.action(Mode::Normal, &ev(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::PrevPane)
+        );
+        assert_eq!(
+            km.action(Mode::Normal, &ev(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+            Some(Action::HalfPageDown)
+        );
+        assert_eq!(
+            km.action(
+                Mode::Compose,
+                &ev(KeyCode::Char('x'), KeyModifiers::CONTROL)
+            ),
+            Some(Action::ComposeSend)
+        );
+        assert_eq!(
+            km.action(Mode::Compose, &ev(KeyCode::Char('j'), KeyModifiers::NONE)),
+            None
+        );
     }
 
     #[test]
@@ -437,11 +493,14 @@ mod tests {
         let km = Keymap::from_config(&keys).unwrap();
         let n = |c| km.action(Mode::Normal, &ev(KeyCode::Char(c), KeyModifiers::NONE));
         assert_eq!(n('j'), None);
-        assert_eq!(km.action(Mode::Normal, &ev(KeyCode::Char('J'), KeyModifiers::SHIFT)), Some(Action::Down));
+        assert_eq!(
+            km.action(Mode::Normal, &ev(KeyCode::Char('J'), KeyModifiers::SHIFT)),
+            Some(Action::Down)
+        );
         assert_eq!(n('x'), Some(Action::Delete));
         assert_eq!(n('d'), Some(Action::Top));
         assert_eq!(n('g'), None);
-        assert_eq!(km.keys_for(Action::Delete), "Delete/x");
+        assert_eq!(km.keys_for(Action::Delete), "x/Delete");
     }
 
     #[test]
@@ -451,7 +510,10 @@ mod tests {
                 .unwrap_err()
                 .to_string()
         };
-        assert!(bad("jump", "j").starts_with("[keys]: unknown action \"jump\" (known actions: down, up"));
+        assert!(
+            bad("jump", "j")
+                .starts_with("[keys]: unknown action \"jump\" (known actions: down, up")
+        );
         assert_eq!(
             bad("down", "C-Hyper"),
             "[keys]: cannot parse key \"C-Hyper\" for down: unknown key name \"Hyper\" (use one \

@@ -29,24 +29,44 @@ pub fn screen(model: &Model) -> Rect {
 }
 
 pub fn areas(model: &Model) -> Areas {
-    let [main, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(screen(model));
+    let [main, status] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(screen(model));
     let fw = (main.width / 4).clamp(14, 28).min(main.width);
-    let [folders, right] = Layout::horizontal([Constraint::Length(fw), Constraint::Min(0)]).areas(main);
+    let [folders, right] =
+        Layout::horizontal([Constraint::Length(fw), Constraint::Min(0)]).areas(main);
     if model.message.is_some() {
         let list_h = (right.height * 2 / 5).max(5).min(right.height);
         let [list, message] =
             Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(right);
-        Areas { folders, list, message: Some(message), status }
+        Areas {
+            folders,
+            list,
+            message: Some(message),
+            status,
+        }
     } else {
-        Areas { folders, list: right, message: None, status }
+        Areas {
+            folders,
+            list: right,
+            message: None,
+            status,
+        }
     }
 }
 
 pub fn compose_areas(model: &Model) -> ComposeAreas {
-    let [fields, body, status] =
-        Layout::vertical([Constraint::Length(5), Constraint::Min(1), Constraint::Length(1)]).areas(screen(model));
+    let [fields, body, status] = Layout::vertical([
+        Constraint::Length(5),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(screen(model));
     let f: [Rect; 5] = Layout::vertical([Constraint::Length(1); 5]).areas(fields);
-    ComposeAreas { fields: f, body, status }
+    ComposeAreas {
+        fields: f,
+        body,
+        status,
+    }
 }
 
 /// Rows inside a bordered pane.
@@ -61,10 +81,22 @@ pub fn list_height(model: &Model) -> usize {
 
 /// How many body lines the message pane shows below its headers.
 pub fn message_height(model: &Model) -> usize {
-    let Some(r) = areas(model).message else { return 1 };
-    let headers = model.message.as_ref().and_then(|m| m.message.as_ref()).map_or(0, |m| {
-        m.headers.len() + 1 + if m.attachments.is_empty() { 0 } else { m.attachments.len() + 1 }
-    });
+    let Some(r) = areas(model).message else {
+        return 1;
+    };
+    let headers = model
+        .message
+        .as_ref()
+        .and_then(|m| m.message.as_ref())
+        .map_or(0, |m| {
+            m.headers.len()
+                + 1
+                + if m.attachments.is_empty() {
+                    0
+                } else {
+                    m.attachments.len() + 1
+                }
+        });
     inner_height(r).saturating_sub(headers).max(1)
 }
 

@@ -88,7 +88,9 @@ impl MessageList {
     }
 
     pub fn row_full(&self, full: usize) -> Option<&Row> {
-        self.pages.get(&(full / PAGE_SIZE)).and_then(|p| p.get(full % PAGE_SIZE))
+        self.pages
+            .get(&(full / PAGE_SIZE))
+            .and_then(|p| p.get(full % PAGE_SIZE))
     }
 
     /// The row at a visible index, if loaded.
@@ -102,7 +104,9 @@ impl MessageList {
 
     /// How many messages a visible row's collapsed thread hides (0 when not collapsed).
     pub fn hidden_under(&self, visible: usize) -> usize {
-        self.collapsed.get(&self.full_index(visible)).map_or(0, |(_, h)| *h)
+        self.collapsed
+            .get(&self.full_index(visible))
+            .map_or(0, |(_, h)| *h)
     }
 
     /// All loaded rows, mutably (to apply flag changes optimistically).
@@ -150,10 +154,12 @@ impl MessageList {
             Some(0) => vec![],
             Some(total) => {
                 let first_v = self.scroll.saturating_sub(PAGE_SIZE);
-                let last_v = (self.scroll + height + PAGE_SIZE).min(self.visible_len().saturating_sub(1));
+                let last_v =
+                    (self.scroll + height + PAGE_SIZE).min(self.visible_len().saturating_sub(1));
                 let first = self.full_index(first_v) / PAGE_SIZE;
                 let last = self.full_index(last_v).min(total.saturating_sub(1)) / PAGE_SIZE;
-                self.pages.retain(|p, _| *p + KEEP_PAGES >= first && *p <= last + KEEP_PAGES);
+                self.pages
+                    .retain(|p, _| *p + KEEP_PAGES >= first && *p <= last + KEEP_PAGES);
                 (first..=last).collect()
             }
         };
@@ -203,7 +209,9 @@ impl MessageList {
         for f in stale {
             if let Some((id, _)) = self.collapsed.remove(&f) {
                 let found = self.pages.iter().find_map(|(p, rows)| {
-                    rows.iter().position(|r| r.id == id).map(|i| (p * PAGE_SIZE + i, rows[i].thread.descendants))
+                    rows.iter()
+                        .position(|r| r.id == id)
+                        .map(|i| (p * PAGE_SIZE + i, rows[i].thread.descendants))
                 });
                 if let Some((nf, d)) = found {
                     self.collapsed.insert(nf, (id, d as usize));
@@ -232,7 +240,9 @@ impl MessageList {
             }
         }
         if self.collapsed.remove(&f).is_none() {
-            let Some(root) = self.row_full(f) else { return false };
+            let Some(root) = self.row_full(f) else {
+                return false;
+            };
             let total = self.total.unwrap_or(0);
             let hidden = (root.thread.descendants as usize).min(total.saturating_sub(f + 1));
             if hidden == 0 {
@@ -267,14 +277,25 @@ mod tests {
             flags: Flags::NONE,
             has_attachments: false,
             size: 1000,
-            thread: ThreadPos { depth, last_sibling: true, descendants },
+            thread: ThreadPos {
+                depth,
+                last_sibling: true,
+                descendants,
+            },
         }
     }
 
     fn list_with(total: usize, rows: Vec<Row>) -> MessageList {
         let src = ListSource::Folder(FolderRef::new("a", "INBOX"));
         let mut l = MessageList::new(src, Sort::default(), 1);
-        l.apply(Page { offset: 0, total, rows }, 10);
+        l.apply(
+            Page {
+                offset: 0,
+                total,
+                rows,
+            },
+            10,
+        );
         l
     }
 
@@ -284,22 +305,49 @@ mod tests {
         let mut l = MessageList::new(src, Sort::default(), 7);
         let r = l.requests(20);
         assert_eq!(r.len(), 1);
-        assert_eq!((r[0].offset, r[0].limit, r[0].generation), (0, PAGE_SIZE, 7));
-        assert!(l.requests(20).is_empty(), "a pending page is not asked twice");
-        l.apply(Page { offset: 0, total: 100_000, rows: (0..100).map(|i| row(i, 0, 0)).collect() }, 20);
+        assert_eq!(
+            (r[0].offset, r[0].limit, r[0].generation),
+            (0, PAGE_SIZE, 7)
+        );
+        assert!(
+            l.requests(20).is_empty(),
+            "a pending page is not asked twice"
+        );
+        l.apply(
+            Page {
+                offset: 0,
+                total: 100_000,
+                rows: (0..100).map(|i| row(i, 0, 0)).collect(),
+            },
+            20,
+        );
         let r = l.requests(20);
         assert_eq!(r.iter().map(|r| r.offset).collect::<Vec<_>>(), vec![100]);
         l.select(99_999, 20);
         assert_eq!(l.scroll, 99_980);
         let r = l.requests(20);
-        assert_eq!(r.iter().map(|r| r.offset).collect::<Vec<_>>(), vec![99_800, 99_900]);
-        assert_eq!(l.cached_pages(), 0, "pages far from the viewport are dropped");
+        assert_eq!(
+            r.iter().map(|r| r.offset).collect::<Vec<_>>(),
+            vec![99_800, 99_900]
+        );
+        assert_eq!(
+            l.cached_pages(),
+            0,
+            "pages far from the viewport are dropped"
+        );
     }
 
     #[test]
     fn collapse_maps_indices() {
         // 0 root(2 desc) 1 2 | 3 root(1) 4 | 5
-        let rows = vec![row(0, 0, 2), row(1, 1, 0), row(2, 1, 0), row(3, 0, 1), row(4, 1, 0), row(5, 0, 0)];
+        let rows = vec![
+            row(0, 0, 2),
+            row(1, 1, 0),
+            row(2, 1, 0),
+            row(3, 0, 1),
+            row(4, 1, 0),
+            row(5, 0, 0),
+        ];
         let mut l = list_with(6, rows);
         l.select(2, 10);
         assert!(l.toggle_collapse(10));
@@ -328,7 +376,14 @@ mod tests {
         assert_eq!(l.visible_len(), 2);
         l.invalidate(2);
         // m0 was deleted: the thread moved up by one.
-        l.apply(Page { offset: 0, total: 2, rows: vec![row(1, 0, 1), row(2, 1, 0)] }, 10);
+        l.apply(
+            Page {
+                offset: 0,
+                total: 2,
+                rows: vec![row(1, 0, 1), row(2, 1, 0)],
+            },
+            10,
+        );
         assert_eq!(l.visible_len(), 1);
         assert_eq!(l.row(0).unwrap().id.0, "m1");
     }

@@ -15,6 +15,9 @@
 //! Big folders: the list is virtualised ([`list`]); the model holds only pages near the
 //! viewport and asks for more with `LoadPage` as the cursor moves.
 
+#[cfg(test)]
+mod fixtures;
+
 pub mod editor;
 pub mod input;
 pub mod keymap;

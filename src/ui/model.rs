@@ -7,7 +7,9 @@ use super::input::LineInput;
 use super::keymap::{Action, Keymap};
 use super::list::MessageList;
 use super::theme::Theme;
-use super::types::{AccountState, DraftAttachment, FolderInfo, FolderRef, Message, MessageId, Sort};
+use super::types::{
+    AccountState, DraftAttachment, FolderInfo, FolderRef, Message, MessageId, Sort,
+};
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +98,16 @@ pub struct MessageView {
 
 impl MessageView {
     pub fn loading(id: MessageId) -> Self {
-        MessageView { id, message: None, scroll: 0, attachment: 0, find: None, find_hits: Vec::new(), find_at: 0, then: None }
+        MessageView {
+            id,
+            message: None,
+            scroll: 0,
+            attachment: 0,
+            find: None,
+            find_hits: Vec::new(),
+            find_at: 0,
+            then: None,
+        }
     }
 }
 
@@ -112,7 +123,10 @@ pub enum PromptKind {
     /// Search across all accounts.
     SearchAll,
     /// Move the messages to the folder typed (Tab completes folder names).
-    MoveTo { ids: Vec<MessageId>, account: String },
+    MoveTo {
+        ids: Vec<MessageId>,
+        account: String,
+    },
     /// Save an attachment to the path typed.
     SaveAttachment { id: MessageId, part: usize },
     /// Compose: attach the file typed.
@@ -150,7 +164,14 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 6] = [Field::To, Field::Cc, Field::Bcc, Field::Subject, Field::Attachments, Field::Body];
+    pub const ALL: [Field; 6] = [
+        Field::To,
+        Field::Cc,
+        Field::Bcc,
+        Field::Subject,
+        Field::Attachments,
+        Field::Body,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -244,7 +265,11 @@ impl Model {
             folders: FolderPane {
                 accounts: accounts
                     .iter()
-                    .map(|a| AccountEntry { name: a.clone(), state: AccountState::Offline, folders: Vec::new() })
+                    .map(|a| AccountEntry {
+                        name: a.clone(),
+                        state: AccountState::Offline,
+                        folders: Vec::new(),
+                    })
                     .collect(),
                 selected: 0,
             },
@@ -272,11 +297,17 @@ impl Model {
     }
 
     pub fn set_status(&mut self, text: impl Into<String>) {
-        self.status = Some(Status { text: text.into(), error: false });
+        self.status = Some(Status {
+            text: text.into(),
+            error: false,
+        });
     }
 
     pub fn set_error(&mut self, text: impl Into<String>) {
-        self.status = Some(Status { text: text.into(), error: true });
+        self.status = Some(Status {
+            text: text.into(),
+            error: true,
+        });
     }
 
     /// The account new messages are sent from: the current folder's, else the first.

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use super::types::{
-    AccountState, BackendError, Draft, FolderInfo, FolderRef, Flags, Message, MessageId, Row, Sort,
+    AccountState, BackendError, Draft, Flags, FolderInfo, FolderRef, Message, MessageId, Row, Sort,
 };
 
 /// Which messages a paged list shows.
@@ -71,7 +71,11 @@ pub enum Command {
     /// Answer with [`Event::Message`]; fetch the body first if only the envelope is stored.
     OpenMessage(MessageId),
     /// Answer with [`Event::FlagsSet`]. Queued offline, like the CLI's `flag`.
-    SetFlags { ids: Vec<MessageId>, add: Flags, remove: Flags },
+    SetFlags {
+        ids: Vec<MessageId>,
+        add: Flags,
+        remove: Flags,
+    },
     /// Answer with [`Event::Moved`].
     Move { ids: Vec<MessageId>, to: FolderRef },
     /// To Trash where the account has one, else flag deleted and expunge. Answer with
@@ -82,7 +86,11 @@ pub enum Command {
     /// Submit (or queue in the outbox). Answer with [`Event::Sent`].
     Send(Draft),
     /// Write a part's decoded bytes to `path`. Answer with [`Event::AttachmentSaved`].
-    SaveAttachment { id: MessageId, part: usize, path: PathBuf },
+    SaveAttachment {
+        id: MessageId,
+        part: usize,
+        path: PathBuf,
+    },
     /// Save the part to a temp file and open it with xdg-open. Answer with
     /// [`Event::AttachmentOpened`].
     OpenAttachment { id: MessageId, part: usize },
@@ -115,27 +123,63 @@ impl Command {
 }
 
 /// What the backend (or the runner, for [`Event::DraftEdited`]) tells the UI.
+// Events are moved once through a channel; boxing the big variants would only complicate the
+// adapter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// The folders of one account, in any order (the UI sorts them).
-    Folders { account: String, result: Result<Vec<FolderInfo>, BackendError> },
+    Folders {
+        account: String,
+        result: Result<Vec<FolderInfo>, BackendError>,
+    },
     /// The answer to a [`Command::LoadPage`], with the request it answers.
-    Page { request: PageRequest, result: Result<Page, BackendError> },
+    Page {
+        request: PageRequest,
+        result: Result<Page, BackendError>,
+    },
     /// The answer to [`Command::OpenMessage`].
-    Message { id: MessageId, result: Result<Message, BackendError> },
-    FlagsSet { ids: Vec<MessageId>, result: Result<(), BackendError> },
-    Moved { ids: Vec<MessageId>, result: Result<(), BackendError> },
-    Deleted { ids: Vec<MessageId>, result: Result<(), BackendError> },
-    DraftSaved { result: Result<(), BackendError> },
-    Sent { result: Result<SendOutcome, BackendError> },
-    AttachmentSaved { path: PathBuf, result: Result<(), BackendError> },
-    AttachmentOpened { result: Result<(), BackendError> },
+    Message {
+        id: MessageId,
+        result: Result<Message, BackendError>,
+    },
+    FlagsSet {
+        ids: Vec<MessageId>,
+        result: Result<(), BackendError>,
+    },
+    Moved {
+        ids: Vec<MessageId>,
+        result: Result<(), BackendError>,
+    },
+    Deleted {
+        ids: Vec<MessageId>,
+        result: Result<(), BackendError>,
+    },
+    DraftSaved {
+        result: Result<(), BackendError>,
+    },
+    Sent {
+        result: Result<SendOutcome, BackendError>,
+    },
+    AttachmentSaved {
+        path: PathBuf,
+        result: Result<(), BackendError>,
+    },
+    AttachmentOpened {
+        result: Result<(), BackendError>,
+    },
     /// Address completions for `prefix`, best first.
-    Completions { prefix: String, result: Result<Vec<String>, BackendError> },
+    Completions {
+        prefix: String,
+        result: Result<Vec<String>, BackendError>,
+    },
     /// The external editor finished: the edited draft, or why it could not be used.
     DraftEdited(Result<Draft, BackendError>),
     /// An account connected, disconnected, started or progressed syncing.
-    AccountState { account: String, state: AccountState },
+    AccountState {
+        account: String,
+        state: AccountState,
+    },
     /// A folder's content changed (new mail, sync, another client): the UI reloads what it shows.
     FolderChanged(FolderRef),
     /// A failure not tied to a command (a background sync, IDLE...).

@@ -18,7 +18,9 @@ use crossterm::event::{
     Event as TermEvent, KeyEventKind,
 };
 use crossterm::execute;
-use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
@@ -53,12 +55,23 @@ type Term = Terminal<CrosstermBackend<Stdout>>;
 
 fn enter() -> io::Result<()> {
     enable_raw_mode()?;
-    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste)
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )
 }
 
 /// Put the terminal back as the shell expects it. Safe to call more than once.
 pub fn restore() -> io::Result<()> {
-    let r = execute!(io::stdout(), DisableBracketedPaste, DisableMouseCapture, LeaveAlternateScreen, crossterm::cursor::Show);
+    let r = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
     disable_raw_mode()?;
     r
 }
@@ -197,13 +210,20 @@ pub async fn run(
 ) -> Result<(), TerminalError> {
     install_panic_hook();
     let sig = |k: SignalKind| signal(k).map_err(TerminalError::Setup);
-    let (mut sigtstp, mut sigcont) = (sig(SignalKind::from_raw(libc::SIGTSTP))?, sig(SignalKind::from_raw(libc::SIGCONT))?);
-    let (mut sigterm, mut sighup, mut sigint) =
-        (sig(SignalKind::terminate())?, sig(SignalKind::hangup())?, sig(SignalKind::interrupt())?);
+    let (mut sigtstp, mut sigcont) = (
+        sig(SignalKind::from_raw(libc::SIGTSTP))?,
+        sig(SignalKind::from_raw(libc::SIGCONT))?,
+    );
+    let (mut sigterm, mut sighup, mut sigint) = (
+        sig(SignalKind::terminate())?,
+        sig(SignalKind::hangup())?,
+        sig(SignalKind::interrupt())?,
+    );
 
     enter().map_err(TerminalError::Setup)?;
     let _guard = Guard;
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout())).map_err(TerminalError::Setup)?;
+    let mut terminal =
+        Terminal::new(CrosstermBackend::new(io::stdout())).map_err(TerminalError::Setup)?;
     terminal.clear().map_err(TerminalError::Setup)?;
     let size = terminal.size().map_err(TerminalError::Setup)?;
     model.size = (size.width, size.height);
@@ -245,7 +265,9 @@ pub async fn run(
             return Ok(());
         }
         if model.dirty {
-            terminal.draw(|f| view(&model, f)).map_err(TerminalError::Draw)?;
+            terminal
+                .draw(|f| view(&model, f))
+                .map_err(TerminalError::Draw)?;
             model.dirty = false;
         }
         let msg = tokio::select! {
@@ -314,7 +336,11 @@ fn suspend(terminal: &mut Term, reader: &Reader) -> Result<(), TerminalError> {
 
 /// Write the draft to a private temp file, run `$VISUAL`, else `$EDITOR`, else `vi` on it with
 /// the terminal handed over, and read it back.
-async fn edit_externally(terminal: &mut Term, reader: &Reader, draft: &Draft) -> Result<Event, TerminalError> {
+async fn edit_externally(
+    terminal: &mut Term,
+    reader: &Reader,
+    draft: &Draft,
+) -> Result<Event, TerminalError> {
     let path = std::env::temp_dir().join(format!(
         "postie-draft-{}-{}.eml",
         std::process::id(),
@@ -329,7 +355,11 @@ async fn edit_externally(terminal: &mut Term, reader: &Reader, draft: &Draft) ->
     let editor = std::env::var("VISUAL")
         .ok()
         .filter(|s| !s.trim().is_empty())
-        .or_else(|| std::env::var("EDITOR").ok().filter(|s| !s.trim().is_empty()))
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+        })
         .unwrap_or_else(|| "vi".to_string());
     reader.pause();
     restore().map_err(TerminalError::Setup)?;
@@ -347,10 +377,19 @@ async fn edit_externally(terminal: &mut Term, reader: &Reader, draft: &Draft) ->
     let result = match status {
         Ok(s) if s.success() => match std::fs::read(&path) {
             Ok(bytes) => editor::from_text(draft, &String::from_utf8_lossy(&bytes)),
-            Err(e) => Err(BackendError::new(ErrorKind::Io, format!("cannot read {}: {e}", path.display()))),
+            Err(e) => Err(BackendError::new(
+                ErrorKind::Io,
+                format!("cannot read {}: {e}", path.display()),
+            )),
         },
-        Ok(s) => Err(BackendError::new(ErrorKind::Data, format!("the editor ({editor}) failed ({s}); the draft is unchanged"))),
-        Err(e) => Err(BackendError::new(ErrorKind::Io, format!("cannot run the editor ({editor}): {e}"))),
+        Ok(s) => Err(BackendError::new(
+            ErrorKind::Data,
+            format!("the editor ({editor}) failed ({s}); the draft is unchanged"),
+        )),
+        Err(e) => Err(BackendError::new(
+            ErrorKind::Io,
+            format!("cannot run the editor ({editor}): {e}"),
+        )),
     };
     let _ = std::fs::remove_file(&path);
     Ok(Event::DraftEdited(result))
@@ -358,7 +397,11 @@ async fn edit_externally(terminal: &mut Term, reader: &Reader, draft: &Draft) ->
 
 fn write_private(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
 }

@@ -16,8 +16,18 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         let mut start = 0;
         while chars.len() - start > width {
             let window = &chars[start..start + width];
-            let cut = window.iter().rposition(|c| *c == ' ').filter(|p| *p > width / 3).map_or(width, |p| p + 1);
-            out.push(chars[start..start + cut].iter().collect::<String>().trim_end().to_string());
+            let cut = window
+                .iter()
+                .rposition(|c| *c == ' ')
+                .filter(|p| *p > width / 3)
+                .map_or(width, |p| p + 1);
+            out.push(
+                chars[start..start + cut]
+                    .iter()
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string(),
+            );
             start += cut;
         }
         out.push(chars[start..].iter().collect());
@@ -38,7 +48,10 @@ pub fn find_urls(line: &str) -> Vec<(usize, usize)> {
         .min()
     {
         let rest = &line[start..];
-        let mut end = start + rest.find(|c: char| c.is_whitespace() || "<>\"'`".contains(c)).unwrap_or(rest.len());
+        let mut end = start
+            + rest
+                .find(|c: char| c.is_whitespace() || "<>\"'`".contains(c))
+                .unwrap_or(rest.len());
         // Trailing punctuation is usually the sentence's, not the URL's.
         while end > start && line[..end].ends_with(['.', ',', ';', ':', '!', '?', ')', ']']) {
             end -= 1;
@@ -57,7 +70,12 @@ pub fn find_lines(lines: &[String], needle: &str) -> Vec<usize> {
         return Vec::new();
     }
     let n = needle.to_lowercase();
-    lines.iter().enumerate().filter(|(_, l)| l.to_lowercase().contains(&n)).map(|(i, _)| i).collect()
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.to_lowercase().contains(&n))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 #[cfg(test)]
@@ -66,7 +84,10 @@ mod tests {
 
     #[test]
     fn wraps_at_spaces() {
-        assert_eq!(wrap("aaaa bbbb cccc\nx\n", 10), vec!["aaaa bbbb", "cccc", "x"]);
+        assert_eq!(
+            wrap("aaaa bbbb cccc\nx\n", 10),
+            vec!["aaaa bbbb", "cccc", "x"]
+        );
         assert_eq!(wrap("abcdefghijkl", 8), vec!["abcdefgh", "ijkl"]);
     }
 
@@ -74,6 +95,9 @@ mod tests {
     fn finds_urls() {
         let l = "see https://x.test/a?b=1, or (http://y.test). mailto:a@b.test";
         let got: Vec<&str> = find_urls(l).into_iter().map(|(a, b)| &l[a..b]).collect();
-        assert_eq!(got, vec!["https://x.test/a?b=1", "http://y.test", "mailto:a@b.test"]);
+        assert_eq!(
+            got,
+            vec!["https://x.test/a?b=1", "http://y.test", "mailto:a@b.test"]
+        );
     }
 }

@@ -14,13 +14,18 @@ use serde::Deserialize;
 const SHIPPED: &[(&str, &str)] = &[
     ("default", include_str!("../../themes/default.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
 ];
 
 /// A problem loading a theme.
 #[derive(Debug, thiserror::Error)]
 pub enum ThemeError {
-    #[error("cannot find theme {name:?} (looked in {searched} and the shipped themes: default, light, high-contrast)")]
+    #[error(
+        "cannot find theme {name:?} (looked in {searched} and the shipped themes: default, light, high-contrast)"
+    )]
     NotFound { name: String, searched: String },
     #[error("cannot read theme file {}", path.display())]
     Read {
@@ -61,7 +66,7 @@ macro_rules! theme_styles {
             fn over(self, base: &Theme) -> Theme {
                 Theme { $($field: self.$field.map_or(base.$field, |s| s.to_style()),)* }
             }
-            fn to_theme_from_unstyled(self) -> Theme {
+            fn into_theme_unstyled(self) -> Theme {
                 Theme { $($field: self.$field.map_or(Style::new(), |s| s.to_style()),)* }
             }
         }
@@ -192,26 +197,28 @@ fn parse_color(s: &str) -> Option<Color> {
     if let Ok(i) = s.parse::<u8>() {
         return Some(Color::Indexed(i));
     }
-    Some(match s.to_ascii_lowercase().replace(['-', '_', ' '], "").as_str() {
-        "reset" | "default" => Color::Reset,
-        "black" => Color::Black,
-        "red" => Color::Red,
-        "green" => Color::Green,
-        "yellow" => Color::Yellow,
-        "blue" => Color::Blue,
-        "magenta" => Color::Magenta,
-        "cyan" => Color::Cyan,
-        "gray" | "grey" => Color::Gray,
-        "darkgray" | "darkgrey" => Color::DarkGray,
-        "lightred" => Color::LightRed,
-        "lightgreen" => Color::LightGreen,
-        "lightyellow" => Color::LightYellow,
-        "lightblue" => Color::LightBlue,
-        "lightmagenta" => Color::LightMagenta,
-        "lightcyan" => Color::LightCyan,
-        "white" => Color::White,
-        _ => return None,
-    })
+    Some(
+        match s.to_ascii_lowercase().replace(['-', '_', ' '], "").as_str() {
+            "reset" | "default" => Color::Reset,
+            "black" => Color::Black,
+            "red" => Color::Red,
+            "green" => Color::Green,
+            "yellow" => Color::Yellow,
+            "blue" => Color::Blue,
+            "magenta" => Color::Magenta,
+            "cyan" => Color::Cyan,
+            "gray" | "grey" => Color::Gray,
+            "darkgray" | "darkgrey" => Color::DarkGray,
+            "lightred" => Color::LightRed,
+            "lightgreen" => Color::LightGreen,
+            "lightyellow" => Color::LightYellow,
+            "lightblue" => Color::LightBlue,
+            "lightmagenta" => Color::LightMagenta,
+            "lightcyan" => Color::LightCyan,
+            "white" => Color::White,
+            _ => return None,
+        },
+    )
 }
 
 fn downgrade(mut s: Style) -> Style {
@@ -227,7 +234,13 @@ fn downgrade(mut s: Style) -> Style {
 /// The nearest colour of the xterm 6x6x6 cube or grey ramp.
 fn nearest_256(r: u8, g: u8, b: u8) -> u8 {
     const LEVELS: [u8; 6] = [0, 95, 135, 175, 215, 255];
-    let idx = |v: u8| LEVELS.iter().enumerate().min_by_key(|(_, l)| (**l as i32 - v as i32).abs()).map_or(0, |(i, _)| i);
+    let idx = |v: u8| {
+        LEVELS
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, l)| (**l as i32 - v as i32).abs())
+            .map_or(0, |(i, _)| i)
+    };
     let (ri, gi, bi) = (idx(r), idx(g), idx(b));
     let cube = (LEVELS[ri], LEVELS[gi], LEVELS[bi]);
     let dist = |c: (u8, u8, u8)| {
@@ -248,14 +261,17 @@ impl Default for Theme {
     /// The shipped dark theme (a test checks that it parses).
     fn default() -> Self {
         parse_file("default", SHIPPED[0].1).map_or_else(
-            |_| ThemeFile::default().to_theme_from_unstyled(),
-            ThemeFile::to_theme_from_unstyled,
+            |_| ThemeFile::default().into_theme_unstyled(),
+            ThemeFile::into_theme_unstyled,
         )
     }
 }
 
 fn parse_file(name: &str, text: &str) -> Result<ThemeFile, ThemeError> {
-    toml::from_str(text).map_err(|e| ThemeError::Parse { name: name.to_string(), source: Box::new(e) })
+    toml::from_str(text).map_err(|e| ThemeError::Parse {
+        name: name.to_string(),
+        source: Box::new(e),
+    })
 }
 
 /// Parse a theme's TOML text; styles it leaves out come from the default theme.
@@ -280,7 +296,10 @@ pub fn load(name: &str, user_theme_dir: Option<&Path>) -> Result<Theme, ThemeErr
         Some((_, text)) => parse(name, text),
         None => Err(ThemeError::NotFound {
             name: name.to_string(),
-            searched: user_theme_dir.map_or_else(|| "no user theme dir".to_string(), |d| d.display().to_string()),
+            searched: user_theme_dir.map_or_else(
+                || "no user theme dir".to_string(),
+                |d| d.display().to_string(),
+            ),
         }),
     }
 }
@@ -300,9 +319,16 @@ mod tests {
         for (name, text) in SHIPPED {
             let file: ThemeFile = toml::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
             // Every style is given explicitly, so no shipped theme silently inherits dark colours.
-            let unstyled = file.to_theme_from_unstyled();
-            assert_eq!(unstyled, load(name, None).unwrap(), "{name} leaves styles out");
-            assert!(unstyled.row_unread.add_modifier.contains(Modifier::BOLD), "{name}: unread not bold");
+            let unstyled = file.into_theme_unstyled();
+            assert_eq!(
+                unstyled,
+                load(name, None).unwrap(),
+                "{name} leaves styles out"
+            );
+            assert!(
+                unstyled.row_unread.add_modifier.contains(Modifier::BOLD),
+                "{name}: unread not bold"
+            );
         }
     }
 
@@ -324,11 +350,24 @@ mod tests {
         assert!(src.contains("line 1"), "{src}");
         assert!(src.contains("invalid colour \"#ff80\""), "{src}");
         let e = parse("mine", "urls = { fg = 1 }").unwrap_err();
-        assert!(e.source().unwrap().to_string().contains("unknown field `urls`"));
+        assert!(
+            e.source()
+                .unwrap()
+                .to_string()
+                .contains("unknown field `urls`")
+        );
         let e = parse("mine", "url = { fg = 300 }").unwrap_err();
-        assert!(e.source().unwrap().to_string().contains("invalid colour 300"));
+        assert!(
+            e.source()
+                .unwrap()
+                .to_string()
+                .contains("invalid colour 300")
+        );
         let e = load("nope", Some(Path::new("/nonexistent"))).unwrap_err();
-        assert!(e.to_string().starts_with("cannot find theme \"nope\" (looked in /nonexistent"));
+        assert!(
+            e.to_string()
+                .starts_with("cannot find theme \"nope\" (looked in /nonexistent")
+        );
         assert!(matches!(load("../x", None), Err(ThemeError::BadName(_))));
     }
 
@@ -338,14 +377,19 @@ mod tests {
         std::fs::write(dir.path().join("light.toml"), "body = { fg = \"#010203\" }").unwrap();
         let t = load("light", Some(dir.path())).unwrap();
         assert_eq!(t.body.fg, Some(Color::Rgb(1, 2, 3)));
-        assert_eq!(load("high-contrast", Some(dir.path())).unwrap(), load("high-contrast", None).unwrap());
+        assert_eq!(
+            load("high-contrast", Some(dir.path())).unwrap(),
+            load("high-contrast", None).unwrap()
+        );
     }
 
     #[test]
     fn downgrades_truecolour() {
         assert_eq!(nearest_256(255, 0, 0), 196);
         assert_eq!(nearest_256(128, 128, 128), 244);
-        let t = parse("t", "url = { fg = \"#000000\" }").unwrap().downgrade_to_256();
+        let t = parse("t", "url = { fg = \"#000000\" }")
+            .unwrap()
+            .downgrade_to_256();
         assert_eq!(t.url.fg, Some(Color::Indexed(16)));
     }
 }

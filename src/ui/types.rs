@@ -28,7 +28,10 @@ pub struct FolderRef {
 
 impl FolderRef {
     pub fn new(account: impl Into<String>, folder: impl Into<String>) -> Self {
-        Self { account: account.into(), folder: folder.into() }
+        Self {
+            account: account.into(),
+            folder: folder.into(),
+        }
     }
 }
 
@@ -66,9 +69,27 @@ pub struct Flags {
 }
 
 impl Flags {
-    pub const SEEN: Flags = Flags { seen: true, answered: false, flagged: false, deleted: false, draft: false };
-    pub const FLAGGED: Flags = Flags { seen: false, answered: false, flagged: true, deleted: false, draft: false };
-    pub const NONE: Flags = Flags { seen: false, answered: false, flagged: false, deleted: false, draft: false };
+    pub const SEEN: Flags = Flags {
+        seen: true,
+        answered: false,
+        flagged: false,
+        deleted: false,
+        draft: false,
+    };
+    pub const FLAGGED: Flags = Flags {
+        seen: false,
+        answered: false,
+        flagged: true,
+        deleted: false,
+        draft: false,
+    };
+    pub const NONE: Flags = Flags {
+        seen: false,
+        answered: false,
+        flagged: false,
+        deleted: false,
+        draft: false,
+    };
 
     /// `self` with every flag of `add` set and every flag of `remove` cleared.
     pub fn apply(self, add: Flags, remove: Flags) -> Flags {
@@ -121,7 +142,12 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 4] = [SortKey::Date, SortKey::Sender, SortKey::Subject, SortKey::Size];
+    pub const ALL: [SortKey; 4] = [
+        SortKey::Date,
+        SortKey::Sender,
+        SortKey::Subject,
+        SortKey::Size,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -149,7 +175,11 @@ pub struct Sort {
 
 impl Default for Sort {
     fn default() -> Self {
-        Sort { key: SortKey::Date, reverse: false, threaded: true }
+        Sort {
+            key: SortKey::Date,
+            reverse: false,
+            threaded: true,
+        }
     }
 }
 
@@ -188,7 +218,11 @@ pub struct Message {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DraftAttachment {
     File(PathBuf),
-    Part { message: MessageId, part: usize, name: String },
+    Part {
+        message: MessageId,
+        part: usize,
+        name: String,
+    },
 }
 
 impl DraftAttachment {
@@ -226,7 +260,10 @@ pub struct BackendError {
 
 impl BackendError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into() }
+        Self {
+            kind,
+            message: message.into(),
+        }
     }
 }
 
@@ -244,7 +281,10 @@ pub enum AccountState {
     Connecting,
     Online,
     /// `done` of `total` items (total unknown while listing).
-    Syncing { done: u64, total: Option<u64> },
+    Syncing {
+        done: u64,
+        total: Option<u64>,
+    },
     /// The last attempt failed; the engine retries later.
     Failed(String),
 }

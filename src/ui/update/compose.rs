@@ -77,7 +77,9 @@ fn field_input(c: &mut Compose) -> Option<&mut LineInput> {
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     let keymap = model.keymap.clone();
     let home = model.home.clone();
-    let Some(c) = model.compose.as_mut() else { return Vec::new() };
+    let Some(c) = model.compose.as_mut() else {
+        return Vec::new();
+    };
     if c.sending {
         model.set_status("Sending…");
         return Vec::new();
@@ -123,7 +125,9 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     if let Some(action) = keymap.action(Mode::Compose, &key) {
         return act(model, action);
     }
-    let Some(c) = model.compose.as_mut() else { return Vec::new() };
+    let Some(c) = model.compose.as_mut() else {
+        return Vec::new();
+    };
     match c.field {
         Field::Body => {
             c.body.input(key);
@@ -132,9 +136,15 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         Field::Attachments => {
             let n = c.attachments.len();
             match key.code {
-                KeyCode::Down | KeyCode::Char('j') if n > 0 => c.attachment_sel = (c.attachment_sel + 1).min(n - 1),
-                KeyCode::Up | KeyCode::Char('k') => c.attachment_sel = c.attachment_sel.saturating_sub(1),
-                KeyCode::Delete | KeyCode::Backspace | KeyCode::Char('d') => return act(model, Action::ComposeDetach),
+                KeyCode::Down | KeyCode::Char('j') if n > 0 => {
+                    c.attachment_sel = (c.attachment_sel + 1).min(n - 1)
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    c.attachment_sel = c.attachment_sel.saturating_sub(1)
+                }
+                KeyCode::Delete | KeyCode::Backspace | KeyCode::Char('d') => {
+                    return act(model, Action::ComposeDetach);
+                }
                 KeyCode::Enter | KeyCode::Char('a') => return act(model, Action::ComposeAttach),
                 _ => model.dirty = false,
             }
@@ -170,7 +180,9 @@ fn header_key(c: &mut Compose, key: KeyEvent) -> Vec<Command> {
         _ => {}
     }
     let is_address = c.field.is_address();
-    let Some(input) = field_input(c) else { return Vec::new() };
+    let Some(input) = field_input(c) else {
+        return Vec::new();
+    };
     if input.handle(&key) != Edit::Changed || !is_address {
         return Vec::new();
     }
@@ -185,10 +197,10 @@ fn header_key(c: &mut Compose, key: KeyEvent) -> Vec<Command> {
 }
 
 fn accept_completion(c: &mut Compose) {
-    if let Some(addr) = c.completions.get(c.completion_sel).cloned() {
-        if let Some(input) = field_input(c) {
-            input.replace_current_token(&addr);
-        }
+    if let Some(addr) = c.completions.get(c.completion_sel).cloned()
+        && let Some(input) = field_input(c)
+    {
+        input.replace_current_token(&addr);
     }
     c.completions.clear();
     c.completion_prefix.clear();
@@ -202,7 +214,9 @@ fn next_field(c: &mut Compose, step: isize) {
 }
 
 fn act(model: &mut Model, action: Action) -> Vec<Command> {
-    let Some(c) = model.compose.as_mut() else { return Vec::new() };
+    let Some(c) = model.compose.as_mut() else {
+        return Vec::new();
+    };
     match action {
         Action::ComposeSend => {
             let draft = draft_of(c);
@@ -247,7 +261,12 @@ fn act(model: &mut Model, action: Action) -> Vec<Command> {
         Action::ComposeCancel => {
             if !c.completions.is_empty() {
                 c.completions.clear();
-            } else if draft_of(c) == (Draft { account: c.account.clone(), ..Draft::default() }) {
+            } else if draft_of(c)
+                == (Draft {
+                    account: c.account.clone(),
+                    ..Draft::default()
+                })
+            {
                 model.compose = None;
             } else {
                 c.confirm_discard = true;
@@ -262,15 +281,21 @@ fn act(model: &mut Model, action: Action) -> Vec<Command> {
 pub(super) fn paste(model: &mut Model, text: &str) {
     let Some(c) = model.compose.as_mut() else {
         if let Some(p) = model.prompt.as_mut() {
-            text.chars().filter(|c| !c.is_control()).for_each(|ch| p.input.insert(ch));
+            text.chars()
+                .filter(|c| !c.is_control())
+                .for_each(|ch| p.input.insert(ch));
         }
         return;
     };
     if let Some(p) = c.prompt.as_mut() {
-        text.chars().filter(|c| !c.is_control()).for_each(|ch| p.insert(ch));
+        text.chars()
+            .filter(|c| !c.is_control())
+            .for_each(|ch| p.insert(ch));
     } else if c.field == Field::Body {
         c.body.insert_str(text.replace("\r\n", "\n"));
     } else if let Some(input) = field_input(c) {
-        text.chars().filter(|c| !c.is_control()).for_each(|ch| input.insert(ch));
+        text.chars()
+            .filter(|c| !c.is_control())
+            .for_each(|ch| input.insert(ch));
     }
 }

@@ -24,7 +24,12 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                     .and_then(|s| entries.iter().position(|f| *f == s))
                     .unwrap_or(model.folders.selected)
                     .min(entries.len().saturating_sub(1));
-                let first = model.folders.accounts.iter().find(|a| a.name == account).and_then(|a| a.folders.first());
+                let first = model
+                    .folders
+                    .accounts
+                    .iter()
+                    .find(|a| a.name == account)
+                    .and_then(|a| a.folders.first());
                 match (&model.current, first) {
                     (None, Some(f)) => {
                         let f = super::super::types::FolderRef::new(&account, &f.name);
@@ -40,7 +45,11 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
         },
         Event::Page { request, result } => {
             let height = layout::list_height(model);
-            let Some(list) = model.list.as_mut().filter(|l| l.generation == request.generation) else {
+            let Some(list) = model
+                .list
+                .as_mut()
+                .filter(|l| l.generation == request.generation)
+            else {
                 model.dirty = false;
                 return Vec::new();
             };
@@ -105,7 +114,9 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                     model.compose = None;
                     model.set_status(match outcome {
                         SendOutcome::Sent => "Message sent",
-                        SendOutcome::Queued => "Could not send now: the message waits in the outbox",
+                        SendOutcome::Queued => {
+                            "Could not send now: the message waits in the outbox"
+                        }
                     });
                 }
                 Err(e) => {
@@ -167,10 +178,19 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
         }
         Event::FolderChanged(folder) => {
             let shown = model.list.as_ref().is_some_and(|l| match &l.source {
-                ListSource::Folder(f) | ListSource::Search { scope: SearchScope::Folder(f), .. } => *f == folder,
-                ListSource::Search { scope: SearchScope::AllAccounts, .. } => true,
+                ListSource::Folder(f)
+                | ListSource::Search {
+                    scope: SearchScope::Folder(f),
+                    ..
+                } => *f == folder,
+                ListSource::Search {
+                    scope: SearchScope::AllAccounts,
+                    ..
+                } => true,
             });
-            let mut cmds = vec![Command::LoadFolders { account: Some(folder.account) }];
+            let mut cmds = vec![Command::LoadFolders {
+                account: Some(folder.account),
+            }];
             if shown {
                 cmds.extend(reload_list(model));
             }
@@ -192,7 +212,10 @@ fn done(
     match result {
         Ok(()) => {
             let n = ids.len();
-            model.set_status(format!("{verb} {n} message{}", if n == 1 { "" } else { "s" }));
+            model.set_status(format!(
+                "{verb} {n} message{}",
+                if n == 1 { "" } else { "s" }
+            ));
             if model.message.as_ref().is_some_and(|m| ids.contains(&m.id)) {
                 model.message = None;
                 model.focus = Focus::List;
@@ -213,7 +236,11 @@ fn done(
 pub(crate) fn sort_folders(folders: &mut [FolderInfo]) {
     folders.sort_by(|a, b| {
         let key = |f: &FolderInfo| {
-            let special = f.special.or_else(|| f.name.eq_ignore_ascii_case("INBOX").then_some(SpecialUse::Inbox));
+            let special = f.special.or_else(|| {
+                f.name
+                    .eq_ignore_ascii_case("INBOX")
+                    .then_some(SpecialUse::Inbox)
+            });
             (special.is_none(), special, f.name.to_lowercase())
         };
         key(a).cmp(&key(b))

@@ -24,6 +24,7 @@ pub use compose::{draft_of, start_compose};
 pub use prompt::COMMANDS;
 
 /// Everything that can happen to the UI.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Msg {
     Key(KeyEvent),
@@ -94,12 +95,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
 }
 
 fn help_key(model: &mut Model, key: KeyEvent) {
-    use crossterm::event::KeyCode;
     use super::keymap::Action;
+    use crossterm::event::KeyCode;
     let action = model.keymap.action(super::keymap::Mode::Normal, &key);
     let scroll = model.help.unwrap_or(0);
     model.help = match (key.code, action) {
-        (KeyCode::Esc | KeyCode::Char('q'), _) | (_, Some(Action::Help | Action::Quit | Action::Back)) => None,
+        (KeyCode::Esc | KeyCode::Char('q'), _)
+        | (_, Some(Action::Help | Action::Quit | Action::Back)) => None,
         (_, Some(Action::Down)) => Some(scroll + 1),
         (_, Some(Action::Up)) => Some(scroll.saturating_sub(1)),
         (_, Some(Action::PageDown | Action::HalfPageDown)) => Some(scroll + 10),
@@ -112,7 +114,12 @@ fn help_key(model: &mut Model, key: KeyEvent) {
 /// Ask for the pages the list's viewport needs.
 pub(super) fn load_pages(model: &mut Model) -> Vec<Command> {
     let height = layout::list_height(model);
-    model.list.as_mut().map_or_else(Vec::new, |l| l.requests(height).into_iter().map(Command::LoadPage).collect())
+    model.list.as_mut().map_or_else(Vec::new, |l| {
+        l.requests(height)
+            .into_iter()
+            .map(Command::LoadPage)
+            .collect()
+    })
 }
 
 /// Show a new list (a folder, a filter, a search) from its first row.
@@ -156,7 +163,12 @@ pub(super) fn open_selected(model: &mut Model) -> Vec<Command> {
 }
 
 /// Change flags: at once in the loaded rows and folder counts, and through the backend.
-pub(super) fn set_flags(model: &mut Model, ids: Vec<MessageId>, add: Flags, remove: Flags) -> Vec<Command> {
+pub(super) fn set_flags(
+    model: &mut Model,
+    ids: Vec<MessageId>,
+    add: Flags,
+    remove: Flags,
+) -> Vec<Command> {
     let mut unread_delta: Vec<(FolderRef, i64)> = Vec::new();
     if let Some(l) = model.list.as_mut() {
         for r in l.rows_mut().filter(|r| ids.contains(&r.id)) {
@@ -177,12 +189,17 @@ pub(super) fn set_flags(model: &mut Model, ids: Vec<MessageId>, add: Flags, remo
 
 /// The ids an action applies to: the open message when it has the focus, else the list's row.
 pub(super) fn target_ids(model: &Model) -> Vec<MessageId> {
-    if model.focus == Focus::Message {
-        if let Some(m) = &model.message {
-            return vec![m.id.clone()];
-        }
+    if model.focus == Focus::Message
+        && let Some(m) = &model.message
+    {
+        return vec![m.id.clone()];
     }
-    model.list.as_ref().and_then(|l| l.selected_row()).map(|r| vec![r.id.clone()]).unwrap_or_default()
+    model
+        .list
+        .as_ref()
+        .and_then(|l| l.selected_row())
+        .map(|r| vec![r.id.clone()])
+        .unwrap_or_default()
 }
 
 /// Expand a leading `~/` with the home directory the runner told us about.

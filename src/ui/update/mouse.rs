@@ -25,10 +25,7 @@ pub(super) fn handle(model: &mut Model, m: MouseEvent) -> Vec<Command> {
         return Vec::new();
     }
     if let Some(scroll) = model.help {
-        model.help = match wheel {
-            Some(d) => Some(scroll.saturating_add_signed(d)),
-            None => None,
-        };
+        model.help = wheel.map(|d| scroll.saturating_add_signed(d));
         return Vec::new();
     }
     let areas = layout::areas(model);
@@ -50,7 +47,12 @@ pub(super) fn handle(model: &mut Model, m: MouseEvent) -> Vec<Command> {
     Vec::new()
 }
 
-fn folders(model: &mut Model, area: ratatui::layout::Rect, row: u16, wheel: Option<isize>) -> Vec<Command> {
+fn folders(
+    model: &mut Model,
+    area: ratatui::layout::Rect,
+    row: u16,
+    wheel: Option<isize>,
+) -> Vec<Command> {
     let n = model.folders.entries().len();
     if let Some(d) = wheel {
         if n > 0 {
@@ -64,17 +66,29 @@ fn folders(model: &mut Model, area: ratatui::layout::Rect, row: u16, wheel: Opti
     }
     let line = layout::folder_scroll(model) + (row - area.y - 1) as usize;
     let lines = model.folders.lines();
-    let Some(PaneLine::Folder(..)) = lines.get(line) else { return Vec::new() };
-    let index = lines[..line].iter().filter(|l| matches!(l, PaneLine::Folder(..))).count();
+    let Some(PaneLine::Folder(..)) = lines.get(line) else {
+        return Vec::new();
+    };
+    let index = lines[..line]
+        .iter()
+        .filter(|l| matches!(l, PaneLine::Folder(..)))
+        .count();
     match model.folders.entries().get(index).cloned() {
         Some(f) => open_folder(model, f),
         None => Vec::new(),
     }
 }
 
-fn list(model: &mut Model, area: ratatui::layout::Rect, row: u16, wheel: Option<isize>) -> Vec<Command> {
+fn list(
+    model: &mut Model,
+    area: ratatui::layout::Rect,
+    row: u16,
+    wheel: Option<isize>,
+) -> Vec<Command> {
     let h = layout::list_height(model);
-    let Some(l) = model.list.as_mut() else { return Vec::new() };
+    let Some(l) = model.list.as_mut() else {
+        return Vec::new();
+    };
     if let Some(d) = wheel {
         l.scroll_by(d, h);
         return load_pages(model);
@@ -91,12 +105,18 @@ fn list(model: &mut Model, area: ratatui::layout::Rect, row: u16, wheel: Option<
     let again = target == l.selected && model.focus == Focus::List;
     l.select(target, h);
     model.focus = Focus::List;
-    if again { open_selected(model) } else { Vec::new() }
+    if again {
+        open_selected(model)
+    } else {
+        Vec::new()
+    }
 }
 
 fn compose(model: &mut Model, col: u16, row: u16, wheel: Option<isize>) {
     let areas = layout::compose_areas(model);
-    let Some(c) = model.compose.as_mut() else { return };
+    let Some(c) = model.compose.as_mut() else {
+        return;
+    };
     if let Some(d) = wheel {
         if contains(areas.body, col, row) {
             c.body.scroll((d as i16, 0));

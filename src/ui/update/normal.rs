@@ -10,7 +10,9 @@ use super::super::model::{Focus, Model, Prompt, PromptKind};
 use super::super::protocol::{Command, ListSource, SearchScope};
 use super::super::text;
 use super::super::types::{Draft, Flags, SortKey};
-use super::{load_pages, open_folder, open_selected, set_flags, show_list, start_compose, target_ids};
+use super::{
+    load_pages, open_folder, open_selected, set_flags, show_list, start_compose, target_ids,
+};
 
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     match model.keymap.action(Mode::Normal, &key) {
@@ -35,7 +37,10 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
         Action::HalfPageDown => move_cursor(model, (page(model) / 2).max(1) as isize),
         Action::HalfPageUp => move_cursor(model, -((page(model) / 2).max(1) as isize)),
         Action::Open => match model.focus {
-            Focus::Folders => model.folders.selected_folder().map_or_else(Vec::new, |f| open_folder(model, f)),
+            Focus::Folders => model
+                .folders
+                .selected_folder()
+                .map_or_else(Vec::new, |f| open_folder(model, f)),
             Focus::List => open_selected(model),
             Focus::Message => Vec::new(),
         },
@@ -56,16 +61,27 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
             }
             let i = panes.iter().position(|p| *p == model.focus).unwrap_or(0);
             let n = panes.len();
-            model.focus = panes[if action == Action::NextPane { (i + 1) % n } else { (i + n - 1) % n }];
+            model.focus = panes[if action == Action::NextPane {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            }];
             Vec::new()
         }
         Action::Search => {
             if model.focus == Focus::Message && model.message.is_some() {
-                let current = model.message.as_ref().and_then(|m| m.find.clone()).unwrap_or_default();
+                let current = model
+                    .message
+                    .as_ref()
+                    .and_then(|m| m.find.clone())
+                    .unwrap_or_default();
                 open_prompt(model, PromptKind::Find, &current);
             } else {
                 let current = match model.list.as_ref().map(|l| &l.source) {
-                    Some(ListSource::Search { scope: SearchScope::Folder(_), query }) => query.clone(),
+                    Some(ListSource::Search {
+                        scope: SearchScope::Folder(_),
+                        query,
+                    }) => query.clone(),
                     _ => String::new(),
                 };
                 open_prompt(model, PromptKind::Filter, &current);
@@ -74,7 +90,11 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
         }
         Action::SearchNext | Action::SearchPrev => {
             let step = if action == Action::SearchNext { 1 } else { -1 };
-            if let Some(m) = model.message.as_mut().filter(|m| model.focus == Focus::Message && !m.find_hits.is_empty()) {
+            if let Some(m) = model
+                .message
+                .as_mut()
+                .filter(|m| model.focus == Focus::Message && !m.find_hits.is_empty())
+            {
                 let n = m.find_hits.len();
                 m.find_at = (m.find_at as isize + step).rem_euclid(n as isize) as usize;
                 m.scroll = m.find_hits[m.find_at].saturating_sub(2);
@@ -96,7 +116,13 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
         }
         Action::Compose => {
             let account = model.current_account().unwrap_or_default();
-            start_compose(model, Draft { account, ..Draft::default() });
+            start_compose(
+                model,
+                Draft {
+                    account,
+                    ..Draft::default()
+                },
+            );
             Vec::new()
         }
         Action::Reply | Action::ReplyAll | Action::Forward => reply(model, action),
@@ -110,7 +136,11 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
         }
         Action::Move => {
             let ids = target_ids(model);
-            let account = model.list.as_ref().and_then(|l| l.selected_row()).map(|r| r.folder.account.clone());
+            let account = model
+                .list
+                .as_ref()
+                .and_then(|l| l.selected_row())
+                .map(|r| r.folder.account.clone());
             if let (false, Some(account)) = (ids.is_empty(), account) {
                 open_prompt(model, PromptKind::MoveTo { ids, account }, "");
             }
@@ -129,7 +159,10 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
             resort(model)
         }
         Action::SortNext => {
-            let i = SortKey::ALL.iter().position(|k| *k == model.sort.key).unwrap_or(0);
+            let i = SortKey::ALL
+                .iter()
+                .position(|k| *k == model.sort.key)
+                .unwrap_or(0);
             model.sort.key = SortKey::ALL[(i + 1) % SortKey::ALL.len()];
             resort(model)
         }
@@ -141,7 +174,11 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
             if let Some(v) = model.message.as_mut() {
                 let n = v.message.as_ref().map_or(0, |m| m.attachments.len());
                 if n > 0 {
-                    let step = if action == Action::AttachmentNext { 1 } else { n - 1 };
+                    let step = if action == Action::AttachmentNext {
+                        1
+                    } else {
+                        n - 1
+                    };
                     v.attachment = (v.attachment + step) % n;
                 }
             }
@@ -149,7 +186,11 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
         }
         Action::SaveAttachment => {
             if let Some((id, a)) = selected_attachment(model) {
-                open_prompt(model, PromptKind::SaveAttachment { id, part: a.part }, &a.name);
+                open_prompt(
+                    model,
+                    PromptKind::SaveAttachment { id, part: a.part },
+                    &a.name,
+                );
             } else {
                 model.set_error("No attachment to save");
             }
@@ -196,7 +237,11 @@ fn move_cursor(model: &mut Model, delta: isize) -> Vec<Command> {
         Focus::Folders => {
             let n = model.folders.entries().len();
             if n > 0 {
-                model.folders.selected = model.folders.selected.saturating_add_signed(delta).min(n - 1);
+                model.folders.selected = model
+                    .folders
+                    .selected
+                    .saturating_add_signed(delta)
+                    .min(n - 1);
             }
             Vec::new()
         }
@@ -217,15 +262,26 @@ fn move_cursor(model: &mut Model, delta: isize) -> Vec<Command> {
 /// Scroll the message body, keeping the last line on screen.
 pub(super) fn scroll_message(model: &mut Model, delta: isize) {
     let height = layout::message_height(model);
-    let width = layout::areas(model).message.map_or(80, |r| r.width.saturating_sub(2) as usize);
+    let width = layout::areas(model)
+        .message
+        .map_or(80, |r| r.width.saturating_sub(2) as usize);
     if let Some(v) = model.message.as_mut() {
-        let lines = v.message.as_ref().map_or(0, |m| text::wrap(&m.body, width).len());
-        v.scroll = v.scroll.saturating_add_signed(delta).min(lines.saturating_sub(height));
+        let lines = v
+            .message
+            .as_ref()
+            .map_or(0, |m| text::wrap(&m.body, width).len());
+        v.scroll = v
+            .scroll
+            .saturating_add_signed(delta)
+            .min(lines.saturating_sub(height));
     }
 }
 
 pub(super) fn open_prompt(model: &mut Model, kind: PromptKind, text: &str) {
-    model.prompt = Some(Prompt { kind, input: LineInput::new(text) });
+    model.prompt = Some(Prompt {
+        kind,
+        input: LineInput::new(text),
+    });
 }
 
 fn close_message(model: &mut Model) {
@@ -240,7 +296,10 @@ fn back(model: &mut Model) -> Vec<Command> {
         close_message(model);
         return Vec::new();
     }
-    let filtered = model.list.as_ref().is_some_and(|l| matches!(l.source, ListSource::Search { .. }));
+    let filtered = model
+        .list
+        .as_ref()
+        .is_some_and(|l| matches!(l.source, ListSource::Search { .. }));
     match (filtered, model.current.clone()) {
         (true, Some(folder)) => show_list(model, ListSource::Folder(folder)),
         _ => {
@@ -279,7 +338,12 @@ fn toggle_flag(model: &mut Model, get: fn(&Flags) -> bool, flag: Flags) -> Vec<C
     }
 }
 
-fn selected_attachment(model: &Model) -> Option<(super::super::types::MessageId, super::super::types::AttachmentInfo)> {
+fn selected_attachment(
+    model: &Model,
+) -> Option<(
+    super::super::types::MessageId,
+    super::super::types::AttachmentInfo,
+)> {
     let v = model.message.as_ref()?;
     let a = v.message.as_ref()?.attachments.get(v.attachment)?;
     Some((v.id.clone(), a.clone()))
@@ -287,8 +351,15 @@ fn selected_attachment(model: &Model) -> Option<(super::super::types::MessageId,
 
 /// Start a reply or forward from the open message's prefill; open the message first if needed.
 fn reply(model: &mut Model, action: Action) -> Vec<Command> {
-    let selected = model.list.as_ref().and_then(|l| l.selected_row()).map(|r| r.id.clone());
-    let open_is_target = model.message.as_ref().is_some_and(|m| model.focus == Focus::Message || Some(&m.id) == selected.as_ref());
+    let selected = model
+        .list
+        .as_ref()
+        .and_then(|l| l.selected_row())
+        .map(|r| r.id.clone());
+    let open_is_target = model
+        .message
+        .as_ref()
+        .is_some_and(|m| model.focus == Focus::Message || Some(&m.id) == selected.as_ref());
     if open_is_target {
         if let Some(msg) = model.message.as_ref().and_then(|m| m.message.as_ref()) {
             let draft = prefill_for(&msg.prefill, action);

@@ -13,7 +13,9 @@ use super::super::types::{FolderRef, SortKey};
 use super::{expand_home, open_folder, show_list, start_compose};
 
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
-    let Some(prompt) = model.prompt.as_mut() else { return Vec::new() };
+    let Some(prompt) = model.prompt.as_mut() else {
+        return Vec::new();
+    };
     match key.code {
         KeyCode::Esc => {
             let kind = prompt.kind.clone();
@@ -28,9 +30,18 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         KeyCode::Tab => {
             if let PromptKind::MoveTo { account, .. } = &prompt.kind {
                 let typed = prompt.input.text().to_lowercase();
-                let names = model.folders.accounts.iter().find(|a| &a.name == account).map(|a| {
-                    a.folders.iter().map(|f| f.name.clone()).filter(|n| n.to_lowercase().starts_with(&typed)).collect::<Vec<_>>()
-                });
+                let names = model
+                    .folders
+                    .accounts
+                    .iter()
+                    .find(|a| &a.name == account)
+                    .map(|a| {
+                        a.folders
+                            .iter()
+                            .map(|f| f.name.clone())
+                            .filter(|n| n.to_lowercase().starts_with(&typed))
+                            .collect::<Vec<_>>()
+                    });
                 if let Some(first) = names.and_then(|n| n.into_iter().next()) {
                     prompt.input.set(first);
                 }
@@ -61,11 +72,16 @@ fn live(model: &mut Model, kind: PromptKind, text: &str) -> Vec<Command> {
 }
 
 fn filter(model: &mut Model, query: &str) -> Vec<Command> {
-    let Some(folder) = model.current.clone() else { return Vec::new() };
+    let Some(folder) = model.current.clone() else {
+        return Vec::new();
+    };
     let source = if query.trim().is_empty() {
         ListSource::Folder(folder)
     } else {
-        ListSource::Search { scope: SearchScope::Folder(folder), query: query.trim().to_string() }
+        ListSource::Search {
+            scope: SearchScope::Folder(folder),
+            query: query.trim().to_string(),
+        }
     };
     if model.list.as_ref().is_some_and(|l| l.source == source) {
         return Vec::new();
@@ -75,9 +91,15 @@ fn filter(model: &mut Model, query: &str) -> Vec<Command> {
 }
 
 fn find(model: &mut Model, needle: &str) {
-    let width = layout::areas(model).message.map_or(80, |r| r.width.saturating_sub(2) as usize);
+    let width = layout::areas(model)
+        .message
+        .map_or(80, |r| r.width.saturating_sub(2) as usize);
     if let Some(v) = model.message.as_mut() {
-        let lines = v.message.as_ref().map(|m| text::wrap(&m.body, width)).unwrap_or_default();
+        let lines = v
+            .message
+            .as_ref()
+            .map(|m| text::wrap(&m.body, width))
+            .unwrap_or_default();
         v.find_hits = text::find_lines(&lines, needle);
         v.find = (!needle.is_empty()).then(|| needle.to_string());
         v.find_at = 0;
@@ -104,7 +126,11 @@ fn submit(model: &mut Model, kind: PromptKind, text: &str) -> Vec<Command> {
         PromptKind::Filter => filter(model, text),
         PromptKind::Find => {
             find(model, text);
-            if model.message.as_ref().is_some_and(|m| m.find.is_some() && m.find_hits.is_empty()) {
+            if model
+                .message
+                .as_ref()
+                .is_some_and(|m| m.find.is_some() && m.find_hits.is_empty())
+            {
                 model.set_error(format!("Not found: {text}"));
             }
             Vec::new()
@@ -114,13 +140,20 @@ fn submit(model: &mut Model, kind: PromptKind, text: &str) -> Vec<Command> {
             if text.is_empty() {
                 return Vec::new();
             }
-            let known = model.folders.accounts.iter().any(|a| a.name == account && a.folders.iter().any(|f| f.name == text));
+            let known = model
+                .folders
+                .accounts
+                .iter()
+                .any(|a| a.name == account && a.folders.iter().any(|f| f.name == text));
             if !known {
                 model.set_error(format!("No folder {text:?} in {account}"));
                 return Vec::new();
             }
             model.set_status(format!("Moving to {text}…"));
-            vec![Command::Move { ids, to: FolderRef::new(account, text) }]
+            vec![Command::Move {
+                ids,
+                to: FolderRef::new(account, text),
+            }]
         }
         PromptKind::SaveAttachment { id, part } => {
             if text.is_empty() {
@@ -138,7 +171,13 @@ fn search_all(model: &mut Model, query: &str) -> Vec<Command> {
         return Vec::new();
     }
     model.focus = Focus::List;
-    show_list(model, ListSource::Search { scope: SearchScope::AllAccounts, query: query.to_string() })
+    show_list(
+        model,
+        ListSource::Search {
+            scope: SearchScope::AllAccounts,
+            query: query.to_string(),
+        },
+    )
 }
 
 /// The `:` commands. `:help` lists them.
@@ -159,7 +198,9 @@ pub const COMMANDS: &[(&str, &str)] = &[
 ];
 
 fn command(model: &mut Model, line: &str) -> Vec<Command> {
-    let (cmd, arg) = line.split_once(char::is_whitespace).map_or((line, ""), |(c, a)| (c, a.trim()));
+    let (cmd, arg) = line
+        .split_once(char::is_whitespace)
+        .map_or((line, ""), |(c, a)| (c, a.trim()));
     match cmd {
         "" => Vec::new(),
         "q" | "quit" => super::normal::act(model, Action::Quit),
@@ -171,12 +212,22 @@ fn command(model: &mut Model, line: &str) -> Vec<Command> {
         "search" => search_all(model, arg),
         "folder" | "cd" => {
             let (account, name) = match arg.split_once('/') {
-                Some((a, n)) if model.folders.accounts.iter().any(|x| x.name == a) => (a.to_string(), n),
+                Some((a, n)) if model.folders.accounts.iter().any(|x| x.name == a) => {
+                    (a.to_string(), n)
+                }
                 _ => (model.current_account().unwrap_or_default(), arg),
             };
-            let found = model.folders.accounts.iter().find(|a| a.name == account).and_then(|a| {
-                a.folders.iter().find(|f| f.name == name || f.name.eq_ignore_ascii_case(name)).map(|f| f.name.clone())
-            });
+            let found = model
+                .folders
+                .accounts
+                .iter()
+                .find(|a| a.name == account)
+                .and_then(|a| {
+                    a.folders
+                        .iter()
+                        .find(|f| f.name == name || f.name.eq_ignore_ascii_case(name))
+                        .map(|f| f.name.clone())
+                });
             match found {
                 Some(f) => open_folder(model, FolderRef::new(account, f)),
                 None => {
@@ -220,18 +271,29 @@ fn command(model: &mut Model, line: &str) -> Vec<Command> {
         }
         "move" => {
             let ids = super::target_ids(model);
-            let account = model.list.as_ref().and_then(|l| l.selected_row()).map(|r| r.folder.account.clone());
+            let account = model
+                .list
+                .as_ref()
+                .and_then(|l| l.selected_row())
+                .map(|r| r.folder.account.clone());
             match account {
-                Some(account) if !ids.is_empty() => submit(model, PromptKind::MoveTo { ids, account }, arg),
+                Some(account) if !ids.is_empty() => {
+                    submit(model, PromptKind::MoveTo { ids, account }, arg)
+                }
                 _ => Vec::new(),
             }
         }
         "save" => {
             let target = model.message.as_ref().and_then(|v| {
-                v.message.as_ref().and_then(|m| m.attachments.get(v.attachment)).map(|a| (v.id.clone(), a.part))
+                v.message
+                    .as_ref()
+                    .and_then(|m| m.attachments.get(v.attachment))
+                    .map(|a| (v.id.clone(), a.part))
             });
             match target {
-                Some((id, part)) if !arg.is_empty() => submit(model, PromptKind::SaveAttachment { id, part }, arg),
+                Some((id, part)) if !arg.is_empty() => {
+                    submit(model, PromptKind::SaveAttachment { id, part }, arg)
+                }
                 _ => {
                     model.set_error("usage: :save PATH (with a message and attachment selected)");
                     Vec::new()
@@ -241,7 +303,14 @@ fn command(model: &mut Model, line: &str) -> Vec<Command> {
         "compose" => {
             let account = model.current_account().unwrap_or_default();
             let to = super::super::types::split_addresses(arg);
-            start_compose(model, super::super::types::Draft { account, to, ..Default::default() });
+            start_compose(
+                model,
+                super::super::types::Draft {
+                    account,
+                    to,
+                    ..Default::default()
+                },
+            );
             Vec::new()
         }
         other => {

@@ -28,33 +28,54 @@ pub(super) fn draw(model: &Model, frame: &mut Frame) {
                 .enumerate()
                 .map(|(i, a)| {
                     let sel = i == c.attachment_sel && c.field == Field::Attachments;
-                    if sel { format!("[{}]", a.label()) } else { a.label() }
+                    if sel {
+                        format!("[{}]", a.label())
+                    } else {
+                        a.label()
+                    }
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
-            _ => input_of(c, *field).map(|i| i.text().to_string()).unwrap_or_default(),
+            _ => input_of(c, *field)
+                .map(|i| i.text().to_string())
+                .unwrap_or_default(),
         };
-        let label_style = if c.field == *field { t.field_label.patch(t.selected_unfocused) } else { t.field_label };
+        let label_style = if c.field == *field {
+            t.field_label.patch(t.selected_unfocused)
+        } else {
+            t.field_label
+        };
         let line = Line::from(vec![
             Span::styled(pad(&format!("{}:", field.label()), LABEL_W), label_style),
             Span::styled(fit(&value, width.saturating_sub(LABEL_W)), t.header_value),
         ]);
         frame.render_widget(Paragraph::new(line), area);
-        if c.field == *field && c.prompt.is_none() && !c.confirm_discard {
-            if let Some(input) = input_of(c, *field) {
-                let x = area.x + (LABEL_W + input.cursor()) as u16;
-                frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
-            }
+        if c.field == *field
+            && c.prompt.is_none()
+            && !c.confirm_discard
+            && let Some(input) = input_of(c, *field)
+        {
+            let x = area.x + (LABEL_W + input.cursor()) as u16;
+            frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
         }
     }
     let title = format!("From {}", c.account);
     let mut body = c.body.clone();
     body.set_block(pane(model, title, c.field == Field::Body));
     body.set_style(t.body);
-    body.set_cursor_style(if c.field == Field::Body { t.selected } else { t.body });
+    body.set_cursor_style(if c.field == Field::Body {
+        t.selected
+    } else {
+        t.body
+    });
     frame.render_widget(&body, areas.body);
     if c.field.is_address() && !c.completions.is_empty() {
-        completions(model, c, frame, areas.fields[Field::ALL.iter().position(|f| *f == c.field).unwrap_or(0)]);
+        completions(
+            model,
+            c,
+            frame,
+            areas.fields[Field::ALL.iter().position(|f| *f == c.field).unwrap_or(0)],
+        );
     }
     status(model, c, frame, areas.status);
 }
@@ -72,10 +93,22 @@ fn input_of(c: &Compose, field: Field) -> Option<&super::super::input::LineInput
 fn completions(model: &Model, c: &Compose, frame: &mut Frame, field: Rect) {
     let t = &model.theme;
     let screen = layout::screen(model);
-    let width = c.completions.iter().map(|s| s.chars().count()).max().unwrap_or(0).min(60) as u16 + 2;
+    let width = c
+        .completions
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(60) as u16
+        + 2;
     let height = (c.completions.len() as u16).min(8);
     let x = field.x + LABEL_W as u16;
-    let area = Rect::new(x, field.y + 1, width.min(screen.width.saturating_sub(x)), height.min(screen.height.saturating_sub(field.y + 2)));
+    let area = Rect::new(
+        x,
+        field.y + 1,
+        width.min(screen.width.saturating_sub(x)),
+        height.min(screen.height.saturating_sub(field.y + 2)),
+    );
     frame.render_widget(Clear, area);
     let lines: Vec<Line> = c
         .completions
@@ -83,8 +116,15 @@ fn completions(model: &Model, c: &Compose, frame: &mut Frame, field: Rect) {
         .take(area.height as usize)
         .enumerate()
         .map(|(i, s)| {
-            let style = if i == c.completion_sel { t.selected } else { t.popup };
-            Line::from(Span::styled(pad(&format!(" {s}"), area.width as usize), style))
+            let style = if i == c.completion_sel {
+                t.selected
+            } else {
+                t.popup
+            };
+            Line::from(Span::styled(
+                pad(&format!(" {s}"), area.width as usize),
+                style,
+            ))
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), area);
@@ -95,20 +135,32 @@ fn status(model: &Model, c: &Compose, frame: &mut Frame, area: Rect) {
     if let Some(p) = &c.prompt {
         fill(frame, area, t.prompt);
         let label = "Attach file: ";
-        frame.render_widget(Paragraph::new(format!("{label}{}", p.text())).style(t.prompt), area);
-        frame.set_cursor_position(Position::new(area.x + (label.len() + p.cursor()) as u16, area.y));
+        frame.render_widget(
+            Paragraph::new(format!("{label}{}", p.text())).style(t.prompt),
+            area,
+        );
+        frame.set_cursor_position(Position::new(
+            area.x + (label.len() + p.cursor()) as u16,
+            area.y,
+        ));
         return;
     }
     if c.confirm_discard {
         fill(frame, area, t.prompt);
         frame.render_widget(
-            Paragraph::new("Discard this message? y: discard  s: save as draft  other key: keep editing").style(t.prompt),
+            Paragraph::new(
+                "Discard this message? y: discard  s: save as draft  other key: keep editing",
+            )
+            .style(t.prompt),
             area,
         );
         return;
     }
     let (text, style) = match &model.status {
-        Some(s) => (s.text.clone(), if s.error { t.status_error } else { t.status }),
+        Some(s) => (
+            s.text.clone(),
+            if s.error { t.status_error } else { t.status },
+        ),
         None => {
             let k = |a| model.keymap.keys_for(a);
             (
@@ -126,5 +178,8 @@ fn status(model: &Model, c: &Compose, frame: &mut Frame, area: Rect) {
         }
     };
     fill(frame, area, style);
-    frame.render_widget(Paragraph::new(fit(&format!(" {text}"), area.width as usize)).style(style), area);
+    frame.render_widget(
+        Paragraph::new(fit(&format!(" {text}"), area.width as usize)).style(style),
+        area,
+    );
 }

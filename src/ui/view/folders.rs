@@ -29,10 +29,17 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                     AccountState::Offline => "○",
                     AccountState::Failed(_) => "✗",
                 };
-                lines.push(Line::from(vec![Span::styled(fit(&format!("{mark} {}", a.name), width), t.account)]));
+                lines.push(Line::from(vec![Span::styled(
+                    fit(&format!("{mark} {}", a.name), width),
+                    t.account,
+                )]));
             }
             PaneLine::Folder(a, f) => {
-                let count = if f.unread > 0 { format!(" {}", f.unread) } else { String::new() };
+                let count = if f.unread > 0 {
+                    format!(" {}", f.unread)
+                } else {
+                    String::new()
+                };
                 let name_w = width.saturating_sub(count.chars().count() + 2);
                 let text = format!("  {}{count}", pad(&f.name, name_w));
                 let is_current = current.is_some_and(|c| c.account == a.name && c.folder == f.name);

@@ -20,7 +20,10 @@ pub(super) fn lines(model: &Model) -> Vec<Line<'static>> {
             let keys = if keys.is_empty() {
                 "(unbound)".to_string()
             } else {
-                keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+                keys.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
             };
             out.push(Line::from(vec![
                 Span::styled(pad(&format!("  {keys}"), 16), t.help_key),
@@ -32,14 +35,18 @@ pub(super) fn lines(model: &Model) -> Vec<Line<'static>> {
     }
     out.push(Line::from(Span::styled("Commands (:)", t.title)));
     for (cmd, what) in super::super::update::COMMANDS {
-        out.push(Line::from(vec![Span::styled(format!("  :{cmd}"), t.help_key), Span::styled(format!("  {what}"), t.help)]));
+        out.push(Line::from(vec![
+            Span::styled(format!("  :{cmd}"), t.help_key),
+            Span::styled(format!("  {what}"), t.help),
+        ]));
     }
     out
 }
 
 pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect, scroll: usize) {
     frame.render_widget(Clear, area);
-    let block = pane(model, "Help — Esc closes, j/k scroll".to_string(), true).style(model.theme.help);
+    let block =
+        pane(model, "Help — Esc closes, j/k scroll".to_string(), true).style(model.theme.help);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let all = lines(model);

@@ -31,7 +31,13 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         Some(0) => return frame.render_widget(Paragraph::new("No messages").style(t.row), inner),
         Some(_) => {}
     }
-    let all_accounts = matches!(list.source, ListSource::Search { scope: SearchScope::AllAccounts, .. });
+    let all_accounts = matches!(
+        list.source,
+        ListSource::Search {
+            scope: SearchScope::AllAccounts,
+            ..
+        }
+    );
     let show_size = model.sort.key == SortKey::Size;
     let mut lines = Vec::new();
     let end = (list.scroll + inner.height as usize).min(list.visible_len());
@@ -52,8 +58,16 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             t.row
         };
         // Unread is always bold, whatever else the row is.
-        let base = if row.flags.seen { base } else { base.add_modifier(ratatui::style::Modifier::BOLD) };
-        let sel_style = if focused { t.selected } else { t.selected_unfocused };
+        let base = if row.flags.seen {
+            base
+        } else {
+            base.add_modifier(ratatui::style::Modifier::BOLD)
+        };
+        let sel_style = if focused {
+            t.selected
+        } else {
+            t.selected_unfocused
+        };
         let pick = |s| if selected { base.patch(sel_style) } else { s };
         let marks = format!(
             "{}{}{} ",
@@ -71,7 +85,11 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         );
         let date = pad(&format_date(row.date, model.now, model.utc_offset), DATE_W) + " ";
         let from = pad(&row.from, FROM_W) + " ";
-        let size = if show_size { format!("{:>6} ", human_size(row.size)) } else { String::new() };
+        let size = if show_size {
+            format!("{:>6} ", human_size(row.size))
+        } else {
+            String::new()
+        };
         let hidden = list.hidden_under(v);
         let tree = tree_prefix(row);
         let mut subject = String::new();
@@ -82,7 +100,11 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             subject.push_str(&format!("(+{hidden}) "));
         }
         subject.push_str(&row.subject);
-        let used = marks.chars().count() + date.chars().count() + from.chars().count() + size.chars().count() + tree.chars().count();
+        let used = marks.chars().count()
+            + date.chars().count()
+            + from.chars().count()
+            + size.chars().count()
+            + tree.chars().count();
         let rest = width.saturating_sub(used);
         let mut spans = vec![
             Span::styled(marks, pick(base)),
@@ -100,22 +122,38 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
 }
 
 fn title(model: &Model) -> String {
-    let Some(list) = &model.list else { return "Messages".to_string() };
+    let Some(list) = &model.list else {
+        return "Messages".to_string();
+    };
     let what = match &list.source {
         ListSource::Folder(f) => f.folder.clone(),
-        ListSource::Search { scope: SearchScope::Folder(f), query } => format!("{} / {query}", f.folder),
-        ListSource::Search { scope: SearchScope::AllAccounts, query } => format!("Search: {query}"),
+        ListSource::Search {
+            scope: SearchScope::Folder(f),
+            query,
+        } => format!("{} / {query}", f.folder),
+        ListSource::Search {
+            scope: SearchScope::AllAccounts,
+            query,
+        } => format!("Search: {query}"),
     };
     let count = match list.total {
         Some(_) => {
             let n = list.visible_len() as u64;
-            format!(" · {} message{}", thousands(n), if n == 1 { "" } else { "s" })
+            format!(
+                " · {} message{}",
+                thousands(n),
+                if n == 1 { "" } else { "s" }
+            )
         }
         None => String::new(),
     };
     let s = list.sort;
     let arrow = if s.reverse { "▲" } else { "▼" };
-    format!("{what}{count} · {} {arrow}{}", s.key.name(), if s.threaded { " · threads" } else { "" })
+    format!(
+        "{what}{count} · {} {arrow}{}",
+        s.key.name(),
+        if s.threaded { " · threads" } else { "" }
+    )
 }
 
 /// `├─`/`└─` under a parent, indented two columns a level.
@@ -124,13 +162,24 @@ fn tree_prefix(row: &Row) -> String {
     if d == 0 {
         return String::new();
     }
-    format!("{}{} ", "  ".repeat(d - 1), if row.thread.last_sibling { "└─" } else { "├─" })
+    format!(
+        "{}{} ",
+        "  ".repeat(d - 1),
+        if row.thread.last_sibling {
+            "└─"
+        } else {
+            "├─"
+        }
+    )
 }
 
 /// Today: "14:05"; this year: "Mar 07"; else "2023-03-07".
 pub(super) fn format_date(date: i64, now: i64, offset: i32) -> String {
     let tz = FixedOffset::east_opt(offset).unwrap_or_else(|| Utc.fix());
-    let (Some(d), Some(n)) = (DateTime::from_timestamp(date, 0), DateTime::from_timestamp(now, 0)) else {
+    let (Some(d), Some(n)) = (
+        DateTime::from_timestamp(date, 0),
+        DateTime::from_timestamp(now, 0),
+    ) else {
         return "?".to_string();
     };
     let (d, n) = (d.with_timezone(&tz), n.with_timezone(&tz));

@@ -20,9 +20,17 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let title = view
         .message
         .as_ref()
-        .and_then(|m| m.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("subject")))
+        .and_then(|m| {
+            m.headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("subject"))
+        })
         .map_or_else(|| "Message".to_string(), |(_, v)| v.clone());
-    let block = pane(model, fit(&title, area.width.saturating_sub(6) as usize), focused);
+    let block = pane(
+        model,
+        fit(&title, area.width.saturating_sub(6) as usize),
+        focused,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(msg) = &view.message else {
@@ -31,7 +39,13 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     };
     let width = inner.width as usize;
     let mut lines: Vec<Line> = Vec::new();
-    let name_w = msg.headers.iter().map(|(n, _)| n.chars().count()).max().unwrap_or(0) + 1;
+    let name_w = msg
+        .headers
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 1;
     for (name, value) in &msg.headers {
         lines.push(Line::from(vec![
             Span::styled(pad(&format!("{name}:"), name_w + 1), t.header_name),
@@ -39,11 +53,24 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         ]));
     }
     if !msg.attachments.is_empty() {
-        lines.push(Line::from(Span::styled(pad("Attachments:", width), t.header_name)));
+        lines.push(Line::from(Span::styled(
+            pad("Attachments:", width),
+            t.header_name,
+        )));
         for (i, a) in msg.attachments.iter().enumerate() {
             let mark = if i == view.attachment { "▸" } else { " " };
-            let text = format!("{mark} {}. {} ({}, {})", i + 1, a.name, a.mime, human_size(a.size));
-            let style = if i == view.attachment && focused { t.attachment.patch(t.selected_unfocused) } else { t.attachment };
+            let text = format!(
+                "{mark} {}. {} ({}, {})",
+                i + 1,
+                a.name,
+                a.mime,
+                human_size(a.size)
+            );
+            let style = if i == view.attachment && focused {
+                t.attachment.patch(t.selected_unfocused)
+            } else {
+                t.attachment
+            };
             lines.push(Line::from(Span::styled(fit(&text, width), style)));
         }
     }
@@ -59,10 +86,16 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
 
 /// One body line: quoted lines in the quote style, URLs and find matches marked.
 fn body_line<'a>(t: &Theme, line: &'a str, find: Option<&str>) -> Line<'a> {
-    let base = if line.trim_start().starts_with('>') { t.quote } else { t.body };
+    let base = if line.trim_start().starts_with('>') {
+        t.quote
+    } else {
+        t.body
+    };
     // Per-byte style marks, then merged into spans at char boundaries.
-    let mut marks: Vec<(usize, usize, Style)> =
-        text::find_urls(line).into_iter().map(|(a, b)| (a, b, base.patch(t.url))).collect();
+    let mut marks: Vec<(usize, usize, Style)> = text::find_urls(line)
+        .into_iter()
+        .map(|(a, b)| (a, b, base.patch(t.url)))
+        .collect();
     if let Some(needle) = find.filter(|n| !n.is_empty()) {
         let lower = line.to_lowercase();
         // Lowercasing can change byte lengths; only mark when it did not.

@@ -14,7 +14,10 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let t = &model.theme;
     if let Some(p) = &model.prompt {
         let label = p.kind.label();
-        let line = Line::from(vec![Span::styled(label, t.prompt), Span::styled(p.input.text(), t.prompt)]);
+        let line = Line::from(vec![
+            Span::styled(label, t.prompt),
+            Span::styled(p.input.text(), t.prompt),
+        ]);
         fill(frame, area, t.prompt);
         frame.render_widget(Paragraph::new(line), area);
         let x = area.x + (label.chars().count() + p.input.cursor()) as u16;
@@ -28,11 +31,19 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             AccountState::Online => (format!("{} ● online", a.name), t.status_online),
             AccountState::Offline => (format!("{} ○ offline", a.name), t.status_offline),
             AccountState::Connecting => (format!("{} ◐ connecting", a.name), t.status),
-            AccountState::Syncing { done, total: Some(total) } => {
+            AccountState::Syncing {
+                done,
+                total: Some(total),
+            } => {
                 let pct = if *total > 0 { done * 100 / total } else { 100 };
-                (format!("{} ◐ syncing {done}/{total} {pct}%", a.name), t.status)
+                (
+                    format!("{} ◐ syncing {done}/{total} {pct}%", a.name),
+                    t.status,
+                )
             }
-            AccountState::Syncing { done, total: None } => (format!("{} ◐ syncing {done}", a.name), t.status),
+            AccountState::Syncing { done, total: None } => {
+                (format!("{} ◐ syncing {done}", a.name), t.status)
+            }
             AccountState::Failed(_) => (format!("{} ✗ failed", a.name), t.status_error),
         };
         right.push(Span::styled(format!(" {text} "), style));
@@ -44,7 +55,16 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             fit(&format!(" {}", s.text), width.saturating_sub(right_w + 1)),
             if s.error { t.status_error } else { t.status },
         ),
-        None => Span::styled(fit(&format!(" {} help", model.keymap.keys_for(super::super::keymap::Action::Help)), width.saturating_sub(right_w)), t.status),
+        None => Span::styled(
+            fit(
+                &format!(
+                    " {} help",
+                    model.keymap.keys_for(super::super::keymap::Action::Help)
+                ),
+                width.saturating_sub(right_w),
+            ),
+            t.status,
+        ),
     };
     let gap = width.saturating_sub(left.content.chars().count() + right_w);
     let mut spans = vec![left, Span::styled(" ".repeat(gap), t.status)];
