@@ -103,8 +103,8 @@ pub fn message_height(model: &Model) -> usize {
 /// The help overlay's box.
 pub fn help_area(model: &Model) -> Rect {
     let s = screen(model);
-    let w = s.width.saturating_sub(4).min(76);
-    let h = s.height.saturating_sub(2);
+    let w = s.width.saturating_sub(4).min(96);
+    let h = s.height.saturating_sub(4);
     Rect::new((s.width - w) / 2, (s.height - h) / 2, w, h)
 }
 

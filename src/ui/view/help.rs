@@ -36,8 +36,8 @@ pub(super) fn lines(model: &Model) -> Vec<Line<'static>> {
     out.push(Line::from(Span::styled("Commands (:)", t.title)));
     for (cmd, what) in super::super::update::COMMANDS {
         out.push(Line::from(vec![
-            Span::styled(format!("  :{cmd}"), t.help_key),
-            Span::styled(format!("  {what}"), t.help),
+            Span::styled(pad(&format!("  :{cmd}"), 44), t.help_key),
+            Span::styled(*what, t.help),
         ]));
     }
     out
