@@ -75,7 +75,7 @@ pub fn row(folder: &FolderRef, i: usize, threaded: bool) -> Row {
             format!("Re: Topic number {}", i - pos)
         },
         flags: Flags {
-            seen: i % 3 != 0,
+            seen: !i.is_multiple_of(3),
             flagged: i % 5 == 2,
             answered: i % 7 == 1,
             ..Flags::NONE

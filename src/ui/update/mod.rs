@@ -10,6 +10,8 @@ mod prompt;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_actions;
+#[cfg(test)]
 mod tests_compose;
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent};
@@ -107,8 +109,13 @@ fn help_key(model: &mut Model, key: KeyEvent) {
         (_, Some(Action::PageDown | Action::HalfPageDown)) => Some(scroll + 10),
         (_, Some(Action::PageUp | Action::HalfPageUp)) => Some(scroll.saturating_sub(10)),
         (_, Some(Action::Top)) => Some(0),
+        (_, Some(Action::Bottom)) => Some(usize::MAX),
         _ => Some(scroll),
     };
+    // The help text: a heading and a blank line per mode, one line per action, the commands.
+    let lines = super::keymap::Action::ALL.len() + prompt::COMMANDS.len() + 5;
+    let room = layout::inner_height(layout::help_area(model));
+    model.help = model.help.map(|s| s.min(lines.saturating_sub(room)));
 }
 
 /// Ask for the pages the list's viewport needs.
