@@ -405,3 +405,46 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
     f.write_all(bytes)?;
     f.sync_all()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyEventState, KeyModifiers};
+
+    #[test]
+    fn terminal_events_become_messages() {
+        let press = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        assert_eq!(to_msg(TermEvent::Key(press)), Some(Msg::Key(press)));
+        let release = KeyEvent {
+            kind: KeyEventKind::Release,
+            state: KeyEventState::NONE,
+            ..press
+        };
+        assert_eq!(to_msg(TermEvent::Key(release)), None);
+        assert_eq!(
+            to_msg(TermEvent::Resize(120, 40)),
+            Some(Msg::Resize(120, 40))
+        );
+        assert_eq!(
+            to_msg(TermEvent::Paste("x".into())),
+            Some(Msg::Paste("x".into()))
+        );
+        assert_eq!(to_msg(TermEvent::FocusGained), None);
+    }
+
+    #[test]
+    fn draft_temp_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("d.eml");
+        write_private(&p, b"To: a@b\n\nhi").unwrap();
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(
+            write_private(&p, b"again").is_err(),
+            "never reuses an existing file"
+        );
+    }
+}

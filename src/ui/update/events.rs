@@ -30,8 +30,15 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                     .iter()
                     .find(|a| a.name == account)
                     .and_then(|a| a.folders.first());
+                // The default (first) account's first folder opens by itself, whichever
+                // account answers first.
+                let is_default = model
+                    .folders
+                    .accounts
+                    .first()
+                    .is_some_and(|a| a.name == account);
                 match (&model.current, first) {
-                    (None, Some(f)) => {
+                    (None, Some(f)) if is_default => {
                         let f = super::super::types::FolderRef::new(&account, &f.name);
                         open_folder(model, f)
                     }

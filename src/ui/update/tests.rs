@@ -27,6 +27,13 @@ fn selected_id(m: &Model) -> String {
 #[test]
 fn startup_sorts_folders_and_opens_the_first_inbox() {
     let mut m = model();
+    // Another account answering first does not open its folder.
+    let home = Event::Folders {
+        account: "home".into(),
+        result: Ok(folders()),
+    };
+    assert!(update(&mut m, Msg::Backend(home)).is_empty());
+    assert_eq!(m.current, None);
     let cmds = update(
         &mut m,
         Msg::Backend(Event::Folders {
