@@ -69,7 +69,9 @@ pub fn row(folder: &FolderRef, i: usize, threaded: bool) -> Row {
         folder: folder.clone(),
         date: NOW - 3_600 * 7 * i as i64,
         from: senders[i % 4].to_string(),
-        subject: if pos == 0 || pos == 3 {
+        subject: if pos == 3 {
+            format!("会議の議題 {i}: agenda")
+        } else if pos == 0 {
             format!("Topic number {i}")
         } else {
             format!("Re: Topic number {}", i - pos)

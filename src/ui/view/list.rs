@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::super::model::{Focus, Model};
 use super::super::protocol::{ListSource, SearchScope};
 use super::super::types::{Row, SortKey};
-use super::{is_focused, pad, pane, thousands};
+use super::{is_focused, pad, pane, thousands, width_of};
 
 const DATE_W: usize = 10;
 const FROM_W: usize = 20;
@@ -100,11 +100,11 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             subject.push_str(&format!("(+{hidden}) "));
         }
         subject.push_str(&row.subject);
-        let used = marks.chars().count()
-            + date.chars().count()
-            + from.chars().count()
-            + size.chars().count()
-            + tree.chars().count();
+        let used = width_of(&marks)
+            + width_of(&date)
+            + width_of(&from)
+            + width_of(&size)
+            + width_of(&tree);
         let rest = width.saturating_sub(used);
         let mut spans = vec![
             Span::styled(marks, pick(base)),

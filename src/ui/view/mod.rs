@@ -53,23 +53,43 @@ fn is_focused(model: &Model, f: Focus) -> bool {
     model.focus == f && model.prompt.is_none()
 }
 
-/// Cut `s` to at most `width` characters, with `…` when cut.
+/// How many terminal columns `s` takes (wide CJK characters count two).
+fn width_of(s: &str) -> usize {
+    Span::raw(s).width()
+}
+
+/// Cut `s` to at most `width` columns, with `…` when cut; control characters become spaces so
+/// a hostile subject cannot move the cursor.
 fn fit(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
+    let clean: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if width_of(&clean) <= width {
+        return clean;
     }
     if width == 0 {
         return String::new();
     }
-    let mut out: String = s.chars().take(width - 1).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    let mut buf = [0u8; 4];
+    for c in clean.chars() {
+        let w = width_of(c.encode_utf8(&mut buf));
+        if used + w > width - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
     out.push('…');
     out
 }
 
-/// `s` cut or right-padded with spaces to exactly `width` characters.
+/// `s` cut or right-padded with spaces to exactly `width` columns.
 fn pad(s: &str, width: usize) -> String {
     let f = fit(s, width);
-    let n = f.chars().count();
+    let n = width_of(&f);
     f + &" ".repeat(width.saturating_sub(n))
 }
 

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::super::model::Model;
 use super::super::types::AccountState;
-use super::{fill, fit};
+use super::{fill, fit, width_of};
 
 pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let t = &model.theme;
@@ -48,7 +48,7 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         };
         right.push(Span::styled(format!(" {text} "), style));
     }
-    let right_w: usize = right.iter().map(|s| s.content.chars().count()).sum();
+    let right_w: usize = right.iter().map(|s| width_of(&s.content)).sum();
     let width = area.width as usize;
     let left = match &model.status {
         Some(s) => Span::styled(
@@ -66,7 +66,7 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             t.status,
         ),
     };
-    let gap = width.saturating_sub(left.content.chars().count() + right_w);
+    let gap = width.saturating_sub(width_of(&left.content) + right_w);
     let mut spans = vec![left, Span::styled(" ".repeat(gap), t.status)];
     if right_w < width {
         spans.extend(right);

@@ -154,3 +154,11 @@ fn tiny_terminal_does_not_panic() {
         draw(&m);
     }
 }
+
+#[test]
+fn fit_counts_columns_and_drops_control_characters() {
+    assert_eq!(super::fit("会議の議題", 5), "会議…");
+    assert_eq!(super::pad("会議", 5), "会議 ");
+    assert_eq!(super::fit("a\tb\u{1b}[2J", 20), "a b [2J");
+    assert_eq!(super::thousands(1_234_567), "1,234,567");
+}
