@@ -39,3 +39,35 @@ pub use theme::{Theme, ThemeError};
 pub use types::*;
 pub use update::{Msg, init, update};
 pub use view::view;
+
+#[cfg(test)]
+mod layering {
+    /// The UI talks to the backend only through `protocol`: no file under src/ui may name the
+    /// store, the mail parser, the engine or the protocols.
+    #[test]
+    fn ui_does_not_reach_into_the_backend() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui"),
+            &mut files,
+        );
+        assert!(files.len() > 10);
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for layer in ["store", "engine", "mail", "proto", "net"] {
+                let banned = format!("crate::{layer}");
+                assert!(!text.contains(&banned), "{} uses {banned}", f.display());
+            }
+        }
+    }
+}

@@ -162,3 +162,19 @@ fn fit_counts_columns_and_drops_control_characters() {
     assert_eq!(super::fit("a\tb\u{1b}[2J", 20), "a b [2J");
     assert_eq!(super::thousands(1_234_567), "1,234,567");
 }
+
+#[test]
+fn help_shows_the_keys_in_force() {
+    let keys = std::collections::BTreeMap::from([("down".to_string(), "J C-n".to_string())]);
+    let m = model_with(crate::ui::keymap::Keymap::from_config(&keys).unwrap());
+    let text: Vec<String> = super::help::lines(&m)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    let down = text.iter().find(|l| l.contains(" down ")).unwrap();
+    assert!(down.starts_with("  J C-n "), "{down}");
+    assert!(
+        text.iter()
+            .any(|l| l.starts_with("  :sort date|sender|subject|size [reverse]"))
+    );
+}
