@@ -46,8 +46,17 @@ pub fn init(model: &mut Model) -> Vec<Command> {
     vec![Command::LoadFolders { account: None }]
 }
 
-/// Apply one message. Sets `model.dirty` when anything visible may have changed.
+/// Apply one message. Sets `model.dirty` when anything visible may have changed, and never
+/// clears it: only the runner does, after drawing.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
+    let was_dirty = model.dirty;
+    model.dirty = false;
+    let cmds = step(model, msg);
+    model.dirty |= was_dirty;
+    cmds
+}
+
+fn step(model: &mut Model, msg: Msg) -> Vec<Command> {
     match msg {
         Msg::Key(key) => {
             if key.kind == KeyEventKind::Release {
@@ -87,7 +96,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
         }
         Msg::Backend(ev) => events::handle(model, ev),
         Msg::Tick(now) => {
-            if now.div_euclid(86_400) != model.now.div_euclid(86_400) {
+            let day = |t: i64| (t + i64::from(model.utc_offset)).div_euclid(86_400);
+            if day(now) != day(model.now) {
                 model.dirty = true;
             }
             model.now = now;

@@ -242,6 +242,7 @@ fn keymap_overrides_apply() {
             result: Ok(folders()),
         }),
     );
+    m.dirty = false;
     fake.keys(&mut m, "j");
     assert_eq!(m.list.as_ref().unwrap().selected, 0);
     assert!(!m.dirty, "an unbound key changes nothing");
@@ -395,7 +396,12 @@ fn resize_and_tick() {
     m.dirty = false;
     update(&mut m, Msg::Tick(NOW + 60));
     assert!(!m.dirty, "the same day needs no redraw");
-    update(&mut m, Msg::Tick(NOW + 86_400));
+    // Local midnight, not UTC's, makes "today" change: 12:01 UTC is 23:59:30 here...
+    m.utc_offset = 12 * 3600 - 90;
+    update(&mut m, Msg::Tick(NOW + 80));
+    assert!(!m.dirty);
+    // ...and a minute later it is tomorrow.
+    update(&mut m, Msg::Tick(NOW + 150));
     assert!(m.dirty);
     let cmds = update(&mut m, Msg::Resize(200, 300));
     assert_eq!(m.size, (200, 300));
