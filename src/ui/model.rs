@@ -253,6 +253,9 @@ pub struct Model {
     pub quit: bool,
     /// The home directory, to expand `~/` in typed paths (set by the runner).
     pub home: Option<std::path::PathBuf>,
+    /// A text shown in the list pane while no folder is open (e.g. how to write a config when
+    /// there is none), set by the binary.
+    pub notice: Option<String>,
 }
 
 impl Model {
@@ -288,6 +291,7 @@ impl Model {
             dirty: true,
             quit: false,
             home: None,
+            notice: None,
         }
     }
 

@@ -408,3 +408,14 @@ fn resize_and_tick() {
     assert!(cmds.iter().all(|c| matches!(c, Command::LoadPage(_))));
     assert!(!cmds.is_empty(), "a taller list needs more rows");
 }
+
+#[test]
+fn a_no_op_never_cancels_a_pending_redraw() {
+    let (mut m, _) = started(10);
+    m.dirty = true;
+    update(&mut m, Msg::Key(key(KeyCode::Char('Z'))));
+    assert!(m.dirty);
+    m.dirty = false;
+    update(&mut m, Msg::Key(key(KeyCode::Char('Z'))));
+    assert!(!m.dirty, "an unbound key alone draws nothing");
+}

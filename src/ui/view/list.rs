@@ -22,7 +22,11 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(list) = &model.list else {
-        frame.render_widget(Paragraph::new("No folder open").style(t.row), inner);
+        let text = model.notice.as_deref().unwrap_or("No folder open");
+        let para = Paragraph::new(text)
+            .style(t.row)
+            .wrap(ratatui::widgets::Wrap { trim: false });
+        frame.render_widget(para, inner);
         return;
     };
     let width = inner.width as usize;

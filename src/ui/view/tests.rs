@@ -178,3 +178,15 @@ fn help_shows_the_keys_in_force() {
             .any(|l| l.starts_with("  :sort date|sender|subject|size [reverse]"))
     );
 }
+
+#[test]
+fn no_accounts_shows_the_notice() {
+    let mut m = Model::new(
+        &[],
+        crate::ui::keymap::Keymap::default(),
+        crate::ui::theme::Theme::default(),
+    );
+    m.size = (80, 12);
+    m.notice = Some("No accounts configured. Run `postie init` to write a config template, or `postie demo` to try postie on sample mail.".into());
+    insta::assert_snapshot!(draw(&m).backend());
+}
