@@ -33,6 +33,8 @@ pub struct MessageList {
     pub selected: usize,
     /// The first visible index on screen.
     pub scroll: usize,
+    /// The last page request's failure, shown while no row is loaded.
+    pub error: Option<String>,
 }
 
 impl MessageList {
@@ -47,6 +49,7 @@ impl MessageList {
             collapsed: BTreeMap::new(),
             selected: 0,
             scroll: 0,
+            error: None,
         }
     }
 
@@ -193,6 +196,7 @@ impl MessageList {
             self.pages.insert(first, Vec::new());
         }
         self.total = Some(page.total);
+        self.error = None;
         self.revalidate_collapsed();
         self.select(self.selected, height);
     }
@@ -218,6 +222,13 @@ impl MessageList {
                 }
             }
         }
+    }
+
+    /// A page request failed: forget it, so that moving the cursor asks again (no retry loop:
+    /// only the user's next move does).
+    pub fn failed(&mut self, offset: usize, error: String) {
+        self.pending.remove(&(offset / PAGE_SIZE));
+        self.error = Some(error);
     }
 
     /// Drop every cached page (the folder changed) and start a new generation; the cursor,

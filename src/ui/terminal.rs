@@ -220,8 +220,9 @@ pub async fn run(
         sig(SignalKind::interrupt())?,
     );
 
-    enter().map_err(TerminalError::Setup)?;
+    // The guard first: a half-done setup is undone too.
     let _guard = Guard;
+    enter().map_err(TerminalError::Setup)?;
     let mut terminal =
         Terminal::new(CrosstermBackend::new(io::stdout())).map_err(TerminalError::Setup)?;
     terminal.clear().map_err(TerminalError::Setup)?;

@@ -66,10 +66,7 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                     load_pages(model)
                 }
                 Err(e) => {
-                    // Mark the list as known-empty rather than asking again in a loop.
-                    if list.total.is_none() {
-                        list.total = Some(0);
-                    }
+                    list.failed(request.offset, e.message.clone());
                     model.set_error(e.message);
                     Vec::new()
                 }

@@ -257,3 +257,38 @@ fn search_all_accounts() {
     );
     assert_eq!(l.total, Some(3));
 }
+
+#[test]
+fn a_failed_page_is_asked_again_on_the_next_move_only() {
+    let mut m = model();
+    let cmds = update(
+        &mut m,
+        Msg::Backend(Event::Folders {
+            account: "work".into(),
+            result: Ok(folders()),
+        }),
+    );
+    let Command::LoadPage(req) = cmds[0].clone() else {
+        panic!()
+    };
+    let e = BackendError::new(
+        crate::error::ErrorKind::Io,
+        "cannot read the index: disk I/O error",
+    );
+    let cmds = update(
+        &mut m,
+        Msg::Backend(Event::Page {
+            request: req.clone(),
+            result: Err(e),
+        }),
+    );
+    assert!(cmds.is_empty(), "no retry loop");
+    assert_eq!(
+        m.list.as_ref().unwrap().error.as_deref(),
+        Some("cannot read the index: disk I/O error")
+    );
+    assert_eq!(
+        update(&mut m, Msg::Key(key(KeyCode::Char('j')))),
+        vec![Command::LoadPage(req)]
+    );
+}

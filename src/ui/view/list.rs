@@ -31,7 +31,13 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     };
     let width = inner.width as usize;
     match list.total {
-        None => return frame.render_widget(Paragraph::new("Loading…").style(t.row), inner),
+        None => {
+            let text = list
+                .error
+                .as_ref()
+                .map_or_else(|| "Loading…".to_string(), |e| format!("Cannot load: {e}"));
+            return frame.render_widget(Paragraph::new(text).style(t.row), inner);
+        }
         Some(0) => return frame.render_widget(Paragraph::new("No messages").style(t.row), inner),
         Some(_) => {}
     }
