@@ -36,6 +36,15 @@ impl LineInput {
         self.cursor
     }
 
+    /// The part of the text to show in `width` columns so the cursor stays visible, and the
+    /// cursor's column within it. Counts characters (wide characters may shift it a little).
+    pub fn visible(&self, width: usize) -> (String, usize) {
+        let width = width.max(1);
+        let start = (self.cursor + 1).saturating_sub(width);
+        let shown: String = self.text.chars().skip(start).take(width).collect();
+        (shown, self.cursor - start)
+    }
+
     pub fn set(&mut self, text: impl Into<String>) {
         *self = LineInput::new(text);
     }
@@ -149,6 +158,14 @@ mod tests {
         i.handle(&KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL));
         assert_eq!(i.text(), "o");
         assert_eq!(i.handle(&k(KeyCode::Enter)), Edit::Ignored);
+    }
+
+    #[test]
+    fn scrolls_to_keep_the_cursor_visible() {
+        let mut i = LineInput::new("abcdefghij");
+        assert_eq!(i.visible(4), ("hij".to_string(), 3));
+        i.handle(&k(KeyCode::Home));
+        assert_eq!(i.visible(4), ("abcd".to_string(), 0));
     }
 
     #[test]

@@ -28,6 +28,13 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
             submit(model, p.kind, p.input.text().trim())
         }
         KeyCode::Tab => {
+            if prompt.kind == PromptKind::Command && !prompt.input.text().contains(' ') {
+                let typed = prompt.input.text().to_string();
+                let names = COMMANDS.iter().filter_map(|(c, _)| c.split(' ').next());
+                if let Some(name) = names.into_iter().find(|n| n.starts_with(&typed)) {
+                    prompt.input.set(format!("{name} "));
+                }
+            }
             if let PromptKind::MoveTo { account, .. } = &prompt.kind {
                 let typed = prompt.input.text().to_lowercase();
                 let names = model

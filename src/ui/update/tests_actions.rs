@@ -269,6 +269,10 @@ fn panes_help_and_command_line() {
     fake.keys(&mut m, ":cd home/archive");
     fake.send(&mut m, Msg::Key(key(KeyCode::Enter)));
     assert_eq!(m.current, Some(FolderRef::new("home", "Archive")));
+    fake.keys(&mut m, ":so");
+    update(&mut m, Msg::Key(key(KeyCode::Tab)));
+    assert_eq!(m.prompt.as_ref().unwrap().input.text(), "sort ");
+    update(&mut m, Msg::Key(key(KeyCode::Esc)));
     fake.keys(&mut m, ":frobnicate");
     fake.send(&mut m, Msg::Key(key(KeyCode::Enter)));
     assert_eq!(

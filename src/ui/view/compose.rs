@@ -37,7 +37,7 @@ pub(super) fn draw(model: &Model, frame: &mut Frame) {
                 .collect::<Vec<_>>()
                 .join(", "),
             _ => input_of(c, *field)
-                .map(|i| i.text().to_string())
+                .map(|i| i.visible(width.saturating_sub(LABEL_W)).0)
                 .unwrap_or_default(),
         };
         let label_style = if c.field == *field {
@@ -55,7 +55,7 @@ pub(super) fn draw(model: &Model, frame: &mut Frame) {
             && !c.confirm_discard
             && let Some(input) = input_of(c, *field)
         {
-            let x = area.x + (LABEL_W + input.cursor()) as u16;
+            let x = area.x + (LABEL_W + input.visible(width.saturating_sub(LABEL_W)).1) as u16;
             frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
         }
     }
@@ -135,14 +135,13 @@ fn status(model: &Model, c: &Compose, frame: &mut Frame, area: Rect) {
     if let Some(p) = &c.prompt {
         fill(frame, area, t.prompt);
         let label = "Attach file: ";
+        let (shown, x) = p.visible((area.width as usize).saturating_sub(label.len()));
         frame.render_widget(
-            Paragraph::new(format!("{label}{}", p.text())).style(t.prompt),
+            Paragraph::new(format!("{label}{shown}")).style(t.prompt),
             area,
         );
-        frame.set_cursor_position(Position::new(
-            area.x + (label.len() + p.cursor()) as u16,
-            area.y,
-        ));
+        let x = area.x + (label.len() + x) as u16;
+        frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
         return;
     }
     if c.confirm_discard {

@@ -14,13 +14,16 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let t = &model.theme;
     if let Some(p) = &model.prompt {
         let label = p.kind.label();
+        let (shown, cursor) = p
+            .input
+            .visible((area.width as usize).saturating_sub(width_of(label)));
         let line = Line::from(vec![
             Span::styled(label, t.prompt),
-            Span::styled(p.input.text(), t.prompt),
+            Span::styled(shown, t.prompt),
         ]);
         fill(frame, area, t.prompt);
         frame.render_widget(Paragraph::new(line), area);
-        let x = area.x + (label.chars().count() + p.input.cursor()) as u16;
+        let x = area.x + (width_of(label) + cursor) as u16;
         frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
         return;
     }
