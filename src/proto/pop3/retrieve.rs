@@ -54,10 +54,12 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Retrieval<'a, S> {
 
     /// The next message, in the order given; `Ok(None)` when all have been returned.
     pub async fn next(&mut self) -> Result<Option<RetrievedMessage>, Pop3Error> {
-        if self.received == self.numbers.len() {
-            return Ok(None);
-        }
+        // Entered even when done, so a run broken by a fatal error says so instead of
+        // looking finished.
         self.client.enter().await?;
+        if self.received == self.numbers.len() {
+            return self.client.leave(Ok(None));
+        }
         let r = self.step().await;
         self.client.leave(r).map(Some)
     }
