@@ -13,8 +13,8 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// A server that writes `banner` (in the given pieces, 20 ms apart), then echoes until EOF.
 async fn banner_echo_server(pieces: Vec<Vec<u8>>) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("local addr");
     tokio::spawn(async move {
         loop {
             let Ok((mut sock, _)) = listener.accept().await else {

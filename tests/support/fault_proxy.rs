@@ -207,7 +207,7 @@ impl Pump {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
             let n = tokio::select! {
-                r = from.read(&mut buf) => match r { Ok(n) => n, Err(_) => 0 },
+                r = from.read(&mut buf) => r.unwrap_or(0),
                 _ = closed.wait_for(|c| *c) => return,
             };
             if n == 0 {
