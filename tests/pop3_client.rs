@@ -144,6 +144,42 @@ async fn stls_on_the_plain_port() {
     client.quit().await.expect("QUIT");
 }
 
+/// The way the engine does it: postie's own net layer, one stream type across the upgrade.
+#[tokio::test]
+async fn stls_through_postie_net_with_one_stream_type() {
+    use postie::net::{MaybeTlsStream, TlsConnector, connect_tcp};
+    let user = new_user("pop3-net");
+    seed(&user, "INBOX", 1);
+    let s = servers();
+    let connector = TlsConnector::new(Some(&s.ca_file)).expect("connector");
+    let tcp = connect_tcp(&s.host, s.ports.pop3).await.expect("tcp");
+    let stream = MaybeTlsStream::Plain(tcp);
+    let transport = if stream.is_tls() {
+        Transport::Tls
+    } else {
+        Transport::Plain
+    };
+    let client = Pop3Client::connect(stream, transport, opts())
+        .await
+        .expect("greeting");
+    let MaybeTlsStream::Plain(tcp) = client.stls().await.expect("STLS") else {
+        panic!("the stream was plain")
+    };
+    let tls = connector
+        .upgrade(tcp, &s.tls_name, s.ports.pop3)
+        .await
+        .expect("handshake");
+    let stream = MaybeTlsStream::Tls(Box::new(tls));
+    let mut client: Pop3Client<MaybeTlsStream<TcpStream>> =
+        Pop3Client::after_stls(stream, opts()).await.expect("CAPA");
+    client
+        .login(&user.login, &password(&user), false)
+        .await
+        .expect("login");
+    assert_eq!(client.stat().await.expect("STAT").count, 1);
+    client.quit().await.expect("QUIT");
+}
+
 #[tokio::test]
 async fn no_password_on_a_plain_connection_without_consent() {
     let user = new_user("pop3-plain");
