@@ -135,6 +135,8 @@ async fn stls_on_the_plain_port() {
         !client.capabilities().expect("CAPA").has("STLS"),
         "STLS is gone after TLS"
     );
+    // So login goes by AUTH PLAIN (RFC 5034), not USER/PASS.
+    assert!(client.capabilities().expect("CAPA").has_sasl("PLAIN"));
     client
         .login(&user.login, &password(&user), false)
         .await
