@@ -296,3 +296,94 @@ fn body_lines_split_listing() {
     let lines: Vec<&[u8]> = body_lines(b"1 2\r\n\r\n3 4\n5 6").collect();
     assert_eq!(lines, vec![&b"1 2"[..], b"3 4", b"5 6"]);
 }
+
+/// A tiny deterministic generator, so the randomized tests replay identically.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> usize {
+        (self.next() % n) as usize
+    }
+}
+
+/// What a server sends for `message` (which ends with a line end): dots stuffed, `.` added.
+fn stuff(message: &[u8]) -> Vec<u8> {
+    let mut wire = b"+OK message follows\r\n".to_vec();
+    for line in message.split_inclusive(|&b| b == b'\n') {
+        if line.first() == Some(&b'.') {
+            wire.push(b'.');
+        }
+        wire.extend_from_slice(line);
+    }
+    wire.extend_from_slice(b".\r\n");
+    wire
+}
+
+fn random_message(rng: &mut XorShift) -> Vec<u8> {
+    let mut message = Vec::new();
+    for _ in 0..rng.below(30) {
+        if rng.below(4) == 0 {
+            message.push(b'.');
+        }
+        for _ in 0..rng.below(20) {
+            // Any byte but LF; dots, CRs, NULs and 8-bit bytes often.
+            let b = [b'.', b'\r', 0, 0xff, b'a', b' '][rng.below(6)];
+            let b = if rng.below(2) == 0 {
+                b
+            } else {
+                rng.next() as u8
+            };
+            message.push(if b == b'\n' { b'x' } else { b });
+        }
+        message.extend_from_slice(if rng.below(8) == 0 { b"\n" } else { b"\r\n" });
+    }
+    message
+}
+
+#[test]
+fn randomized_round_trip_with_random_splits() {
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..2000 {
+        let message = random_message(&mut rng);
+        let wire = stuff(&message);
+        let (_, data, used) = parse_reply(&wire, true, MAX_STATUS_LINE, BIG).unwrap();
+        assert_eq!((data.as_slice(), used), (message.as_slice(), wire.len()));
+        // The same bytes arriving in random pieces decode to the same message.
+        let status_len = check_line(&wire, MAX_STATUS_LINE).unwrap();
+        let mut decoder = MultilineDecoder::new(MAX_STATUS_LINE, BIG);
+        let mut pending = Vec::new();
+        let mut fed = status_len;
+        while !decoder.is_done() {
+            let take = (1 + rng.below(40)).min(wire.len() - fed);
+            pending.extend_from_slice(&wire[fed..fed + take]);
+            fed += take;
+            let used = decoder.decode(&pending).unwrap();
+            pending.drain(..used);
+        }
+        assert!(pending.is_empty() && fed == wire.len());
+        assert_eq!(decoder.into_data(), message);
+    }
+}
+
+#[test]
+fn random_garbage_never_panics() {
+    let mut rng = XorShift(42);
+    for _ in 0..5000 {
+        let len = rng.below(64);
+        let buf: Vec<u8> = (0..len)
+            .map(|_| [b'+', b'-', b'.', b'\r', b'\n', b'O', b'K', b' '][rng.below(8)])
+            .collect();
+        let _ = check_reply(&buf, true, 16);
+        let _ = parse_reply(&buf, rng.below(2) == 0, 16, 32);
+        let mut decoder = MultilineDecoder::new(8, 24);
+        if let Ok(used) = decoder.decode(&buf) {
+            assert!(used <= buf.len());
+        }
+    }
+}
