@@ -22,3 +22,7 @@ pub use retrieve::{Retrieval, RetrievedMessage};
 
 #[cfg(test)]
 mod client_tests;
+#[cfg(test)]
+mod fake_server;
+#[cfg(test)]
+mod retrieve_tests;
