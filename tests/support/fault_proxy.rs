@@ -48,6 +48,8 @@ pub enum Fault {
     /// CAPA line that is exactly the name (or starts with it and a space) is dropped. SMTP:
     /// `250-NAME` is dropped, a final `250 NAME` becomes `250 XXXX`. IMAP: the token is
     /// removed from `CAPABILITY` lists (untagged or in a `[CAPABILITY ...]` code).
+    /// Every server line is filtered (a message line that is just the name is dropped too),
+    /// except binary data such as a TLS handshake, which passes untouched.
     StripCapability(String),
 }
 
