@@ -227,13 +227,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Client<S> {
     }
 
     async fn auth_plain(&mut self, user: &str, password: &SecretString) -> Result<(), Pop3Error> {
-        let mut raw = Zeroizing::new(Vec::new());
+        // Sized up front so no reallocation leaves an unzeroed copy of the secret behind.
+        let secret = password.expose_secret();
+        let mut raw = Zeroizing::new(Vec::with_capacity(user.len() + secret.len() + 2));
         raw.push(0);
         raw.extend_from_slice(user.as_bytes());
         raw.push(0);
-        raw.extend_from_slice(password.expose_secret().as_bytes());
+        raw.extend_from_slice(secret.as_bytes());
         let b64 = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(&*raw));
-        let line = Zeroizing::new(format!("AUTH PLAIN {}\r\n", &*b64));
+        let line = secret_line("AUTH PLAIN ", &b64);
         // RFC 5034 section 4: no initial response if the command would exceed 255 octets.
         let status = if line.len() <= 255 {
             self.send(line.as_bytes()).await?;
@@ -244,7 +246,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Client<S> {
             if challenge.kind != StatusKind::Continue {
                 return Err(server_error("log in", challenge));
             }
-            let response = Zeroizing::new(format!("{}\r\n", &*b64));
+            let response = secret_line("", &b64);
             self.send(response.as_bytes()).await?;
             self.read_status().await?
         };
@@ -262,7 +264,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Client<S> {
 
     async fn user_pass(&mut self, user: &str, password: &SecretString) -> Result<(), Pop3Error> {
         self.simple(&format!("USER {user}"), "log in").await?;
-        let line = Zeroizing::new(format!("PASS {}\r\n", password.expose_secret()));
+        let line = secret_line("PASS ", password.expose_secret());
         self.send(line.as_bytes()).await?;
         let status = self.read_status().await?;
         match status.kind {
@@ -552,6 +554,15 @@ pub(super) fn server_error(command: &str, status: Status) -> Pop3Error {
         code: status.code,
         text: status.text,
     }
+}
+
+/// `prefix secret CRLF` in one allocation that is zeroed when dropped.
+fn secret_line(prefix: &str, secret: &str) -> Zeroizing<String> {
+    let mut line = Zeroizing::new(String::with_capacity(prefix.len() + secret.len() + 2));
+    line.push_str(prefix);
+    line.push_str(secret);
+    line.push_str("\r\n");
+    line
 }
 
 fn invalid(what: &str) -> Pop3Error {
