@@ -486,3 +486,24 @@ fn redaction() {
     assert_eq!(client::redact(b"RETR 1\r\nRETR 2\r\n"), "RETR 1 | RETR 2");
     assert_eq!(client::redact(b"USER alice\r\n"), "USER alice");
 }
+
+/// The engine spawns its sync as a task: every future of the client must be `Send`.
+#[allow(dead_code)]
+fn futures_are_send(c: &mut Pop3Client<tokio::io::DuplexStream>, pw: &secrecy::SecretString) {
+    fn send<T: Send>(_: T) {}
+    send(c.login("u", pw, false));
+    send(c.uidl());
+    send(c.retr(1));
+    send(c.retrieve([1, 2]).next());
+}
+
+#[allow(dead_code)]
+fn consuming_futures_are_send(c: Pop3Client<tokio::io::DuplexStream>) {
+    fn send<T: Send>(_: T) {}
+    send(Pop3Client::connect(
+        tokio::io::duplex(1).0,
+        Transport::Tls,
+        ClientOptions::default(),
+    ));
+    send(c.stls());
+}
