@@ -280,7 +280,6 @@ pub fn guess_content_type(file_name: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use base64::Engine as _;
 
     fn decode_words(header: &str) -> String {
         let mut bytes = Vec::new();
