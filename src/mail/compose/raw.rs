@@ -68,10 +68,10 @@ pub fn prepare_raw(raw: &[u8], recipients_from_headers: bool) -> Result<Prepared
                 let valid = addr.and_then(|a| Mailbox::new(a, None).ok());
                 match valid {
                     Some(mailbox) => {
-                        if !header_recipients
+                        let known = header_recipients
                             .iter()
-                            .any(|r| r.eq_ignore_ascii_case(&mailbox.addr))
-                        {
+                            .any(|r| r.eq_ignore_ascii_case(&mailbox.addr));
+                        if !known {
                             header_recipients.push(mailbox.addr);
                         }
                     }
