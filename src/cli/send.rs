@@ -7,8 +7,11 @@
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use secrecy::SecretString;
+
+use super::{CliError, Context};
 
 use crate::config::{Account, Config, Server};
 use crate::error::ErrorKind;
@@ -358,6 +361,37 @@ pub async fn submit(
 ) -> Result<Accepted, SendError> {
     let submission = Submission::new(server, password);
     Ok(submission.send(&plan.envelope, &plan.message).await?)
+}
+
+/// `postie send`: plan, then print (`--dry-run`) or submit. The password is looked up before
+/// any runtime exists (it may run password_command or talk to D-Bus), and the submission runs
+/// on a current-thread runtime: one connection needs no thread pool, and start-up stays fast.
+pub fn run(ctx: &Context, args: SendArgs) -> Result<ExitCode, CliError> {
+    let config = ctx.load_config()?;
+    let plan = plan(&args, &config, &mut io::stdin().lock())?;
+    if plan.dry_run {
+        print_dry_run(&plan, &mut io::stdout().lock(), &mut io::stderr().lock())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let account = choose_account(&config, &args)?;
+    let Some(outgoing) = &account.outgoing else {
+        return Err(SendError::NoOutgoing(account.name.clone()).into());
+    };
+    let password = crate::credentials::password(&account.name, &outgoing.server)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)?;
+    // TODO(outbox): with --queue or queue_on_failure, a retryable failure goes to the outbox
+    // (exit 75) once the store lands; until then the failure is reported as it is.
+    let accepted = runtime.block_on(submit(&plan, &outgoing.server, password))?;
+    tracing::info!(
+        account = %plan.account,
+        recipients = plan.envelope.recipients.len(),
+        reply = %accepted.reply,
+        "message accepted"
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

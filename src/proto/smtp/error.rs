@@ -2,15 +2,13 @@
 //! server's own words; `kind()` decides retry (engine) and exit code (CLI).
 
 use std::fmt;
-use std::path::PathBuf;
 
 use crate::error::ErrorKind;
+use crate::net::NetError;
 
 /// The step of the SMTP dialogue a failure belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stage {
-    Connect,
-    TlsHandshake,
     Greeting,
     StartTls,
     Auth,
@@ -23,8 +21,6 @@ pub enum Stage {
 impl fmt::Display for Stage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Stage::Connect => f.write_str("connecting"),
-            Stage::TlsHandshake => f.write_str("the TLS handshake"),
             Stage::Greeting => f.write_str("the greeting (EHLO)"),
             Stage::StartTls => f.write_str("STARTTLS"),
             Stage::Auth => f.write_str("AUTH"),
@@ -36,61 +32,31 @@ impl fmt::Display for Stage {
     }
 }
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
 #[derive(Debug, thiserror::Error)]
 pub enum SmtpError {
-    #[error(
-        "cannot submit to {host} without TLS: set tls = \"implicit\" or \"starttls\", or allow_plaintext = true"
-    )]
-    PlaintextRefused { host: String },
-    #[error("cannot read ca_file {}", path.display())]
-    CaFile {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot use ca_file {}: it holds no valid PEM certificate", path.display())]
-    CaFileInvalid { path: PathBuf },
-    #[error("cannot resolve the host name {host}")]
-    Resolve {
-        host: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot connect to {host}:{port}")]
-    Connect {
-        host: String,
-        port: u16,
-        #[source]
-        source: std::io::Error,
-    },
+    /// Connecting, the TLS handshake, trust (`ca_file`), plaintext refusal, STARTTLS missing.
+    #[error(transparent)]
+    Net(#[from] NetError),
     #[error("cannot reach {host}: no reply during {stage} within {secs} s")]
     Timeout {
         host: String,
         stage: Stage,
         secs: u64,
     },
-    #[error(
-        "cannot verify the TLS certificate of {host} ({reason}): set ca_file to the CA that signed it, or check that the host name matches the certificate"
-    )]
-    Certificate { host: String, reason: String },
-    #[error("cannot set up TLS for {host}")]
-    TlsSetup {
+    #[error("cannot talk to {host}: the connection failed during {stage}")]
+    Io {
         host: String,
+        stage: Stage,
         #[source]
-        source: BoxError,
+        source: std::io::Error,
     },
-    #[error("cannot establish TLS with {host}")]
-    Tls {
-        host: String,
-        #[source]
-        source: BoxError,
-    },
+    #[error("cannot understand {host}'s reply during {stage}: not SMTP")]
+    Malformed { host: String, stage: Stage },
     #[error(
-        "cannot use STARTTLS: {host} does not offer it (the password was not sent); try tls = \"implicit\""
+        "cannot trust {host}: it sent more data right after agreeing to STARTTLS (a sign of \
+         tampering); nothing was sent"
     )]
-    NoStartTls { host: String },
+    StartTlsInjection { host: String },
     #[error("cannot log in to {host}: it offers neither AUTH PLAIN nor AUTH LOGIN here")]
     NoAuthMechanism { host: String },
     #[error("cannot log in to {host} as {user}: the server said {reply}")]
@@ -134,17 +100,11 @@ pub enum SmtpError {
 impl SmtpError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            SmtpError::PlaintextRefused { .. }
-            | SmtpError::CaFile { .. }
-            | SmtpError::CaFileInvalid { .. } => ErrorKind::Config,
-            SmtpError::Resolve { .. }
-            | SmtpError::Connect { .. }
-            | SmtpError::Timeout { .. }
-            | SmtpError::Network { .. } => ErrorKind::Network,
-            SmtpError::Certificate { .. }
-            | SmtpError::TlsSetup { .. }
-            | SmtpError::Tls { .. }
-            | SmtpError::NoStartTls { .. } => ErrorKind::Tls,
+            SmtpError::Net(e) => e.kind(),
+            SmtpError::Timeout { .. } | SmtpError::Io { .. } | SmtpError::Network { .. } => {
+                ErrorKind::Network
+            }
+            SmtpError::StartTlsInjection { .. } => ErrorKind::Tls,
             SmtpError::NoAuthMechanism { .. } | SmtpError::AuthRefused { .. } => ErrorKind::Auth,
             SmtpError::Rejected { temporary, .. } => {
                 if *temporary {
@@ -153,7 +113,8 @@ impl SmtpError {
                     ErrorKind::Protocol
                 }
             }
-            SmtpError::Protocol { .. }
+            SmtpError::Malformed { .. }
+            | SmtpError::Protocol { .. }
             | SmtpError::No8BitMime { .. }
             | SmtpError::NoSmtpUtf8 { .. } => ErrorKind::Protocol,
             SmtpError::BadAddress(_) | SmtpError::NoRecipients => ErrorKind::Data,
@@ -170,20 +131,6 @@ pub(super) fn reply_text(e: &lettre::transport::smtp::Error) -> String {
     }
 }
 
-/// A failed TLS handshake: a certificate problem gets the advice, anything else the cause.
-pub(super) fn tls_failure(host: &str, source: BoxError) -> SmtpError {
-    match super::tls::certificate_problem(source.as_ref()) {
-        Some(reason) => SmtpError::Certificate {
-            host: host.to_owned(),
-            reason,
-        },
-        None => SmtpError::Tls {
-            host: host.to_owned(),
-            source,
-        },
-    }
-}
-
 /// Sorts a lettre error from `stage` into our kinds.
 pub(super) fn classify(host: &str, stage: Stage, e: lettre::transport::smtp::Error) -> SmtpError {
     if let Some(code) = e.status() {
@@ -194,18 +141,6 @@ pub(super) fn classify(host: &str, stage: Stage, e: lettre::transport::smtp::Err
             code: code.to_string(),
             text,
             temporary: e.is_transient(),
-        };
-    }
-    if let Some(reason) = super::tls::certificate_problem(&e) {
-        return SmtpError::Certificate {
-            host: host.to_owned(),
-            reason,
-        };
-    }
-    if stage == Stage::StartTls && !e.is_response() {
-        return SmtpError::Tls {
-            host: host.to_owned(),
-            source: Box::new(e),
         };
     }
     // lettre reports a connection closed mid-reply as the response error "incomplete response".

@@ -1,8 +1,9 @@
 //! SMTP submission (RFC 6409) with lettre's connection type: implicit TLS (465) or STARTTLS
 //! (587, required), AUTH PLAIN/LOGIN, an explicit envelope, and raw message bytes.
 //!
-//! We open the TCP connection ourselves (TCP_NODELAY set: lettre does not, and Nagle plus
-//! delayed ACKs cost msmtp 160 ms a message) and drive lettre's `AsyncSmtpConnection` step by
+//! We open the connection with `net` (TCP_NODELAY set: lettre's own connect does not, and Nagle
+//! plus delayed ACKs cost msmtp 160 ms a message; TLS with the shared trust store and `ca_file`),
+//! negotiate STARTTLS ourselves (see [`tls`]), and drive lettre's `AsyncSmtpConnection` step by
 //! step, so every failure says which step the server refused and carries the server's text.
 //!
 //! What must hold: credentials never go over an unencrypted connection unless the user set
@@ -19,14 +20,14 @@ use std::time::Duration;
 
 use lettre::Address;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::AsyncSmtpConnection;
+use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use secrecy::{ExposeSecret as _, SecretString};
-use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use crate::config::{Server, TlsMode};
+use crate::net::{self, NetError, TlsConnector};
 
 pub use error::{SmtpError, Stage};
 
@@ -70,48 +71,47 @@ impl Submission {
     /// Connects, secures and authenticates one session (EHLO, STARTTLS, EHLO, AUTH).
     pub async fn connect(&self) -> Result<Session, SmtpError> {
         if self.tls == TlsMode::None && !self.allow_plaintext {
-            return Err(SmtpError::PlaintextRefused {
+            return Err(NetError::PlaintextRefused {
                 host: self.host.clone(),
-            });
+                port: self.port,
+            }
+            .into());
         }
-        let roots = tls::ExtraRoots::load(self.ca_file.as_deref())?;
-        let tcp = self.tcp().await?;
-        let hello = ClientId::default();
-        let mut conn = match self.tls {
-            TlsMode::Implicit => {
-                let config = roots.client_config(&self.host)?;
-                let name =
-                    rustls_pki_types::ServerName::try_from(self.host.clone()).map_err(|_| {
-                        SmtpError::TlsSetup {
-                            host: self.host.clone(),
-                            source: "not a valid DNS name or IP address".into(),
-                        }
-                    })?;
-                let handshake = tokio_rustls::TlsConnector::from(config).connect(name, tcp);
-                let stream = timeout(self.timeout, handshake)
-                    .await
-                    .map_err(|_| self.timed_out(Stage::TlsHandshake))?
-                    .map_err(|e| self.tls_failure(Box::new(e)))?;
-                self.greet(Box::new(tls::ImplicitTls(stream)), &hello)
-                    .await?
-            }
-            TlsMode::StartTls => {
-                let parameters = roots.lettre_parameters(&self.host)?;
-                let mut conn = self.greet(Box::new(tcp), &hello).await?;
-                if !conn.server_info().supports_feature(Extension::StartTls) {
-                    conn.abort().await;
-                    return Err(SmtpError::NoStartTls {
-                        host: self.host.clone(),
-                    });
-                }
-                timeout(self.timeout, conn.starttls(parameters, &hello))
-                    .await
-                    .map_err(|_| self.timed_out(Stage::StartTls))?
-                    .map_err(|e| self.classify(Stage::StartTls, e))?;
-                conn
-            }
-            TlsMode::None => self.greet(Box::new(tcp), &hello).await?,
+        // Build the trust store before connecting: a bad ca_file is a config error, not a
+        // network one, and costs no connection.
+        let connector = match self.tls {
+            TlsMode::None => None,
+            _ => Some(TlsConnector::new(self.ca_file.as_deref())?),
         };
+        // TCP_NODELAY is set by net (lettre's own connect does not set it).
+        let tcp = net::connect_tcp_within(&self.host, self.port, self.timeout).await?;
+        let hello = ClientId::default();
+        let stream: Box<dyn AsyncTokioStream> = match (self.tls, connector) {
+            (TlsMode::Implicit, Some(connector)) => {
+                let tls = connector.upgrade(tcp, &self.host, self.port).await?;
+                Box::new(tls::LettreStream::implicit(tls))
+            }
+            (TlsMode::StartTls, Some(connector)) => {
+                let tcp = tls::starttls_prelude(
+                    tcp,
+                    &self.host,
+                    self.port,
+                    &hello.to_string(),
+                    self.timeout,
+                )
+                .await?;
+                let tls = connector.upgrade(tcp, &self.host, self.port).await?;
+                Box::new(tls::LettreStream::after_starttls(tls))
+            }
+            _ => Box::new(tcp),
+        };
+        let mut conn = timeout(
+            self.timeout,
+            AsyncSmtpConnection::connect_with_transport(stream, &hello),
+        )
+        .await
+        .map_err(|_| self.timed_out(Stage::Greeting))?
+        .map_err(|e| error::classify(&self.host, Stage::Greeting, e))?;
         self.login(&mut conn).await?;
         Ok(Session {
             conn,
@@ -126,57 +126,6 @@ impl Submission {
         let accepted = session.send(envelope, message).await?;
         session.quit().await;
         Ok(accepted)
-    }
-
-    /// Resolves the host and connects to the first address that answers, TCP_NODELAY on.
-    async fn tcp(&self) -> Result<TcpStream, SmtpError> {
-        let addrs = timeout(
-            self.timeout,
-            tokio::net::lookup_host((self.host.as_str(), self.port)),
-        )
-        .await
-        .map_err(|_| self.timed_out(Stage::Connect))?
-        .map_err(|source| SmtpError::Resolve {
-            host: self.host.clone(),
-            source,
-        })?;
-        let mut last = None;
-        for addr in addrs {
-            match timeout(self.timeout, TcpStream::connect(addr)).await {
-                Ok(Ok(stream)) => {
-                    // Without it, each command waits for the peer's delayed ACK.
-                    stream
-                        .set_nodelay(true)
-                        .map_err(|source| self.connect_failed(source))?;
-                    return Ok(stream);
-                }
-                Ok(Err(e)) => last = Some(e),
-                Err(_) => {
-                    last = Some(std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        format!("no answer within {} s", self.timeout.as_secs()),
-                    ))
-                }
-            }
-        }
-        Err(self.connect_failed(last.unwrap_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::NotFound, "no address found")
-        })))
-    }
-
-    /// Reads the greeting and sends EHLO.
-    async fn greet(
-        &self,
-        stream: Box<dyn lettre::transport::smtp::client::AsyncTokioStream>,
-        hello: &ClientId,
-    ) -> Result<AsyncSmtpConnection, SmtpError> {
-        timeout(
-            self.timeout,
-            AsyncSmtpConnection::connect_with_transport(stream, hello),
-        )
-        .await
-        .map_err(|_| self.timed_out(Stage::Greeting))?
-        .map_err(|e| self.classify(Stage::Greeting, e))
     }
 
     async fn login(&self, conn: &mut AsyncSmtpConnection) -> Result<(), SmtpError> {
@@ -198,7 +147,7 @@ impl Submission {
                 user: self.user.clone(),
                 reply: error::reply_text(&e),
             },
-            Ok(Err(e)) => self.classify(Stage::Auth, e),
+            Ok(Err(e)) => error::classify(&self.host, Stage::Auth, e),
             Err(_) => self.timed_out(Stage::Auth),
         };
         conn.abort().await;
@@ -211,22 +160,6 @@ impl Submission {
             stage,
             secs: self.timeout.as_secs(),
         }
-    }
-
-    fn connect_failed(&self, source: std::io::Error) -> SmtpError {
-        SmtpError::Connect {
-            host: self.host.clone(),
-            port: self.port,
-            source,
-        }
-    }
-
-    fn tls_failure(&self, source: Box<dyn std::error::Error + Send + Sync>) -> SmtpError {
-        error::tls_failure(&self.host, source)
-    }
-
-    fn classify(&self, stage: Stage, e: lettre::transport::smtp::Error) -> SmtpError {
-        error::classify(&self.host, stage, e)
     }
 }
 
