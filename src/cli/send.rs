@@ -378,6 +378,7 @@ pub fn run(ctx: &Context, args: SendArgs) -> Result<ExitCode, CliError> {
         return Err(SendError::NoOutgoing(account.name.clone()).into());
     };
     let password = crate::credentials::password(&account.name, &outgoing.server)?;
+    tracing::debug!(account = %account.name, "send: password found");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -85,6 +85,7 @@ impl Submission {
         };
         // TCP_NODELAY is set by net (lettre's own connect does not set it).
         let tcp = net::connect_tcp_within(&self.host, self.port, self.timeout).await?;
+        tracing::debug!(host = %self.host, port = self.port, "smtp: connected");
         let hello = ClientId::default();
         let stream: Box<dyn AsyncTokioStream> = match (self.tls, connector) {
             (TlsMode::Implicit, Some(connector)) => {
@@ -112,7 +113,9 @@ impl Submission {
         .await
         .map_err(|_| self.timed_out(Stage::Greeting))?
         .map_err(|e| error::classify(&self.host, Stage::Greeting, e))?;
+        tracing::debug!(tls = ?self.tls, "smtp: greeted (EHLO done)");
         self.login(&mut conn).await?;
+        tracing::debug!(user = %self.user, "smtp: authenticated");
         Ok(Session {
             conn,
             host: self.host.clone(),
@@ -274,9 +277,9 @@ impl Session {
                 secs: DATA_END_TIMEOUT.as_secs(),
             })?
             .map_err(|e| error::classify(&self.host, Stage::DataEnd, e))?;
-        Ok(Accepted {
-            reply: reply.message().collect::<Vec<_>>().join(" "),
-        })
+        let reply = reply.message().collect::<Vec<_>>().join(" ");
+        tracing::debug!(bytes = wire.len(), %reply, "smtp: message accepted");
+        Ok(Accepted { reply })
     }
 
     async fn step<C: std::fmt::Display>(
