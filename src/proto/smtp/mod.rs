@@ -194,7 +194,9 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    /// Sends one message. Declares BODY=8BITMIME when the bytes are not ASCII and SMTPUTF8
+    /// Sends one message; on success the session can take the next one. On any error the
+    /// session has been closed (QUIT sent where possible): connect again for the next message.
+    /// Declares BODY=8BITMIME when the bytes are not ASCII and SMTPUTF8
     /// when an address or the header is UTF-8 (refusing when the server lacks what is needed
     /// rather than sending something it may mangle). Line ends go out as CRLF.
     pub async fn send(
