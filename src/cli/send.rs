@@ -136,6 +136,10 @@ impl SendError {
             SendError::BodyNotUtf8 => ErrorKind::Data,
             SendError::Compose(e) => e.kind(),
             SendError::Credentials { kind, .. } => *kind,
+            // Exit 75 promises "queued in the outbox" (SPEC); a temporary refusal that was not
+            // queued is reported as "unavailable" (69) instead. The engine retries on the
+            // SmtpError's own kind, which stays Temporary.
+            SendError::Smtp(e) if e.kind() == ErrorKind::Temporary => ErrorKind::Network,
             SendError::Smtp(e) => e.kind(),
         }
     }
