@@ -226,3 +226,18 @@ fn dry_run_prints_the_message_and_envelope() {
         "postie: dry run, nothing sent: account work, MAIL FROM:<alice@x.test>, RCPT TO:<bob@x.test>\n"
     );
 }
+
+#[test]
+fn a_temporary_refusal_that_was_not_queued_is_not_exit_75() {
+    let rejected = |temporary| {
+        SendError::Smtp(SmtpError::Rejected {
+            host: "h".into(),
+            stage: crate::proto::smtp::Stage::DataEnd,
+            code: if temporary { "451" } else { "554" }.into(),
+            text: "t".into(),
+            temporary,
+        })
+    };
+    assert_eq!(rejected(true).kind(), ErrorKind::Network);
+    assert_eq!(rejected(false).kind(), ErrorKind::Protocol);
+}
