@@ -1,5 +1,7 @@
 //! The IMAP protocol layer (src/proto/imap) against the real Dovecot of the test harness.
 
+#[path = "support/fault_proxy.rs"]
+mod fault_proxy;
 mod support;
 
 use std::collections::HashSet;
@@ -635,5 +637,121 @@ async fn stripped_starttls_is_refused_and_no_password_crosses_in_clear() {
     assert!(
         !sent.contains("AUTHENTICATE") && !sent.contains("LOGIN"),
         "{sent}"
+    );
+}
+
+/// A session through a fault proxy in front of the IMAPS port.
+async fn connect_via(
+    proxy: &fault_proxy::FaultProxy,
+    user: &TestUser,
+    io_timeout: Option<Duration>,
+) -> Result<TcpImapSession, ImapError> {
+    let mut server = server(TlsMode::Implicit, user);
+    server.port = proxy.port();
+    let connector = TlsConnector::new(server.ca_file.as_deref()).unwrap();
+    let password = SecretString::from(user.password.clone());
+    let login = Login {
+        user: &user.login,
+        password: &password,
+    };
+    let options = SessionOptions {
+        trace: None,
+        io_timeout,
+    };
+    ImapSession::connect(&server, &connector, &login, options).await
+}
+
+#[tokio::test]
+async fn a_connection_cut_mid_fetch_is_a_network_error_and_a_new_session_resumes() {
+    use fault_proxy::{Direction, Fault, FaultProxy};
+    let user = new_user("imap-cut");
+    seed::seed(&user, "INBOX", 300);
+    let s = servers();
+    let target = format!("{}:{}", s.host, s.ports.imaps).parse().unwrap();
+    let proxy = FaultProxy::start(
+        target,
+        Fault::Cut {
+            dir: Direction::ServerToClient,
+            after: 400_000,
+        },
+    )
+    .await
+    .unwrap();
+    let mut a = connect_via(&proxy, &user, None).await.unwrap();
+    a.select("INBOX").await.unwrap();
+    let mut got = Vec::new();
+    let err = {
+        let mut bodies = a
+            .fetch_bodies(1..=u32::MAX, &BodyOptions::default())
+            .unwrap();
+        loop {
+            match bodies.next().await {
+                Ok(Some(b)) => got.push(b.uid),
+                Ok(None) => panic!("the cut did not happen ({} messages)", got.len()),
+                Err(e) => break e,
+            }
+        }
+    };
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert!(!a.is_usable());
+    assert!(matches!(
+        a.noop().await.unwrap_err(),
+        ImapError::Broken { .. }
+    ));
+    assert!(!got.is_empty() && got.len() < 300, "{}", got.len());
+
+    // Reconnect and fetch the rest: every UID exactly once overall.
+    proxy.set_fault(Fault::None);
+    let mut b = connect_via(&proxy, &user, None).await.unwrap();
+    b.select("INBOX").await.unwrap();
+    let next = got.iter().max().unwrap() + 1;
+    let mut bodies = b
+        .fetch_bodies(next..=u32::MAX, &BodyOptions::default())
+        .unwrap();
+    while let Some(body) = bodies.next().await.unwrap() {
+        got.push(body.uid);
+    }
+    let unique: HashSet<u32> = got.iter().copied().collect();
+    assert_eq!(unique.len(), 300);
+    assert_eq!(got.len(), 300, "no duplicates");
+}
+
+#[tokio::test]
+async fn a_stalled_server_times_out() {
+    use fault_proxy::{Direction, Fault, FaultProxy};
+    let user = new_user("imap-stall");
+    seed::seed(&user, "INBOX", 300);
+    let s = servers();
+    let target = format!("{}:{}", s.host, s.ports.imaps).parse().unwrap();
+    let proxy = FaultProxy::start(
+        target,
+        Fault::Stall {
+            dir: Direction::ServerToClient,
+            after: 400_000,
+        },
+    )
+    .await
+    .unwrap();
+    let mut a = connect_via(&proxy, &user, Some(Duration::from_millis(700)))
+        .await
+        .unwrap();
+    a.select("INBOX").await.unwrap();
+    let started = Instant::now();
+    let mut bodies = a
+        .fetch_bodies(1..=u32::MAX, &BodyOptions::default())
+        .unwrap();
+    let err = loop {
+        match bodies.next().await {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("the stall did not happen"),
+            Err(e) => break e,
+        }
+    };
+    assert!(matches!(err, ImapError::Timeout { .. }), "{err}");
+    assert_eq!(err.kind(), ErrorKind::Network);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
     );
 }
