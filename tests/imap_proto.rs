@@ -648,7 +648,8 @@ async fn connect_via(
 ) -> Result<TcpImapSession, ImapError> {
     let mut server = server(TlsMode::Implicit, user);
     server.port = proxy.port();
-    let connector = TlsConnector::new(server.ca_file.as_deref()).unwrap();
+    let connector = TlsConnector::new(server.ca_file.as_deref())
+        .unwrap_or_else(|e| panic!("cannot use the harness CA: {e}"));
     let password = SecretString::from(user.password.clone());
     let login = Login {
         user: &user.login,
