@@ -130,7 +130,7 @@ pub fn rfc3339(timestamp: i64, offset_minutes: i32) -> Option<String> {
     let offset = chrono::FixedOffset::east_opt(offset_minutes * 60)
         .or_else(|| chrono::FixedOffset::east_opt(0))?;
     let dt = chrono::DateTime::from_timestamp(timestamp, 0)?.with_timezone(&offset);
-    Some(dt.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    Some(dt.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
 }
 
 fn addresses(addr: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
@@ -139,11 +139,7 @@ fn addresses(addr: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
     };
     addr.iter()
         .map(|a| Address {
-            name: a
-                .name
-                .as_deref()
-                .map(clean_line)
-                .filter(|n| !n.is_empty()),
+            name: a.name.as_deref().map(clean_line).filter(|n| !n.is_empty()),
             email: a.address.as_deref().map(clean_line).unwrap_or_default(),
         })
         .filter(|a| a.name.is_some() || !a.email.is_empty())
@@ -206,7 +202,10 @@ Message-ID: <abc@x.test>\r\n\
 In-Reply-To: <p1@x.test>\r\n\
 References: <r0@x.test>\r\n <p1@x.test>\r\n\r\nbody\r\n";
         let e = Envelope::parse(raw);
-        assert_eq!(e.from, vec![Address::new(Some("Renée Müller"), "renee@x.test")]);
+        assert_eq!(
+            e.from,
+            vec![Address::new(Some("Renée Müller"), "renee@x.test")]
+        );
         let to: Vec<&str> = e.to.iter().map(|a| a.email.as_str()).collect();
         assert_eq!(to, vec!["a@x.test", "b@x.test", "c@x.test", "d@x.test"]);
         assert_eq!(e.to[1].name.as_deref(), Some("B, Person"));

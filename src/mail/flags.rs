@@ -138,6 +138,20 @@ impl Flags {
         &self.other
     }
 
+    /// These flags' known flags with `local`'s other characters: how a server's flag list
+    /// (which knows nothing of Maildir-only characters like `P`) is applied to a local file.
+    pub fn with_other_from(&self, local: &Flags) -> Flags {
+        Flags {
+            bits: self.bits,
+            other: local.other.clone(),
+        }
+    }
+
+    /// Whether no flag and no other character is set.
+    pub fn is_empty(&self) -> bool {
+        self.bits == 0 && self.other.is_empty()
+    }
+
     /// Parses the part after `:2,` (any order, duplicates and junk tolerated). Only ASCII
     /// letters count as flags; anything else is dropped, as other Maildir readers do.
     pub fn from_maildir_info(info: &str) -> Flags {

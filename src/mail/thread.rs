@@ -134,7 +134,7 @@ pub fn thread(messages: &[ThreadInput<'_>]) -> Vec<Thread> {
         let latest = lines.iter().filter_map(|l| messages[l.index].date).max();
         threads.push(Thread { lines, latest });
     }
-    threads.sort_by(|a, b| b.latest.cmp(&a.latest));
+    threads.sort_by_key(|t| std::cmp::Reverse(t.latest));
     threads
 }
 
@@ -228,7 +228,11 @@ mod tests {
         // newest activity first: e (10), f (5), then the thread of a (latest 4).
         assert_eq!(threads[0].lines, vec![ThreadLine { index: 4, depth: 0 }]);
         assert_eq!(threads[1].lines, vec![ThreadLine { index: 5, depth: 0 }]);
-        let lines: Vec<(usize, usize)> = threads[2].lines.iter().map(|l| (l.index, l.depth)).collect();
+        let lines: Vec<(usize, usize)> = threads[2]
+            .lines
+            .iter()
+            .map(|l| (l.index, l.depth))
+            .collect();
         assert_eq!(lines, vec![(0, 0), (1, 1), (2, 2), (3, 1)]);
     }
 
@@ -237,7 +241,11 @@ mod tests {
         let r_b = s(&["b"]);
         let r_a = s(&["a"]);
         let r_self = s(&["c"]);
-        let msgs = vec![input("a", &r_b, 1), input("b", &r_a, 2), input("c", &r_self, 3)];
+        let msgs = vec![
+            input("a", &r_b, 1),
+            input("b", &r_a, 2),
+            input("c", &r_self, 3),
+        ];
         let threads = thread(&msgs);
         let total: usize = threads.iter().map(|t| t.lines.len()).sum();
         assert_eq!(total, 3);
@@ -248,7 +256,13 @@ mod tests {
         let n = 50_000;
         let ids: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
         let refs: Vec<Vec<String>> = (0..n)
-            .map(|i| if i == 0 { vec![] } else { vec![ids[i - 1].clone()] })
+            .map(|i| {
+                if i == 0 {
+                    vec![]
+                } else {
+                    vec![ids[i - 1].clone()]
+                }
+            })
             .collect();
         let msgs: Vec<ThreadInput<'_>> = (0..n)
             .map(|i| ThreadInput {

@@ -23,7 +23,9 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     /// The index was written by a newer postie.
-    #[error("cannot use the index: its schema version {found} is newer than this postie ({supported})")]
+    #[error(
+        "cannot use the index: its schema version {found} is newer than this postie ({supported})"
+    )]
     TooNew { found: i64, supported: i64 },
     #[error("cannot find message {0}")]
     NoSuchMessage(i64),
@@ -53,7 +55,10 @@ impl StoreError {
         }
     }
 
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> StoreError {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> StoreError {
         let path = path.into();
         move |source| StoreError::Io {
             action,

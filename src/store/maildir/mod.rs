@@ -23,7 +23,7 @@ use std::time::{Duration, SystemTime};
 use crate::mail::Flags;
 use crate::store::error::{Result, StoreError};
 
-pub use name::{embedded_id, file_name, split_name, unique_name};
+pub use name::{Tags, embedded_id, embedded_uidl, file_name, split_name, unique_name};
 
 /// Maildir's rule: tmp/ files untouched for 36 hours are abandoned deliveries.
 pub const STALE_TMP: Duration = Duration::from_secs(36 * 3600);
@@ -98,13 +98,13 @@ impl Maildir {
 
     /// Delivers one message durably (write, fsync, rename, fsync dir). For many messages use
     /// [`Maildir::batch`], which is much cheaper per message.
-    pub fn deliver(&self, bytes: &[u8], sub: Sub, flags: &Flags, id: Option<i64>) -> Result<Entry> {
+    pub fn deliver(&self, bytes: &[u8], sub: Sub, flags: &Flags, tags: &Tags<'_>) -> Result<Entry> {
         let mut batch = self.batch();
-        batch.add(bytes, sub, flags, id)?;
+        batch.add(bytes, sub, flags, tags)?;
         let mut entries = batch.commit()?;
-        entries
-            .pop()
-            .ok_or_else(|| StoreError::io("deliver to", &self.root)(std::io::Error::other("empty batch")))
+        entries.pop().ok_or_else(|| {
+            StoreError::io("deliver to", &self.root)(std::io::Error::other("empty batch"))
+        })
     }
 
     /// Starts a batch of deliveries to this Maildir.
@@ -172,7 +172,11 @@ impl Maildir {
     /// Falls back to copy + remove across filesystems. Returns the new relative file name.
     pub fn move_to(&self, file: &str, dest: &Maildir) -> Result<String> {
         let base = file.rsplit('/').next().unwrap_or(file);
-        let sub = if file.starts_with("new/") { "new" } else { "cur" };
+        let sub = if file.starts_with("new/") {
+            "new"
+        } else {
+            "cur"
+        };
         let new_file = format!("{sub}/{base}");
         let from = self.path_of(file);
         let to = dest.path_of(&new_file);
@@ -295,8 +299,8 @@ pub struct Batch<'a> {
 
 impl Batch<'_> {
     /// Writes one message to tmp/ and returns the entry it will have once committed.
-    pub fn add(&mut self, bytes: &[u8], sub: Sub, flags: &Flags, id: Option<i64>) -> Result<Entry> {
-        let uniq = unique_name(bytes.len(), id);
+    pub fn add(&mut self, bytes: &[u8], sub: Sub, flags: &Flags, tags: &Tags<'_>) -> Result<Entry> {
+        let uniq = unique_name(bytes.len(), tags);
         let tmp = self.md.root.join("tmp").join(&uniq);
         write_file(&tmp, bytes, self.sync_each)?;
         let file = match sub {
@@ -306,7 +310,11 @@ impl Batch<'_> {
         let entry = Entry {
             file,
             uniq,
-            flags: if sub == Sub::New { Flags::empty() } else { flags.clone() },
+            flags: if sub == Sub::New {
+                Flags::empty()
+            } else {
+                flags.clone()
+            },
             size: bytes.len() as u64,
         };
         self.pending.push((tmp, entry.clone()));
@@ -329,7 +337,10 @@ impl Batch<'_> {
             return Ok(Vec::new());
         }
         if !self.sync_each {
-            sync_filesystem(&self.md.root.join("tmp"), pending.iter().map(|(p, _)| p.as_path()))?;
+            sync_filesystem(
+                &self.md.root.join("tmp"),
+                pending.iter().map(|(p, _)| p.as_path()),
+            )?;
         }
         let (mut new_used, mut cur_used) = (false, false);
         let mut out = Vec::with_capacity(pending.len());

@@ -10,6 +10,9 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
 use crate::mail::Flags;
 
 /// The separator between the unique part and the info (`:` on every Unix Maildir reader).
@@ -17,8 +20,18 @@ pub const INFO_SEP: char = ':';
 
 static SEQ: AtomicU64 = AtomicU64::new(0);
 
+/// What postie records in a unique name besides uniqueness, so that a rebuilt index recovers it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tags<'a> {
+    /// The stable message id (`,I=`).
+    pub id: Option<i64>,
+    /// The POP3 UIDL (`,P=` base64url), so a rebuild never downloads a message twice. UIDLs
+    /// longer than RFC 1939's 70 characters are not embedded (the name would grow too long).
+    pub uidl: Option<&'a str>,
+}
+
 /// A new unique name (no info part) for a message of `size` bytes.
-pub fn unique_name(size: usize, id: Option<i64>) -> String {
+pub fn unique_name(size: usize, tags: &Tags<'_>) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
@@ -37,8 +50,12 @@ pub fn unique_name(size: usize, id: Option<i64>) -> String {
         hostname(),
         size
     );
-    if let Some(id) = id {
+    if let Some(id) = tags.id {
         name.push_str(&format!(",I={id}"));
+    }
+    if let Some(uidl) = tags.uidl.filter(|u| !u.is_empty() && u.len() <= 70) {
+        name.push_str(",P=");
+        name.push_str(&URL_SAFE_NO_PAD.encode(uidl));
     }
     name
 }
@@ -73,6 +90,15 @@ pub fn embedded_id(uniq: &str) -> Option<i64> {
         .filter(|id| *id > 0)
 }
 
+/// The POP3 UIDL postie wrote into a unique part, if any.
+pub fn embedded_uidl(uniq: &str) -> Option<String> {
+    let b64 = uniq
+        .rsplit(',')
+        .find_map(|field| field.strip_prefix("P="))?;
+    let bytes = URL_SAFE_NO_PAD.decode(b64).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
 /// Whether a directory entry could be a message (Maildir readers skip dot files).
 pub fn is_message_name(name: &str) -> bool {
     !name.is_empty() && !name.starts_with('.')
@@ -100,12 +126,20 @@ mod tests {
 
     #[test]
     fn unique_names_differ_and_carry_size_and_id() {
-        let a = unique_name(10, Some(42));
-        let b = unique_name(10, None);
+        let a = unique_name(
+            10,
+            &Tags {
+                id: Some(42),
+                uidl: Some("UID/1:+=,x"),
+            },
+        );
+        let b = unique_name(10, &Tags::default());
         assert_ne!(a, b);
         assert!(a.contains(",S=10,I=42"), "{a}");
         assert_eq!(embedded_id(&a), Some(42));
         assert_eq!(embedded_id(&b), None);
+        assert_eq!(embedded_uidl(&a).as_deref(), Some("UID/1:+=,x"));
+        assert_eq!(embedded_uidl(&b), None);
         assert!(!a.contains(':') && !a.contains('/'));
     }
 

@@ -16,7 +16,17 @@ fn deliver_is_visible_with_exact_bytes_and_private_modes() {
     }
     assert_eq!(mode(&dir.path().join("acc")), 0o700);
     let bytes = b"Subject: hi\r\n\r\n\xff body\r\n";
-    let e = md.deliver(bytes, Sub::New, &Flags::empty(), Some(7)).unwrap();
+    let e = md
+        .deliver(
+            bytes,
+            Sub::New,
+            &Flags::empty(),
+            &Tags {
+                id: Some(7),
+                uidl: None,
+            },
+        )
+        .unwrap();
     assert!(e.file.starts_with("new/"));
     assert_eq!(embedded_id(&e.uniq), Some(7));
     assert_eq!(md.read(&e.file).unwrap(), bytes);
@@ -24,7 +34,7 @@ fn deliver_is_visible_with_exact_bytes_and_private_modes() {
     assert_eq!(fs::read_dir(md.root().join("tmp")).unwrap().count(), 0);
 
     let seen = Flags::from_flags(&[Flag::Seen]);
-    let e2 = md.deliver(b"x", Sub::Cur, &seen, None).unwrap();
+    let e2 = md.deliver(b"x", Sub::Cur, &seen, &Tags::default()).unwrap();
     assert!(e2.file.ends_with(":2,S"), "{}", e2.file);
     let mut scanned = md.scan().unwrap();
     scanned.sort_by(|a, b| a.file.cmp(&b.file));
@@ -39,8 +49,13 @@ fn batch_commits_all_or_leaves_nothing_visible() {
     let md = Maildir::create(dir.path().join("m")).unwrap();
     let mut b = md.batch();
     for i in 0..20 {
-        b.add(format!("Subject: {i}\r\n\r\n").as_bytes(), Sub::New, &Flags::empty(), None)
-            .unwrap();
+        b.add(
+            format!("Subject: {i}\r\n\r\n").as_bytes(),
+            Sub::New,
+            &Flags::empty(),
+            &Tags::default(),
+        )
+        .unwrap();
     }
     assert_eq!(md.scan().unwrap().len(), 0, "nothing visible before commit");
     assert_eq!(fs::read_dir(md.root().join("tmp")).unwrap().count(), 20);
@@ -50,7 +65,8 @@ fn batch_commits_all_or_leaves_nothing_visible() {
 
     // A batch dropped before commit (an error path) leaves no tmp files either.
     let mut b = md.batch();
-    b.add(b"x", Sub::New, &Flags::empty(), None).unwrap();
+    b.add(b"x", Sub::New, &Flags::empty(), &Tags::default())
+        .unwrap();
     drop(b);
     assert_eq!(fs::read_dir(md.root().join("tmp")).unwrap().count(), 0);
     assert_eq!(md.scan().unwrap().len(), 20);
@@ -61,7 +77,17 @@ fn flags_rename_move_and_remove() {
     let dir = tempfile::tempdir().unwrap();
     let a = Maildir::create(dir.path().join("a")).unwrap();
     let b = Maildir::create(dir.path().join("b")).unwrap();
-    let e = a.deliver(b"m", Sub::New, &Flags::empty(), Some(3)).unwrap();
+    let e = a
+        .deliver(
+            b"m",
+            Sub::New,
+            &Flags::empty(),
+            &Tags {
+                id: Some(3),
+                uidl: None,
+            },
+        )
+        .unwrap();
     let mut flags = Flags::from_maildir_info("a"); // a Dovecot keyword letter survives
     flags.insert(Flag::Flagged);
     let f = a.set_flags(&e.file, &flags).unwrap();
@@ -99,7 +125,8 @@ fn mtimes_change_when_files_arrive() {
     let md = Maildir::create(dir.path().join("m")).unwrap();
     let before = md.mtimes();
     std::thread::sleep(Duration::from_millis(20));
-    md.deliver(b"x", Sub::New, &Flags::empty(), None).unwrap();
+    md.deliver(b"x", Sub::New, &Flags::empty(), &Tags::default())
+        .unwrap();
     let after = md.mtimes();
     assert_ne!(before.0, after.0);
     assert_eq!(before.1, after.1);
