@@ -225,7 +225,7 @@ fn specs() -> Vec<Spec> {
     ];
     for i in 0..30 {
         let folder = match i % 5 {
-            0 | 1 | 2 => "INBOX",
+            0..=2 => "INBOX",
             3 => "Archive",
             _ => "Lists/Rust",
         };
