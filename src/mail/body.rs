@@ -94,13 +94,57 @@ pub fn body_text(msg: &Message<'_>, width: usize) -> String {
 /// Converts HTML to readable text at `width` columns. Never fails: a conversion error, or input
 /// too large to convert, falls back to stripping tags.
 pub fn html_to_text(html: &str, width: usize) -> String {
-    if html.len() <= MAX_HTML_BYTES {
+    if html.len() <= MAX_HTML_BYTES && nesting_depth(html) <= MAX_HTML_DEPTH {
         let width = width.clamp(20, 100_000);
         if let Ok(text) = html2text::from_read(html.as_bytes(), width) {
             return text;
         }
     }
     strip_tags(html)
+}
+
+/// HTML nested deeper than this is not run through html2text, whose cost grows steeply with
+/// depth (20,000 nested `<div>`s took over a minute); real mail stays far below it.
+pub const MAX_HTML_DEPTH: usize = 200;
+
+/// Estimates how deeply elements nest (void elements like `<br>` and self-closed tags do not
+/// count). Linear time.
+fn nesting_depth(html: &str) -> usize {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr", "!doctype", "!--",
+    ];
+    let bytes = html.as_bytes();
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        let closing = bytes.get(i + 1) == Some(&b'/');
+        let start = if closing { i + 2 } else { i + 1 };
+        let mut end = start;
+        while end < bytes.len() && !matches!(bytes[end], b' ' | b'>' | b'/' | b'\t' | b'\r' | b'\n')
+        {
+            end += 1;
+        }
+        let name = html.get(start..end).unwrap_or("").to_ascii_lowercase();
+        let close = bytes[end.min(bytes.len())..]
+            .iter()
+            .position(|&b| b == b'>');
+        let self_closed = close.is_some_and(|p| p > 0 && bytes[end + p - 1] == b'/');
+        if name.is_empty() || !name.as_bytes()[0].is_ascii_alphabetic() && !name.starts_with('!') {
+            // Not a tag ("a < b").
+        } else if closing {
+            depth = depth.saturating_sub(1);
+        } else if !self_closed && !VOID.iter().any(|v| name.starts_with(v)) {
+            depth += 1;
+            max = max.max(depth);
+        }
+        i = end.max(i + 1);
+    }
+    max
 }
 
 /// A crude tag stripper, linear time, for the fallback path.
@@ -255,6 +299,16 @@ Content-Disposition: attachment\r\nContent-Transfer-Encoding: base64\r\n\r\niVBO
         let mut s = "ééé".to_owned();
         truncate_at_char(&mut s, 3);
         assert_eq!(s, "é");
+    }
+
+    #[test]
+    fn nesting_depth_ignores_void_and_self_closed_tags() {
+        assert_eq!(nesting_depth("<p>a<br>b<img src=x/><hr/></p><p>c</p>"), 1);
+        assert_eq!(nesting_depth("<div><div><span>x</span></div></div>"), 3);
+        assert_eq!(nesting_depth("a < b and c > d"), 0);
+        assert_eq!(nesting_depth(&"<div>".repeat(500)), 500);
+        let deep = format!("{}deep{}", "<div>".repeat(5000), "</div>".repeat(5000));
+        assert!(html_to_text(&deep, 80).contains("deep"));
     }
 
     #[test]
