@@ -3,6 +3,8 @@
 //! message goes in both ways a message arrives (delivered by postie, dropped into cur/ by
 //! another program).
 
+#![allow(clippy::unwrap_used)]
+
 use std::fs;
 
 use postie::cli::read::render;
