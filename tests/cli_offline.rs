@@ -35,11 +35,30 @@ fn config(data_dir: &Path, maildir: Option<&Path>) -> Config {
 
 fn maildir_fixture(root: &Path) {
     let msgs: [(&str, &str, &str); 3] = [
-        ("cur/1700000001.a.host:2,S", "Mon, 1 Jan 2024 10:00:00 +0000", "Quarterly report"),
-        ("new/1700000002.b.host", "Tue, 2 Jan 2024 10:00:00 +0100", "=?UTF-8?Q?Caf=C3=A9?= opening"),
-        ("cur/1700000003.c.host:2,", "Wed, 3 Jan 2024 10:00:00 -0500", "Lunch"),
+        (
+            "cur/1700000001.a.host:2,S",
+            "Mon, 1 Jan 2024 10:00:00 +0000",
+            "Quarterly report",
+        ),
+        (
+            "new/1700000002.b.host",
+            "Tue, 2 Jan 2024 10:00:00 +0100",
+            "=?UTF-8?Q?Caf=C3=A9?= opening",
+        ),
+        (
+            "cur/1700000003.c.host:2,",
+            "Wed, 3 Jan 2024 10:00:00 -0500",
+            "Lunch",
+        ),
     ];
-    for d in ["cur", "new", "tmp", ".Archive/cur", ".Archive/new", ".Archive/tmp"] {
+    for d in [
+        "cur",
+        "new",
+        "tmp",
+        ".Archive/cur",
+        ".Archive/new",
+        ".Archive/tmp",
+    ] {
         fs::create_dir_all(root.join(d)).unwrap();
     }
     for (i, (file, date, subject)) in msgs.iter().enumerate() {
@@ -68,7 +87,14 @@ fn list_folders_search_read_flag_move_delete_on_a_maildir_account() {
     let cfg = config(data.path(), Some(mdir.path()));
 
     let listed = run_json(|o| {
-        list::run_offline(&cfg, &list::ListArgs { json: true, ..Default::default() }, o)
+        list::run_offline(
+            &cfg,
+            &list::ListArgs {
+                json: true,
+                ..Default::default()
+            },
+            o,
+        )
     });
     let arr = listed.as_array().unwrap();
     assert_eq!(arr.len(), 3);
@@ -78,7 +104,10 @@ fn list_folders_search_read_flag_move_delete_on_a_maildir_account() {
     assert_eq!(first["folder"], "INBOX");
     assert_eq!(first["date"], "2024-01-03T10:00:00-05:00");
     assert_eq!(first["from"], "Person 2 <p2@x.test>");
-    assert_eq!(first["to"], serde_json::json!(["me@x.test", "Other <o@x.test>"]));
+    assert_eq!(
+        first["to"],
+        serde_json::json!(["me@x.test", "Other <o@x.test>"])
+    );
     assert_eq!(first["flags"], serde_json::json!([]));
     assert_eq!(first["has_body"], true);
     assert_eq!(arr[2]["flags"], serde_json::json!(["seen"]));
@@ -87,12 +116,27 @@ fn list_folders_search_read_flag_move_delete_on_a_maildir_account() {
 
     // Ids are stable across runs.
     let again = run_json(|o| {
-        list::run_offline(&cfg, &list::ListArgs { json: true, limit: Some(1), ..Default::default() }, o)
+        list::run_offline(
+            &cfg,
+            &list::ListArgs {
+                json: true,
+                limit: Some(1),
+                ..Default::default()
+            },
+            o,
+        )
     });
     assert_eq!(again[0]["id"].as_i64(), Some(id_lunch));
 
     let fl = run_json(|o| {
-        folders::run_offline(&cfg, &folders::FoldersArgs { json: true, ..Default::default() }, o)
+        folders::run_offline(
+            &cfg,
+            &folders::FoldersArgs {
+                json: true,
+                ..Default::default()
+            },
+            o,
+        )
     });
     assert_eq!(
         fl,
@@ -123,12 +167,34 @@ fn list_folders_search_read_flag_move_delete_on_a_maildir_account() {
     assert_eq!(by_from[0]["subject"], "Quarterly report");
 
     let mut out = Vec::new();
-    read::run_offline(&cfg, &read::ReadArgs { id: id_cafe, raw: true }, &mut out).unwrap();
-    assert_eq!(out, fs::read(mdir.path().join("new/1700000002.b.host")).unwrap());
+    read::run_offline(
+        &cfg,
+        &read::ReadArgs {
+            id: id_cafe,
+            raw: true,
+        },
+        &mut out,
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        fs::read(mdir.path().join("new/1700000002.b.host")).unwrap()
+    );
     let mut out = Vec::new();
-    read::run_offline(&cfg, &read::ReadArgs { id: id_cafe, raw: false }, &mut out).unwrap();
+    read::run_offline(
+        &cfg,
+        &read::ReadArgs {
+            id: id_cafe,
+            raw: false,
+        },
+        &mut out,
+    )
+    .unwrap();
     let text = String::from_utf8(out).unwrap();
-    assert!(text.contains("Subject: Café opening\n\nbody number 1"), "{text}");
+    assert!(
+        text.contains("Subject: Café opening\n\nbody number 1"),
+        "{text}"
+    );
 
     let mut sink = Vec::new();
     let fa = flag::FlagArgs {
@@ -137,7 +203,10 @@ fn list_folders_search_read_flag_move_delete_on_a_maildir_account() {
         ids: vec![id_cafe],
     };
     flag::run_offline(&cfg, &fa, &mut sink).unwrap();
-    assert!(mdir.path().join("cur/1700000002.b.host:2,F").exists(), "the file is renamed in place");
+    assert!(
+        mdir.path().join("cur/1700000002.b.host:2,F").exists(),
+        "the file is renamed in place"
+    );
     let bad = flag::FlagArgs {
         flag: "important".into(),
         ..fa.clone()
@@ -147,12 +216,26 @@ fn list_folders_search_read_flag_move_delete_on_a_maildir_account() {
 
     move_to::run_offline(
         &cfg,
-        &move_to::MoveArgs { folder: "Archive".into(), ids: vec![id_cafe] },
+        &move_to::MoveArgs {
+            folder: "Archive".into(),
+            ids: vec![id_cafe],
+        },
         &mut sink,
     )
     .unwrap();
-    assert!(mdir.path().join(".Archive/cur/1700000002.b.host:2,F").exists());
-    delete::run_offline(&cfg, &delete::DeleteArgs { ids: vec![id_lunch] }, &mut sink).unwrap();
+    assert!(
+        mdir.path()
+            .join(".Archive/cur/1700000002.b.host:2,F")
+            .exists()
+    );
+    delete::run_offline(
+        &cfg,
+        &delete::DeleteArgs {
+            ids: vec![id_lunch],
+        },
+        &mut sink,
+    )
+    .unwrap();
     assert!(!mdir.path().join("cur/1700000003.c.host:2,").exists());
 
     let mut out = Vec::new();
@@ -161,12 +244,22 @@ fn list_folders_search_read_flag_move_delete_on_a_maildir_account() {
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.contains("Quarterly report"));
 
-    let err = read::run_offline(&cfg, &read::ReadArgs { id: 9999, raw: false }, &mut sink)
-        .unwrap_err();
+    let err = read::run_offline(
+        &cfg,
+        &read::ReadArgs {
+            id: 9999,
+            raw: false,
+        },
+        &mut sink,
+    )
+    .unwrap_err();
     assert_eq!(err.kind(), postie::error::ErrorKind::Usage);
     let err = list::run_offline(
         &cfg,
-        &list::ListArgs { account: Some("nope".into()), ..Default::default() },
+        &list::ListArgs {
+            account: Some("nope".into()),
+            ..Default::default()
+        },
         &mut sink,
     )
     .unwrap_err();
@@ -179,10 +272,20 @@ fn commands_work_on_the_demo_store() {
     let mut out = Vec::new();
     let dir = demo::run_offline(Some(parent.path()), &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
-    assert!(text.contains("demo data dir:") && text.contains("Lists/Rust"), "{text}");
+    assert!(
+        text.contains("demo data dir:") && text.contains("Lists/Rust"),
+        "{text}"
+    );
     let cfg = config(&dir, None);
     let all = run_json(|o| {
-        list::run_offline(&cfg, &list::ListArgs { json: true, ..Default::default() }, o)
+        list::run_offline(
+            &cfg,
+            &list::ListArgs {
+                json: true,
+                ..Default::default()
+            },
+            o,
+        )
     });
     assert!(all.as_array().unwrap().len() >= 20);
     let hits = run_json(|o| {
@@ -195,7 +298,14 @@ fn commands_work_on_the_demo_store() {
     });
     assert!(hits.as_array().unwrap().len() >= 5);
     let fl = run_json(|o| {
-        folders::run_offline(&cfg, &folders::FoldersArgs { json: true, ..Default::default() }, o)
+        folders::run_offline(
+            &cfg,
+            &folders::FoldersArgs {
+                json: true,
+                ..Default::default()
+            },
+            o,
+        )
     });
     assert_eq!(fl.as_array().unwrap().len(), 6);
 }

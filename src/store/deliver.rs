@@ -170,6 +170,25 @@ impl Store {
         Ok(ids)
     }
 
+    /// Attaches a downloaded body to an envelope-only IMAP row (same id from then on). A row
+    /// that already has its body is left alone.
+    pub fn attach_body(&mut self, id: MessageId, bytes: &[u8]) -> Result<()> {
+        let m = self.get(id)?;
+        if m.has_body {
+            return Ok(());
+        }
+        let Some(uid) = m.uid else {
+            return Err(StoreError::NoBody(id));
+        };
+        let msg = NewMessage {
+            uid: Some(uid),
+            flags: m.flags.clone(),
+            ..NewMessage::new(bytes)
+        };
+        self.deliver_batch(m.folder_id, std::slice::from_ref(&msg))?;
+        Ok(())
+    }
+
     /// The POP3 UIDLs ever downloaded for an account (kept after local deletion, so keep mode
     /// never downloads a message twice).
     pub fn known_uidls(&self, account: &str) -> Result<HashSet<String>> {

@@ -24,7 +24,7 @@
 //!   HIGHESTMODSEQ, role, delimiter); [`Store::upsert_envelopes`] (envelope-only rows keyed by
 //!   UID, `has_body = false`, flags updated for known UIDs); [`Store::deliver_batch`] with
 //!   `NewMessage::uid` set (attaches the body to an envelope-only row of that UID, else adds a
-//!   row); [`Store::uid_map`], [`Store::set_remote_flags`], [`Store::expunge_uids`],
+//!   row) or [`Store::attach_body`] by id; [`Store::uid_map`], [`Store::set_remote_flags`], [`Store::expunge_uids`],
 //!   [`Store::clear_folder`] (UIDVALIDITY changed); [`Store::pending_actions`] /
 //!   [`Store::remove_action`] to replay the offline queue.
 //! - Sending: [`Store::outbox_add`], [`Store::outbox`], [`Store::outbox_failed`],

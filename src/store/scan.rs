@@ -6,8 +6,11 @@
 //! listed, and only names missing from the index are read and parsed. A name that appears with
 //! the unique part of a vanished one is a rename (flags changed, or new/ -> cur/); one whose
 //! unique part belongs to a vanished message of another folder of the account is a move.
-//! Known limit: a change within the filesystem's timestamp granularity of our own last scan can
-//! go unnoticed until the directory changes again; [`Store::rescan`] forces a full look.
+//! A directory whose mtime is less than a second old when scanned is listed again next time, so
+//! a change within the same timestamp tick is not missed. Known limit: postie's own changes
+//! record the new mtimes when nothing else had changed before them, so another program's change
+//! in the same tick as postie's own rename can wait for the next change of that directory;
+//! [`Store::rescan`] forces a full look.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -379,10 +382,18 @@ impl Store {
                 total: 0,
             });
         }
+        // A directory changed less than a second ago may change again within the same
+        // timestamp tick without its mtime moving: store a time that will not match, so the
+        // next pick-up lists that directory again (notmuch does the same).
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i64)
+            .unwrap_or(0);
+        let settle = |m: i64| if wall - m < 1_000_000_000 { m - 1 } else { m };
         self.conn
             .execute(
                 "UPDATE folders SET new_mtime = ?2, cur_mtime = ?3 WHERE id = ?1",
-                params![f.id, now.0, now.1],
+                params![f.id, settle(now.0), settle(now.1)],
             )
             .map_err(StoreError::db("record folder times"))?;
         Ok(stats)
