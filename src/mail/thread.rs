@@ -129,8 +129,8 @@ pub fn thread(messages: &[ThreadInput<'_>]) -> Vec<Thread> {
         if lines.is_empty() {
             continue;
         }
-        // Siblings under an empty root each start a visual thread; keep them together as JWZ
-        // does, but a lone child of an empty root is simply the root.
+        // Replies to a message we do not have share its (empty) root: they stay one thread,
+        // each at depth 0, as JWZ keeps siblings of a missing parent together.
         let latest = lines.iter().filter_map(|l| messages[l.index].date).max();
         threads.push(Thread { lines, latest });
     }

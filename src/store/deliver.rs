@@ -57,7 +57,8 @@ impl Store {
     /// Delivers many messages into one folder with grouped syncs (see `maildir::Batch`) and one
     /// index transaction. When this returns, every message is durable and indexed, and POP3
     /// UIDLs (`NewMessage::uidl`) are recorded as downloaded: a POP3 client may now DELE them.
-    /// A message with a UID whose body is already stored is skipped (its id is returned).
+    /// A message with a UID whose body is already stored is skipped (its id is returned); a
+    /// UID not seen before first claims a row of the same Message-ID that has no UID yet.
     /// Returns the ids in input order.
     pub fn deliver_batch(
         &mut self,
@@ -95,6 +96,12 @@ impl Store {
                     })
                     .map_err(StoreError::db("look up a UID"))?,
                 None => None,
+            };
+            let existing = match (existing, m.uid) {
+                (None, Some(uid)) => {
+                    adopt(&tx, folder, uid, parsed[i].envelope.message_id.as_deref())?
+                }
+                (e, _) => e,
             };
             if let Some((id, true)) = existing {
                 plan.push(Planned::Have(id));
@@ -219,7 +226,9 @@ impl Store {
     }
 
     /// Adds envelope-only rows for new UIDs (`has_body = false`) and updates flags and modseq of
-    /// known ones (renaming their files when the body is stored). Returns ids in input order.
+    /// known ones (renaming their files when the body is stored). A new UID whose Message-ID
+    /// matches a row of this folder without a UID (moved here offline) claims that row instead.
+    /// Returns ids in input order.
     pub fn upsert_envelopes(
         &mut self,
         folder: FolderId,
@@ -235,7 +244,12 @@ impl Store {
         let first = index::reserve_ids(&tx, items.len())?;
         let mut ids = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            let existing = row_by_uid(&tx, folder, item.uid)?;
+            let mut existing = row_by_uid(&tx, folder, item.uid)?;
+            if existing.is_none()
+                && adopt(&tx, folder, item.uid, item.envelope.message_id.as_deref())?.is_some()
+            {
+                existing = row_by_uid(&tx, folder, item.uid)?;
+            }
             let id = match existing {
                 Some(row) => {
                     apply_flags(&tx, &md, &row, &item.flags)?;
@@ -378,6 +392,23 @@ impl Store {
         Ok(())
     }
 
+    /// Removes a folder entirely: its messages' files, its Maildir directories (for folders in
+    /// the data dir; a Maildir account's directories are left to their owner) and its rows.
+    /// For a folder deleted on the server.
+    pub fn remove_folder(&mut self, folder: FolderId) -> Result<()> {
+        let f = self.folder_row_by_id(folder)?;
+        self.clear_folder(folder)?;
+        if f.path.starts_with(&self.data_dir) && f.kind != super::types::AccountKind::Maildir {
+            for sub in ["cur", "new", "tmp"] {
+                let dir = f.path.join(sub);
+                // Only empty directories go; anything another program left stays.
+                let _ = std::fs::remove_dir(&dir);
+            }
+            let _ = std::fs::remove_dir(&f.path);
+        }
+        self.drop_folder(folder)
+    }
+
     /// After postie itself changed a folder's directories: if nobody else had changed them since
     /// the last scan (stored mtimes == `before`), store the new mtimes so the next pick-up does
     /// not rescan for our own change. Otherwise leave them, so the pick-up does its work.
@@ -420,6 +451,38 @@ fn row_by_uid(conn: &rusqlite::Connection, folder: FolderId, uid: u32) -> Result
             .optional()
         })
         .map_err(StoreError::db("look up a UID"))
+}
+
+/// A row moved here locally (or saved here) before the server gave it a UID: the first UID
+/// that arrives with the same Message-ID claims it, so a synced move does not duplicate the
+/// message. Returns the claimed row's id and whether its body is stored.
+fn adopt(
+    conn: &rusqlite::Connection,
+    folder: FolderId,
+    uid: u32,
+    message_id: Option<&str>,
+) -> Result<Option<(MessageId, bool)>> {
+    let Some(mid) = message_id else {
+        return Ok(None);
+    };
+    let row: Option<(MessageId, bool)> = conn
+        .prepare_cached(
+            "SELECT id, has_body FROM messages
+             WHERE folder_id = ?1 AND uid IS NULL AND message_id = ?2 ORDER BY id LIMIT 1",
+        )
+        .and_then(|mut st| {
+            st.query_row(params![folder, mid], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+        .map_err(StoreError::db("look up a Message-ID"))?;
+    if let Some((id, _)) = row {
+        conn.execute(
+            "UPDATE messages SET uid = ?2 WHERE id = ?1",
+            params![id, uid],
+        )
+        .map_err(StoreError::db("record a UID"))?;
+    }
+    Ok(row)
 }
 
 /// Sets a row's known flags to `flags` (keeping Maildir-only characters), renaming its file.

@@ -414,6 +414,25 @@ fn imap_envelopes_bodies_flags_expunge_and_queue() {
     assert_eq!(q[1].kind, ActionKind::Move("Archive".into()));
     store.remove_action(q[0].id).unwrap();
     assert_eq!(store.pending_actions("imap").unwrap().len(), 1);
+    // The offline move reaches the server: the new UID in Archive claims the moved row.
+    let archive = store.folder_id("imap", "Archive").unwrap();
+    assert_eq!(store.get(ids[1]).unwrap().uid, None);
+    let claimed = store
+        .upsert_envelopes(
+            archive,
+            &[RemoteEnvelope {
+                uid: 900,
+                flags: Flags::from_flags(&[Flag::Seen]),
+                modseq: None,
+                envelope: &e2,
+            }],
+        )
+        .unwrap();
+    assert_eq!(claimed, vec![ids[1]]);
+    assert_eq!(store.get(ids[1]).unwrap().uid, Some(900));
+    store.remove_folder(archive).unwrap();
+    assert!(store.get(ids[1]).is_err());
+    assert!(store.folder_id("imap", "Archive").is_err());
     let map = store.uid_map(f).unwrap();
     assert_eq!(map.len(), 1);
     assert_eq!(store.expunge_uids(f, &[1, 99]).unwrap(), 1);
