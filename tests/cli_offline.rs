@@ -309,3 +309,113 @@ fn commands_work_on_the_demo_store() {
     });
     assert_eq!(fl.as_array().unwrap().len(), 6);
 }
+
+/// The same commands through the binary, from an empty environment (HOME and XDG dirs in a
+/// temp dir): JSON shapes, raw bytes, and the exit codes of failures.
+#[test]
+fn the_binary_runs_the_offline_commands_with_spec_exit_codes() {
+    let home = tempfile::tempdir().unwrap();
+    let mdir = home.path().join("Maildir");
+    maildir_fixture(&mdir);
+    let cfg = home.path().join("config/postie/config.toml");
+    fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    fs::write(
+        &cfg,
+        format!(
+            "[accounts.local]\nemail = \"me@x.test\"\n\n[accounts.local.incoming]\n\
+protocol = \"maildir\"\npath = \"{}\"\n",
+            mdir.display()
+        ),
+    )
+    .unwrap();
+    let postie = || {
+        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("postie");
+        cmd.env_clear()
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("PATH", "/usr/bin:/bin");
+        cmd
+    };
+    let out = postie()
+        .args(["list", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let list: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 3);
+    for key in [
+        "id", "account", "folder", "date", "from", "to", "subject", "flags", "has_body",
+    ] {
+        assert!(list[0].get(key).is_some(), "missing {key}");
+    }
+    let id = list[1]["id"].as_i64().unwrap().to_string();
+    let raw = postie()
+        .args(["read", "--raw", &id])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(raw, fs::read(mdir.join("new/1700000002.b.host")).unwrap());
+    let text = postie()
+        .args(["list"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(String::from_utf8(text).unwrap().lines().count(), 3);
+    let folders = postie()
+        .args(["folders", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let folders: Value = serde_json::from_slice(&folders).unwrap();
+    assert_eq!(folders[0]["unread"], 2);
+    let hits = postie()
+        .args(["search", "--json", "subject:lunch"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&hits)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    postie()
+        .args(["flag", "add", "seen", &id])
+        .assert()
+        .success();
+    assert!(mdir.join("cur/1700000002.b.host:2,S").exists());
+    postie().args(["read", "424242"]).assert().code(64);
+    postie()
+        .args(["flag", "add", "shiny", &id])
+        .assert()
+        .code(64);
+    postie()
+        .args(["list", "--account", "nope"])
+        .assert()
+        .code(64);
+    postie()
+        .args(["list", "--folder", "Nope"])
+        .assert()
+        .code(64);
+    // The data dir (platform default under XDG_DATA_HOME) holds the index, private.
+    let index = home.path().join("data/postie/index.sqlite3");
+    assert!(index.exists());
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        fs::metadata(&index).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use super::offline::{OfflineError, open_store};
+use super::{CliError, Context};
 use crate::config::Config;
 use crate::store::MessageId;
 
@@ -23,4 +24,10 @@ pub fn run_offline(
     let mut store = open_store(config)?;
     store.delete_messages(&args.ids)?;
     Ok(())
+}
+
+/// The `postie delete` command.
+pub fn run(ctx: &Context, args: DeleteArgs) -> Result<std::process::ExitCode, CliError> {
+    let config = ctx.load_config()?;
+    super::offline::run_to_stdout(|out| run_offline(&config, &args, out))
 }

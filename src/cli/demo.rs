@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::offline::OfflineError;
+use super::{CliError, Context};
 use crate::store::demo;
 
 /// Creates the demo store in a new directory under `parent` (the system temp dir when `None`),
@@ -28,4 +29,13 @@ pub fn run_offline(parent: Option<&Path>, out: &mut dyn Write) -> Result<PathBuf
         )?;
     }
     Ok(dir)
+}
+
+/// `postie demo` takes no arguments.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DemoArgs {}
+
+/// The `postie demo` command (print-only until the terminal UI opens the demo store).
+pub fn run(_ctx: &Context, _args: DemoArgs) -> Result<std::process::ExitCode, CliError> {
+    super::offline::run_to_stdout(|out| run_offline(None, out).map(|_| ()))
 }

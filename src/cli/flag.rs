@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use super::offline::{OfflineError, open_store};
+use super::{CliError, Context};
 use crate::config::Config;
 use crate::mail::Flag;
 use crate::store::MessageId;
@@ -42,4 +43,10 @@ pub fn run_offline(
     let mut store = open_store(config)?;
     store.set_flag(&args.ids, flag, args.action == FlagAction::Add)?;
     Ok(())
+}
+
+/// The `postie flag` command.
+pub fn run(ctx: &Context, args: FlagArgs) -> Result<std::process::ExitCode, CliError> {
+    let config = ctx.load_config()?;
+    super::offline::run_to_stdout(|out| run_offline(&config, &args, out))
 }

@@ -5,6 +5,7 @@ use std::io::Write;
 use serde_json::json;
 
 use super::offline::{OfflineError, check_account, open_store, sanitize};
+use super::{CliError, Context};
 use crate::config::Config;
 
 /// List folders with their total and unread message counts (from the local store).
@@ -55,4 +56,10 @@ pub fn run_offline(
         writeln!(out, "{name:<width$}  {:>7}  {:>7}", f.total, f.unread)?;
     }
     Ok(())
+}
+
+/// The `postie folders` command.
+pub fn run(ctx: &Context, args: FoldersArgs) -> Result<std::process::ExitCode, CliError> {
+    let config = ctx.load_config()?;
+    super::offline::run_to_stdout(|out| run_offline(&config, &args, out))
 }

@@ -6,6 +6,7 @@ use super::offline::{
     OfflineError, check_account, default_account, open_store, write_json_messages,
     write_text_messages,
 };
+use super::{CliError, Context};
 use crate::config::Config;
 use crate::store::ListQuery;
 
@@ -51,4 +52,10 @@ pub fn run_offline(
         write_text_messages(out, &msgs)?;
     }
     Ok(())
+}
+
+/// The `postie list` command.
+pub fn run(ctx: &Context, args: ListArgs) -> Result<std::process::ExitCode, CliError> {
+    let config = ctx.load_config()?;
+    super::offline::run_to_stdout(|out| run_offline(&config, &args, out))
 }

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use super::offline::{OfflineError, open_store};
+use super::{CliError, Context};
 use crate::config::Config;
 use crate::store::MessageId;
 
@@ -26,4 +27,10 @@ pub fn run_offline(
     let mut store = open_store(config)?;
     store.move_messages(&args.ids, &args.folder)?;
     Ok(())
+}
+
+/// The `postie move` command.
+pub fn run(ctx: &Context, args: MoveArgs) -> Result<std::process::ExitCode, CliError> {
+    let config = ctx.load_config()?;
+    super::offline::run_to_stdout(|out| run_offline(&config, &args, out))
 }

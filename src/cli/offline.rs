@@ -5,7 +5,8 @@
 //! These commands read and write only the local store; the network parts (fetching a missing
 //! body, replaying queued actions) belong to the engine.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
@@ -39,6 +40,22 @@ impl OfflineError {
 impl From<io::Error> for OfflineError {
     fn from(e: io::Error) -> OfflineError {
         OfflineError::Output(e)
+    }
+}
+
+/// Runs an offline command body against buffered standard output and maps the result to the
+/// CLI's: a closed pipe (`postie list | head`) is success, like `write_stdout`.
+pub fn run_to_stdout(
+    body: impl FnOnce(&mut dyn Write) -> Result<(), OfflineError>,
+) -> Result<ExitCode, super::CliError> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    let result = body(&mut out).and_then(|()| out.flush().map_err(OfflineError::Output));
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(OfflineError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

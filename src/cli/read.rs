@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use super::offline::{OfflineError, open_store, sanitize};
+use super::{CliError, Context};
 use crate::config::Config;
 use crate::mail::envelope::format_addresses;
 use crate::mail::{Attachment, ParsedMessage};
@@ -92,6 +93,12 @@ pub fn human_size(n: u64) -> String {
         unit += 1;
     }
     format!("{v:.1} {}", UNITS[unit])
+}
+
+/// The `postie read` command.
+pub fn run(ctx: &Context, args: ReadArgs) -> Result<std::process::ExitCode, CliError> {
+    let config = ctx.load_config()?;
+    super::offline::run_to_stdout(|out| run_offline(&config, &args, out))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::io::Write;
 use super::offline::{
     OfflineError, check_account, open_store, write_json_messages, write_text_messages,
 };
+use super::{CliError, Context};
 use crate::config::Config;
 
 /// Search the local store (subject, addresses, body text); best match first.
@@ -51,4 +52,10 @@ pub fn run_offline(
         write_text_messages(out, &msgs)?;
     }
     Ok(())
+}
+
+/// The `postie search` command.
+pub fn run(ctx: &Context, args: SearchArgs) -> Result<std::process::ExitCode, CliError> {
+    let config = ctx.load_config()?;
+    super::offline::run_to_stdout(|out| run_offline(&config, &args, out))
 }

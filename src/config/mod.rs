@@ -1,10 +1,24 @@
 //! The typed config file: lookup, parsing with `FILE:LINE: message` errors, defaults and paths.
 //!
-//! SKELETON: the types below are the contract other modules code against. The parser,
-//! validation and path resolution are being written (see issue #2).
+//! The types here are the contract the rest of postie codes against: everything is resolved
+//! (ports, TLS modes, inherited outgoing settings, `~`, the data dir), so no other module reads
+//! the environment or applies a default. This module only reads files; it never connects,
+//! never runs `password_command` and never touches the keyring (see [`crate::credentials`]).
+
+mod hints;
+mod parse;
+mod paths;
+mod raw;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::error::ErrorKind;
+
+pub use paths::Env;
 
 /// The whole, validated config.
 #[derive(Debug, Clone)]
@@ -103,4 +117,199 @@ pub struct Outgoing {
     pub server: Server,
     /// Queue in the outbox (exit 75) instead of failing when the server cannot be reached.
     pub queue_on_failure: bool,
+}
+
+/// The commented template `postie init` writes: every key of the spec's example, explained,
+/// with one example account whose placeholder values pass `postie config check` as written.
+pub const TEMPLATE: &str = include_str!("template.toml");
+
+/// One problem in the config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line, when the problem is tied to one.
+    pub line: Option<usize>,
+    /// What is wrong and, where it helps, how to fix it. One line.
+    pub message: String,
+}
+
+impl Problem {
+    /// `FILE:LINE: message` (or `FILE: message` when there is no line).
+    pub fn display(&self, path: &Path) -> String {
+        match self.line {
+            Some(line) => format!("{}:{line}: {}", path.display(), self.message),
+            None => format!("{}: {}", path.display(), self.message),
+        }
+    }
+}
+
+/// Why there is no usable config. Every variant is [`ErrorKind::Config`] (exit 78).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no config file at {}: run `postie init` to write a template there", path.display())]
+    NotFound { path: PathBuf },
+    #[error("cannot read config file {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// The file has problems; `postie config check` prints them all, other commands the first.
+    #[error("{}", summarize(path, problems))]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+    #[error(
+        "cannot find the config directory: set $XDG_CONFIG_HOME or $HOME, or pass --config PATH"
+    )]
+    NoConfigDir,
+    #[error(
+        "no accounts in {}: add an [accounts.NAME] table (`postie init` writes an example), or try `postie demo`",
+        path.as_deref().map(|p| p.display().to_string()).unwrap_or_else(|| "the config".to_string())
+    )]
+    NoAccounts { path: Option<PathBuf> },
+    #[error("no account named {name:?}: the accounts are {}", known.join(", "))]
+    UnknownAccount { name: String, known: Vec<String> },
+}
+
+fn summarize(path: &Path, problems: &[Problem]) -> String {
+    let first = match problems.first() {
+        Some(problem) => problem.display(path),
+        None => format!("{}: invalid config", path.display()),
+    };
+    match problems.len() {
+        0 | 1 => first,
+        n => format!("{first} (and {} more; run `postie config check`)", n - 1),
+    }
+}
+
+impl ConfigError {
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Config
+    }
+}
+
+/// Where the config file is: `explicit` (`--config`), else `$POSTIE_CONFIG`, else
+/// `$XDG_CONFIG_HOME/postie/config.toml` (the platform config dir). The file may not exist.
+pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
+    Env::from_process().config_path(explicit)
+}
+
+/// Finds, reads and validates the config (see [`locate`]).
+pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    let env = Env::from_process();
+    let path = env.config_path(explicit)?;
+    tracing::debug!(path = %path.display(), "reading config");
+    let config = Config::from_file_with(&path, &env)?;
+    tracing::debug!(
+        accounts = config.accounts.len(),
+        data_dir = %config.data_dir.display(),
+        "config loaded"
+    );
+    Ok(config)
+}
+
+impl Config {
+    /// Reads and validates the config at `path`, with the process environment.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        Config::from_file_with(path, &Env::from_process())
+    }
+
+    /// Reads and validates the config at `path`, with `env` for `~` and the data dir.
+    pub fn from_file_with(path: &Path, env: &Env) -> Result<Config, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(ConfigError::NotFound {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        Config::parse(&text, path, env)
+    }
+
+    /// Validates config `text`; `path` is only used in messages and [`Config::path`].
+    pub fn parse(text: &str, path: &Path, env: &Env) -> Result<Config, ConfigError> {
+        parse::parse(text, path, env)
+    }
+
+    /// A config with no file and no accounts (for `postie demo`).
+    pub fn empty(data_dir: PathBuf) -> Config {
+        Config {
+            path: None,
+            theme: "default".to_string(),
+            data_dir,
+            accounts: Vec::new(),
+            keys: BTreeMap::new(),
+        }
+    }
+
+    /// The account named `name` (its `[accounts.NAME]` key).
+    pub fn account(&self, name: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.name == name)
+    }
+
+    /// The default account: the one with `default = true`, else the first in the file.
+    pub fn default_account(&self) -> Option<&Account> {
+        self.accounts.first()
+    }
+
+    /// The account a command should use: `name` (`--account`) if given, else the default.
+    /// The errors say how to fix things (`postie init`, the list of account names).
+    pub fn require_account(&self, name: Option<&str>) -> Result<&Account, ConfigError> {
+        if self.accounts.is_empty() {
+            return Err(ConfigError::NoAccounts {
+                path: self.path.clone(),
+            });
+        }
+        match name {
+            None => self.default_account().ok_or(ConfigError::NoAccounts {
+                path: self.path.clone(),
+            }),
+            Some(name) => self
+                .account(name)
+                .ok_or_else(|| ConfigError::UnknownAccount {
+                    name: name.to_string(),
+                    known: self.accounts.iter().map(|a| a.name.clone()).collect(),
+                }),
+        }
+    }
+}
+
+impl Account {
+    /// The incoming server, unless mail comes from a local Maildir.
+    pub fn incoming_server(&self) -> Option<&Server> {
+        self.incoming.server()
+    }
+
+    /// The SMTP submission server, if the account has an `[outgoing]` table.
+    pub fn outgoing_server(&self) -> Option<&Server> {
+        self.outgoing.as_ref().map(|o| &o.server)
+    }
+}
+
+impl Incoming {
+    /// The server to connect to (None for Maildir).
+    pub fn server(&self) -> Option<&Server> {
+        match self {
+            Incoming::Imap(imap) => Some(&imap.server),
+            Incoming::Pop3(pop3) => Some(&pop3.server),
+            Incoming::Maildir(_) => None,
+        }
+    }
+
+    /// `"imap"`, `"pop3"` or `"maildir"`, as in the config file.
+    pub fn protocol(&self) -> &'static str {
+        match self {
+            Incoming::Imap(_) => "imap",
+            Incoming::Pop3(_) => "pop3",
+            Incoming::Maildir(_) => "maildir",
+        }
+    }
 }

@@ -1,10 +1,12 @@
-//! Pure mail logic: envelopes, flags, body text and attachments, threading. No IO, no async.
+//! Pure mail logic: envelopes, flags, body text and attachments, threading, composing. No IO,
+//! no async.
 //!
-//! Everything here is total over arbitrary bytes: malformed, truncated or hostile messages give
-//! the best result available, never an error and never a panic. The store, the CLI and the TUI
-//! all read messages through these types.
+//! Everything that reads messages is total over arbitrary bytes: malformed, truncated or
+//! hostile messages give the best result available, never an error and never a panic. The
+//! store, the CLI and the TUI all read messages through these types.
 
 pub mod body;
+pub mod compose;
 pub mod envelope;
 pub mod flags;
 pub mod thread;

@@ -1,0 +1,165 @@
+//! The config file as written: serde structs with `deny_unknown_fields`, every field optional
+//! so that a missing key becomes our own error (with the table's line) instead of stopping
+//! serde. Values that semantic checks point at are `Spanned`.
+//!
+//! Keys read elsewhere (`accounts`, `incoming`, `outgoing`, `protocol`) are taken out of their
+//! table before it is deserialized. Unknown keys are found before serde runs, from the field
+//! names serde itself reports (see `parse::field_names`), so every one of them is reported.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTop {
+    pub theme: Option<String>,
+    pub data_dir: Option<Spanned<String>>,
+    pub keys: Option<BTreeMap<String, String>>,
+    // `accounts` is taken out of the document and read table by table; see `parse`.
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAccount {
+    pub email: Option<Spanned<String>>,
+    pub name: Option<String>,
+    pub default: Option<Spanned<bool>>,
+    // `incoming` and `outgoing` are read separately, so a problem there hides none here.
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawTls {
+    Implicit,
+    Starttls,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawPop3Mode {
+    Keep,
+    Delete,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(super) enum RawFetchBodies {
+    OnDemand,
+    All,
+}
+
+/// The keys every network server table has (incoming imap/pop3, outgoing).
+#[derive(Debug, Default)]
+pub(super) struct RawServer {
+    pub host: Option<Spanned<String>>,
+    pub port: Option<Spanned<i64>>,
+    pub tls: Option<Spanned<RawTls>>,
+    pub allow_plaintext: Option<bool>,
+    pub ca_file: Option<Spanned<String>>,
+    pub user: Option<String>,
+    pub password_command: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawImap {
+    pub host: Option<Spanned<String>>,
+    pub port: Option<Spanned<i64>>,
+    pub tls: Option<Spanned<RawTls>>,
+    pub allow_plaintext: Option<bool>,
+    pub ca_file: Option<Spanned<String>>,
+    pub user: Option<String>,
+    pub password_command: Option<String>,
+    pub fetch_bodies: Option<RawFetchBodies>,
+    pub idle_folders: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPop3 {
+    pub host: Option<Spanned<String>>,
+    pub port: Option<Spanned<i64>>,
+    pub tls: Option<Spanned<RawTls>>,
+    pub allow_plaintext: Option<bool>,
+    pub ca_file: Option<Spanned<String>>,
+    pub user: Option<String>,
+    pub password_command: Option<String>,
+    pub pop3_mode: Option<Spanned<RawPop3Mode>>,
+    pub leave_on_server_days: Option<Spanned<u32>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMaildir {
+    pub path: Option<Spanned<String>>,
+}
+
+/// Keys of imap and pop3 incoming tables that maildir has no use for.
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOutgoing {
+    pub host: Option<Spanned<String>>,
+    pub port: Option<Spanned<i64>>,
+    pub tls: Option<Spanned<RawTls>>,
+    pub allow_plaintext: Option<bool>,
+    pub ca_file: Option<Spanned<String>>,
+    pub user: Option<String>,
+    pub password_command: Option<String>,
+    pub queue_on_failure: Option<bool>,
+}
+
+impl RawImap {
+    pub fn into_parts(self) -> (RawServer, Option<RawFetchBodies>, Option<Vec<String>>) {
+        let server = RawServer {
+            host: self.host,
+            port: self.port,
+            tls: self.tls,
+            allow_plaintext: self.allow_plaintext,
+            ca_file: self.ca_file,
+            user: self.user,
+            password_command: self.password_command,
+        };
+        (server, self.fetch_bodies, self.idle_folders)
+    }
+}
+
+impl RawPop3 {
+    #[allow(clippy::type_complexity)]
+    pub fn into_parts(
+        self,
+    ) -> (
+        RawServer,
+        Option<Spanned<RawPop3Mode>>,
+        Option<Spanned<u32>>,
+    ) {
+        let server = RawServer {
+            host: self.host,
+            port: self.port,
+            tls: self.tls,
+            allow_plaintext: self.allow_plaintext,
+            ca_file: self.ca_file,
+            user: self.user,
+            password_command: self.password_command,
+        };
+        (server, self.pop3_mode, self.leave_on_server_days)
+    }
+}
+
+impl RawOutgoing {
+    pub fn into_parts(self) -> (RawServer, Option<bool>) {
+        let server = RawServer {
+            host: self.host,
+            port: self.port,
+            tls: self.tls,
+            allow_plaintext: self.allow_plaintext,
+            ca_file: self.ca_file,
+            user: self.user,
+            password_command: self.password_command,
+        };
+        (server, self.queue_on_failure)
+    }
+}

@@ -1,0 +1,324 @@
+//! The UI's whole state. Plain data: `update` changes it, `view` draws it, nothing else
+//! touches it.
+
+use ratatui_textarea::TextArea;
+
+use super::input::LineInput;
+use super::keymap::{Action, Keymap};
+use super::list::MessageList;
+use super::theme::Theme;
+use super::types::{
+    AccountState, DraftAttachment, FolderInfo, FolderRef, Message, MessageId, Sort,
+};
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Folders,
+    List,
+    Message,
+}
+
+/// One account in the folder pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountEntry {
+    pub name: String,
+    pub state: AccountState,
+    /// Special-use folders first (Inbox, Drafts, Sent, Archive, ..., Trash), then by name.
+    pub folders: Vec<FolderInfo>,
+}
+
+/// The folder pane: accounts with their folders, and a cursor over the folders.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FolderPane {
+    pub accounts: Vec<AccountEntry>,
+    /// Index into [`FolderPane::entries`] (folders only; account headings are not selectable).
+    pub selected: usize,
+}
+
+/// One line of the folder pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaneLine<'a> {
+    Account(&'a AccountEntry),
+    Folder(&'a AccountEntry, &'a FolderInfo),
+}
+
+impl FolderPane {
+    /// Every line in display order.
+    pub fn lines(&self) -> Vec<PaneLine<'_>> {
+        let mut out = Vec::new();
+        for a in &self.accounts {
+            out.push(PaneLine::Account(a));
+            out.extend(a.folders.iter().map(|f| PaneLine::Folder(a, f)));
+        }
+        out
+    }
+
+    /// The folders, in display order.
+    pub fn entries(&self) -> Vec<FolderRef> {
+        self.accounts
+            .iter()
+            .flat_map(|a| a.folders.iter().map(|f| FolderRef::new(&a.name, &f.name)))
+            .collect()
+    }
+
+    pub fn selected_folder(&self) -> Option<FolderRef> {
+        self.entries().into_iter().nth(self.selected)
+    }
+
+    pub fn folder_mut(&mut self, r: &FolderRef) -> Option<&mut FolderInfo> {
+        self.accounts
+            .iter_mut()
+            .find(|a| a.name == r.account)
+            .and_then(|a| a.folders.iter_mut().find(|f| f.name == r.folder))
+    }
+
+    pub fn account_mut(&mut self, name: &str) -> Option<&mut AccountEntry> {
+        self.accounts.iter_mut().find(|a| a.name == name)
+    }
+}
+
+/// The message being read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageView {
+    pub id: MessageId,
+    /// None while loading.
+    pub message: Option<Message>,
+    /// Body lines scrolled off the top.
+    pub scroll: usize,
+    /// The selected attachment.
+    pub attachment: usize,
+    /// The text searched for with `/` in the message, and the lines it is on.
+    pub find: Option<String>,
+    pub find_hits: Vec<usize>,
+    pub find_at: usize,
+    /// A reply or forward asked for before the message had loaded: started when it arrives.
+    pub then: Option<Action>,
+}
+
+impl MessageView {
+    pub fn loading(id: MessageId) -> Self {
+        MessageView {
+            id,
+            message: None,
+            scroll: 0,
+            attachment: 0,
+            find: None,
+            find_hits: Vec::new(),
+            find_at: 0,
+            then: None,
+        }
+    }
+}
+
+/// What a prompt at the bottom line is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptKind {
+    /// `:` commands.
+    Command,
+    /// `/` in the list: filters the folder live.
+    Filter,
+    /// `/` in the message view: finds text.
+    Find,
+    /// Search across all accounts.
+    SearchAll,
+    /// Move the messages to the folder typed (Tab completes folder names).
+    MoveTo {
+        ids: Vec<MessageId>,
+        account: String,
+    },
+    /// Save an attachment to the path typed.
+    SaveAttachment { id: MessageId, part: usize },
+    /// Compose: attach the file typed.
+    Attach,
+}
+
+impl PromptKind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            PromptKind::Command => ":",
+            PromptKind::Filter | PromptKind::Find => "/",
+            PromptKind::SearchAll => "Search all accounts: ",
+            PromptKind::MoveTo { .. } => "Move to: ",
+            PromptKind::SaveAttachment { .. } => "Save to: ",
+            PromptKind::Attach => "Attach file: ",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub input: LineInput,
+}
+
+/// The compose screen's fields, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    To,
+    Cc,
+    Bcc,
+    Subject,
+    Attachments,
+    Body,
+}
+
+impl Field {
+    pub const ALL: [Field; 6] = [
+        Field::To,
+        Field::Cc,
+        Field::Bcc,
+        Field::Subject,
+        Field::Attachments,
+        Field::Body,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::To => "To",
+            Field::Cc => "Cc",
+            Field::Bcc => "Bcc",
+            Field::Subject => "Subject",
+            Field::Attachments => "Attach",
+            Field::Body => "Body",
+        }
+    }
+
+    pub fn is_address(self) -> bool {
+        matches!(self, Field::To | Field::Cc | Field::Bcc)
+    }
+}
+
+/// The compose screen.
+#[derive(Debug, Clone)]
+pub struct Compose {
+    pub account: String,
+    pub to: LineInput,
+    pub cc: LineInput,
+    pub bcc: LineInput,
+    pub subject: LineInput,
+    pub body: TextArea<'static>,
+    pub attachments: Vec<DraftAttachment>,
+    pub attachment_sel: usize,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    pub field: Field,
+    /// Address completions for `completion_prefix`, shown under the field.
+    pub completions: Vec<String>,
+    pub completion_sel: usize,
+    pub completion_prefix: String,
+    /// A Send is in flight: further edits wait for its answer.
+    pub sending: bool,
+    /// Esc was pressed: asking whether to discard.
+    pub confirm_discard: bool,
+    /// The attach-file prompt, when open.
+    pub prompt: Option<LineInput>,
+}
+
+/// A line for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Everything the UI knows.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub focus: Focus,
+    pub folders: FolderPane,
+    /// The folder whose messages the list shows (also while it is filtered).
+    pub current: Option<FolderRef>,
+    pub list: Option<MessageList>,
+    /// The sort new lists start with.
+    pub sort: Sort,
+    pub message: Option<MessageView>,
+    pub prompt: Option<Prompt>,
+    /// The help overlay's scroll offset, when shown.
+    pub help: Option<usize>,
+    pub compose: Option<Compose>,
+    pub status: Option<Status>,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    /// Unix seconds now and the local UTC offset, for relative dates (set by the runner).
+    pub now: i64,
+    pub utc_offset: i32,
+    /// The counter behind every list generation.
+    pub generation: u64,
+    /// Set when anything visible changed; the runner draws and clears it.
+    pub dirty: bool,
+    /// Set by `quit`: the runner leaves.
+    pub quit: bool,
+    /// The home directory, to expand `~/` in typed paths (set by the runner).
+    pub home: Option<std::path::PathBuf>,
+    /// A text shown in the list pane while no folder is open (e.g. how to write a config when
+    /// there is none), set by the binary.
+    pub notice: Option<String>,
+}
+
+impl Model {
+    /// A model for these accounts (default first), before any folder is known.
+    pub fn new(accounts: &[String], keymap: Keymap, theme: Theme) -> Model {
+        Model {
+            keymap,
+            theme,
+            focus: Focus::Folders,
+            folders: FolderPane {
+                accounts: accounts
+                    .iter()
+                    .map(|a| AccountEntry {
+                        name: a.clone(),
+                        state: AccountState::Offline,
+                        folders: Vec::new(),
+                    })
+                    .collect(),
+                selected: 0,
+            },
+            current: None,
+            list: None,
+            sort: Sort::default(),
+            message: None,
+            prompt: None,
+            help: None,
+            compose: None,
+            status: None,
+            size: (80, 24),
+            now: 0,
+            utc_offset: 0,
+            generation: 0,
+            dirty: true,
+            quit: false,
+            home: None,
+            notice: None,
+        }
+    }
+
+    pub fn next_generation(&mut self) -> u64 {
+        self.generation += 1;
+        self.generation
+    }
+
+    pub fn set_status(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    pub fn set_error(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: true,
+        });
+    }
+
+    /// The account new messages are sent from: the current folder's, else the first.
+    pub fn current_account(&self) -> Option<String> {
+        self.current
+            .as_ref()
+            .map(|f| f.account.clone())
+            .or_else(|| self.folders.accounts.first().map(|a| a.name.clone()))
+    }
+}

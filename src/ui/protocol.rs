@@ -1,0 +1,187 @@
+//! The UI's only channel to the backend: the [`Command`]s `update` emits and the [`Event`]s the
+//! backend (through the adapter the binary wires up) sends back.
+//!
+//! Every command that can fail is answered by an event carrying its `Result`; the UI shows the
+//! failures in the status line. Events that answer a request echo enough of it (a generation,
+//! the id, the prefix) for the UI to drop stale answers. A few commands are handled by the
+//! terminal runner itself and never reach the backend; see [`Command::is_for_runner`].
+
+use std::path::PathBuf;
+
+use super::types::{
+    AccountState, BackendError, Draft, Flags, FolderInfo, FolderRef, Message, MessageId, Row, Sort,
+};
+
+/// Which messages a paged list shows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ListSource {
+    /// A folder's messages.
+    Folder(FolderRef),
+    /// The messages matching `query` (full-text: subject, addresses, body) within `scope`.
+    Search { scope: SearchScope, query: String },
+}
+
+/// Where a search looks.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SearchScope {
+    Folder(FolderRef),
+    AllAccounts,
+}
+
+/// A request for rows `offset .. offset + limit` of a list, in the given order.
+///
+/// Offsets count every message of the list in thread order, collapsed or not; collapsing is the
+/// UI's business.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub source: ListSource,
+    pub offset: usize,
+    pub limit: usize,
+    pub sort: Sort,
+    /// Echoed back in [`Event::Page`]; answers to an older generation are dropped.
+    pub generation: u64,
+}
+
+/// A page of rows and the size of the whole list at the time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The offset of `rows[0]` (the request's offset).
+    pub offset: usize,
+    /// How many messages the whole list has (matches, for a search).
+    pub total: usize,
+    pub rows: Vec<Row>,
+}
+
+/// What happened to a message handed over for sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// The submission server accepted it (and a copy went to Sent).
+    Sent,
+    /// It could not be sent now and waits in the outbox.
+    Queued,
+}
+
+/// What the UI asks for. Emitted by `update`, never executed there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Send [`Event::Folders`] for one account, or for every account when `None`.
+    LoadFolders { account: Option<String> },
+    /// Answer with [`Event::Page`].
+    LoadPage(PageRequest),
+    /// Answer with [`Event::Message`]; fetch the body first if only the envelope is stored.
+    OpenMessage(MessageId),
+    /// Answer with [`Event::FlagsSet`]. Queued offline, like the CLI's `flag`.
+    SetFlags {
+        ids: Vec<MessageId>,
+        add: Flags,
+        remove: Flags,
+    },
+    /// Answer with [`Event::Moved`].
+    Move { ids: Vec<MessageId>, to: FolderRef },
+    /// To Trash where the account has one, else flag deleted and expunge. Answer with
+    /// [`Event::Deleted`].
+    Delete { ids: Vec<MessageId> },
+    /// Store in the account's Drafts folder. Answer with [`Event::DraftSaved`].
+    SaveDraft(Draft),
+    /// Submit (or queue in the outbox). Answer with [`Event::Sent`].
+    Send(Draft),
+    /// Write a part's decoded bytes to `path`. Answer with [`Event::AttachmentSaved`].
+    SaveAttachment {
+        id: MessageId,
+        part: usize,
+        path: PathBuf,
+    },
+    /// Save the part to a temp file and open it with xdg-open. Answer with
+    /// [`Event::AttachmentOpened`].
+    OpenAttachment { id: MessageId, part: usize },
+    /// Addresses from the store starting with (or whose name contains) `prefix`. Answer with
+    /// [`Event::Completions`].
+    CompleteAddress { prefix: String },
+    /// Sync now (one account or all); progress comes as [`Event::AccountState`].
+    Sync { account: Option<String> },
+
+    // --- handled by the terminal runner, never sent to the backend ---
+    /// Suspend the terminal, edit the draft in $VISUAL/$EDITOR, resume; answer with
+    /// [`Event::DraftEdited`].
+    EditExternally(Draft),
+    /// Restore the terminal and stop the process (Ctrl-Z); re-enter it on resume.
+    Suspend,
+    /// Clear the screen and draw everything again.
+    Redraw,
+    /// Leave the UI.
+    Quit,
+}
+
+impl Command {
+    /// Whether the terminal runner handles this command itself (it never reaches the backend).
+    pub fn is_for_runner(&self) -> bool {
+        matches!(
+            self,
+            Command::EditExternally(_) | Command::Suspend | Command::Redraw | Command::Quit
+        )
+    }
+}
+
+/// What the backend (or the runner, for [`Event::DraftEdited`]) tells the UI.
+// Events are moved once through a channel; boxing the big variants would only complicate the
+// adapter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The folders of one account, in any order (the UI sorts them).
+    Folders {
+        account: String,
+        result: Result<Vec<FolderInfo>, BackendError>,
+    },
+    /// The answer to a [`Command::LoadPage`], with the request it answers.
+    Page {
+        request: PageRequest,
+        result: Result<Page, BackendError>,
+    },
+    /// The answer to [`Command::OpenMessage`].
+    Message {
+        id: MessageId,
+        result: Result<Message, BackendError>,
+    },
+    FlagsSet {
+        ids: Vec<MessageId>,
+        result: Result<(), BackendError>,
+    },
+    Moved {
+        ids: Vec<MessageId>,
+        result: Result<(), BackendError>,
+    },
+    Deleted {
+        ids: Vec<MessageId>,
+        result: Result<(), BackendError>,
+    },
+    DraftSaved {
+        result: Result<(), BackendError>,
+    },
+    Sent {
+        result: Result<SendOutcome, BackendError>,
+    },
+    AttachmentSaved {
+        path: PathBuf,
+        result: Result<(), BackendError>,
+    },
+    AttachmentOpened {
+        result: Result<(), BackendError>,
+    },
+    /// Address completions for `prefix`, best first.
+    Completions {
+        prefix: String,
+        result: Result<Vec<String>, BackendError>,
+    },
+    /// The external editor finished: the edited draft, or why it could not be used.
+    DraftEdited(Result<Draft, BackendError>),
+    /// An account connected, disconnected, started or progressed syncing.
+    AccountState {
+        account: String,
+        state: AccountState,
+    },
+    /// A folder's content changed (new mail, sync, another client): the UI reloads what it shows.
+    FolderChanged(FolderRef),
+    /// A failure not tied to a command (a background sync, IDLE...).
+    Error(BackendError),
+}

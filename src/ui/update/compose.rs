@@ -1,0 +1,301 @@
+//! The compose screen: header fields with address completion, attachments, the body editor
+//! (ratatui-textarea), send / save draft / external editor, and the discard question.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui_textarea::TextArea;
+
+use super::super::input::{Edit, LineInput};
+use super::super::keymap::{Action, Mode};
+use super::super::model::{Compose, Field, Model};
+use super::super::protocol::Command;
+use super::super::types::{Draft, DraftAttachment, split_addresses};
+use super::expand_home;
+
+/// Completion is asked for once the address typed has this many characters.
+const COMPLETE_FROM: usize = 2;
+
+/// Open the compose screen on a draft (new, reply, forward, or back from the external editor).
+pub fn start_compose(model: &mut Model, draft: Draft) {
+    let mut body = TextArea::new(draft.body.split('\n').map(str::to_string).collect());
+    body.set_cursor_line_style(ratatui::style::Style::new());
+    let field = if draft.to.is_empty() {
+        Field::To
+    } else if draft.subject.is_empty() {
+        Field::Subject
+    } else {
+        Field::Body
+    };
+    model.compose = Some(Compose {
+        account: draft.account,
+        to: LineInput::new(draft.to.join(", ")),
+        cc: LineInput::new(draft.cc.join(", ")),
+        bcc: LineInput::new(draft.bcc.join(", ")),
+        subject: LineInput::new(draft.subject),
+        body,
+        attachments: draft.attachments,
+        attachment_sel: 0,
+        in_reply_to: draft.in_reply_to,
+        references: draft.references,
+        field,
+        completions: Vec::new(),
+        completion_sel: 0,
+        completion_prefix: String::new(),
+        sending: false,
+        confirm_discard: false,
+        prompt: None,
+    });
+    model.prompt = None;
+    model.help = None;
+    model.dirty = true;
+}
+
+/// The draft the compose screen holds.
+pub fn draft_of(c: &Compose) -> Draft {
+    Draft {
+        account: c.account.clone(),
+        to: split_addresses(c.to.text()),
+        cc: split_addresses(c.cc.text()),
+        bcc: split_addresses(c.bcc.text()),
+        subject: c.subject.text().to_string(),
+        body: c.body.lines().join("\n"),
+        attachments: c.attachments.clone(),
+        in_reply_to: c.in_reply_to.clone(),
+        references: c.references.clone(),
+    }
+}
+
+fn field_input(c: &mut Compose) -> Option<&mut LineInput> {
+    match c.field {
+        Field::To => Some(&mut c.to),
+        Field::Cc => Some(&mut c.cc),
+        Field::Bcc => Some(&mut c.bcc),
+        Field::Subject => Some(&mut c.subject),
+        Field::Attachments | Field::Body => None,
+    }
+}
+
+pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    let keymap = model.keymap.clone();
+    let home = model.home.clone();
+    let Some(c) = model.compose.as_mut() else {
+        return Vec::new();
+    };
+    if c.sending {
+        model.set_status("Sending…");
+        return Vec::new();
+    }
+    model.status = None;
+    if c.confirm_discard {
+        c.confirm_discard = false;
+        return match key.code {
+            KeyCode::Char('y') => {
+                model.compose = None;
+                model.set_status("Message discarded");
+                Vec::new()
+            }
+            KeyCode::Char('s') => {
+                let draft = draft_of(c);
+                model.compose = None;
+                model.set_status("Saving draft…");
+                vec![Command::SaveDraft(draft)]
+            }
+            _ => Vec::new(),
+        };
+    }
+    if let Some(p) = c.prompt.as_mut() {
+        match key.code {
+            KeyCode::Esc => c.prompt = None,
+            KeyCode::Enter => {
+                let text = p.text().trim().to_string();
+                c.prompt = None;
+                if !text.is_empty() {
+                    let path = expand_home(home.as_deref(), &text);
+                    if let Some(c) = model.compose.as_mut() {
+                        c.attachments.push(DraftAttachment::File(path));
+                        c.attachment_sel = c.attachments.len() - 1;
+                    }
+                }
+            }
+            _ => {
+                p.handle(&key);
+            }
+        }
+        return Vec::new();
+    }
+    if let Some(action) = keymap.action(Mode::Compose, &key) {
+        return act(model, action);
+    }
+    let Some(c) = model.compose.as_mut() else {
+        return Vec::new();
+    };
+    match c.field {
+        Field::Body => {
+            c.body.input(key);
+            Vec::new()
+        }
+        Field::Attachments => {
+            let n = c.attachments.len();
+            match key.code {
+                KeyCode::Down | KeyCode::Char('j') if n > 0 => {
+                    c.attachment_sel = (c.attachment_sel + 1).min(n - 1)
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    c.attachment_sel = c.attachment_sel.saturating_sub(1)
+                }
+                KeyCode::Delete | KeyCode::Backspace | KeyCode::Char('d') => {
+                    return act(model, Action::ComposeDetach);
+                }
+                KeyCode::Enter | KeyCode::Char('a') => return act(model, Action::ComposeAttach),
+                _ => model.dirty = false,
+            }
+            Vec::new()
+        }
+        _ => header_key(c, key),
+    }
+}
+
+fn header_key(c: &mut Compose, key: KeyEvent) -> Vec<Command> {
+    let completing = c.field.is_address() && !c.completions.is_empty();
+    match key.code {
+        KeyCode::Down if completing => {
+            c.completion_sel = (c.completion_sel + 1).min(c.completions.len() - 1);
+            return Vec::new();
+        }
+        KeyCode::Up if completing => {
+            c.completion_sel = c.completion_sel.saturating_sub(1);
+            return Vec::new();
+        }
+        KeyCode::Enter if completing => {
+            accept_completion(c);
+            return Vec::new();
+        }
+        KeyCode::Enter | KeyCode::Down => {
+            next_field(c, 1);
+            return Vec::new();
+        }
+        KeyCode::Up => {
+            next_field(c, -1);
+            return Vec::new();
+        }
+        _ => {}
+    }
+    let is_address = c.field.is_address();
+    let Some(input) = field_input(c) else {
+        return Vec::new();
+    };
+    if input.handle(&key) != Edit::Changed || !is_address {
+        return Vec::new();
+    }
+    let prefix = input.current_token().to_string();
+    if prefix.chars().count() < COMPLETE_FROM {
+        c.completions.clear();
+        c.completion_prefix.clear();
+        return Vec::new();
+    }
+    c.completion_prefix = prefix.clone();
+    vec![Command::CompleteAddress { prefix }]
+}
+
+fn accept_completion(c: &mut Compose) {
+    if let Some(addr) = c.completions.get(c.completion_sel).cloned()
+        && let Some(input) = field_input(c)
+    {
+        input.replace_current_token(&addr);
+    }
+    c.completions.clear();
+    c.completion_prefix.clear();
+}
+
+fn next_field(c: &mut Compose, step: isize) {
+    c.completions.clear();
+    let i = Field::ALL.iter().position(|f| *f == c.field).unwrap_or(0) as isize;
+    let n = Field::ALL.len() as isize;
+    c.field = Field::ALL[(i + step).rem_euclid(n) as usize];
+}
+
+fn act(model: &mut Model, action: Action) -> Vec<Command> {
+    let Some(c) = model.compose.as_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Action::ComposeSend => {
+            let draft = draft_of(c);
+            if draft.to.is_empty() && draft.cc.is_empty() && draft.bcc.is_empty() {
+                c.field = Field::To;
+                model.set_error("No recipient: fill in To, Cc or Bcc");
+                return Vec::new();
+            }
+            c.sending = true;
+            model.set_status("Sending…");
+            vec![Command::Send(draft)]
+        }
+        Action::ComposeSave => {
+            let draft = draft_of(c);
+            model.set_status("Saving draft…");
+            vec![Command::SaveDraft(draft)]
+        }
+        Action::ComposeEditor => vec![Command::EditExternally(draft_of(c))],
+        Action::ComposeAttach => {
+            c.prompt = Some(LineInput::default());
+            Vec::new()
+        }
+        Action::ComposeDetach => {
+            if c.attachment_sel < c.attachments.len() {
+                c.attachments.remove(c.attachment_sel);
+                c.attachment_sel = c.attachment_sel.min(c.attachments.len().saturating_sub(1));
+            }
+            Vec::new()
+        }
+        Action::ComposeNextField => {
+            if c.field.is_address() && !c.completions.is_empty() {
+                accept_completion(c);
+            } else {
+                next_field(c, 1);
+            }
+            Vec::new()
+        }
+        Action::ComposePrevField => {
+            next_field(c, -1);
+            Vec::new()
+        }
+        Action::ComposeCancel => {
+            if !c.completions.is_empty() {
+                c.completions.clear();
+            } else if draft_of(c)
+                == (Draft {
+                    account: c.account.clone(),
+                    ..Draft::default()
+                })
+            {
+                model.compose = None;
+            } else {
+                c.confirm_discard = true;
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Bracketed paste: into the focused field or the body.
+pub(super) fn paste(model: &mut Model, text: &str) {
+    let Some(c) = model.compose.as_mut() else {
+        if let Some(p) = model.prompt.as_mut() {
+            text.chars()
+                .filter(|c| !c.is_control())
+                .for_each(|ch| p.input.insert(ch));
+        }
+        return;
+    };
+    if let Some(p) = c.prompt.as_mut() {
+        text.chars()
+            .filter(|c| !c.is_control())
+            .for_each(|ch| p.insert(ch));
+    } else if c.field == Field::Body {
+        c.body.insert_str(text.replace("\r\n", "\n"));
+    } else if let Some(input) = field_input(c) {
+        text.chars()
+            .filter(|c| !c.is_control())
+            .for_each(|ch| input.insert(ch));
+    }
+}

@@ -1,0 +1,252 @@
+//! What the backend reports: folder lists, pages, messages, results of actions, account state.
+//! Answers to requests that are no longer current (an older list generation, another message)
+//! are dropped.
+
+use super::super::layout;
+use super::super::model::{Focus, Model};
+use super::super::protocol::{Command, Event, ListSource, SearchScope, SendOutcome};
+use super::super::types::{AccountState, FolderInfo, MessageId, SpecialUse};
+use super::{load_pages, open_folder, reload_list, start_compose};
+
+pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
+    model.dirty = true;
+    match ev {
+        Event::Folders { account, result } => match result {
+            Ok(mut folders) => {
+                sort_folders(&mut folders);
+                let selected = model.folders.selected_folder();
+                if let Some(a) = model.folders.account_mut(&account) {
+                    a.folders = folders;
+                }
+                // Keep the cursor on the same folder when the list above it changed.
+                let entries = model.folders.entries();
+                model.folders.selected = selected
+                    .and_then(|s| entries.iter().position(|f| *f == s))
+                    .unwrap_or(model.folders.selected)
+                    .min(entries.len().saturating_sub(1));
+                let first = model
+                    .folders
+                    .accounts
+                    .iter()
+                    .find(|a| a.name == account)
+                    .and_then(|a| a.folders.first());
+                // The default (first) account's first folder opens by itself, whichever
+                // account answers first.
+                let is_default = model
+                    .folders
+                    .accounts
+                    .first()
+                    .is_some_and(|a| a.name == account);
+                match (&model.current, first) {
+                    (None, Some(f)) if is_default => {
+                        let f = super::super::types::FolderRef::new(&account, &f.name);
+                        open_folder(model, f)
+                    }
+                    _ => Vec::new(),
+                }
+            }
+            Err(e) => {
+                model.set_error(format!("{account}: {e}"));
+                Vec::new()
+            }
+        },
+        Event::Page { request, result } => {
+            let height = layout::list_height(model);
+            let Some(list) = model
+                .list
+                .as_mut()
+                .filter(|l| l.generation == request.generation)
+            else {
+                model.dirty = false;
+                return Vec::new();
+            };
+            match result {
+                Ok(page) => {
+                    list.apply(page, height);
+                    load_pages(model)
+                }
+                Err(e) => {
+                    list.failed(request.offset, e.message.clone());
+                    model.set_error(e.message);
+                    Vec::new()
+                }
+            }
+        }
+        Event::Message { id, result } => {
+            let Some(view) = model.message.as_mut().filter(|m| m.id == id) else {
+                model.dirty = false;
+                return Vec::new();
+            };
+            match result {
+                Ok(message) => {
+                    let then = view.then.take();
+                    view.message = Some(message.clone());
+                    if let Some(action) = then {
+                        start_compose(model, super::normal::prefill_for(&message.prefill, action));
+                    }
+                }
+                Err(e) => {
+                    model.message = None;
+                    model.focus = Focus::List;
+                    model.set_error(e.message);
+                }
+            }
+            Vec::new()
+        }
+        Event::FlagsSet { result, .. } => match result {
+            Ok(()) => {
+                model.dirty = false;
+                Vec::new()
+            }
+            Err(e) => {
+                model.set_error(e.message);
+                reload_list(model)
+            }
+        },
+        Event::Moved { ids, result } => done(model, ids, result, "Moved"),
+        Event::Deleted { ids, result } => done(model, ids, result, "Deleted"),
+        Event::DraftSaved { result } => {
+            match result {
+                Ok(()) => model.set_status("Draft saved"),
+                Err(e) => model.set_error(e.message),
+            }
+            Vec::new()
+        }
+        Event::Sent { result } => {
+            match result {
+                Ok(outcome) => {
+                    model.compose = None;
+                    model.set_status(match outcome {
+                        SendOutcome::Sent => "Message sent",
+                        SendOutcome::Queued => {
+                            "Could not send now: the message waits in the outbox"
+                        }
+                    });
+                }
+                Err(e) => {
+                    if let Some(c) = model.compose.as_mut() {
+                        c.sending = false;
+                    }
+                    model.set_error(format!("Not sent: {}", e.message));
+                }
+            }
+            Vec::new()
+        }
+        Event::AttachmentSaved { path, result } => {
+            match result {
+                Ok(()) => model.set_status(format!("Saved to {}", path.display())),
+                Err(e) => model.set_error(e.message),
+            }
+            Vec::new()
+        }
+        Event::AttachmentOpened { result } => {
+            match result {
+                Ok(()) => model.status = None,
+                Err(e) => model.set_error(e.message),
+            }
+            Vec::new()
+        }
+        Event::Completions { prefix, result } => {
+            match (model.compose.as_mut(), result) {
+                (Some(c), Ok(list)) if c.completion_prefix == prefix => {
+                    c.completions = list;
+                    c.completion_sel = 0;
+                }
+                (_, Err(e)) => model.set_error(e.message),
+                _ => model.dirty = false,
+            }
+            Vec::new()
+        }
+        Event::DraftEdited(result) => {
+            match result {
+                Ok(draft) => {
+                    if model.compose.is_some() {
+                        start_compose(model, draft);
+                        if let Some(c) = model.compose.as_mut() {
+                            c.field = super::super::model::Field::Body;
+                        }
+                    }
+                }
+                Err(e) => model.set_error(e.message),
+            }
+            Vec::new()
+        }
+        Event::AccountState { account, state } => {
+            if let AccountState::Failed(why) = &state {
+                model.set_error(format!("{account}: {why}"));
+            }
+            if let Some(a) = model.folders.account_mut(&account) {
+                a.state = state;
+            }
+            Vec::new()
+        }
+        Event::FolderChanged(folder) => {
+            let shown = model.list.as_ref().is_some_and(|l| match &l.source {
+                ListSource::Folder(f)
+                | ListSource::Search {
+                    scope: SearchScope::Folder(f),
+                    ..
+                } => *f == folder,
+                ListSource::Search {
+                    scope: SearchScope::AllAccounts,
+                    ..
+                } => true,
+            });
+            let mut cmds = vec![Command::LoadFolders {
+                account: Some(folder.account),
+            }];
+            if shown {
+                cmds.extend(reload_list(model));
+            }
+            cmds
+        }
+        Event::Error(e) => {
+            model.set_error(e.message);
+            Vec::new()
+        }
+    }
+}
+
+fn done(
+    model: &mut Model,
+    ids: Vec<MessageId>,
+    result: Result<(), super::super::types::BackendError>,
+    verb: &str,
+) -> Vec<Command> {
+    match result {
+        Ok(()) => {
+            let n = ids.len();
+            model.set_status(format!(
+                "{verb} {n} message{}",
+                if n == 1 { "" } else { "s" }
+            ));
+            if model.message.as_ref().is_some_and(|m| ids.contains(&m.id)) {
+                model.message = None;
+                model.focus = Focus::List;
+            }
+            let mut cmds = reload_list(model);
+            let account = model.current.as_ref().map(|f| f.account.clone());
+            cmds.push(Command::LoadFolders { account });
+            cmds
+        }
+        Err(e) => {
+            model.set_error(e.message);
+            reload_list(model)
+        }
+    }
+}
+
+/// Special-use folders first, in [`super::super::types::SpecialUse`] order, then by name.
+pub(crate) fn sort_folders(folders: &mut [FolderInfo]) {
+    folders.sort_by(|a, b| {
+        let key = |f: &FolderInfo| {
+            let special = f.special.or_else(|| {
+                f.name
+                    .eq_ignore_ascii_case("INBOX")
+                    .then_some(SpecialUse::Inbox)
+            });
+            (special.is_none(), special, f.name.to_lowercase())
+        };
+        key(a).cmp(&key(b))
+    });
+}

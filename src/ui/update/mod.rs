@@ -1,0 +1,228 @@
+//! `update(&mut Model, Msg) -> Vec<Command>`: the UI's state machine. No IO, no `.await`:
+//! everything the outside world must do comes back as a [`Command`], and everything it reports
+//! comes in as a [`Msg::Backend`] event. Unit-tested with plain values in `tests.rs`.
+
+mod compose;
+mod events;
+mod mouse;
+mod normal;
+mod prompt;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_actions;
+#[cfg(test)]
+mod tests_compose;
+
+use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent};
+
+use super::layout;
+use super::list::MessageList;
+use super::model::{Focus, MessageView, Model};
+use super::protocol::{Command, Event, ListSource};
+use super::types::{Flags, FolderRef, MessageId};
+
+pub use compose::{draft_of, start_compose};
+pub use prompt::COMMANDS;
+
+/// Everything that can happen to the UI.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    /// Bracketed paste.
+    Paste(String),
+    /// The terminal's new size (columns, rows).
+    Resize(u16, u16),
+    Backend(Event),
+    /// The clock, in unix seconds: sent by the runner once a minute so "today" stays right.
+    Tick(i64),
+}
+
+/// The commands to run at start-up.
+pub fn init(model: &mut Model) -> Vec<Command> {
+    model.dirty = true;
+    vec![Command::LoadFolders { account: None }]
+}
+
+/// Apply one message. Sets `model.dirty` when anything visible may have changed, and never
+/// clears it: only the runner does, after drawing.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
+    let was_dirty = model.dirty;
+    model.dirty = false;
+    let cmds = step(model, msg);
+    model.dirty |= was_dirty;
+    cmds
+}
+
+fn step(model: &mut Model, msg: Msg) -> Vec<Command> {
+    match msg {
+        Msg::Key(key) => {
+            if key.kind == KeyEventKind::Release {
+                return Vec::new();
+            }
+            model.dirty = true;
+            if model.compose.is_some() {
+                return compose::key(model, key);
+            }
+            let had_status = model.status.take().is_some();
+            let cmds = if model.prompt.is_some() {
+                prompt::key(model, key)
+            } else if model.help.is_some() {
+                help_key(model, key);
+                Vec::new()
+            } else {
+                normal::key(model, key)
+            };
+            model.dirty |= had_status;
+            cmds
+        }
+        Msg::Mouse(m) => mouse::handle(model, m),
+        Msg::Paste(text) => {
+            model.dirty = true;
+            compose::paste(model, &text);
+            Vec::new()
+        }
+        Msg::Resize(w, h) => {
+            model.size = (w, h);
+            model.dirty = true;
+            let height = layout::list_height(model);
+            if let Some(l) = model.list.as_mut() {
+                let sel = l.selected;
+                l.select(sel, height);
+            }
+            load_pages(model)
+        }
+        Msg::Backend(ev) => events::handle(model, ev),
+        Msg::Tick(now) => {
+            let day = |t: i64| (t + i64::from(model.utc_offset)).div_euclid(86_400);
+            if day(now) != day(model.now) {
+                model.dirty = true;
+            }
+            model.now = now;
+            Vec::new()
+        }
+    }
+}
+
+fn help_key(model: &mut Model, key: KeyEvent) {
+    use super::keymap::Action;
+    use crossterm::event::KeyCode;
+    let action = model.keymap.action(super::keymap::Mode::Normal, &key);
+    let scroll = model.help.unwrap_or(0);
+    model.help = match (key.code, action) {
+        (KeyCode::Esc | KeyCode::Char('q'), _)
+        | (_, Some(Action::Help | Action::Quit | Action::Back)) => None,
+        (_, Some(Action::Down)) => Some(scroll + 1),
+        (_, Some(Action::Up)) => Some(scroll.saturating_sub(1)),
+        (_, Some(Action::PageDown | Action::HalfPageDown)) => Some(scroll + 10),
+        (_, Some(Action::PageUp | Action::HalfPageUp)) => Some(scroll.saturating_sub(10)),
+        (_, Some(Action::Top)) => Some(0),
+        (_, Some(Action::Bottom)) => Some(usize::MAX),
+        _ => Some(scroll),
+    };
+    // The help text: a heading and a blank line per mode, one line per action, the commands.
+    let lines = super::keymap::Action::ALL.len() + prompt::COMMANDS.len() + 5;
+    let room = layout::inner_height(layout::help_area(model));
+    model.help = model.help.map(|s| s.min(lines.saturating_sub(room)));
+}
+
+/// Ask for the pages the list's viewport needs.
+pub(super) fn load_pages(model: &mut Model) -> Vec<Command> {
+    let height = layout::list_height(model);
+    model.list.as_mut().map_or_else(Vec::new, |l| {
+        l.requests(height)
+            .into_iter()
+            .map(Command::LoadPage)
+            .collect()
+    })
+}
+
+/// Show a new list (a folder, a filter, a search) from its first row.
+pub(super) fn show_list(model: &mut Model, source: ListSource) -> Vec<Command> {
+    let generation = model.next_generation();
+    model.list = Some(MessageList::new(source, model.sort, generation));
+    model.message = None;
+    load_pages(model)
+}
+
+pub(super) fn open_folder(model: &mut Model, folder: FolderRef) -> Vec<Command> {
+    if let Some(i) = model.folders.entries().iter().position(|f| *f == folder) {
+        model.folders.selected = i;
+    }
+    model.current = Some(folder.clone());
+    model.focus = Focus::List;
+    show_list(model, ListSource::Folder(folder))
+}
+
+/// Drop the cached rows and ask again (after a move, a delete, new mail).
+pub(super) fn reload_list(model: &mut Model) -> Vec<Command> {
+    let generation = model.next_generation();
+    if let Some(l) = model.list.as_mut() {
+        l.invalidate(generation);
+    }
+    load_pages(model)
+}
+
+/// Open the message under the list cursor, marking it read.
+pub(super) fn open_selected(model: &mut Model) -> Vec<Command> {
+    let Some(row) = model.list.as_ref().and_then(|l| l.selected_row()).cloned() else {
+        return Vec::new();
+    };
+    model.message = Some(MessageView::loading(row.id.clone()));
+    model.focus = Focus::Message;
+    let mut cmds = vec![Command::OpenMessage(row.id.clone())];
+    if !row.flags.seen {
+        cmds.extend(set_flags(model, vec![row.id], Flags::SEEN, Flags::NONE));
+    }
+    cmds
+}
+
+/// Change flags: at once in the loaded rows and folder counts, and through the backend.
+pub(super) fn set_flags(
+    model: &mut Model,
+    ids: Vec<MessageId>,
+    add: Flags,
+    remove: Flags,
+) -> Vec<Command> {
+    let mut unread_delta: Vec<(FolderRef, i64)> = Vec::new();
+    if let Some(l) = model.list.as_mut() {
+        for r in l.rows_mut().filter(|r| ids.contains(&r.id)) {
+            let new = r.flags.apply(add, remove);
+            if new.seen != r.flags.seen {
+                unread_delta.push((r.folder.clone(), if new.seen { -1 } else { 1 }));
+            }
+            r.flags = new;
+        }
+    }
+    for (f, d) in unread_delta {
+        if let Some(info) = model.folders.folder_mut(&f) {
+            info.unread = info.unread.saturating_add_signed(d);
+        }
+    }
+    vec![Command::SetFlags { ids, add, remove }]
+}
+
+/// The ids an action applies to: the open message when it has the focus, else the list's row.
+pub(super) fn target_ids(model: &Model) -> Vec<MessageId> {
+    if model.focus == Focus::Message
+        && let Some(m) = &model.message
+    {
+        return vec![m.id.clone()];
+    }
+    model
+        .list
+        .as_ref()
+        .and_then(|l| l.selected_row())
+        .map(|r| vec![r.id.clone()])
+        .unwrap_or_default()
+}
+
+/// Expand a leading `~/` with the home directory the runner told us about.
+pub(super) fn expand_home(home: Option<&std::path::Path>, path: &str) -> std::path::PathBuf {
+    match (path.strip_prefix("~/"), home) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => std::path::PathBuf::from(path),
+    }
+}

@@ -1,0 +1,387 @@
+//! Keys while reading: the [`Action`]s of [`Mode::Normal`], whose effect depends on the pane
+//! that has the focus.
+
+use crossterm::event::KeyEvent;
+
+use super::super::input::LineInput;
+use super::super::keymap::{Action, Mode};
+use super::super::layout;
+use super::super::model::{Focus, Model, Prompt, PromptKind};
+use super::super::protocol::{Command, ListSource, SearchScope};
+use super::super::text;
+use super::super::types::{Draft, Flags, SortKey};
+use super::{
+    load_pages, open_folder, open_selected, set_flags, show_list, start_compose, target_ids,
+};
+
+pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    match model.keymap.action(Mode::Normal, &key) {
+        Some(action) => act(model, action),
+        None => {
+            model.dirty = false;
+            Vec::new()
+        }
+    }
+}
+
+/// Run one action (keys, the command line and the mouse all come here).
+pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
+    let list_h = layout::list_height(model);
+    match action {
+        Action::Down => move_cursor(model, 1),
+        Action::Up => move_cursor(model, -1),
+        Action::Top => move_cursor(model, isize::MIN / 2),
+        Action::Bottom => move_cursor(model, isize::MAX / 2),
+        Action::PageDown => move_cursor(model, page(model) as isize),
+        Action::PageUp => move_cursor(model, -(page(model) as isize)),
+        Action::HalfPageDown => move_cursor(model, (page(model) / 2).max(1) as isize),
+        Action::HalfPageUp => move_cursor(model, -((page(model) / 2).max(1) as isize)),
+        Action::Open => match model.focus {
+            Focus::Folders => model
+                .folders
+                .selected_folder()
+                .map_or_else(Vec::new, |f| open_folder(model, f)),
+            Focus::List => open_selected(model),
+            Focus::Message => Vec::new(),
+        },
+        Action::Back => back(model),
+        Action::Quit => {
+            if model.message.is_some() {
+                close_message(model);
+                Vec::new()
+            } else {
+                model.quit = true;
+                vec![Command::Quit]
+            }
+        }
+        Action::NextPane | Action::PrevPane => {
+            let mut panes = vec![Focus::Folders, Focus::List];
+            if model.message.is_some() {
+                panes.push(Focus::Message);
+            }
+            let i = panes.iter().position(|p| *p == model.focus).unwrap_or(0);
+            let n = panes.len();
+            model.focus = panes[if action == Action::NextPane {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            }];
+            Vec::new()
+        }
+        Action::Search => {
+            if model.focus == Focus::Message && model.message.is_some() {
+                let current = model
+                    .message
+                    .as_ref()
+                    .and_then(|m| m.find.clone())
+                    .unwrap_or_default();
+                open_prompt(model, PromptKind::Find, &current);
+            } else {
+                let current = match model.list.as_ref().map(|l| &l.source) {
+                    Some(ListSource::Search {
+                        scope: SearchScope::Folder(_),
+                        query,
+                    }) => query.clone(),
+                    _ => String::new(),
+                };
+                open_prompt(model, PromptKind::Filter, &current);
+            }
+            Vec::new()
+        }
+        Action::SearchNext | Action::SearchPrev => {
+            let step = if action == Action::SearchNext { 1 } else { -1 };
+            if let Some(m) = model
+                .message
+                .as_mut()
+                .filter(|m| model.focus == Focus::Message && !m.find_hits.is_empty())
+            {
+                let n = m.find_hits.len();
+                m.find_at = (m.find_at as isize + step).rem_euclid(n as isize) as usize;
+                m.scroll = m.find_hits[m.find_at].saturating_sub(2);
+                return Vec::new();
+            }
+            let mut cmds = Vec::new();
+            if let Some(l) = model.list.as_mut() {
+                l.move_by(step, list_h);
+            }
+            cmds.extend(load_pages(model));
+            if model.message.is_some() {
+                cmds.extend(open_selected(model));
+            }
+            cmds
+        }
+        Action::SearchAll => {
+            open_prompt(model, PromptKind::SearchAll, "");
+            Vec::new()
+        }
+        Action::Compose => {
+            let account = model.current_account().unwrap_or_default();
+            start_compose(
+                model,
+                Draft {
+                    account,
+                    ..Draft::default()
+                },
+            );
+            Vec::new()
+        }
+        Action::Reply | Action::ReplyAll | Action::Forward => reply(model, action),
+        Action::Delete => {
+            let ids = target_ids(model);
+            if ids.is_empty() {
+                return Vec::new();
+            }
+            model.set_status("Deleting…");
+            vec![Command::Delete { ids }]
+        }
+        Action::Move => {
+            let ids = target_ids(model);
+            let account = model
+                .list
+                .as_ref()
+                .and_then(|l| l.selected_row())
+                .map(|r| r.folder.account.clone());
+            if let (false, Some(account)) = (ids.is_empty(), account) {
+                open_prompt(model, PromptKind::MoveTo { ids, account }, "");
+            }
+            Vec::new()
+        }
+        Action::Flag => toggle_flag(model, |f| f.flagged, Flags::FLAGGED),
+        Action::ToggleUnread => toggle_flag(model, |f| f.seen, Flags::SEEN),
+        Action::ToggleThread => {
+            if let Some(l) = model.list.as_mut() {
+                l.toggle_collapse(list_h);
+            }
+            load_pages(model)
+        }
+        Action::ToggleThreads => {
+            model.sort.threaded = !model.sort.threaded;
+            resort(model)
+        }
+        Action::SortNext => {
+            let i = SortKey::ALL
+                .iter()
+                .position(|k| *k == model.sort.key)
+                .unwrap_or(0);
+            model.sort.key = SortKey::ALL[(i + 1) % SortKey::ALL.len()];
+            resort(model)
+        }
+        Action::SortReverse => {
+            model.sort.reverse = !model.sort.reverse;
+            resort(model)
+        }
+        Action::AttachmentNext | Action::AttachmentPrev => {
+            if let Some(v) = model.message.as_mut() {
+                let n = v.message.as_ref().map_or(0, |m| m.attachments.len());
+                if n > 0 {
+                    let step = if action == Action::AttachmentNext {
+                        1
+                    } else {
+                        n - 1
+                    };
+                    v.attachment = (v.attachment + step) % n;
+                }
+            }
+            Vec::new()
+        }
+        Action::SaveAttachment => {
+            if let Some((id, a)) = selected_attachment(model) {
+                open_prompt(
+                    model,
+                    PromptKind::SaveAttachment { id, part: a.part },
+                    &a.name,
+                );
+            } else {
+                model.set_error("No attachment to save");
+            }
+            Vec::new()
+        }
+        Action::OpenAttachment => match selected_attachment(model) {
+            Some((id, a)) => {
+                model.set_status(format!("Opening {}…", a.name));
+                vec![Command::OpenAttachment { id, part: a.part }]
+            }
+            None => {
+                model.set_error("No attachment to open");
+                Vec::new()
+            }
+        },
+        Action::Sync => {
+            model.set_status("Syncing…");
+            vec![Command::Sync { account: None }]
+        }
+        Action::Command => {
+            open_prompt(model, PromptKind::Command, "");
+            Vec::new()
+        }
+        Action::Help => {
+            model.help = Some(0);
+            Vec::new()
+        }
+        Action::Redraw => vec![Command::Redraw],
+        Action::Suspend => vec![Command::Suspend],
+        // Compose actions are never looked up in normal mode.
+        _ => Vec::new(),
+    }
+}
+
+fn page(model: &Model) -> usize {
+    match model.focus {
+        Focus::Message => layout::message_height(model),
+        _ => layout::list_height(model),
+    }
+}
+
+fn move_cursor(model: &mut Model, delta: isize) -> Vec<Command> {
+    match model.focus {
+        Focus::Folders => {
+            let n = model.folders.entries().len();
+            if n > 0 {
+                model.folders.selected = model
+                    .folders
+                    .selected
+                    .saturating_add_signed(delta)
+                    .min(n - 1);
+            }
+            Vec::new()
+        }
+        Focus::List => {
+            let h = layout::list_height(model);
+            if let Some(l) = model.list.as_mut() {
+                l.move_by(delta, h);
+            }
+            load_pages(model)
+        }
+        Focus::Message => {
+            scroll_message(model, delta);
+            Vec::new()
+        }
+    }
+}
+
+/// Scroll the message body, keeping the last line on screen.
+pub(super) fn scroll_message(model: &mut Model, delta: isize) {
+    let height = layout::message_height(model);
+    let width = layout::areas(model)
+        .message
+        .map_or(80, |r| r.width.saturating_sub(2) as usize);
+    if let Some(v) = model.message.as_mut() {
+        let lines = v
+            .message
+            .as_ref()
+            .map_or(0, |m| text::wrap(&m.body, width).len());
+        v.scroll = v
+            .scroll
+            .saturating_add_signed(delta)
+            .min(lines.saturating_sub(height));
+    }
+}
+
+pub(super) fn open_prompt(model: &mut Model, kind: PromptKind, text: &str) {
+    model.prompt = Some(Prompt {
+        kind,
+        input: LineInput::new(text),
+    });
+}
+
+fn close_message(model: &mut Model) {
+    model.message = None;
+    if model.focus == Focus::Message {
+        model.focus = Focus::List;
+    }
+}
+
+fn back(model: &mut Model) -> Vec<Command> {
+    if model.message.is_some() {
+        close_message(model);
+        return Vec::new();
+    }
+    let filtered = model
+        .list
+        .as_ref()
+        .is_some_and(|l| matches!(l.source, ListSource::Search { .. }));
+    match (filtered, model.current.clone()) {
+        (true, Some(folder)) => show_list(model, ListSource::Folder(folder)),
+        _ => {
+            model.dirty = false;
+            Vec::new()
+        }
+    }
+}
+
+fn resort(model: &mut Model) -> Vec<Command> {
+    let s = model.sort;
+    model.set_status(format!(
+        "Sorted by {}{}{}",
+        s.key.name(),
+        if s.reverse { ", reversed" } else { "" },
+        if s.threaded { ", threaded" } else { "" }
+    ));
+    match model.list.as_ref().map(|l| l.source.clone()) {
+        Some(source) => show_list(model, source),
+        None => Vec::new(),
+    }
+}
+
+fn toggle_flag(model: &mut Model, get: fn(&Flags) -> bool, flag: Flags) -> Vec<Command> {
+    let ids = target_ids(model);
+    let current = model
+        .list
+        .as_ref()
+        .and_then(|l| l.selected_row())
+        .filter(|r| ids.contains(&r.id))
+        .map(|r| get(&r.flags));
+    match current {
+        Some(true) => set_flags(model, ids, Flags::NONE, flag),
+        Some(false) => set_flags(model, ids, flag, Flags::NONE),
+        None => Vec::new(),
+    }
+}
+
+fn selected_attachment(
+    model: &Model,
+) -> Option<(
+    super::super::types::MessageId,
+    super::super::types::AttachmentInfo,
+)> {
+    let v = model.message.as_ref()?;
+    let a = v.message.as_ref()?.attachments.get(v.attachment)?;
+    Some((v.id.clone(), a.clone()))
+}
+
+/// Start a reply or forward from the open message's prefill; open the message first if needed.
+fn reply(model: &mut Model, action: Action) -> Vec<Command> {
+    let selected = model
+        .list
+        .as_ref()
+        .and_then(|l| l.selected_row())
+        .map(|r| r.id.clone());
+    let open_is_target = model
+        .message
+        .as_ref()
+        .is_some_and(|m| model.focus == Focus::Message || Some(&m.id) == selected.as_ref());
+    if open_is_target {
+        if let Some(msg) = model.message.as_ref().and_then(|m| m.message.as_ref()) {
+            let draft = prefill_for(&msg.prefill, action);
+            start_compose(model, draft);
+            return Vec::new();
+        }
+        if let Some(m) = model.message.as_mut() {
+            m.then = Some(action);
+        }
+        return Vec::new();
+    }
+    let cmds = open_selected(model);
+    if let Some(m) = model.message.as_mut() {
+        m.then = Some(action);
+    }
+    cmds
+}
+
+pub(super) fn prefill_for(p: &super::super::types::Prefill, action: Action) -> Draft {
+    match action {
+        Action::ReplyAll => p.reply_all.clone(),
+        Action::Forward => p.forward.clone(),
+        _ => p.reply.clone(),
+    }
+}

@@ -1,0 +1,262 @@
+//! The CLI around the config: `config check`, `init`, the lookup order, and the generated
+//! help, version, completions and man page. Every run starts from an empty environment with
+//! HOME and the XDG dirs in a temp dir, so a developer's own config never leaks in.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+/// A throw-away home: `$HOME`, `$XDG_CONFIG_HOME` and `$XDG_DATA_HOME` inside one temp dir.
+struct Home {
+    dir: TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Where the XDG lookup puts the config.
+    fn xdg_config(&self) -> PathBuf {
+        self.path("config/postie/config.toml")
+    }
+
+    fn postie(&self) -> Command {
+        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("postie");
+        cmd.env_clear()
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env("PATH", "/usr/bin:/bin");
+        cmd
+    }
+
+    fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let path = self.path(rel);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(&path, text).expect("write config");
+        path
+    }
+}
+
+fn account(name: &str) -> String {
+    format!(
+        "[accounts.{name}]\nemail = \"{name}@x.test\"\n\n[accounts.{name}.incoming]\nprotocol = \"imap\"\nhost = \"mail.x.test\"\n"
+    )
+}
+
+#[test]
+fn config_check_reports_a_typo_with_file_and_line_and_exits_78() {
+    let home = Home::new();
+    let text = account("work").replace("host =", "hots =");
+    let path = home.write("config/postie/config.toml", &text);
+    home.postie()
+        .args(["config", "check"])
+        .assert()
+        .code(78)
+        .stdout("")
+        .stderr(predicate::str::contains(format!(
+            "{}:6: unknown key `hots`",
+            path.display()
+        )));
+}
+
+#[test]
+fn config_check_accepts_a_good_file() {
+    let home = Home::new();
+    let path = home.write("config/postie/config.toml", &account("work"));
+    home.postie()
+        .args(["config", "check"])
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::contains(path.display().to_string()))
+        .stdout(predicate::str::contains("1 account"));
+}
+
+#[test]
+fn missing_config_names_the_path_and_suggests_init() {
+    let home = Home::new();
+    home.postie()
+        .args(["config", "check"])
+        .assert()
+        .code(78)
+        .stderr(predicate::str::contains(
+            home.xdg_config().display().to_string(),
+        ))
+        .stderr(predicate::str::contains("postie init"));
+}
+
+#[test]
+fn other_commands_print_one_line_for_a_bad_config() {
+    let home = Home::new();
+    let text = account("work").replace("host =", "hots =");
+    home.write("config/postie/config.toml", &text);
+    let out = home.postie().args(["login", "work"]).assert().code(78);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("postie: "), "{stderr}");
+}
+
+#[test]
+fn login_of_an_unknown_account_lists_the_known_ones() {
+    let home = Home::new();
+    home.write("config/postie/config.toml", &account("work"));
+    home.postie()
+        .args(["login", "home"])
+        .assert()
+        .code(78)
+        .stderr(predicate::str::contains("no account named \"home\""))
+        .stderr(predicate::str::contains("work"));
+}
+
+#[test]
+fn init_writes_once_privately_and_its_template_passes_check() {
+    let home = Home::new();
+    let path = home.xdg_config();
+    home.postie()
+        .arg("init")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(path.display().to_string()));
+    let mode = |p: &Path| fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(path.parent().expect("dir")), 0o700);
+    let written = fs::read_to_string(&path).expect("template");
+
+    home.postie().args(["config", "check"]).assert().success();
+
+    fs::write(&path, "# mine\n").expect("edit");
+    home.postie()
+        .arg("init")
+        .assert()
+        .code(73)
+        .stderr(predicate::str::contains("already exists"));
+    assert_eq!(fs::read_to_string(&path).expect("kept"), "# mine\n");
+    assert!(written.contains("[accounts."));
+}
+
+#[test]
+fn init_honours_config_flag() {
+    let home = Home::new();
+    let path = home.path("elsewhere/p.toml");
+    home.postie()
+        .arg("init")
+        .arg("--config")
+        .arg(&path)
+        .assert()
+        .success();
+    assert!(path.is_file());
+    assert!(!home.xdg_config().exists());
+}
+
+#[test]
+fn lookup_order_flag_then_env_then_xdg() {
+    let home = Home::new();
+    let xdg = home.write("config/postie/config.toml", &account("xdg"));
+    let env = home.write(
+        "env.toml",
+        &format!("{}{}", account("env1"), account("env2")),
+    );
+    let flag = home.write(
+        "flag.toml",
+        &format!("{}{}{}", account("f1"), account("f2"), account("f3")),
+    );
+    let check = |cmd: &mut Command, expect: &Path, accounts: &str| {
+        cmd.args(["config", "check"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(expect.display().to_string()))
+            .stdout(predicate::str::contains(accounts));
+    };
+    check(&mut home.postie(), &xdg, "1 account");
+    check(home.postie().env("POSTIE_CONFIG", &env), &env, "2 accounts");
+    check(
+        home.postie()
+            .env("POSTIE_CONFIG", &env)
+            .arg("--config")
+            .arg(&flag),
+        &flag,
+        "3 accounts",
+    );
+}
+
+#[test]
+fn version_and_help() {
+    let home = Home::new();
+    home.postie()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(format!(
+            "postie {}",
+            env!("CARGO_PKG_VERSION")
+        )));
+    home.postie()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--config <PATH>"))
+        .stdout(predicate::str::contains("init"));
+}
+
+#[test]
+fn usage_errors_exit_64() {
+    let home = Home::new();
+    home.postie().arg("frobnicate").assert().code(64);
+    home.postie()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(64);
+}
+
+#[test]
+fn completions_and_man_page() {
+    let home = Home::new();
+    home.postie()
+        .args(["completions", "bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("_postie()"));
+    home.postie()
+        .arg("man")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH postie 1"));
+}
+
+#[test]
+fn login_without_a_password_is_refused() {
+    let home = Home::new();
+    home.write("config/postie/config.toml", &account("work"));
+    home.postie()
+        .args(["login", "work"])
+        .write_stdin("\n")
+        .assert()
+        .code(64)
+        .stderr(predicate::str::contains("empty password"));
+}
+
+#[test]
+fn login_on_a_maildir_account_without_outgoing_has_nothing_to_store() {
+    let home = Home::new();
+    home.write(
+        "config/postie/config.toml",
+        "[accounts.local]\nemail = \"me@x.test\"\nincoming = { protocol = \"maildir\", path = \"~/Maildir\" }\n",
+    );
+    home.postie()
+        .args(["login", "local"])
+        .assert()
+        .code(64)
+        .stderr(predicate::str::contains("no server that needs a password"));
+}
