@@ -332,6 +332,11 @@ impl Store {
                 .map_err(StoreError::db("start indexing"))?;
             let mut fresh = None;
             for (e, (pm, size)) in chunk.iter().zip(&parsed) {
+                // Another process (the TUI's engine and a CLI command share a store) may have
+                // indexed this file since we listed the directory.
+                if already_indexed(&tx, f.id, &e.uniq)? {
+                    continue;
+                }
                 let mut env = pm.envelope.clone();
                 env.size = *size;
                 let id = match maildir::embedded_id(&e.uniq).filter(|id| !id_taken(&tx, *id)) {
@@ -398,6 +403,13 @@ impl Store {
             .map_err(StoreError::db("record folder times"))?;
         Ok(stats)
     }
+}
+
+fn already_indexed(conn: &rusqlite::Connection, folder: i64, uniq: &str) -> Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM messages WHERE uniq = ?1 AND folder_id = ?2")
+        .and_then(|mut st| st.query_row(params![uniq, folder], |_| Ok(())).optional())
+        .map(|r| r.is_some())
+        .map_err(StoreError::db("look up a file"))
 }
 
 fn id_taken(conn: &rusqlite::Connection, id: i64) -> bool {

@@ -524,3 +524,41 @@ fn maildir_accounts_in_place_with_maildir_plus_plus_and_nested_folders() {
     );
     assert!(store.move_messages(&[m.id], "NoSuchFolder").is_err());
 }
+
+#[test]
+fn two_stores_picking_up_the_same_files_index_each_once() {
+    let (dir, mut store) = store();
+    deliver_n(&mut store, "acc", "INBOX", 1);
+    std::thread::sleep(std::time::Duration::from_millis(10));
+    for i in 0..300 {
+        fs::write(
+            dir.path()
+                .join(format!("acc/INBOX/new/17000{i:05}.ext.host")),
+            msg(i, "ext", "x@y.test", "b"),
+        )
+        .unwrap();
+    }
+    let path = dir.path().to_owned();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let path = path.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let mut s = Store::open(&path).unwrap();
+                barrier.wait();
+                s.refresh().unwrap()
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(list_all(&store).len(), 301);
+}
+
+#[test]
+fn store_can_move_to_a_blocking_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Store>();
+}
