@@ -301,7 +301,7 @@ impl Store {
             self.record_accepted(mid, &m.account)?;
         }
         if keep_in_sent {
-            let sent = self.ensure_folder(&m.account, "Sent")?;
+            let sent = self.sent_folder(&m.account)?;
             let sent_name = self.folder_row_by_id(sent)?.name;
             self.move_messages(&[id], &sent_name)
         } else {
@@ -311,6 +311,36 @@ impl Store {
                 md.remove(file)?;
             }
             index::delete_message(&self.conn, id)
+        }
+    }
+
+    /// Saves a copy of a sent message in the account's local Sent folder (the folder with role
+    /// `sent`, else `Sent`, created if needed), flagged seen. For accounts without IMAP; IMAP
+    /// accounts APPEND to the server and let sync bring the copy down.
+    pub fn save_sent(&mut self, account: &str, bytes: &[u8]) -> Result<MessageId> {
+        let folder = self.sent_folder(account)?;
+        let msg = NewMessage {
+            flags: Flags::from_flags(&[Flag::Seen]),
+            ..NewMessage::new(bytes)
+        };
+        self.deliver(folder, &msg)
+    }
+
+    /// The account's Sent folder: the one with role `sent`, else `Sent` (created if needed).
+    pub fn sent_folder(&mut self, account: &str) -> Result<i64> {
+        let by_role: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT f.id FROM folders f JOIN accounts a ON a.id = f.account_id
+                 WHERE a.name = ?1 AND f.role = 'sent' ORDER BY f.id",
+                params![account],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(StoreError::db("find the Sent folder"))?;
+        match by_role {
+            Some(id) => Ok(id),
+            None => self.ensure_folder(account, "Sent"),
         }
     }
 

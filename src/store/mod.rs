@@ -29,6 +29,7 @@
 //!   [`Store::remove_action`] to replay the offline queue.
 //! - Sending: [`Store::outbox_add`], [`Store::outbox`], [`Store::outbox_failed`],
 //!   [`Store::outbox_sent`] (into the local `Sent` folder or dropped after IMAP APPEND);
+//!   [`Store::save_sent`] for a message sent directly (accounts without IMAP);
 //!   [`Store::record_accepted`] / [`Store::was_accepted`] so a retry never sends twice.
 //! - CLI and TUI: [`Store::register_accounts`] then [`Store::refresh`] (cheap pick-up of
 //!   changes other programs made), [`Store::folders`], [`Store::list`], [`Store::search`],

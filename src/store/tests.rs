@@ -467,6 +467,11 @@ fn outbox_and_accepted_ids() {
     let m = store.get(id).unwrap();
     assert_eq!(m.folder, "Sent");
     assert_eq!(store.read_raw(id).unwrap(), raw);
+    let copy = store
+        .save_sent("acc", b"Subject: direct\r\n\r\nx\r\n")
+        .unwrap();
+    let c = store.get(copy).unwrap();
+    assert_eq!((c.folder.as_str(), c.flags.names()), ("Sent", vec!["seen"]));
 }
 
 #[test]
