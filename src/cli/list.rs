@@ -45,7 +45,11 @@ pub fn run_offline(
         limit: args.limit,
         offset: args.offset,
     };
-    let msgs = store.list(&q)?;
+    let msgs = match store.list(&q) {
+        // Nothing synced yet: the default INBOX is simply empty, not a usage error.
+        Err(crate::store::StoreError::NoSuchFolder { .. }) if args.folder.is_none() => Vec::new(),
+        other => other?,
+    };
     if args.json {
         write_json_messages(out, &msgs)?;
     } else {
