@@ -103,6 +103,14 @@ fn ten_megabyte_line() {
     raw.extend_from_slice(b" needle\r\n");
     let text = store_list_show(&raw);
     assert!(text.len() >= 10 * 1024 * 1024);
+    // The same in a header: stored whole, but the envelope keeps a bounded subject.
+    let mut raw = b"Subject: ".to_vec();
+    raw.extend(std::iter::repeat_n(b'y', 10 * 1024 * 1024));
+    raw.extend_from_slice(b"\r\nFrom: a@x.test\r\n\r\nshort body\r\n");
+    let text = store_list_show(&raw);
+    assert!(text.contains("short body"));
+    let env = postie::mail::Envelope::parse(&raw);
+    assert!(env.subject.len() <= postie::mail::envelope::MAX_FIELD_BYTES);
     let grown_mib = (max_rss_kib() - before) / 1024;
     assert!(grown_mib < 400, "peak RSS grew by {grown_mib} MiB");
 }

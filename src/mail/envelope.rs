@@ -168,8 +168,21 @@ fn clean_id(id: &str) -> String {
         .to_owned()
 }
 
-/// Folds line breaks and control characters to spaces so a header value is one display line.
+/// Header values kept in the envelope are cut here: a subject or name longer than this is an
+/// attack or a bug, and every list row and index entry would carry it.
+pub const MAX_FIELD_BYTES: usize = 4096;
+
+/// Folds line breaks and control characters to spaces so a header value is one display line,
+/// at most [`MAX_FIELD_BYTES`] long.
 fn clean_line(s: &str) -> String {
+    let mut s = s;
+    if s.len() > MAX_FIELD_BYTES {
+        let mut cut = MAX_FIELD_BYTES;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s = &s[..cut];
+    }
     let mut out = String::with_capacity(s.len());
     let mut last_space = false;
     for c in s.chars() {
