@@ -55,6 +55,7 @@ use std::path::{Component, Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub use deliver::{RemoteEnvelope, UidEntry};
 pub use error::StoreError;
 pub use types::*;
 
