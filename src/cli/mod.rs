@@ -14,9 +14,18 @@
 
 mod completions;
 mod config;
+pub mod delete;
+pub mod demo;
+pub mod flag;
+pub mod folders;
 mod init;
+pub mod list;
 mod login;
 mod man;
+pub mod move_to;
+pub mod offline;
+pub mod read;
+pub mod search;
 pub mod send;
 
 use std::future::Future;
@@ -70,6 +79,22 @@ pub enum Command {
     /// Send a message: from flags, or a whole message on standard input (-t, or ADDR...);
     /// a sendmail stand-in (-i, -oi, -f ADDR).
     Send(Box<send::SendArgs>),
+    /// List folders with total and unread counts (from the local store; works offline).
+    Folders(folders::FoldersArgs),
+    /// List messages newest first: id, date, flags, sender, subject (works offline).
+    List(list::ListArgs),
+    /// Print a message as text (headers, body, attachment list), or its exact bytes (--raw).
+    Read(read::ReadArgs),
+    /// Full-text search of the local store (subject, addresses, body text; works offline).
+    Search(search::SearchArgs),
+    /// Set or clear a flag (seen, answered, flagged, deleted, draft) on messages.
+    Flag(flag::FlagArgs),
+    /// Move messages to another folder of their account.
+    Move(move_to::MoveArgs),
+    /// Delete messages (to Trash where the account has one).
+    Delete(delete::DeleteArgs),
+    /// Build a sample mailbox in a throw-away data dir (no config, no network).
+    Demo(demo::DemoArgs),
 }
 
 /// What every subcommand gets besides its own arguments: the global options.
@@ -101,6 +126,8 @@ pub enum CliError {
     Init(#[from] InitError),
     #[error(transparent)]
     Send(#[from] send::SendError),
+    #[error(transparent)]
+    Offline(#[from] offline::OfflineError),
     /// The arguments parsed but make no sense together (exit 64).
     #[error("{0}")]
     Usage(String),
@@ -122,6 +149,7 @@ impl CliError {
             CliError::Net(e) => e.kind(),
             CliError::Init(e) => e.kind(),
             CliError::Send(e) => e.kind(),
+            CliError::Offline(e) => e.kind(),
             CliError::Usage(_) => ErrorKind::Usage,
             CliError::Prompt(_) | CliError::Stdout(_) => ErrorKind::Io,
             CliError::Runtime(_) | CliError::NotBuilt { .. } => ErrorKind::Internal,
@@ -176,6 +204,14 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Completions(args)) => completions::run(&ctx, args),
         Some(Command::Man(args)) => man::run(&ctx, args),
         Some(Command::Send(args)) => send::run(&ctx, *args),
+        Some(Command::Folders(args)) => folders::run(&ctx, args),
+        Some(Command::List(args)) => list::run(&ctx, args),
+        Some(Command::Read(args)) => read::run(&ctx, args),
+        Some(Command::Search(args)) => search::run(&ctx, args),
+        Some(Command::Flag(args)) => flag::run(&ctx, args),
+        Some(Command::Move(args)) => move_to::run(&ctx, args),
+        Some(Command::Delete(args)) => delete::run(&ctx, args),
+        Some(Command::Demo(args)) => demo::run(&ctx, args),
     }
 }
 
