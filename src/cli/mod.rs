@@ -27,6 +27,8 @@ pub mod offline;
 pub mod read;
 pub mod search;
 pub mod send;
+pub mod sync;
+mod sync_progress;
 
 use std::future::Future;
 use std::io::{self, Write};
@@ -95,6 +97,8 @@ pub enum Command {
     Delete(delete::DeleteArgs),
     /// Build a sample mailbox in a throw-away data dir (no config, no network).
     Demo(demo::DemoArgs),
+    /// Download new mail (POP3, IMAP), push changes made offline, and send the outbox.
+    Sync(sync::SyncArgs),
 }
 
 /// What every subcommand gets besides its own arguments: the global options.
@@ -137,6 +141,13 @@ pub enum CliError {
     Stdout(#[source] io::Error),
     #[error("cannot start the async runtime")]
     Runtime(#[source] io::Error),
+    /// `postie sync` failed for one or more accounts; each was already reported.
+    #[error("{failed} of {total} accounts failed to sync")]
+    SyncFailed {
+        failed: usize,
+        total: usize,
+        kind: ErrorKind,
+    },
     #[error("{what} is not built yet")]
     NotBuilt { what: &'static str },
 }
@@ -152,6 +163,7 @@ impl CliError {
             CliError::Offline(e) => e.kind(),
             CliError::Usage(_) => ErrorKind::Usage,
             CliError::Prompt(_) | CliError::Stdout(_) => ErrorKind::Io,
+            CliError::SyncFailed { kind, .. } => *kind,
             CliError::Runtime(_) | CliError::NotBuilt { .. } => ErrorKind::Internal,
         }
     }
@@ -212,6 +224,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Move(args)) => move_to::run(&ctx, args),
         Some(Command::Delete(args)) => delete::run(&ctx, args),
         Some(Command::Demo(args)) => demo::run(&ctx, args),
+        Some(Command::Sync(args)) => sync::run(&ctx, args),
     }
 }
 
@@ -224,6 +237,19 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output, CliError> {
         .build()
         .map_err(CliError::Runtime)?;
     Ok(runtime.block_on(future))
+}
+
+/// An error and its sources joined by ": ", on one line (each layer's Display leaves its
+/// source out, so nothing is said twice). What main prints after `postie: `.
+pub fn error_line(err: &dyn std::error::Error) -> String {
+    let mut line = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line.replace('\n', " ")
 }
 
 /// Writes `bytes` to standard output. A closed pipe (`postie man | head`) is not a failure:
