@@ -24,6 +24,10 @@ pub enum EngineError {
     /// The account has no server of the kind the operation needs.
     #[error("has no {what} configured")]
     NotConfigured { what: &'static str },
+    /// An envelope-only message the server no longer has (expunged, or its folder was
+    /// renumbered): its body cannot be fetched.
+    #[error("message {id} is no longer on the server (run postie sync)")]
+    NotOnServer { id: crate::store::MessageId },
 }
 
 impl EngineError {
@@ -37,6 +41,7 @@ impl EngineError {
             EngineError::Smtp(e) => e.kind(),
             EngineError::Task(_) => ErrorKind::Internal,
             EngineError::NotConfigured { .. } => ErrorKind::Config,
+            EngineError::NotOnServer { .. } => ErrorKind::Protocol,
         }
     }
 }
@@ -71,4 +76,16 @@ impl AccountError {
     pub fn kind(&self) -> ErrorKind {
         self.source.kind()
     }
+}
+
+/// An error and its sources joined by ": " (for warnings that carry an error).
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut line = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line
 }

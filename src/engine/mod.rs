@@ -11,10 +11,11 @@
 
 pub mod connect;
 pub mod error;
+pub mod idle;
 pub mod imap;
 pub mod outbox;
 pub mod pop3;
 pub mod progress;
 pub mod sync;
 
-pub use error::{AccountError, EngineError};
+pub use error::{AccountError, EngineError, error_chain};

@@ -1,0 +1,334 @@
+//! Syncing one folder: SELECT (with QRESYNC when offered), UIDVALIDITY check, expunges and
+//! flag changes, new envelopes newest first, bodies per `fetch_bodies`, and the folder state
+//! recorded last.
+//!
+//! What must hold: the folder's (UIDNEXT, HIGHESTMODSEQ) are stored only after everything
+//! they vouch for is committed, so an interrupted sync is redone, never skipped; every batch
+//! is committed whole (envelopes in one transaction, bodies durable before their rows), so a
+//! retry after a cut connection adds no duplicates (rows are keyed by UID).
+
+use std::collections::{HashMap, HashSet};
+use std::ops::RangeInclusive;
+
+use super::convert;
+use super::{SyncTuning, Work};
+use crate::engine::EngineError;
+use crate::engine::progress::SyncEvent;
+use crate::mail::{Envelope, Flags};
+use crate::proto::imap::{ImapSession, ImapStream};
+use crate::store::{FolderId, FolderState, NewMessage, RemoteEnvelope};
+
+/// What the store knows about a folder before this sync.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Known {
+    pub uidvalidity: Option<u32>,
+    pub uidnext: Option<u32>,
+    pub highestmodseq: Option<u64>,
+}
+
+/// Bodies are delivered in groups this large (or this many bytes): one grouped fsync and one
+/// index transaction per group.
+const BODY_GROUP: usize = 250;
+const BODY_GROUP_BYTES: usize = 16 * 1024 * 1024;
+
+/// Syncs one folder on a connected session. `server_name` is the name on the wire.
+pub(super) async fn sync_folder<S: ImapStream>(
+    session: &mut ImapSession<S>,
+    work: &mut Work<'_>,
+    folder: FolderId,
+    store_name: &str,
+    server_name: &str,
+    known: Known,
+    tuning: &SyncTuning,
+) -> Result<(), EngineError> {
+    let account = work.account.name.clone();
+    let qresync = session.capabilities().qresync;
+    let (sel, vanished, changed) = if qresync {
+        let k = match (known.uidvalidity, known.highestmodseq) {
+            (Some(v), Some(m)) => Some((v, m)),
+            _ => None,
+        };
+        let r = session.select_qresync(server_name, k).await?;
+        (r.selected, Some(r.vanished), Some(r.changed))
+    } else {
+        (session.select(server_name).await?, None, None)
+    };
+    session.take_unsolicited();
+
+    let mut known = known;
+    if known.uidvalidity.is_some_and(|v| v != sel.uid_validity) {
+        // The server renumbered the folder: nothing we hold for it is valid any more. Queued
+        // actions stay in their queue (they name the old UIDVALIDITY and are dropped at replay).
+        work.store.clear_folder(folder)?;
+        work.summary.warnings.push(format!(
+            "folder {store_name}: UIDVALIDITY changed on the server; its cache was refetched"
+        ));
+        known = Known::default();
+    }
+
+    let local = work.store.uid_map(folder)?;
+    let local_flags: HashMap<u32, Flags> = local.iter().map(|e| (e.uid, e.flags.clone())).collect();
+    let fresh = known.uidvalidity.is_none();
+
+    // Expunges and flag changes of messages we already have.
+    if !fresh && !local.is_empty() {
+        let unchanged = sel.highest_modseq.is_some()
+            && sel.highest_modseq == known.highestmodseq
+            && known.uidnext == Some(sel.uid_next);
+        match (vanished, changed) {
+            (Some(vanished), Some(changed)) if known.highestmodseq.is_some() => {
+                let gone: Vec<u32> = local
+                    .iter()
+                    .map(|e| e.uid)
+                    .filter(|u| vanished.iter().any(|r| r.contains(u)))
+                    .collect();
+                expunge(work, folder, &gone)?;
+                apply_flags(work, folder, &local_flags, &changed_pairs(&changed))?;
+            }
+            _ if unchanged => {}
+            _ => {
+                let since = if session.capabilities().condstore {
+                    known.highestmodseq
+                } else {
+                    None
+                };
+                let updates = session.fetch_flags(since).await?;
+                session.take_unsolicited();
+                apply_flags(work, folder, &local_flags, &changed_pairs(&updates))?;
+                let present: HashSet<u32> = session.all_uids().await?.into_iter().collect();
+                session.take_unsolicited();
+                let gone: Vec<u32> = local
+                    .iter()
+                    .map(|e| e.uid)
+                    .filter(|u| !present.contains(u))
+                    .collect();
+                expunge(work, folder, &gone)?;
+            }
+        }
+    }
+
+    // New messages: the UIDs above what we have, and — when an earlier first pass was cut
+    // off (it runs newest first) — the ones below the oldest we have.
+    let top = if sel.uid_next > 0 {
+        sel.uid_next - 1
+    } else {
+        u32::MAX
+    };
+    let floor = known.uidnext.unwrap_or(1).max(1);
+    let mine: Vec<u32> = local
+        .iter()
+        .map(|e| e.uid)
+        .filter(|&u| u >= floor)
+        .collect();
+    let mut ranges: Vec<RangeInclusive<u32>> = Vec::new();
+    match (mine.first(), mine.last()) {
+        (Some(&lo), Some(&hi)) => {
+            if hi < top {
+                ranges.push(hi + 1..=top);
+            }
+            if lo > floor {
+                ranges.push(floor..=lo - 1);
+            }
+        }
+        _ => {
+            if floor <= top {
+                ranges.push(floor..=top);
+            }
+        }
+    }
+    if sel.exists == 0 {
+        ranges.clear();
+    }
+    let before = work.summary.new;
+    let total = u64::from(sel.exists).saturating_sub(local.len() as u64);
+    work.progress.event(SyncEvent::Started {
+        account: account.clone(),
+        folder: store_name.to_owned(),
+        total: Some(total),
+    });
+    let mut done = 0u64;
+    if work.fetch_all {
+        for range in ranges {
+            done = fetch_bodies(
+                session,
+                work,
+                folder,
+                store_name,
+                Some(range),
+                &[],
+                done,
+                total,
+                tuning,
+            )
+            .await?;
+        }
+        // Envelope-only rows from before fetch_bodies = "all" was set.
+        let missing: Vec<u32> = work
+            .store
+            .uid_map(folder)?
+            .into_iter()
+            .filter(|e| !e.has_body)
+            .map(|e| e.uid)
+            .collect();
+        if !missing.is_empty() {
+            fetch_bodies(
+                session, work, folder, store_name, None, &missing, done, total, tuning,
+            )
+            .await?;
+        }
+    } else {
+        for range in ranges {
+            let mut stream = session.fetch_envelopes(range, &tuning.envelopes)?;
+            while let Some(batch) = stream.next_batch().await? {
+                let envs: Vec<Envelope> = batch.iter().map(convert::envelope).collect();
+                let items: Vec<RemoteEnvelope<'_>> = batch
+                    .iter()
+                    .zip(&envs)
+                    .map(|(r, e)| RemoteEnvelope {
+                        uid: r.uid,
+                        flags: convert::flags(&r.flags),
+                        modseq: r.modseq,
+                        envelope: e,
+                    })
+                    .collect();
+                work.store.upsert_envelopes(folder, &items)?;
+                done += items.len() as u64;
+                work.summary.new += items.len() as u64;
+                work.progress.event(SyncEvent::Progress {
+                    account: account.clone(),
+                    folder: store_name.to_owned(),
+                    done,
+                    total: Some(total),
+                    bytes: 0,
+                });
+            }
+            drop(stream);
+            session.take_unsolicited();
+        }
+    }
+
+    // Everything the new state vouches for is committed: record it.
+    let uidnext = if sel.uid_next > 0 {
+        Some(sel.uid_next)
+    } else {
+        work.store
+            .uid_map(folder)?
+            .last()
+            .map(|e| e.uid.saturating_add(1))
+    };
+    work.store.set_folder_state(
+        folder,
+        &FolderState {
+            uidvalidity: Some(sel.uid_validity),
+            uidnext,
+            highestmodseq: sel.highest_modseq,
+            ..FolderState::default()
+        },
+    )?;
+    work.progress.event(SyncEvent::Finished {
+        account,
+        folder: store_name.to_owned(),
+        summary: format!("{} new", work.summary.new - before),
+    });
+    Ok(())
+}
+
+fn changed_pairs(updates: &[crate::proto::imap::FlagUpdate]) -> Vec<(u32, Flags)> {
+    updates
+        .iter()
+        .map(|u| (u.uid, convert::flags(&u.flags)))
+        .collect()
+}
+
+/// Applies the server's flags to the messages we have whose flags differ.
+fn apply_flags(
+    work: &mut Work<'_>,
+    folder: FolderId,
+    local: &HashMap<u32, Flags>,
+    updates: &[(u32, Flags)],
+) -> Result<(), EngineError> {
+    let differ: Vec<(u32, Flags)> = updates
+        .iter()
+        .filter(|(uid, flags)| {
+            local
+                .get(uid)
+                .is_some_and(|have| &have.with_other_from(&Flags::empty()) != flags)
+        })
+        .cloned()
+        .collect();
+    if !differ.is_empty() {
+        let n = work.store.set_remote_flags(folder, &differ)?;
+        work.summary.flags_changed += n as u64;
+    }
+    Ok(())
+}
+
+fn expunge(work: &mut Work<'_>, folder: FolderId, uids: &[u32]) -> Result<(), EngineError> {
+    if !uids.is_empty() {
+        let n = work.store.expunge_uids(folder, uids)?;
+        work.summary.expunged += n as u64;
+    }
+    Ok(())
+}
+
+/// Downloads full messages (a UID range, or the listed UIDs) into the Maildir, in groups with
+/// one grouped fsync and one transaction each. Returns the new `done` count.
+#[allow(clippy::too_many_arguments)]
+async fn fetch_bodies<S: ImapStream>(
+    session: &mut ImapSession<S>,
+    work: &mut Work<'_>,
+    folder: FolderId,
+    store_name: &str,
+    range: Option<RangeInclusive<u32>>,
+    uids: &[u32],
+    mut done: u64,
+    total: u64,
+    tuning: &SyncTuning,
+) -> Result<u64, EngineError> {
+    let account = work.account.name.clone();
+    let mut stream = match range {
+        Some(r) => session.fetch_bodies(r, &tuning.bodies)?,
+        None => session.fetch_bodies_of(uids, &tuning.bodies)?,
+    };
+    let mut group = Vec::new();
+    let mut group_bytes = 0usize;
+    loop {
+        let next = stream.next().await?;
+        let end = next.is_none();
+        if let Some(body) = next {
+            group_bytes += body.bytes.len();
+            group.push(body);
+        }
+        if !group.is_empty()
+            && (end || group.len() >= BODY_GROUP || group_bytes >= BODY_GROUP_BYTES)
+        {
+            let msgs: Vec<NewMessage<'_>> = group
+                .iter()
+                .map(|b| NewMessage {
+                    flags: convert::flags(&b.flags),
+                    uid: Some(b.uid),
+                    ..NewMessage::new(&b.bytes)
+                })
+                .collect();
+            work.store.deliver_batch(folder, &msgs)?;
+            done += msgs.len() as u64;
+            work.summary.new += msgs.len() as u64;
+            work.summary.bytes += group_bytes as u64;
+            work.progress.event(SyncEvent::Progress {
+                account: account.clone(),
+                folder: store_name.to_owned(),
+                done,
+                total: Some(total),
+                bytes: work.summary.bytes,
+            });
+            group.clear();
+            group_bytes = 0;
+        }
+        if end {
+            break;
+        }
+    }
+    drop(stream);
+    session.take_unsolicited();
+    Ok(done)
+}
