@@ -1,5 +1,6 @@
 //! `postie flag add|remove FLAG ID...`: set or clear a flag in the store at once; for IMAP
-//! accounts the change is queued and replayed on the server at the next sync.
+//! accounts the change is applied to the server at once when it is reachable, else queued and
+//! replayed at the next sync.
 
 use std::io::Write;
 

@@ -171,10 +171,13 @@ pub(super) async fn sync_folder<S: ImapStream>(
             .map(|e| e.uid)
             .collect();
         if !missing.is_empty() {
+            // Bodies of messages already listed are not new mail.
+            let new_before = work.summary.new;
             fetch_bodies(
                 session, work, folder, store_name, None, &missing, done, total, tuning,
             )
             .await?;
+            work.summary.new = new_before;
         }
     } else {
         for range in ranges {
