@@ -152,14 +152,20 @@ pub enum CliError {
     #[error("{what} is not built yet")]
     NotBuilt { what: &'static str },
     #[error(transparent)]
-    Engine(#[from] crate::engine::AccountError),
+    Engine(Box<crate::engine::AccountError>),
     /// `read` of a message whose body was never downloaded, with its server unreachable.
     #[error("cannot read message {id}: only its envelope is stored and its body was never fetched")]
     BodyNotFetched {
         id: crate::store::MessageId,
         #[source]
-        source: crate::engine::AccountError,
+        source: Box<crate::engine::AccountError>,
     },
+}
+
+impl From<crate::engine::AccountError> for CliError {
+    fn from(e: crate::engine::AccountError) -> CliError {
+        CliError::Engine(Box::new(e))
+    }
 }
 
 impl CliError {

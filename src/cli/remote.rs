@@ -45,7 +45,10 @@ pub fn fetch_body_if_needed(config: &Config, id: MessageId) -> Result<(), CliErr
     match block_on(fetch_body(&mut store, account, imap, id, &options))? {
         Ok(()) => Ok(()),
         Err(e) if matches!(e.kind(), ErrorKind::Network | ErrorKind::Temporary) => {
-            Err(CliError::BodyNotFetched { id, source: e })
+            Err(CliError::BodyNotFetched {
+                id,
+                source: Box::new(e),
+            })
         }
         Err(e) => Err(e.into()),
     }
