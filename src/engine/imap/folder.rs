@@ -66,6 +66,26 @@ pub(super) async fn sync_folder<S: ImapStream>(
         known = Known::default();
     }
 
+    // Nothing new, nothing gone, no flag changed (QRESYNC said so, or HIGHESTMODSEQ and
+    // UIDNEXT are what we stored): no need to even read the folder's rows.
+    let quiet = known.uidvalidity.is_some()
+        && sel.uid_next > 0
+        && known.uidnext == Some(sel.uid_next)
+        && match (&vanished, &changed) {
+            (Some(v), Some(c)) => known.highestmodseq.is_some() && v.is_empty() && c.is_empty(),
+            _ => sel.highest_modseq.is_some() && sel.highest_modseq == known.highestmodseq,
+        };
+    if quiet && !work.fetch_all {
+        work.store.set_folder_state(
+            folder,
+            &FolderState {
+                highestmodseq: sel.highest_modseq,
+                ..FolderState::default()
+            },
+        )?;
+        return Ok(());
+    }
+
     let local = work.store.uid_map(folder)?;
     let local_flags: HashMap<u32, Flags> = local.iter().map(|e| (e.uid, e.flags.clone())).collect();
     let fresh = known.uidvalidity.is_none();
