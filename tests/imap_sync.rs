@@ -671,3 +671,47 @@ async fn a_connection_cut_mid_fetch_then_the_next_sync_completes_without_duplica
         );
     }
 }
+
+/// The issue's figures (not a pass/fail test: run with `--ignored --nocapture`):
+/// envelope-only first sync, no-change resync, and `fetch_bodies = "all"` first sync, of
+/// `POSTIE_BENCH_SIZES` messages (comma-separated, default 10000) in INBOX over IMAPS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: cargo test --test imap_sync -- --ignored --nocapture"]
+async fn figures() {
+    let sizes = std::env::var("POSTIE_BENCH_SIZES").unwrap_or_else(|_| "10000".into());
+    for n in sizes.split(',').map(|n| n.trim().parse::<usize>().unwrap()) {
+        let user = new_user("imapsync-bench");
+        let started = Instant::now();
+        seed(&user, "INBOX", n);
+        // Let Dovecot index the new files before timing (a STATUS does it).
+        server_status(&user, "INBOX").await;
+        eprintln!("seeded {n} in {:?}", started.elapsed());
+        let trace = Trace::new();
+
+        let env = Env::new(&user);
+        let started = Instant::now();
+        let s = env.sync(&trace, None).await;
+        let first = started.elapsed();
+        assert_eq!(s.new as usize, n);
+        let mut resyncs = Vec::new();
+        for _ in 0..3 {
+            let started = Instant::now();
+            env.sync(&trace, None).await;
+            resyncs.push(started.elapsed());
+        }
+        resyncs.sort();
+
+        let all = Env::with(&user, "fetch_bodies = \"all\"");
+        let started = Instant::now();
+        let s = all.sync(&trace, None).await;
+        let bodies = started.elapsed();
+        assert_eq!(s.new as usize, n);
+        eprintln!(
+            "FIGURE n={n}: envelope-only first sync {first:.2?}; no-change resync (median of 3, \
+             whole account, connect+login included) {:.2?}; fetch_bodies=all first sync \
+             {bodies:.2?} ({} MB)",
+            resyncs[1],
+            s.bytes / 1_000_000
+        );
+    }
+}
