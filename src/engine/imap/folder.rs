@@ -11,12 +11,13 @@ use std::collections::{HashMap, HashSet};
 use std::ops::RangeInclusive;
 
 use super::convert;
+use super::writer::{Committed, Job, Writer};
 use super::{SyncTuning, Work};
 use crate::engine::EngineError;
 use crate::engine::progress::SyncEvent;
-use crate::mail::{Envelope, Flags};
+use crate::mail::Flags;
 use crate::proto::imap::{ImapSession, ImapStream};
-use crate::store::{FolderId, FolderState, NewMessage, RemoteEnvelope};
+use crate::store::{FolderId, FolderState};
 
 /// What the store knows about a folder before this sync.
 #[derive(Debug, Clone, Default)]
@@ -166,69 +167,33 @@ pub(super) async fn sync_folder<S: ImapStream>(
         folder: store_name.to_owned(),
         total: Some(total),
     });
-    let mut done = 0u64;
-    if work.fetch_all {
-        for range in ranges {
-            done = fetch_bodies(
-                session,
-                work,
-                folder,
-                store_name,
-                Some(range),
-                &[],
-                done,
-                total,
-                tuning,
-            )
-            .await?;
-        }
-        // Envelope-only rows from before fetch_bodies = "all" was set.
-        let missing: Vec<u32> = work
-            .store
-            .uid_map(folder)?
-            .into_iter()
+    // Envelope-only rows from before fetch_bodies = "all" was set.
+    let missing: Vec<u32> = if work.fetch_all {
+        local
+            .iter()
             .filter(|e| !e.has_body)
             .map(|e| e.uid)
-            .collect();
-        if !missing.is_empty() {
-            // Bodies of messages already listed are not new mail.
-            let new_before = work.summary.new;
-            fetch_bodies(
-                session, work, folder, store_name, None, &missing, done, total, tuning,
-            )
-            .await?;
-            work.summary.new = new_before;
-        }
+            .collect()
     } else {
-        for range in ranges {
-            let mut stream = session.fetch_envelopes(range, &tuning.envelopes)?;
-            while let Some(batch) = stream.next_batch().await? {
-                let envs: Vec<Envelope> = batch.iter().map(convert::envelope).collect();
-                let items: Vec<RemoteEnvelope<'_>> = batch
-                    .iter()
-                    .zip(&envs)
-                    .map(|(r, e)| RemoteEnvelope {
-                        uid: r.uid,
-                        flags: convert::flags(&r.flags),
-                        modseq: r.modseq,
-                        envelope: e,
-                    })
-                    .collect();
-                work.store.upsert_envelopes(folder, &items)?;
-                done += items.len() as u64;
-                work.summary.new += items.len() as u64;
-                work.progress.event(SyncEvent::Progress {
-                    account: account.clone(),
-                    folder: store_name.to_owned(),
-                    done,
-                    total: Some(total),
-                    bytes: 0,
-                });
-            }
-            drop(stream);
-            session.take_unsolicited();
-        }
-    }
+        Vec::new()
+    };
+    let mut writer = Writer::start(work.store.data_dir().to_owned(), folder);
+    let mut done = 0u64;
+    let pumped = pump(
+        session,
+        work,
+        &mut writer,
+        &ranges,
+        &missing,
+        (store_name, total, &mut done),
+        tuning,
+    )
+    .await;
+    // Whatever happened on the network, what was downloaded is committed before returning.
+    let (written, rest) = writer.finish().await;
+    report(work, store_name, total, &mut done, rest);
+    pumped?;
+    written?;
 
     // Everything the new state vouches for is committed: record it.
     let uidnext = if sel.uid_next > 0 {
@@ -294,64 +259,100 @@ fn expunge(work: &mut Work<'_>, folder: FolderId, uids: &[u32]) -> Result<(), En
     Ok(())
 }
 
-/// Downloads full messages (a UID range, or the listed UIDs) into the Maildir, in groups with
-/// one grouped fsync and one transaction each. Returns the new `done` count.
-#[allow(clippy::too_many_arguments)]
-async fn fetch_bodies<S: ImapStream>(
+enum Source<'a> {
+    Range(RangeInclusive<u32>),
+    Uids(&'a [u32]),
+}
+
+/// Reads the new envelopes (or full messages with `fetch_bodies = "all"`) and hands them to
+/// the writer batch by batch. Stops at the first network error, or when the writer stopped.
+async fn pump<S: ImapStream>(
     session: &mut ImapSession<S>,
     work: &mut Work<'_>,
-    folder: FolderId,
-    store_name: &str,
-    range: Option<RangeInclusive<u32>>,
-    uids: &[u32],
-    mut done: u64,
-    total: u64,
+    writer: &mut Writer,
+    ranges: &[RangeInclusive<u32>],
+    missing: &[u32],
+    (store_name, total, done): (&str, u64, &mut u64),
     tuning: &SyncTuning,
-) -> Result<u64, EngineError> {
-    let account = work.account.name.clone();
-    let mut stream = match range {
-        Some(r) => session.fetch_bodies(r, &tuning.bodies)?,
-        None => session.fetch_bodies_of(uids, &tuning.bodies)?,
-    };
-    let mut group = Vec::new();
-    let mut group_bytes = 0usize;
-    loop {
-        let next = stream.next().await?;
-        let end = next.is_none();
-        if let Some(body) = next {
-            group_bytes += body.bytes.len();
-            group.push(body);
+) -> Result<(), EngineError> {
+    if !work.fetch_all {
+        for range in ranges {
+            let mut stream = session.fetch_envelopes(range.clone(), &tuning.envelopes)?;
+            while let Some(batch) = stream.next_batch().await? {
+                if !writer.send(Job::Envelopes(batch)).await {
+                    return Ok(());
+                }
+                report(work, store_name, total, done, writer.committed());
+            }
+            drop(stream);
+            session.take_unsolicited();
         }
-        if !group.is_empty()
-            && (end || group.len() >= BODY_GROUP || group_bytes >= BODY_GROUP_BYTES)
-        {
-            let msgs: Vec<NewMessage<'_>> = group
-                .iter()
-                .map(|b| NewMessage {
-                    flags: convert::flags(&b.flags),
-                    uid: Some(b.uid),
-                    ..NewMessage::new(&b.bytes)
-                })
-                .collect();
-            work.store.deliver_batch(folder, &msgs)?;
-            done += msgs.len() as u64;
-            work.summary.new += msgs.len() as u64;
-            work.summary.bytes += group_bytes as u64;
-            work.progress.event(SyncEvent::Progress {
-                account: account.clone(),
-                folder: store_name.to_owned(),
-                done,
-                total: Some(total),
-                bytes: work.summary.bytes,
-            });
-            group.clear();
-            group_bytes = 0;
-        }
-        if end {
-            break;
-        }
+        return Ok(());
     }
-    drop(stream);
-    session.take_unsolicited();
-    Ok(done)
+    // New messages by range; then bodies of rows already listed (not new mail).
+    let mut jobs: Vec<(Source<'_>, bool)> = ranges
+        .iter()
+        .map(|r| (Source::Range(r.clone()), true))
+        .collect();
+    if !missing.is_empty() {
+        jobs.push((Source::Uids(missing), false));
+    }
+    for (source, new) in jobs {
+        let mut stream = match source {
+            Source::Range(r) => session.fetch_bodies(r, &tuning.bodies)?,
+            Source::Uids(uids) => session.fetch_bodies_of(uids, &tuning.bodies)?,
+        };
+        let mut group = Vec::new();
+        let mut group_bytes = 0usize;
+        loop {
+            let next = stream.next().await?;
+            let end = next.is_none();
+            if let Some(body) = next {
+                group_bytes += body.bytes.len();
+                group.push(body);
+            }
+            let full = group.len() >= BODY_GROUP || group_bytes >= BODY_GROUP_BYTES;
+            if !group.is_empty() && (end || full) {
+                let job = Job::Bodies {
+                    group: std::mem::take(&mut group),
+                    new,
+                };
+                group_bytes = 0;
+                if !writer.send(job).await {
+                    return Ok(());
+                }
+                report(work, store_name, total, done, writer.committed());
+            }
+            if end {
+                break;
+            }
+        }
+        drop(stream);
+        session.take_unsolicited();
+    }
+    Ok(())
+}
+
+/// Counts committed batches into the summary and tells the progress sink.
+fn report(
+    work: &mut Work<'_>,
+    store_name: &str,
+    total: u64,
+    done: &mut u64,
+    batches: Vec<Committed>,
+) {
+    for c in batches {
+        *done += c.messages;
+        if c.new {
+            work.summary.new += c.messages;
+        }
+        work.summary.bytes += c.bytes;
+        work.progress.event(SyncEvent::Progress {
+            account: work.account.name.clone(),
+            folder: store_name.to_owned(),
+            done: *done,
+            total: Some(total),
+            bytes: work.summary.bytes,
+        });
+    }
 }

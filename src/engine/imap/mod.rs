@@ -19,6 +19,7 @@ mod connect;
 pub mod convert;
 mod folder;
 mod replay;
+mod writer;
 
 use std::time::Duration;
 
