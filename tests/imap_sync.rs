@@ -715,3 +715,31 @@ async fn figures() {
         );
     }
 }
+
+#[test]
+fn delete_moves_to_the_servers_trash_at_once_and_sync_keeps_the_same_id() {
+    let user = new_user("imapsync-delete");
+    seed(&user, "INBOX", 3);
+    let env = Env::new(&user);
+    env.ok(&["sync"]);
+    let rows = by_message_id(&env.store(), "INBOX");
+    let (mid, (id, _, _)) = rows.iter().next().unwrap();
+    let out = env.postie(&["delete", &id.to_string()]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(env.store().pending_actions("a").unwrap().is_empty());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    assert_eq!(rt.block_on(server_status(&user, "INBOX")).0, 2);
+    assert_eq!(rt.block_on(server_status(&user, "Trash")).0, 1);
+    env.ok(&["sync"]);
+    let store = env.store();
+    let trash = by_message_id(&store, "Trash");
+    assert_eq!(trash.len(), 1);
+    assert_eq!(trash[mid].0, *id, "the moved row keeps its id");
+    assert!(store.get(*id).unwrap().uid.is_some());
+    assert_eq!(by_message_id(&store, "INBOX").len(), 2);
+}
