@@ -674,7 +674,8 @@ async fn a_connection_cut_mid_fetch_then_the_next_sync_completes_without_duplica
 
 /// The issue's figures (not a pass/fail test: run with `--ignored --nocapture`):
 /// envelope-only first sync, no-change resync, and `fetch_bodies = "all"` first sync, of
-/// `POSTIE_BENCH_SIZES` messages (comma-separated, default 10000) in INBOX over IMAPS.
+/// `POSTIE_BENCH_SIZES` messages (comma-separated, default 10000) in INBOX over IMAPS
+/// (`POSTIE_BENCH_BODIES=0`: without the body download).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: cargo test --test imap_sync -- --ignored --nocapture"]
 async fn figures() {
@@ -701,6 +702,14 @@ async fn figures() {
         }
         resyncs.sort();
 
+        if std::env::var("POSTIE_BENCH_BODIES").is_ok_and(|v| v == "0") {
+            eprintln!(
+                "FIGURE n={n}: envelope-only first sync {first:.2?}; no-change resync (median \
+                 of 3, whole account, connect+login included) {:.2?}",
+                resyncs[1]
+            );
+            continue;
+        }
         let all = Env::with(&user, "fetch_bodies = \"all\"");
         let started = Instant::now();
         let s = all.sync(&trace, None).await;
@@ -742,4 +751,39 @@ fn delete_moves_to_the_servers_trash_at_once_and_sync_keeps_the_same_id() {
     assert_eq!(trash[mid].0, *id, "the moved row keeps its id");
     assert!(store.get(*id).unwrap().uid.is_some());
     assert_eq!(by_message_id(&store, "INBOX").len(), 2);
+}
+
+#[test]
+fn a_message_moved_offline_but_expunged_on_the_server_is_gone_after_sync() {
+    let user = new_user("imapsync-serverwins");
+    seed(&user, "INBOX", 2);
+    let env = Env::new(&user);
+    env.ok(&["sync"]);
+    let rows = by_message_id(&env.store(), "INBOX");
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let offline = env.write_config("offline.toml", "", Some(dead_port));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // Another client expunges message 1 while we move it offline.
+    let mid = rt.block_on(async {
+        let mut c = servers().imaps_session(&user).await;
+        c.imap("A", "SELECT INBOX").await;
+        let (lines, _) = c
+            .imap("B", "FETCH 1 (BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+            .await;
+        c.imap("C", "STORE 1 +FLAGS (\\Deleted)").await;
+        c.imap("D", "EXPUNGE").await;
+        seq_to_mid(&lines)[&1].clone()
+    });
+    let id = rows[&mid].0;
+    let out = env.postie_with(&offline, &["move", "Archive", &id.to_string()]);
+    assert!(out.status.success(), "{out:?}");
+    let out = env.ok(&["sync"]);
+    let _ = out;
+    let store = env.store();
+    assert!(store.get(id).is_err(), "the local copy should be gone");
+    assert!(by_message_id(&store, "Archive").is_empty());
+    assert_eq!(by_message_id(&store, "INBOX").len(), 1);
+    assert!(store.pending_actions("a").unwrap().is_empty());
 }

@@ -116,6 +116,10 @@ async fn run<S: ImapStream>(
     tuning: &SyncTuning,
 ) -> Result<(), EngineError> {
     let account = work.account.name.clone();
+    // ENABLE is valid only before a folder is selected (RFC 5161), and the replay selects.
+    if session.capabilities().qresync {
+        session.enable_qresync().await?;
+    }
     let listed = session.list_folders().await?;
     session.take_unsolicited();
     let mut folders = replay::ServerFolders::new(&listed);

@@ -12,7 +12,7 @@ use super::Work;
 use super::convert;
 use crate::engine::EngineError;
 use crate::mail::Flag;
-use crate::proto::imap::{FlagOp, Folder, FolderRole, ImapError, ImapSession, ImapStream};
+use crate::proto::imap::{FlagOp, Folder, FolderRole, ImapError, ImapSession, ImapStream, Moved};
 use crate::store::{Action, ActionKind};
 
 /// The server folders by store name, and which one is Trash.
@@ -130,18 +130,22 @@ pub(super) async fn replay<S: ImapStream>(
             drop_all(work, &run)?;
             continue;
         }
-        let result = match op(&first.kind) {
+        // For moves with UIDPLUS: the UIDs the server actually moved (COPYUID).
+        let result: Result<Option<Vec<u32>>, ImapError> = match op(&first.kind) {
             Op::Flag(fop, flag) => session
                 .store_flags(&uids, fop, &[flag.imap_name().to_owned()])
                 .await
-                .map(|_| ()),
+                .map(|_| None),
             Op::Move(dest) => move_to(session, folders, &dest, &uids).await,
             Op::Delete => match folders.trash.clone().filter(|t| *t != folder.name) {
-                Some(trash) => session.move_messages(&uids, &trash).await.map(|_| ()),
+                Some(trash) => session
+                    .move_messages(&uids, &trash)
+                    .await
+                    .map(|m| moved_uids(session.capabilities().uidplus, m)),
                 None => {
                     let deleted = ["\\Deleted".to_owned()];
                     match session.store_flags(&uids, FlagOp::Add, &deleted).await {
-                        Ok(()) => session.expunge_uids(&uids).await,
+                        Ok(()) => session.expunge_uids(&uids).await.map(|_| None),
                         Err(e) => Err(e),
                     }
                 }
@@ -149,7 +153,10 @@ pub(super) async fn replay<S: ImapStream>(
         };
         session.take_unsolicited();
         match result {
-            Ok(()) => {
+            Ok(moved) => {
+                if let Some(moved) = moved {
+                    forget_vanished(work, &run, &moved)?;
+                }
                 for a in &run {
                     work.store.remove_action(a.id)?;
                 }
@@ -168,7 +175,7 @@ async fn move_to<S: ImapStream>(
     folders: &mut ServerFolders,
     dest: &str,
     uids: &[u32],
-) -> Result<(), ImapError> {
+) -> Result<Option<Vec<u32>>, ImapError> {
     let name = folders.server_name(dest);
     if !folders.by_store_name.contains_key(dest) {
         session.create_folder(&name).await?;
@@ -184,7 +191,41 @@ async fn move_to<S: ImapStream>(
             },
         );
     }
-    session.move_messages(uids, &name).await.map(|_| ())
+    let moved = session.move_messages(uids, &name).await?;
+    Ok(moved_uids(session.capabilities().uidplus, moved))
+}
+
+/// The source UIDs a MOVE reported as moved; None when the server cannot say (no UIDPLUS).
+fn moved_uids(uidplus: bool, moved: Option<Moved>) -> Option<Vec<u32>> {
+    if !uidplus {
+        return None;
+    }
+    Some(
+        moved
+            .map(|m| m.pairs.into_iter().map(|(from, _)| from).collect())
+            .unwrap_or_default(),
+    )
+}
+
+/// Moved offline, but already gone from the server (expunged by another client): the server
+/// wins, so the local copy in the destination goes too (it would never get a UID).
+fn forget_vanished(work: &mut Work<'_>, run: &[Action], moved: &[u32]) -> Result<(), EngineError> {
+    let mut gone = 0;
+    for a in run {
+        if let (Some(uid), Some(id)) = (a.uid, a.message)
+            && !moved.contains(&uid)
+            && matches!(work.store.forget_unsynced(id), Ok(true))
+        {
+            gone += 1;
+        }
+    }
+    if gone > 0 {
+        work.summary.warnings.push(format!(
+            "{gone} message(s) moved offline had already been removed on the server; removed \
+             here too"
+        ));
+    }
+    Ok(())
 }
 
 /// A failed replay: a broken session is returned (the actions stay queued); a refusal drops
