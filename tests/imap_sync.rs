@@ -787,3 +787,87 @@ fn a_message_moved_offline_but_expunged_on_the_server_is_gone_after_sync() {
     assert_eq!(by_message_id(&store, "INBOX").len(), 1);
     assert!(store.pending_actions("a").unwrap().is_empty());
 }
+
+/// A TCP forwarder whose live connections can be cut while it keeps listening.
+struct CuttableProxy {
+    port: u16,
+    cut: tokio::sync::watch::Sender<u64>,
+}
+
+impl CuttableProxy {
+    async fn start(target: String) -> CuttableProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (cut, cut_rx) = tokio::sync::watch::channel(0u64);
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
+                };
+                let target = target.clone();
+                let mut cut_rx = cut_rx.clone();
+                cut_rx.borrow_and_update();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut_rx.changed() => {}
+                    }
+                });
+            }
+        });
+        CuttableProxy { port, cut }
+    }
+
+    fn cut_all(&self) {
+        self.cut.send_modify(|n| *n += 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idle_watcher_reconnects_after_a_drop_and_still_reports_new_mail() {
+    let user = new_user("imapsync-idle-drop");
+    let s = servers();
+    let proxy = CuttableProxy::start(format!("{}:{}", s.host, s.ports.imaps)).await;
+    let env = Env::new(&user);
+    env.write_config("config.toml", "", Some(proxy.port));
+    let config = env.load();
+    let account = config.accounts[0].clone();
+    let CfgIncoming::Imap(imap) = account.incoming.clone() else {
+        panic!("not IMAP")
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let options = WatchOptions {
+        backoff: Duration::from_millis(100),
+        ..WatchOptions::default()
+    };
+    let watcher = postie::engine::idle::spawn(account, imap, tx, options);
+    assert!(matches!(
+        next_event(&mut rx).await,
+        WatchEvent::Watching { .. }
+    ));
+    proxy.cut_all();
+    let ev = next_event(&mut rx).await;
+    assert!(matches!(ev, WatchEvent::Disconnected { .. }), "{ev:?}");
+    let ev = next_event(&mut rx).await;
+    assert!(matches!(ev, WatchEvent::Watching { .. }), "{ev:?}");
+    let msg = b"From: x@example.test\r\nSubject: after the drop\r\n\r\nhi\r\n";
+    support::wire::deliver_lmtp(servers(), &user.email, msg)
+        .await
+        .unwrap();
+    let ev = tokio::time::timeout(Duration::from_secs(2), rx.recv())
+        .await
+        .expect("no report within 2 s after reconnecting")
+        .unwrap();
+    assert!(matches!(ev, WatchEvent::Changed { .. }), "{ev:?}");
+    watcher.stop().await;
+}
+
+async fn next_event(rx: &mut tokio::sync::mpsc::UnboundedReceiver<WatchEvent>) -> WatchEvent {
+    tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .expect("no watcher event in 20 s")
+        .unwrap()
+}
