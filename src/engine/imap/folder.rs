@@ -77,6 +77,9 @@ pub(super) async fn sync_folder<S: ImapStream>(
             _ => sel.highest_modseq.is_some() && sel.highest_modseq == known.highestmodseq,
         };
     if quiet && !work.fetch_all {
+        if sel.highest_modseq == known.highestmodseq {
+            return Ok(());
+        }
         work.store.set_folder_state(
             folder,
             &FolderState {

@@ -149,11 +149,11 @@ async fn run<S: ImapStream>(
         )?;
         targets.push((id, name, f.name.clone()));
     }
-    let infos = work.store.folders(Some(&account))?;
+    let states = work.store.folder_states(&account)?;
     // Folders the server no longer has (only ones a sync made: local-only folders stay).
-    for info in &infos {
-        if info.uidvalidity.is_some() && !folders.by_store_name.contains_key(&info.name) {
-            work.store.remove_folder(info.id)?;
+    for (id, name, state) in &states {
+        if state.uidvalidity.is_some() && !folders.by_store_name.contains_key(name) {
+            work.store.remove_folder(*id)?;
         }
     }
     if let Some(only) = &options.folder {
@@ -169,13 +169,13 @@ async fn run<S: ImapStream>(
         }
     }
     for (id, name, server) in targets {
-        let known = infos
+        let known = states
             .iter()
-            .find(|i| i.id == id)
-            .map(|i| folder::Known {
-                uidvalidity: i.uidvalidity,
-                uidnext: i.uidnext,
-                highestmodseq: i.highestmodseq,
+            .find(|(i, _, _)| *i == id)
+            .map(|(_, _, st)| folder::Known {
+                uidvalidity: st.uidvalidity,
+                uidnext: st.uidnext,
+                highestmodseq: st.highestmodseq,
             })
             .unwrap_or_default();
         match folder::sync_folder(session, work, id, &name, &server, known, tuning).await {
@@ -206,18 +206,19 @@ pub async fn fetch_body(
         return Ok(());
     }
     let info = store
-        .folders(Some(&account.name))
+        .folder_states(&account.name)
         .map_err(|e| err(e.into()))?
         .into_iter()
-        .find(|f| f.id == m.folder_id);
+        .find(|(fid, _, _)| *fid == m.folder_id);
     let (Some(uid), Some(info)) = (m.uid, info) else {
         return Err(err(EngineError::NotOnServer { id }));
     };
     let mut session = open(account, imap, options).await?;
-    let name = convert::server_name(&info.name, info.delimiter.as_deref());
+    let (_, folder_name, state) = info;
+    let name = convert::server_name(&folder_name, state.delimiter.as_deref());
     let result = async {
         let sel = session.select(&name).await?;
-        if info.uidvalidity.is_some_and(|v| v != sel.uid_validity) {
+        if state.uidvalidity.is_some_and(|v| v != sel.uid_validity) {
             return Ok(None);
         }
         Ok::<_, EngineError>(session.fetch_body(uid).await?)
