@@ -7,7 +7,7 @@
 //!
 //! Order of a sync: connect; LIST (roles, delimiters); replay the queued actions (before any
 //! folder is read, so the server already has the user's offline changes when its state is
-//! pulled); then each folder ([`folder`]): SELECT with QRESYNC when offered, UIDVALIDITY
+//! pulled); then each folder (`folder.rs`): SELECT with QRESYNC when offered, UIDVALIDITY
 //! check, expunges and flag changes, new messages, bodies, and the folder state last.
 //!
 //! - [`sync`] / [`sync_with`]: `postie sync` (the second takes a [`SyncTuning`] with a
