@@ -136,6 +136,11 @@ impl Env {
 
     /// Runs the engine's sync of account `a` with a trace.
     async fn sync(&self, trace: &Trace, folder: Option<&str>) -> SyncSummary {
+        self.sync_tuned(&SyncTuning::traced(trace.clone()), folder)
+            .await
+    }
+
+    async fn sync_tuned(&self, tuning: &SyncTuning, folder: Option<&str>) -> SyncSummary {
         let config = self.load();
         let mut store = Store::open(&config.data_dir).unwrap();
         store.register_accounts(&config).unwrap();
@@ -153,7 +158,7 @@ impl Env {
             },
             &NoProgress,
             &mut summary,
-            &SyncTuning::traced(trace.clone()),
+            tuning,
         )
         .await
         .unwrap_or_else(|e| panic!("sync: {}", postie::engine::error_chain(&e)));
@@ -715,10 +720,18 @@ async fn figures() {
         let s = all.sync(&trace, None).await;
         let bodies = started.elapsed();
         assert_eq!(s.new as usize, n);
+        let seq = Env::with(&user, "fetch_bodies = \"all\"");
+        let started = Instant::now();
+        let tuning = SyncTuning {
+            sequential_writes: true,
+            ..SyncTuning::default()
+        };
+        seq.sync_tuned(&tuning, None).await;
+        let sequential = started.elapsed();
         eprintln!(
             "FIGURE n={n}: envelope-only first sync {first:.2?}; no-change resync (median of 3, \
              whole account, connect+login included) {:.2?}; fetch_bodies=all first sync \
-             {bodies:.2?} ({} MB)",
+             {bodies:.2?} ({} MB; with writes on the download task: {sequential:.2?})",
             resyncs[1],
             s.bytes / 1_000_000
         );

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::ops::RangeInclusive;
 
 use super::convert;
-use super::writer::{Committed, Job, Writer};
+use super::writer::{self, Committed, Job, Writer};
 use super::{SyncTuning, Work};
 use crate::engine::EngineError;
 use crate::engine::progress::SyncEvent;
@@ -282,7 +282,7 @@ async fn pump<S: ImapStream>(
         for range in ranges {
             let mut stream = session.fetch_envelopes(range.clone(), &tuning.envelopes)?;
             while let Some(batch) = stream.next_batch().await? {
-                if !writer.send(Job::Envelopes(batch)).await {
+                if !hand_over(work, writer, Job::Envelopes(batch), tuning).await? {
                     return Ok(());
                 }
                 report(work, store_name, total, done, writer.committed());
@@ -321,7 +321,7 @@ async fn pump<S: ImapStream>(
                     new,
                 };
                 group_bytes = 0;
-                if !writer.send(job).await {
+                if !hand_over(work, writer, job, tuning).await? {
                     return Ok(());
                 }
                 report(work, store_name, total, done, writer.committed());
@@ -334,6 +334,22 @@ async fn pump<S: ImapStream>(
         session.take_unsolicited();
     }
     Ok(())
+}
+
+/// Gives a batch to the writer thread, or (with [`SyncTuning::sequential_writes`]) writes it
+/// here. False when the writer has stopped.
+async fn hand_over(
+    work: &mut Work<'_>,
+    writer: &mut Writer,
+    job: Job,
+    tuning: &SyncTuning,
+) -> Result<bool, EngineError> {
+    if tuning.sequential_writes {
+        let c = writer::write(work.store, writer.folder(), job)?;
+        writer.note(c);
+        return Ok(true);
+    }
+    Ok(writer.send(job).await)
 }
 
 /// Counts committed batches into the summary and tells the progress sink.

@@ -39,6 +39,9 @@ pub struct SyncTuning {
     pub connect: ConnectOptions,
     pub envelopes: EnvelopeOptions,
     pub bodies: BodyOptions,
+    /// Write batches on the download task instead of a writer thread (for comparison in
+    /// benchmarks; the default overlaps writing with downloading).
+    pub sequential_writes: bool,
 }
 
 impl SyncTuning {

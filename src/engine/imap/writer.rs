@@ -35,6 +35,9 @@ pub(super) struct Committed {
 }
 
 pub(super) struct Writer {
+    folder: FolderId,
+    /// Batches written on the caller's thread (sequential mode), reported like the others.
+    local: Vec<Committed>,
     tx: mpsc::Sender<Job>,
     done: mpsc::UnboundedReceiver<Committed>,
     handle: JoinHandle<Result<(), StoreError>>,
@@ -54,7 +57,22 @@ impl Writer {
             }
             Ok(())
         });
-        Writer { tx, done, handle }
+        Writer {
+            folder,
+            local: Vec::new(),
+            tx,
+            done,
+            handle,
+        }
+    }
+
+    pub fn folder(&self) -> FolderId {
+        self.folder
+    }
+
+    /// Records a batch the caller wrote itself.
+    pub fn note(&mut self, c: Committed) {
+        self.local.push(c);
     }
 
     /// Queues a job (waits while two are queued). False when the writer has stopped (after a
@@ -65,7 +83,7 @@ impl Writer {
 
     /// Jobs committed since the last call.
     pub fn committed(&mut self) -> Vec<Committed> {
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.local);
         while let Ok(c) = self.done.try_recv() {
             out.push(c);
         }
@@ -79,13 +97,15 @@ impl Writer {
             tx,
             mut done,
             handle,
+            local,
+            ..
         } = self;
         drop(tx);
         let result = match handle.await {
             Ok(r) => r.map_err(EngineError::from),
             Err(e) => Err(EngineError::Task(e)),
         };
-        let mut rest = Vec::new();
+        let mut rest = local;
         while let Ok(c) = done.try_recv() {
             rest.push(c);
         }
@@ -93,7 +113,12 @@ impl Writer {
     }
 }
 
-fn write(store: &mut Store, folder: FolderId, job: Job) -> Result<Committed, StoreError> {
+/// Commits one job.
+pub(super) fn write(
+    store: &mut Store,
+    folder: FolderId,
+    job: Job,
+) -> Result<Committed, StoreError> {
     match job {
         Job::Envelopes(batch) => {
             let envs: Vec<Envelope> = batch.iter().map(convert::envelope).collect();
