@@ -884,3 +884,58 @@ async fn next_event(rx: &mut tokio::sync::mpsc::UnboundedReceiver<WatchEvent>) -
         .expect("no watcher event in 20 s")
         .unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_qresync_and_condstore_the_flag_diff_finds_every_change() {
+    let user = new_user("imapsync-plain");
+    seed(&user, "INBOX", 20);
+    let s = servers();
+    // Two proxies on the plaintext port (loopback; allow_plaintext) hide both extensions.
+    let target = format!("{}:{}", s.host, s.ports.imap).parse().unwrap();
+    let inner = FaultProxy::start(target, Fault::StripCapability("CONDSTORE".into()))
+        .await
+        .unwrap();
+    let outer = FaultProxy::start(inner.addr(), Fault::StripCapability("QRESYNC".into()))
+        .await
+        .unwrap();
+    let env = Env::new(&user);
+    let path = env.write_config("config.toml", "allow_plaintext = true", Some(outer.port()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replacen("tls = \"implicit\"", "tls = \"none\"", 1);
+    std::fs::write(&path, text).unwrap();
+
+    let trace = Trace::new();
+    env.sync(&trace, Some("INBOX")).await;
+    assert_eq!(by_message_id(&env.store(), "INBOX").len(), 20);
+
+    let mut c = servers().imaps_session(&user).await;
+    c.imap("A", "SELECT INBOX").await;
+    let (lines, _) = c
+        .imap("B", "FETCH 1:2 (BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+        .await;
+    let mids = seq_to_mid(&lines);
+    c.imap("C", "STORE 1 +FLAGS (\\Flagged)").await;
+    c.imap("D", "STORE 2 +FLAGS (\\Deleted)").await;
+    c.imap("E", "EXPUNGE").await;
+    c.imap("F", "LOGOUT").await;
+    let msg = b"From: x@example.test\r\nSubject: plain\r\nMessage-ID: <plain-1@example.test>\r\n\r\nhi\r\n";
+    support::wire::deliver_lmtp(servers(), &user.email, msg)
+        .await
+        .unwrap();
+
+    trace.clear();
+    let summary = env.sync(&trace, Some("INBOX")).await;
+    let after = by_message_id(&env.store(), "INBOX");
+    assert_eq!(after.len(), 20, "{summary:?}");
+    assert!(after[&mids[&1]].2.contains(&"flagged"));
+    assert!(!after.contains_key(&mids[&2]));
+    assert!(after.contains_key("plain-1@example.test"));
+    let commands = trace.commands();
+    assert!(commands.iter().any(|c| c.contains("UID FETCH 1:* (UID FLAGS)")), "{commands:?}");
+    assert!(commands.iter().any(|c| c.contains("UID SEARCH ALL")), "{commands:?}");
+    assert!(
+        !commands.iter().any(|c| c.contains("QRESYNC") || c.contains("CHANGEDSINCE")),
+        "{commands:?}"
+    );
+}
