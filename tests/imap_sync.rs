@@ -900,9 +900,10 @@ async fn without_qresync_and_condstore_the_flag_diff_finds_every_change() {
         .unwrap();
     let env = Env::new(&user);
     let path = env.write_config("config.toml", "allow_plaintext = true", Some(outer.port()));
-    let text = std::fs::read_to_string(&path)
-        .unwrap()
-        .replacen("tls = \"implicit\"", "tls = \"none\"", 1);
+    let text =
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .replacen("tls = \"implicit\"", "tls = \"none\"", 1);
     std::fs::write(&path, text).unwrap();
 
     let trace = Trace::new();
@@ -932,10 +933,20 @@ async fn without_qresync_and_condstore_the_flag_diff_finds_every_change() {
     assert!(!after.contains_key(&mids[&2]));
     assert!(after.contains_key("plain-1@example.test"));
     let commands = trace.commands();
-    assert!(commands.iter().any(|c| c.contains("UID FETCH 1:* (UID FLAGS)")), "{commands:?}");
-    assert!(commands.iter().any(|c| c.contains("UID SEARCH ALL")), "{commands:?}");
     assert!(
-        !commands.iter().any(|c| c.contains("QRESYNC") || c.contains("CHANGEDSINCE")),
+        commands
+            .iter()
+            .any(|c| c.contains("UID FETCH 1:* (UID FLAGS)")),
+        "{commands:?}"
+    );
+    assert!(
+        commands.iter().any(|c| c.contains("UID SEARCH ALL")),
+        "{commands:?}"
+    );
+    assert!(
+        !commands
+            .iter()
+            .any(|c| c.contains("QRESYNC") || c.contains("CHANGEDSINCE")),
         "{commands:?}"
     );
 }
