@@ -23,6 +23,7 @@
 //! Errors: every layer has its own `thiserror` enum with a `kind()` ([`error::ErrorKind`]);
 //! the binary maps kinds to the sysexits exit codes of the spec.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod credentials;
