@@ -167,22 +167,62 @@ pub fn order(msgs: &[MessageSummary], sort: Sort) -> Vec<(store::MessageId, Thre
             date: m.date,
         })
         .collect();
-    let mut threads = mail::thread(&inputs);
-    if sort.key != SortKey::Date {
+    let by_key = |a: usize, b: usize| compare(sort.key, &msgs[a], &msgs[b]);
+    let root_order: Option<&dyn Fn(usize, usize) -> Ordering> =
+        (sort.key != SortKey::Date).then_some(&by_key);
+    threaded(&inputs, |i| msgs[i].id, root_order, sort.reverse)
+}
+
+/// The date order of a folder from its thread keys alone (no full summaries): what a big
+/// folder opens with. `keys` come newest first, as [`store::Store::thread_keys`] returns them.
+pub fn order_by_date(
+    keys: &[store::ThreadKey],
+    threaded_list: bool,
+    reverse: bool,
+) -> Vec<(store::MessageId, ThreadPos)> {
+    if !threaded_list {
+        let mut out: Vec<_> = keys.iter().map(|k| (k.id, ThreadPos::default())).collect();
+        if reverse {
+            out.reverse();
+        }
+        return out;
+    }
+    let inputs: Vec<ThreadInput<'_>> = keys
+        .iter()
+        .map(|k| ThreadInput {
+            message_id: k.message_id.as_deref(),
+            in_reply_to: &k.in_reply_to,
+            references: &k.references,
+            date: k.date,
+        })
+        .collect();
+    threaded(&inputs, |i| keys[i].id, None, reverse)
+}
+
+/// Threads `inputs` and flattens the threads into list order. `root_order`: how to order
+/// threads by their roots (None: newest thread first, by its newest message).
+fn threaded(
+    inputs: &[ThreadInput<'_>],
+    id_of: impl Fn(usize) -> store::MessageId,
+    root_order: Option<&dyn Fn(usize, usize) -> Ordering>,
+    reverse: bool,
+) -> Vec<(store::MessageId, ThreadPos)> {
+    let mut threads = mail::thread(inputs);
+    if let Some(cmp) = root_order {
         threads.sort_by(|a, b| match (a.lines.first(), b.lines.first()) {
-            (Some(x), Some(y)) => compare(sort.key, &msgs[x.index], &msgs[y.index]),
+            (Some(x), Some(y)) => cmp(x.index, y.index),
             _ => Ordering::Equal,
         });
     }
-    if sort.reverse {
+    if reverse {
         threads.reverse();
     }
-    let mut out = Vec::with_capacity(msgs.len());
+    let mut out = Vec::with_capacity(inputs.len());
     for t in &threads {
         let start = out.len();
         for line in &t.lines {
             out.push((
-                msgs[line.index].id,
+                id_of(line.index),
                 ThreadPos {
                     depth: line.depth.min(u16::MAX as usize) as u16,
                     last_sibling: false,
@@ -372,6 +412,35 @@ mod tests {
                 (2, true, 0)
             ]
         );
+    }
+
+    #[test]
+    fn the_light_date_order_matches_the_full_one() {
+        let msgs = vec![
+            summary(5, "<5@x>", None, 500, "E <e@x>"),
+            summary(4, "<4@x>", Some("<3@x>"), 400, "D <d@x>"),
+            summary(3, "<3@x>", Some("<1@x>"), 300, "C <c@x>"),
+            summary(2, "<2@x>", Some("<1@x>"), 200, "B <b@x>"),
+            summary(1, "<1@x>", None, 100, "A <a@x>"),
+        ];
+        let keys: Vec<store::ThreadKey> = msgs
+            .iter()
+            .map(|m| store::ThreadKey {
+                id: m.id,
+                date: m.date,
+                message_id: m.message_id.clone(),
+                in_reply_to: m.in_reply_to.clone(),
+                references: m.references.clone(),
+            })
+            .collect();
+        for (threaded, reverse) in [(true, false), (true, true), (false, false), (false, true)] {
+            let sort = Sort {
+                key: SortKey::Date,
+                reverse,
+                threaded,
+            };
+            assert_eq!(order_by_date(&keys, threaded, reverse), order(&msgs, sort));
+        }
     }
 
     #[test]

@@ -36,7 +36,8 @@ use crate::mail::compose::{ForwardMode, Mailbox, forward, reply};
 use crate::mail::{Flag, ParsedMessage};
 use crate::store::{self, ListQuery, Store, StoreError};
 use crate::ui::{
-    self, BackendError, Command, Event, ListSource, Page, PageRequest, SearchScope, Sort, ThreadPos,
+    self, BackendError, Command, Event, ListSource, Page, PageRequest, SearchScope, Sort, SortKey,
+    ThreadPos,
 };
 
 /// How the backend may reach the network.
@@ -292,31 +293,39 @@ impl Backend {
         }) {
             return Ok(Arc::clone(&c.ids));
         }
-        let msgs = match &req.source {
-            ListSource::Folder(f) => self.store.list(&ListQuery {
-                account: Some(f.account.clone()),
-                folder: Some(f.folder.clone()),
-                limit: None,
-                offset: 0,
-            })?,
+        let ids = match &req.source {
+            // The default and the common case, and the one a 100,000-message folder must open
+            // with fast: only the columns threading needs.
+            ListSource::Folder(f) if req.sort.key == SortKey::Date => {
+                let keys = self.store.thread_keys(&f.account, &f.folder)?;
+                convert::order_by_date(&keys, req.sort.threaded, req.sort.reverse)
+            }
+            ListSource::Folder(f) => {
+                let msgs = self.store.list(&ListQuery {
+                    account: Some(f.account.clone()),
+                    folder: Some(f.folder.clone()),
+                    limit: None,
+                    offset: 0,
+                })?;
+                convert::order(&msgs, req.sort)
+            }
             ListSource::Search { scope, query } => {
                 let (account, folder) = match scope {
                     SearchScope::Folder(f) => (Some(f.account.as_str()), Some(f.folder.as_str())),
                     SearchScope::AllAccounts => (None, None),
                 };
-                self.store
-                    .search(query, account, folder, Some(SEARCH_LIMIT))?
+                let msgs = self
+                    .store
+                    .search(query, account, folder, Some(SEARCH_LIMIT))?;
+                // Search results are a flat list (a thread's other messages may not match).
+                let sort = Sort {
+                    threaded: false,
+                    ..req.sort
+                };
+                convert::order(&msgs, sort)
             }
         };
-        let sort = match req.source {
-            // Search results are a flat list (a thread's other messages may not match).
-            ListSource::Search { .. } => Sort {
-                threaded: false,
-                ..req.sort
-            },
-            ListSource::Folder(_) => req.sort,
-        };
-        let ids = Arc::new(convert::order(&msgs, sort));
+        let ids = Arc::new(ids);
         self.orders.insert(
             0,
             CachedOrder {
