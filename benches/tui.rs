@@ -236,4 +236,72 @@ fn main() {
         "  RSS after opening {rss_open:.1} MiB, at the end {rss_end:.1} MiB, peak {hwm:.1} MiB \
          (pages cached by the UI: {cached})"
     );
+
+    flat(&dir, n);
+    // Where opening spends its time: the light query, and threading its result.
+    {
+        let store = Store::open(&dir).unwrap();
+        for _ in 0..3 {
+            let t = Instant::now();
+            let keys = store.thread_keys(ACCOUNT, "INBOX").unwrap();
+            let q = t.elapsed();
+            let t = Instant::now();
+            let order = postie::app::convert::order_by_date(&keys, true, false);
+            println!(
+                "  parts: thread keys query {}, threading {} ({} rows)",
+                ms(q),
+                ms(t.elapsed()),
+                order.len()
+            );
+        }
+    }
+}
+
+/// The same open, flat newest first (`:sort` without threads): pages come straight from the
+/// index's date order.
+fn flat(dir: &std::path::Path, n: u32) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let t_open = Instant::now();
+    let store = Store::open(dir).unwrap();
+    let options = Options {
+        mode: Mode::Offline,
+        config: Config::empty(dir.to_owned()),
+        accounts: vec![ACCOUNT.to_owned()],
+        initial_sync: false,
+    };
+    let handles = app::start(store, options, rt.handle().clone()).unwrap();
+    let theme = ui::theme::load("default", None).unwrap();
+    let mut model = Model::new(&[ACCOUNT.to_owned()], Keymap::default(), theme);
+    model.size = (120, 40);
+    model.sort.threaded = false;
+    let mut u = Ui {
+        model,
+        term: Terminal::new(TestBackend::new(120, 40)).unwrap(),
+        cmd: handles.commands,
+        ev: handles.events,
+        rt,
+        in_flight: 0,
+    };
+    let init = ui::init(&mut u.model);
+    u.settle(init);
+    let open = t_open.elapsed();
+    assert_eq!(
+        u.model.list.as_ref().and_then(|l| l.total),
+        Some(n as usize)
+    );
+    let mut downs: Vec<Duration> = (0..50).map(|_| u.key(KeyCode::PageDown)).collect();
+    downs.sort();
+    let bottom = u.key(KeyCode::End);
+    println!("flat, newest first:");
+    println!("  open to first frame: {}", ms(open));
+    println!(
+        "  page down (50 presses): median {}, max {}; G (last page): {}",
+        ms(downs[downs.len() / 2]),
+        ms(downs[downs.len() - 1]),
+        ms(bottom)
+    );
 }

@@ -340,6 +340,29 @@ impl Backend {
     }
 
     fn page(&mut self, req: &PageRequest) -> Result<Page, StoreError> {
+        // Newest first, flat: straight from the index's date order, only the rows asked for,
+        // whatever the folder's size.
+        if let ListSource::Folder(f) = &req.source
+            && req.sort.key == SortKey::Date
+            && !req.sort.threaded
+            && !req.sort.reverse
+        {
+            let msgs = self.store.list(&ListQuery {
+                account: Some(f.account.clone()),
+                folder: Some(f.folder.clone()),
+                limit: Some(req.limit as u64),
+                offset: req.offset as u64,
+            })?;
+            let total = self.store.folder_total(&f.account, &f.folder)?;
+            return Ok(Page {
+                offset: req.offset,
+                total,
+                rows: msgs
+                    .iter()
+                    .map(|m| convert::row(m, ThreadPos::default()))
+                    .collect(),
+            });
+        }
         let order = self.order(req)?;
         let end = req.offset.saturating_add(req.limit).min(order.len());
         let mut rows = Vec::with_capacity(end.saturating_sub(req.offset));

@@ -1,6 +1,6 @@
 //! The few columns a threaded list needs of every message of a folder, read in one light
 //! query: what the terminal UI orders a 100,000-message folder by without loading 100,000
-//! full summaries. Read-only.
+//! full summaries; and a folder's message count for paging without one. Read-only.
 
 use rusqlite::params;
 
@@ -20,6 +20,21 @@ pub struct ThreadKey {
 }
 
 impl Store {
+    /// How many messages one folder holds (an index count, no unread scan).
+    pub fn folder_total(&self, account: &str, folder: &str) -> Result<usize> {
+        let f = self
+            .folder_row(account, folder)?
+            .ok_or_else(|| StoreError::NoSuchFolder {
+                account: account.to_owned(),
+                folder: folder.to_owned(),
+            })?;
+        self.conn
+            .prepare_cached("SELECT count(*) FROM messages WHERE folder_id = ?1")
+            .and_then(|mut st| st.query_row(params![f.id], |r| r.get::<_, i64>(0)))
+            .map(|n| n.max(0) as usize)
+            .map_err(StoreError::db("count messages"))
+    }
+
     /// The thread keys of every message of one folder, newest first (the order of
     /// [`Store::list`]).
     pub fn thread_keys(&self, account: &str, folder: &str) -> Result<Vec<ThreadKey>> {
