@@ -22,15 +22,15 @@ fn main() -> ExitCode {
     };
     // Before any thread exists: the keyutils keyring belongs to the thread's credentials.
     postie::credentials::init_process_keyring();
-    let tui = match &cli.command {
-        None => true,
-        Some(cli::Command::Demo(args)) => !args.print,
-        Some(_) => false,
-    };
-    if tui {
-        init_file_logging(cli.verbose);
-    } else {
-        init_logging(cli.verbose);
+    match &cli.command {
+        None => init_file_logging(cli.verbose),
+        // The demo leaves nothing behind: no log unless asked for.
+        Some(cli::Command::Demo(args)) if !args.print => {
+            if cli.verbose > 0 || std::env::var_os("POSTIE_LOG").is_some() {
+                init_file_logging(cli.verbose);
+            }
+        }
+        Some(_) => init_logging(cli.verbose),
     }
     // rustls panics at the first handshake if it cannot tell which provider to use; an `Err`
     // here only means one is installed already.
