@@ -256,8 +256,9 @@ fn demo_read_search_reply_and_quit_restores_the_terminal() {
     tui.keys(&["C-x"]);
     tui.wait_for("Demo: not really sent");
 
-    // The reply is in Sent.
-    tui.keys(&["q", "Tab"]);
+    // The reply is in Sent (the demo's Sent holds two messages to begin with).
+    tui.keys(&["q", "Tab", "g", "j", "j", "Enter"]);
+    tui.wait_for("Sent · 3 messages");
     let code = tui.quit();
     assert_eq!(code, 0, "stderr: {}", tui.stderr());
     tui.assert_restored();
