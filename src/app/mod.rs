@@ -56,6 +56,8 @@ pub const DEMO_ACCOUNT: &str = store::demo::ACCOUNT;
 const DEMO_ME: (&str, &str) = ("Alex Demo", "alex@demo.test");
 /// At most this many search results make a list (the best ones; the UI pages through them).
 const SEARCH_LIMIT: u64 = 10_000;
+/// How long the backend waits at exit for submissions in flight.
+const SEND_DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
 /// List orders kept, so that going back to a folder or scrolling never recomputes one.
 const ORDERS_KEPT: usize = 4;
 
@@ -80,7 +82,8 @@ pub struct Handles {
 
 /// Starts the backend thread on `store`. Network tasks are spawned on `network` (a
 /// multi-threaded runtime). The thread ends when the command sender is dropped or the event
-/// receiver is closed.
+/// receiver is closed, after the submissions in flight have finished (sent, or queued in the
+/// outbox): join it before shutting `network` down.
 pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result<Handles> {
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(256);
     let (ev_tx, ev_rx) = mpsc::channel::<Event>(1024);
@@ -110,6 +113,7 @@ pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result
                 orders: Vec::new(),
                 parents: HashMap::new(),
                 syncing: Default::default(),
+                sends_in_flight: 0,
                 scratch: None,
             };
             rt.block_on(backend.run(cmd_rx, int_rx));
@@ -153,6 +157,8 @@ struct Backend {
     /// answered.
     parents: HashMap<String, store::MessageId>,
     syncing: std::collections::HashSet<String>,
+    /// Submissions running on the network runtime; the thread waits for them before ending.
+    sends_in_flight: usize,
     /// The private directory attachments are opened from (created on first use).
     scratch: Option<PathBuf>,
 }
@@ -175,8 +181,27 @@ impl Backend {
                 Some(msg) = internal.recv() => self.internal(msg).await,
             };
             if !alive {
-                return;
+                break;
             }
+        }
+        // The UI is gone. A message handed over for sending must end up sent or in the
+        // outbox, never lost with the process: wait for the submissions still running.
+        // SMTP has its own timeouts; this bound is for a task that never reports at all.
+        let drain = async {
+            while self.sends_in_flight > 0 {
+                match internal.recv().await {
+                    Some(msg @ Internal::SendDone(_)) => {
+                        self.internal(msg).await;
+                    }
+                    Some(Internal::SyncDone { account, .. }) => {
+                        self.syncing.remove(&account);
+                    }
+                    None => break,
+                }
+            }
+        };
+        if tokio::time::timeout(SEND_DRAIN_LIMIT, drain).await.is_err() {
+            tracing::warn!("gave up waiting for messages being sent");
         }
     }
 

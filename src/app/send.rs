@@ -143,6 +143,7 @@ impl Backend {
                 let internal = self.internal.clone();
                 let account = draft.account.clone();
                 let in_reply_to = draft.in_reply_to.clone();
+                self.sends_in_flight += 1;
                 self.network.spawn(async move {
                     let envelope = Envelope {
                         from: composed.envelope_from.clone(),
@@ -189,6 +190,7 @@ impl Backend {
     }
 
     pub(super) async fn send_done(&mut self, o: Outcome) -> bool {
+        self.sends_in_flight = self.sends_in_flight.saturating_sub(1);
         let result = match o.result {
             Ok(()) => {
                 if let Err(e) = self

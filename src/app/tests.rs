@@ -573,3 +573,35 @@ fn the_flat_newest_first_pages_agree_with_the_computed_order() {
     assert_eq!(second.offset, 10);
     assert_eq!(second.rows[0], direct.rows[10]);
 }
+
+#[test]
+fn quitting_while_a_message_is_being_sent_still_sends_or_queues_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let store = store::demo::generate(&data).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let options = Options {
+        mode: Mode::Online,
+        config: unreachable_config(&data),
+        accounts: vec![DEMO_ACCOUNT.to_owned()],
+        initial_sync: false,
+    };
+    let h = start(store, options, rt.handle().clone()).unwrap();
+    let draft = ui::Draft {
+        account: DEMO_ACCOUNT.into(),
+        to: vec!["bo@example.org".into()],
+        subject: "last words".into(),
+        ..ui::Draft::default()
+    };
+    h.commands.blocking_send(Command::Send(draft)).unwrap();
+    // The UI quits at once: both channel ends go away.
+    drop(h.commands);
+    drop(h.events);
+    h.thread.join().unwrap();
+    let store = Store::open(&data).unwrap();
+    assert_eq!(store.outbox(Some(DEMO_ACCOUNT)).unwrap().len(), 1);
+}

@@ -180,7 +180,9 @@ fn run_ui(model: Model, store: Store, options: Options) -> Result<ExitCode, CliE
     let handles = app::start(store, options, runtime.handle().clone()).map_err(TuiError::Thread)?;
     let result = runtime.block_on(ui::terminal::run(model, handles.commands, handles.events));
     // The command sender is gone with `run`: the backend thread ends after its current
-    // command. Network tasks still running (a sync) are dropped with the runtime.
+    // command and any submission in flight (so a message being sent is sent or queued, never
+    // lost). A sync still running is dropped with the runtime: the store is durable at every
+    // step, and the next sync resumes.
     let _ = handles.thread.join();
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     result.map_err(TuiError::from)?;
