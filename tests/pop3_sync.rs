@@ -569,3 +569,81 @@ async fn a_server_without_uidl_falls_back_to_header_keys_with_a_warning() {
     let again = env.sync_ok().await;
     assert_eq!(again["new"], 0, "the fallback keys are stable: {again}");
 }
+
+/// Records every progress event.
+#[derive(Default)]
+struct Events(std::sync::Mutex<Vec<postie::engine::progress::SyncEvent>>);
+
+impl postie::engine::progress::ProgressSink for Events {
+    fn event(&self, event: postie::engine::progress::SyncEvent) {
+        self.0.lock().expect("events").push(event);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn engine_skips_an_oversized_message_and_reports_progress_per_batch() {
+    use postie::config::{Config, Incoming as Conf};
+    use postie::engine::pop3::{Pop3Limits, sync_with};
+    use postie::engine::progress::SyncEvent;
+    use postie::engine::sync::SyncSummary;
+
+    let user = new_user("pop3sync-engine");
+    let seeded = seed(&user, "INBOX", 7);
+    // One message far over the limit below.
+    let s = servers();
+    let mut big =
+        b"From: a@example.test\nSubject: big\nMessage-ID: <big@example.test>\n\n".to_vec();
+    big.extend(std::iter::repeat_n(b"0123456789abcdef\n".as_slice(), 20_000).flatten());
+    let (size, vsize) = (
+        big.len(),
+        big.len() + big.iter().filter(|&&b| b == b'\n').count(),
+    );
+    let base = format!("1700000001.big.postie-test,S={size},W={vsize}");
+    let tmp = user.maildir.join("tmp").join(&base);
+    std::fs::write(&tmp, &big).expect("write");
+    std::os::unix::fs::chown(&tmp, Some(s.mail_uid), Some(s.mail_gid)).expect("chown");
+    std::fs::rename(&tmp, user.maildir.join("new").join(&base)).expect("rename");
+
+    let env = Env::new(&user, Tls::Implicit, pop3_mode("delete"));
+    let config = Config::from_file(&env.config_path()).expect("config");
+    let account = config.account("acct").expect("account").clone();
+    let Conf::Pop3(pop3) = &account.incoming else {
+        panic!("a pop3 account");
+    };
+    let mut store = postie::store::Store::open(&config.data_dir).expect("store");
+    store.register_accounts(&config).expect("register");
+    let limits = Pop3Limits {
+        max_message_bytes: 100_000,
+        batch_messages: 2,
+        ..Pop3Limits::default()
+    };
+    let events = Events::default();
+    let mut summary = SyncSummary::new(&account);
+    sync_with(&mut store, &account, pop3, &limits, &events, &mut summary)
+        .await
+        .expect("sync");
+    assert_eq!(summary.new, 7);
+    assert_eq!(summary.deleted, 7, "the oversized message is not deleted");
+    assert_eq!(summary.warnings.len(), 1, "{:?}", summary.warnings);
+    assert!(summary.warnings[0].contains("left on the server"));
+    assert_all_stored(&env, &seeded);
+    assert_eq!(
+        server_ids(&user),
+        HashSet::from(["big@example.test".to_owned()])
+    );
+
+    let events = events.0.into_inner().expect("events");
+    assert!(matches!(
+        events.first(),
+        Some(SyncEvent::Started { total: Some(7), .. })
+    ));
+    let done: Vec<u64> = events
+        .iter()
+        .filter_map(|e| match e {
+            SyncEvent::Progress { done, .. } => Some(*done),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(done, [2, 4, 6, 7], "one event per durable batch");
+    assert!(matches!(events.last(), Some(SyncEvent::Finished { .. })));
+}
