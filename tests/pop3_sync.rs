@@ -474,6 +474,7 @@ async fn stripped_stls_is_refused_before_any_password_is_sent() {
     let out = env.run(&["sync"]).await;
     assert_eq!(out.status.code(), Some(69), "{}", stderr(&out));
     let err = stderr(&out);
+    eprintln!("stripped STLS: {err}");
     assert!(err.contains("does not offer STARTTLS"), "{err}");
     assert!(!proxy.client_sent_contains(user.password.as_bytes()));
     assert!(!proxy.client_sent_contains(b"PASS"));
@@ -490,6 +491,7 @@ async fn wrong_password_exits_77_with_one_line_naming_account_and_server() {
     let out = env.run(&["sync"]).await;
     assert_eq!(out.status.code(), Some(77), "{}", stderr(&out));
     let err = stderr(&out);
+    eprintln!("wrong password: {err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     let s = servers();
     assert!(
@@ -511,6 +513,7 @@ async fn unreachable_server_exits_69() {
     let out = env.run(&["sync"]).await;
     assert_eq!(out.status.code(), Some(69), "{}", stderr(&out));
     let err = stderr(&out);
+    eprintln!("unreachable: {err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
 }
