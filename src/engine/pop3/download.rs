@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::time::Instant;
 
 use super::{INBOX, Pop3Limits};
 use crate::engine::EngineError;
@@ -63,24 +64,44 @@ where
 
     let mut batch: Vec<Item> = Vec::new();
     let mut batch_bytes = 0usize;
+    // When the oldest message of the batch arrived: a slow server still gets its messages
+    // made durable (and reported) within `batch_age`.
+    let mut oldest: Option<Instant> = None;
     let mut delivered = HashSet::new();
     let mut failed = None;
-    while let Some(item) = rx.recv().await {
-        match item {
-            Item::Skipped(warning) => summary.warnings.push(warning),
-            Item::Message { ref data, .. } => {
-                batch_bytes += data.len();
-                batch.push(item);
-                if batch.len() >= limits.batch_messages || batch_bytes >= limits.batch_bytes {
-                    let r = deliver(store, target, &mut batch, &mut delivered, summary);
-                    batch_bytes = 0;
-                    if let Err(e) = r {
-                        failed = Some(e);
-                        break;
-                    }
-                    report(progress, target, summary, total);
-                }
+    loop {
+        let next = match oldest {
+            Some(t) => tokio::time::timeout_at(t + limits.batch_age, rx.recv()).await,
+            None => Ok(rx.recv().await),
+        };
+        let full = match next {
+            Ok(None) => break,
+            Ok(Some(Item::Skipped(warning))) => {
+                summary.warnings.push(warning);
+                false
             }
+            Ok(Some(item @ Item::Message { .. })) => {
+                if let Item::Message { data, .. } = &item {
+                    batch_bytes += data.len();
+                }
+                batch.push(item);
+                let t = *oldest.get_or_insert_with(Instant::now);
+                batch.len() >= limits.batch_messages
+                    || batch_bytes >= limits.batch_bytes
+                    || t.elapsed() >= limits.batch_age
+            }
+            // The batch is old enough.
+            Err(_) => true,
+        };
+        if full && !batch.is_empty() {
+            let r = deliver(store, target, &mut batch, &mut delivered, summary);
+            batch_bytes = 0;
+            oldest = None;
+            if let Err(e) = r {
+                failed = Some(e);
+                break;
+            }
+            report(progress, target, summary, total);
         }
     }
     if failed.is_none() && !batch.is_empty() {
