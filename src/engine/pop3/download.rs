@@ -140,7 +140,14 @@ fn deliver(
             Item::Skipped(_) => None,
         })
         .collect();
+    let started = std::time::Instant::now();
     blocking(|| store.deliver_batch(target.folder, &msgs))?;
+    tracing::debug!(
+        target: "postie::pop3",
+        "delivered a batch of {} messages in {} ms",
+        msgs.len(),
+        started.elapsed().as_millis()
+    );
     for m in &msgs {
         summary.new += 1;
         summary.bytes += m.bytes.len() as u64;
