@@ -409,3 +409,71 @@ fn a_reply_sent_from_the_ui_arrives_in_dovecot() {
     assert!(text.contains("In-Reply-To: <q1@"), "{text}");
     assert!(text.contains("Yes, from the terminal UI."), "{text}");
 }
+
+/// The whole loop on a POP3 account of the harness: the UI's first sync downloads a message
+/// from Dovecot, it reads, and the reply goes out through Postfix to the sender's INBOX.
+#[test]
+fn pop3_account_syncs_reads_and_replies_through_the_servers() {
+    use std::os::unix::fs::chown;
+    use support::config::{Incoming, Tls};
+    let s = support::servers();
+    let me = support::new_user("tuipop");
+    let them = support::new_user("tuipopthem");
+    // One message from `them` in my Dovecot INBOX (LF line ends and exact sizes in the name,
+    // as Dovecot expects of files it did not write).
+    let body = format!(
+        "From: Them <{them}>\nTo: {me}\nSubject: Question over POP3\n\
+         Date: Mon, 3 Mar 2025 10:00:00 +0000\nMessage-ID: <p1@{d}>\n\nStill there?\n",
+        them = them.email,
+        me = me.email,
+        d = s.domain
+    );
+    let lines = body.matches('\n').count();
+    let name = format!(
+        "1600000000.M1P{}Q1.tui,S={},W={}",
+        std::process::id(),
+        body.len(),
+        body.len() + lines
+    );
+    for sub in ["cur", "new", "tmp"] {
+        let d = me.maildir.join(sub);
+        std::fs::create_dir_all(&d).expect("mkdir");
+        chown(&d, Some(s.mail_uid), Some(s.mail_gid)).expect("chown");
+    }
+    let tmp_file = me.maildir.join("tmp").join(&name);
+    std::fs::write(&tmp_file, &body).expect("write message");
+    chown(&tmp_file, Some(s.mail_uid), Some(s.mail_gid)).expect("chown");
+    std::fs::rename(&tmp_file, me.maildir.join("new").join(&name)).expect("rename");
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {:?}\n{}",
+            tmp.path().join("data").display().to_string(),
+            me.account_toml("pop", Incoming::Pop3, Tls::Implicit)
+        ),
+    )
+    .expect("write config");
+    let tui = Tui::start(&["--config", &config.display().to_string()], &[]);
+    tui.wait_for("Question over POP3");
+    tui.keys(&["Enter"]);
+    tui.wait_for("Still there?");
+    tui.keys(&["r"]);
+    tui.wait_for("Subject: Re: Question over POP3");
+    tui.type_text("Yes, over POP3 and SMTP.");
+    tui.keys(&["C-x"]);
+    tui.wait_for("Message sent");
+    assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
+    tui.assert_restored();
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let files = rt.block_on(them.wait_for_messages("INBOX", 1, WAIT));
+    let text = String::from_utf8_lossy(&std::fs::read(&files[0]).expect("read")).into_owned();
+    assert!(text.contains("Subject: Re: Question over POP3"), "{text}");
+    assert!(text.contains("Yes, over POP3 and SMTP."), "{text}");
+}
