@@ -477,3 +477,137 @@ fn pop3_account_syncs_reads_and_replies_through_the_servers() {
     assert!(text.contains("Subject: Re: Question over POP3"), "{text}");
     assert!(text.contains("Yes, over POP3 and SMTP."), "{text}");
 }
+
+/// The whole loop on an IMAP account of the harness: the first sync lists the seeded messages
+/// (envelopes only), opening one downloads its body on demand, the reply goes out through
+/// Postfix to the sender's INBOX, and mail delivered while the UI runs shows up through IDLE
+/// without a key press.
+#[test]
+fn imap_account_syncs_reads_on_demand_replies_and_sees_new_mail_through_idle() {
+    use std::os::unix::fs::chown;
+    use support::config::{Incoming, Tls};
+    let s = support::servers();
+    let me = support::new_user("tuiimap");
+    let them = support::new_user("tuiimapthem");
+    let seeded = support::seed(&me, "INBOX", 3);
+    // One message with a known text, newer than the seeded ones so it is on screen.
+    let body = format!(
+        "From: Them <{them}>\nTo: {me}\nSubject: Question over IMAP\n\
+         Date: Mon, 3 Mar 2031 10:00:00 +0000\nMessage-ID: <i1@{d}>\n\n\
+         Is the body fetched on demand?\n",
+        them = them.email,
+        me = me.email,
+        d = s.domain
+    );
+    let lines = body.matches('\n').count();
+    let name = format!(
+        "1900000000.M1P{}Q1.tui,S={},W={}",
+        std::process::id(),
+        body.len(),
+        body.len() + lines
+    );
+    let tmp_file = me.maildir.join("tmp").join(&name);
+    std::fs::write(&tmp_file, &body).expect("write message");
+    chown(&tmp_file, Some(s.mail_uid), Some(s.mail_gid)).expect("chown");
+    std::fs::rename(&tmp_file, me.maildir.join("new").join(&name)).expect("rename");
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {:?}\n{}",
+            data.display().to_string(),
+            me.account_toml("imap", Incoming::Imap, Tls::Implicit)
+        ),
+    )
+    .expect("write config");
+    let tui = Tui::start(&["--config", &config.display().to_string()], &[]);
+    tui.wait_for("Question over IMAP");
+    for m in &seeded {
+        // The list column may cut a long subject: its first 20 characters are enough.
+        let start: String = m.message.subject.chars().take(20).collect();
+        tui.wait_for(&start);
+    }
+    // The first sync stored envelopes only (fetch_bodies defaults to on-demand).
+    let stored_text = || {
+        walk(&data)
+            .iter()
+            .filter_map(|p| std::fs::read(p).ok())
+            .any(|b| String::from_utf8_lossy(&b).contains("Is the body fetched on demand?"))
+    };
+    assert!(
+        !stored_text(),
+        "the body was downloaded before it was opened"
+    );
+    tui.keys(&["Enter"]);
+    let screen = tui.wait_for("Is the body fetched on demand?");
+    assert!(!screen.contains("body not downloaded yet"), "{screen}");
+    assert!(
+        stored_text(),
+        "the body fetched on demand is not in the store"
+    );
+    tui.keys(&["r"]);
+    tui.wait_for("Subject: Re: Question over IMAP");
+    tui.type_text("Yes, over IMAP and SMTP.");
+    tui.keys(&["C-x"]);
+    tui.wait_for("Message sent");
+    tui.keys(&["q"]);
+    tui.wait_until("the message view to close", |s| {
+        !s.contains("Is the body fetched on demand?") && s.contains("Question over IMAP")
+    });
+
+    // Mail delivered while the UI runs appears without a key press (IDLE, then a sync).
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let msg = format!(
+        "From: Them <{them}>\r\nTo: {me}\r\nSubject: Pushed by IDLE\r\n\
+         Date: Tue, 4 Mar 2031 10:00:00 +0000\r\nMessage-ID: <i2@{d}>\r\n\r\nNew mail.\r\n",
+        them = them.email,
+        me = me.email,
+        d = s.domain
+    );
+    rt.block_on(support::wire::submit(
+        s,
+        support::wire::Submission::Implicit,
+        &them,
+        &them.email,
+        &[&me.email],
+        msg.as_bytes(),
+    ))
+    .expect("submit through Postfix");
+    let submitted = Instant::now();
+    tui.wait_for("Pushed by IDLE");
+    eprintln!(
+        "FIGURE delivery to the list through IDLE: {:?}",
+        submitted.elapsed()
+    );
+    assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
+    tui.assert_restored();
+
+    let files = rt.block_on(them.wait_for_messages("INBOX", 1, WAIT));
+    let text = String::from_utf8_lossy(&std::fs::read(&files[0]).expect("read")).into_owned();
+    assert!(text.contains("Subject: Re: Question over IMAP"), "{text}");
+    assert!(text.contains("In-Reply-To: <i1@"), "{text}");
+    assert!(text.contains("Yes, over IMAP and SMTP."), "{text}");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

@@ -16,12 +16,14 @@
 //! submission client. It never draws: `ui` gets only its own plain types, converted in
 //! [`convert`]. A closed event channel means the UI is gone: the thread ends quietly.
 
+mod body;
 pub mod convert;
 mod files;
 mod send;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod watch;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -113,6 +115,8 @@ pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result
                 orders: Vec::new(),
                 parents: HashMap::new(),
                 syncing: Default::default(),
+                resync: Default::default(),
+                watchers: Vec::new(),
                 sends_in_flight: 0,
                 scratch: None,
             };
@@ -134,6 +138,11 @@ enum Internal {
     SyncDone {
         account: String,
         result: Result<crate::engine::sync::SyncSummary, BackendError>,
+    },
+    /// A body download started by opening a message finished (`Err`: one line saying why).
+    BodyFetched {
+        id: ui::MessageId,
+        result: Result<(), String>,
     },
 }
 
@@ -157,6 +166,10 @@ struct Backend {
     /// answered.
     parents: HashMap<String, store::MessageId>,
     syncing: std::collections::HashSet<String>,
+    /// Accounts whose server reported a change while their sync ran: synced again after it.
+    resync: std::collections::HashMap<String, Option<String>>,
+    /// The IDLE watchers of the IMAP accounts ([`Mode::Online`] only); stopped at exit.
+    watchers: Vec<crate::engine::idle::IdleWatcher>,
     /// Submissions running on the network runtime; the thread waits for them before ending.
     sends_in_flight: usize,
     /// The private directory attachments are opened from (created on first use).
@@ -172,6 +185,7 @@ impl Backend {
         if self.options.mode == Mode::Online && self.options.initial_sync {
             self.sync(None).await;
         }
+        let mut watch_events = self.start_watchers();
         loop {
             let alive = tokio::select! {
                 cmd = commands.recv() => match cmd {
@@ -179,11 +193,13 @@ impl Backend {
                     None => false,
                 },
                 Some(msg) = internal.recv() => self.internal(msg).await,
+                Some(ev) = watch_events.recv() => self.watch_event(ev).await,
             };
             if !alive {
                 break;
             }
         }
+        self.stop_watchers().await;
         // The UI is gone. A message handed over for sending must end up sent or in the
         // outbox, never lost with the process: wait for the submissions still running.
         // SMTP has its own timeouts; this bound is for a task that never reports at all.
@@ -196,6 +212,7 @@ impl Backend {
                     Some(Internal::SyncDone { account, .. }) => {
                         self.syncing.remove(&account);
                     }
+                    Some(Internal::BodyFetched { .. }) => {}
                     None => break,
                 }
             }
@@ -218,10 +235,7 @@ impl Backend {
                 let result = self.page(&request).map_err(store_error);
                 self.emit(Event::Page { request, result }).await
             }
-            Command::OpenMessage(id) => {
-                let result = self.open_message(&id);
-                self.emit(Event::Message { id, result }).await
-            }
+            Command::OpenMessage(id) => self.open(id).await,
             Command::SetFlags { ids, add, remove } => {
                 let result = self.set_flags(&ids, add, remove).map_err(store_error);
                 self.emit(Event::FlagsSet { ids, result }).await
@@ -275,6 +289,7 @@ impl Backend {
         match msg {
             Internal::SendDone(outcome) => self.send_done(outcome).await,
             Internal::SyncDone { account, result } => self.sync_done(account, result).await,
+            Internal::BodyFetched { id, result } => self.body_fetched(id, result).await,
         }
     }
 
@@ -416,7 +431,13 @@ impl Backend {
         Mailbox::new(&acc.email, acc.display_name.as_deref()).ok()
     }
 
-    fn open_message(&mut self, id: &ui::MessageId) -> Result<ui::Message, BackendError> {
+    /// The message as the UI shows it. An envelope-only message shows its headers and, in the
+    /// body, why the body is not there: `fetch_error` when a download failed, else the mode.
+    fn open_message(
+        &mut self,
+        id: &ui::MessageId,
+        fetch_error: Option<&str>,
+    ) -> Result<ui::Message, BackendError> {
         let sid = store_id_of(id)?;
         let summary = self.store.get(sid).map_err(store_error)?;
         let folder = ui::FolderRef::new(&summary.account, &summary.folder);
@@ -431,9 +452,17 @@ impl Backend {
                     id: id.clone(),
                     folder,
                     headers: convert::summary_headers(&summary),
-                    body: "Only the envelope of this message is stored here; its body comes \
-                           down with the next sync (press the sync key, or run `postie sync`)."
-                        .to_owned(),
+                    body: format!(
+                        "body not downloaded yet: {}",
+                        fetch_error.unwrap_or(match self.options.mode {
+                            Mode::Offline =>
+                                "offline (started with --offline); it comes down \
+                                              when postie runs online",
+                            _ =>
+                                "only the envelope is stored here; it comes down with the \
+                                  next sync (press the sync key, or run `postie sync`)",
+                        })
+                    ),
                     attachments: Vec::new(),
                     prefill: ui::Prefill {
                         reply: empty.clone(),

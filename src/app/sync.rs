@@ -63,7 +63,7 @@ impl Backend {
                     AccountState::Offline,
                     Some("offline: the demo mailbox has no server to sync with"),
                 ),
-                Mode::Online => (self.start_sync(&name), None),
+                Mode::Online => (self.start_sync(&name, None), None),
             };
             let mut ok = self
                 .emit(Event::AccountState {
@@ -83,8 +83,9 @@ impl Backend {
         true
     }
 
-    /// Spawns the account's sync unless one is running; returns the state to show.
-    fn start_sync(&mut self, name: &str) -> AccountState {
+    /// Spawns the account's sync (only `folder` when given) unless one is running; returns the
+    /// state to show.
+    pub(super) fn start_sync(&mut self, name: &str, folder: Option<String>) -> AccountState {
         if self.syncing.contains(name) {
             return AccountState::Syncing {
                 done: 0,
@@ -105,7 +106,7 @@ impl Backend {
             let result = async {
                 let mut store = Store::open(&data_dir).map_err(store_error)?;
                 store.register_accounts(&config).map_err(store_error)?;
-                sync_account(&mut store, &account, &SyncOptions::default(), &sink)
+                sync_account(&mut store, &account, &SyncOptions { folder }, &sink)
                     .await
                     .map_err(|e| BackendError::new(e.kind(), crate::cli::error_line(&e)))
             }
@@ -124,6 +125,21 @@ impl Backend {
         result: Result<SyncSummary, BackendError>,
     ) -> bool {
         self.syncing.remove(&account);
+        let ok = self.report_sync(&account, result).await;
+        // The server reported a change while that sync ran: it may have missed it.
+        if ok && let Some(folder) = self.resync.remove(&account) {
+            let state = self.start_sync(&account, folder);
+            return self.emit(Event::AccountState { account, state }).await;
+        }
+        ok
+    }
+
+    async fn report_sync(
+        &mut self,
+        account: &str,
+        result: Result<SyncSummary, BackendError>,
+    ) -> bool {
+        let account = account.to_owned();
         match result {
             Ok(summary) => {
                 let mut ok = self
