@@ -605,3 +605,123 @@ fn quitting_while_a_message_is_being_sent_still_sends_or_queues_it() {
     let store = Store::open(&data).unwrap();
     assert_eq!(store.outbox(Some(DEMO_ACCOUNT)).unwrap().len(), 1);
 }
+
+/// An online IMAP account whose server cannot be reached (nothing listens on port 1), with one
+/// envelope-only message in its INBOX.
+fn unreachable_imap() -> (Rig, ui::MessageId) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let text = format!(
+        r#"data_dir = "{d}"
+[accounts.far]
+email = "me@far.test"
+[accounts.far.incoming]
+protocol = "imap"
+host = "127.0.0.1"
+port = 1
+tls = "none"
+allow_plaintext = true
+user = "me"
+password_command = "echo secret"
+[accounts.far.outgoing]
+host = "127.0.0.1"
+port = 1
+tls = "none"
+allow_plaintext = true
+user = "me"
+password_command = "echo secret"
+"#,
+        d = data.display()
+    );
+    let config = Config::parse(
+        &text,
+        std::path::Path::new("/nonexistent/config.toml"),
+        &crate::config::Env::default(),
+    )
+    .unwrap();
+    let mut store = Store::open(&data).unwrap();
+    store.register_accounts(&config).unwrap();
+    let f = store.ensure_folder("far", "INBOX").unwrap();
+    store
+        .set_folder_state(
+            f,
+            &store::FolderState {
+                uidvalidity: Some(7),
+                uidnext: Some(2),
+                ..store::FolderState::default()
+            },
+        )
+        .unwrap();
+    let raw = b"From: a@x.test\r\nTo: me@far.test\r\nSubject: Far away\r\n\
+                Message-ID: <far1@x.test>\r\n\r\nNot here yet.\r\n";
+    let env = crate::mail::Envelope::parse(raw);
+    let ids = store
+        .upsert_envelopes(
+            f,
+            &[store::RemoteEnvelope {
+                uid: 1,
+                flags: crate::mail::Flags::empty(),
+                modseq: None,
+                envelope: &env,
+            }],
+        )
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let options = Options {
+        mode: Mode::Online,
+        config,
+        accounts: vec!["far".to_owned()],
+        initial_sync: false,
+    };
+    let h = start(store, options, rt.handle().clone()).unwrap();
+    let rig = Rig {
+        rt,
+        cmd: h.commands,
+        ev: h.events,
+        _dir: dir,
+        data,
+    };
+    (rig, convert::ui_id(ids[0]))
+}
+
+#[test]
+fn an_envelope_only_message_whose_download_fails_shows_its_headers_and_why() {
+    let (mut r, id) = unreachable_imap();
+    let m = r.open(&id);
+    assert!(
+        m.body.starts_with("body not downloaded yet: "),
+        "the body says why: {}",
+        m.body
+    );
+    assert!(
+        m.body.contains("127.0.0.1"),
+        "the reason names the server: {}",
+        m.body
+    );
+    assert!(
+        m.headers.iter().any(|(_, v)| v.contains("Far away")),
+        "{:?}",
+        m.headers
+    );
+}
+
+#[test]
+fn a_lost_idle_connection_shows_failed_with_the_retry_time() {
+    let (mut r, _) = unreachable_imap();
+    // The watcher starts with the backend; its connection fails at once.
+    let why = (0..50)
+        .find_map(|_| match r.next() {
+            Event::AccountState {
+                account,
+                state: ui::AccountState::Failed(why),
+            } if account == "far" => Some(why),
+            _ => None,
+        })
+        .expect("a Failed state");
+    assert!(why.starts_with("watching INBOX: "), "{why}");
+    assert!(why.contains("retrying in 2s"), "{why}");
+}
