@@ -24,6 +24,7 @@ mod login;
 mod man;
 pub mod move_to;
 pub mod offline;
+pub mod outbox;
 pub mod read;
 pub mod search;
 pub mod send;
@@ -99,6 +100,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Download new mail (POP3, IMAP), push changes made offline, and send the outbox.
     Sync(sync::SyncArgs),
+    /// Show the messages queued for sending, send them now (flush), or drop one.
+    Outbox(outbox::OutboxArgs),
 }
 
 /// What every subcommand gets besides its own arguments: the global options.
@@ -132,6 +135,8 @@ pub enum CliError {
     Send(#[from] send::SendError),
     #[error(transparent)]
     Offline(#[from] offline::OfflineError),
+    #[error(transparent)]
+    Account(#[from] Box<crate::engine::AccountError>),
     /// The arguments parsed but make no sense together (exit 64).
     #[error("{0}")]
     Usage(String),
@@ -161,6 +166,7 @@ impl CliError {
             CliError::Init(e) => e.kind(),
             CliError::Send(e) => e.kind(),
             CliError::Offline(e) => e.kind(),
+            CliError::Account(e) => e.kind(),
             CliError::Usage(_) => ErrorKind::Usage,
             CliError::Prompt(_) | CliError::Stdout(_) => ErrorKind::Io,
             CliError::SyncFailed { kind, .. } => *kind,
@@ -225,6 +231,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Delete(args)) => delete::run(&ctx, args),
         Some(Command::Demo(args)) => demo::run(&ctx, args),
         Some(Command::Sync(args)) => sync::run(&ctx, args),
+        Some(Command::Outbox(args)) => outbox::run(&ctx, args),
     }
 }
 

@@ -7,6 +7,7 @@
 //!
 //! - [`sync`]: one-shot sync of an account (`postie sync`), dispatching to [`pop3`] and
 //!   [`imap`], then [`outbox`].
+//! - [`outbox`]: sending queued messages (backoff, exactly once); [`sent`]: the Sent copy.
 //! - [`connect`]: passwords (off the async threads) and TLS connectors.
 
 pub mod connect;
@@ -15,6 +16,7 @@ pub mod imap;
 pub mod outbox;
 pub mod pop3;
 pub mod progress;
+pub mod sent;
 pub mod sync;
 
 pub use error::{AccountError, EngineError};
