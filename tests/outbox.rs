@@ -422,3 +422,50 @@ async fn refused_at_flush_is_kept_marked_and_not_retried_automatically() {
     assert!(env.folder("Outbox").is_empty());
     assert!(env.folder("Sent").is_empty());
 }
+
+/// An IMAP account whose outgoing server is down (closed port) or back.
+fn imap_config(dir: &std::path::Path, user: &TestUser, smtp_port: u16) {
+    use support::config::{Incoming, Tls};
+    let s = servers();
+    let toml = user.account_toml("main", Incoming::Imap, Tls::StartTls);
+    let (head, tail) = toml
+        .split_once("[accounts.main.outgoing]")
+        .expect("outgoing table");
+    let tail = tail.replace(
+        &format!("port = {}\n", s.ports.submission),
+        &format!("port = {smtp_port}\n"),
+    );
+    std::fs::write(
+        dir.join("config.toml"),
+        format!("{head}[accounts.main.outgoing]{tail}"),
+    )
+    .expect("write config");
+}
+
+#[tokio::test]
+async fn imap_account_flush_appends_the_sent_copy_to_the_server() {
+    let s = servers();
+    let alice = s.new_user("alice");
+    let bob = s.new_user("bob");
+    let env = Env::new(&alice);
+    imap_config(env.dir.path(), &alice, closed_port());
+    queue_one(&env, &bob, "imap outbox", &["--queue"]);
+    imap_config(env.dir.path(), &alice, s.ports.submission);
+    let out = env.run(&["outbox", "flush"]);
+    assert_exit(&out, 0);
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+    assert_delivered(&bob, 1).await;
+    assert!(env.outbox().is_empty());
+    // The copy is on the server (sync brings it down), flagged seen; none is left locally.
+    let files = alice.message_files("Sent");
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].display().to_string();
+    assert!(
+        name.rsplit_once(":2,")
+            .is_some_and(|(_, f)| f.contains('S')),
+        "{name}"
+    );
+    let raw = std::fs::read(&files[0]).expect("read");
+    assert!(text(&raw).contains("Subject: imap outbox"));
+    assert!(env.folder("Outbox").is_empty());
+}
