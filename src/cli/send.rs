@@ -417,11 +417,12 @@ pub fn run(ctx: &Context, args: SendArgs) -> Result<ExitCode, CliError> {
         "message accepted"
     );
     // Accepted: from here on nothing may turn into a failure (the mail was sent).
-    if let Err(warning) = runtime.block_on(save_sent_copy(&config, account, &plan.sent_copy)) {
-        eprintln!(
+    match runtime.block_on(save_sent_copy(&config, account, &plan.sent_copy)) {
+        Ok(()) => tracing::debug!("send: Sent copy saved"),
+        Err(warning) => eprintln!(
             "postie: warning: the message was sent, but its Sent copy could not be saved: \
              {warning}"
-        );
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -437,7 +438,8 @@ fn enqueue(config: &Config, plan: &SendPlan, error: &str) -> Result<i64, SendErr
         source,
     };
     let mut store = crate::store::Store::open(&config.data_dir).map_err(queue_err)?;
-    store.register_accounts(config).map_err(queue_err)?;
+    let account = choose_account_by_name(config, &plan.account)?;
+    crate::engine::sent::register(&mut store, account).map_err(queue_err)?;
     let id = store
         .outbox_add(
             &plan.account,
@@ -452,6 +454,14 @@ fn enqueue(config: &Config, plan: &SendPlan, error: &str) -> Result<i64, SendErr
     Ok(id)
 }
 
+fn choose_account_by_name<'a>(config: &'a Config, name: &str) -> Result<&'a Account, SendError> {
+    config
+        .accounts
+        .iter()
+        .find(|a| a.name == name)
+        .ok_or_else(|| SendError::NoSuchAccount(name.to_owned()))
+}
+
 /// The Sent copy of an accepted message: IMAP APPEND for IMAP accounts, the local Sent
 /// folder otherwise. Returns the failure as one line (a warning: the mail was sent).
 async fn save_sent_copy(config: &Config, account: &Account, bytes: &[u8]) -> Result<(), String> {
@@ -464,7 +474,7 @@ async fn save_sent_copy(config: &Config, account: &Account, bytes: &[u8]) -> Res
             .map_err(|e| line(&e));
     }
     let mut store = crate::store::Store::open(&config.data_dir).map_err(|e| line(&e))?;
-    store.register_accounts(config).map_err(|e| line(&e))?;
+    sent::register(&mut store, account).map_err(|e| line(&e))?;
     sent::save_copy(Some(&mut store), account, bytes)
         .await
         .map(|_| ())

@@ -30,6 +30,21 @@ pub fn on_server(account: &Account) -> bool {
     matches!(account.incoming, Incoming::Imap(_))
 }
 
+/// Records `account` in `store` (what [`Store::register_accounts`] does for every account of
+/// the config), for a command that needs only this one: `postie send` queueing a message or
+/// saving its Sent copy.
+pub fn register(store: &mut Store, account: &Account) -> Result<(), crate::store::StoreError> {
+    match &account.incoming {
+        Incoming::Imap(_) => store
+            .ensure_account(&account.name, crate::store::AccountKind::Imap)
+            .map(|_| ()),
+        Incoming::Pop3(_) => store
+            .ensure_account(&account.name, crate::store::AccountKind::Pop3)
+            .map(|_| ()),
+        Incoming::Maildir(m) => store.attach_maildir_account(&account.name, &m.path),
+    }
+}
+
 /// Saves `bytes` (the Sent form: Bcc kept) as the account's Sent copy. IMAP accounts APPEND to
 /// the server; the others need `store` (opened with the account registered).
 pub async fn save_copy(
