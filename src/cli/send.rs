@@ -437,21 +437,16 @@ fn enqueue(config: &Config, plan: &SendPlan, error: &str) -> Result<i64, SendErr
         reason: error.to_owned(),
         source,
     };
-    let mut store = crate::store::Store::open(&config.data_dir).map_err(queue_err)?;
     let account = choose_account_by_name(config, &plan.account)?;
-    crate::engine::sent::register(&mut store, account).map_err(queue_err)?;
-    let id = store
-        .outbox_add(
-            &plan.account,
-            &plan.sent_copy,
-            &plan.envelope.from,
-            &plan.envelope.recipients,
-        )
-        .map_err(queue_err)?;
-    store
-        .outbox_retry_later(id, error, None)
-        .map_err(queue_err)?;
-    Ok(id)
+    let mut store = crate::store::Store::open(&config.data_dir).map_err(queue_err)?;
+    crate::engine::outbox::queue(
+        &mut store,
+        account,
+        &plan.sent_copy,
+        &plan.envelope,
+        Some(error),
+    )
+    .map_err(queue_err)
 }
 
 fn choose_account_by_name<'a>(config: &'a Config, name: &str) -> Result<&'a Account, SendError> {

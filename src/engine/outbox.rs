@@ -69,7 +69,9 @@ pub struct FlushReport {
     pub warnings: Vec<String>,
 }
 
-/// How long to wait before the next automatic attempt, given the attempts made so far.
+/// How long to wait before the next automatic attempt after a failed one, given the attempts
+/// made before it (the failed `postie send` that queued the message counts as the first, so
+/// the first failed flush waits [`FIRST_RETRY_DELAY`], the next twice that, and so on).
 pub fn retry_delay(attempts: u32) -> i64 {
     let doublings = attempts.saturating_sub(1).min(16);
     (FIRST_RETRY_DELAY << doublings).min(MAX_RETRY_DELAY)
@@ -93,6 +95,31 @@ pub fn failpoint(name: &str) {
     }
     #[cfg(not(debug_assertions))]
     let _ = name;
+}
+
+/// Puts a message in the account's outbox: `sent_form` is what the Sent folder should get (a
+/// composed message's Bcc kept: it is stripped at submission), `envelope` the SMTP sender and
+/// every recipient. `error`: why it could not go now (counted as the first attempt); the next
+/// sync tries it, without waiting for a backoff. Returns its id (also its id in the `Outbox`
+/// folder). For `postie send --queue` and the TUI's compose view.
+pub fn queue(
+    store: &mut Store,
+    account: &Account,
+    sent_form: &[u8],
+    envelope: &Envelope,
+    error: Option<&str>,
+) -> Result<MessageId, crate::store::StoreError> {
+    sent::register(store, account)?;
+    let id = store.outbox_add(
+        &account.name,
+        sent_form,
+        &envelope.from,
+        &envelope.recipients,
+    )?;
+    if let Some(error) = error {
+        store.outbox_retry_later(id, error, None)?;
+    }
+    Ok(id)
 }
 
 /// What `postie sync` runs for each account: an automatic flush (backoff respected, refused
@@ -235,13 +262,8 @@ pub async fn flush_account(
                 Ok(s) => session = Some(s),
                 Err(e) => {
                     // Not this message's fault: everything left waits for the next try.
-                    let err = AccountError::new(
-                        &account.name,
-                        account.outgoing.as_ref().map(|o| &o.server),
-                        e,
-                    );
-                    let kind = err.kind();
-                    let error = chain_line(&err);
+                    let kind = e.kind();
+                    let error = chain_line(&e);
                     for it in std::iter::once(item).chain(remaining.by_ref().map(|(i, _)| i)) {
                         defer(store, &it, &error).map_err(store_err)?;
                         report.unsent.push(Unsent {
@@ -370,7 +392,7 @@ fn defer(
     item: &OutboxItem,
     error: &str,
 ) -> Result<(), crate::store::StoreError> {
-    let next = now_secs() + retry_delay(item.attempts + 1);
+    let next = now_secs() + retry_delay(item.attempts);
     store.outbox_retry_later(item.id, error, Some(next))
 }
 
