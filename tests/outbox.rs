@@ -469,3 +469,34 @@ async fn imap_account_flush_appends_the_sent_copy_to_the_server() {
     assert!(text(&raw).contains("Subject: imap outbox"));
     assert!(env.folder("Outbox").is_empty());
 }
+
+#[tokio::test]
+async fn a_flush_running_elsewhere_is_left_alone() {
+    let s = servers();
+    let alice = s.new_user("alice");
+    let bob = s.new_user("bob");
+    let env = Env::new(&alice);
+    queue_one(&env, &bob, "one flush at a time", &["--queue"]);
+    env.server_back();
+    // Another process is flushing: it holds the store's outbox lock.
+    let lock_path = env.dir.path().join("xdg-data/postie/outbox.lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .expect("open lock");
+    lock.lock().expect("lock");
+    let out = env.run(&["outbox", "flush"]);
+    assert_exit(&out, 0);
+    assert!(
+        text(&out.stderr).contains("another postie is sending the outbox"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(env.outbox().len(), 1);
+    assert_eq!(env.outbox()[0]["attempts"], 1, "not tried");
+    drop(lock);
+    assert_exit(&env.run(&["outbox", "flush"]), 0);
+    assert_delivered(&bob, 1).await;
+}

@@ -152,11 +152,12 @@ fn flush(
         lines.push_str(&format!("{}: {}\n", r.account, parts.join(", ")));
     }
     if lines.is_empty() {
-        let refused: usize = reports.iter().map(|r| r.waiting).sum();
-        lines = if refused > 0 {
+        let waiting: usize = reports.iter().map(|r| r.waiting).sum();
+        lines = if waiting > 0 {
             format!(
-                "nothing sent: {refused} refused message(s) wait in the outbox; \
-                 `postie outbox flush ID` retries one, `postie outbox drop ID` removes it\n"
+                "nothing sent: {waiting} message(s) wait in the outbox (see `postie outbox \
+                 list`); a refused one is retried only by `postie outbox flush ID`, or removed \
+                 by `postie outbox drop ID`\n"
             )
         } else {
             "the outbox is empty\n".to_owned()

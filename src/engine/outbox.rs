@@ -189,6 +189,25 @@ pub async fn flush_account(
     if due.is_empty() {
         return Ok(report);
     }
+    // Two flushes at once (cron's `postie sync` and a user's `postie outbox flush`) would both
+    // send every message: one flush per store at a time; the other skips this round.
+    let _lock = match FlushLock::try_take(store.data_dir()) {
+        Ok(Some(lock)) => lock,
+        Ok(None) => {
+            report.waiting += due.len();
+            report
+                .warnings
+                .push("another postie is sending the outbox right now; left to it".to_owned());
+            return Ok(report);
+        }
+        Err(e) => {
+            return Err(AccountError::new(
+                &account.name,
+                None,
+                crate::store::StoreError::io("lock the outbox", store.data_dir())(e),
+            ));
+        }
+    };
     progress.event(SyncEvent::Started {
         account: account.name.clone(),
         folder: "Outbox".into(),
@@ -333,6 +352,30 @@ pub async fn flush_account(
         summary,
     });
     Ok(report)
+}
+
+/// An exclusive lock on `<data_dir>/outbox.lock`, released when dropped (or when the process
+/// dies: the kernel drops the lock with the file).
+struct FlushLock {
+    _file: std::fs::File,
+}
+
+impl FlushLock {
+    /// `Ok(None)` when another process holds it.
+    fn try_take(data_dir: &std::path::Path) -> std::io::Result<Option<FlushLock>> {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(data_dir.join("outbox.lock"))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(FlushLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(e),
+        }
+    }
 }
 
 /// The password and the first session for the account's outgoing server.
