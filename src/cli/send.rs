@@ -23,6 +23,9 @@ use crate::proto::smtp::{Accepted, Envelope, SmtpError, Submission};
 /// recipients given as ADDR...). Accepts sendmail's -i, -oi, -f ADDR, so postie can be the
 /// `sendmail` of git send-email, cron or mutt.
 ///
+/// Once the server accepted the message, a copy goes to the account's Sent folder (IMAP APPEND
+/// on IMAP accounts, the local Sent folder otherwise); a failed copy is only a warning.
+///
 /// Exit status: 0 accepted by the server; 75 queued in the outbox; 64 bad usage; 65 malformed
 /// message or empty input; 69 server unreachable; 77 authentication refused; 78 config error.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -74,7 +77,9 @@ pub struct SendArgs {
     /// Print the message that would be sent (and the envelope on standard error); send nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// If the message cannot be sent now, keep it in the outbox and exit 75.
+    /// If the server cannot be reached or says "try later", keep the message in the outbox and
+    /// exit 75 (`queue_on_failure = true` in the account's [outgoing] does this always);
+    /// `postie outbox flush` or `postie sync` sends it later. A refusal (5xx) is never queued.
     #[arg(long)]
     pub queue: bool,
     /// Recipients, with the message on standard input (as sendmail's ADDR...).
