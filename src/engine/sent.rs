@@ -33,7 +33,18 @@ pub fn on_server(account: &Account) -> bool {
 /// Records `account` in `store` (what [`Store::register_accounts`] does for every account of
 /// the config), for a command that needs only this one: `postie send` queueing a message or
 /// saving its Sent copy.
+///
+/// An account the store already knows is left as it is: registering writes (one synced
+/// transaction per folder of a Maildir account), and a one-message `postie send` should not
+/// pay for that every time; `postie sync` and the offline commands keep the record current.
 pub fn register(store: &mut Store, account: &Account) -> Result<(), crate::store::StoreError> {
+    if store
+        .accounts()?
+        .iter()
+        .any(|(name, _)| *name == account.name)
+    {
+        return Ok(());
+    }
     match &account.incoming {
         Incoming::Imap(_) => store
             .ensure_account(&account.name, crate::store::AccountKind::Imap)
