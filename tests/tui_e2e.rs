@@ -480,7 +480,7 @@ fn pop3_account_syncs_reads_and_replies_through_the_servers() {
 
 /// The whole loop on an IMAP account of the harness: the first sync lists the seeded messages
 /// (envelopes only), opening one downloads its body on demand, the reply goes out through
-/// Postfix to the sender's INBOX, and mail delivered while the UI runs shows up through IDLE
+/// Postfix to the sender's INBOX (its copy APPENDed to my Sent), and mail delivered while the UI runs shows up through IDLE
 /// without a key press.
 #[test]
 fn imap_account_syncs_reads_on_demand_replies_and_sees_new_mail_through_idle() {
@@ -593,6 +593,10 @@ fn imap_account_syncs_reads_on_demand_replies_and_sees_new_mail_through_idle() {
     assert!(text.contains("Subject: Re: Question over IMAP"), "{text}");
     assert!(text.contains("In-Reply-To: <i1@"), "{text}");
     assert!(text.contains("Yes, over IMAP and SMTP."), "{text}");
+    // The Sent copy was APPENDed to my server's Sent folder.
+    let sent = rt.block_on(me.wait_for_messages("Sent", 1, WAIT));
+    let copy = String::from_utf8_lossy(&std::fs::read(&sent[0]).expect("read")).into_owned();
+    assert!(copy.contains("Subject: Re: Question over IMAP"), "{copy}");
 }
 
 /// Every file under `dir`.

@@ -22,6 +22,9 @@ pub(super) struct Outcome {
     composed: Composed,
     in_reply_to: Option<String>,
     result: Result<(), BackendError>,
+    /// IMAP accounts: whether the Sent copy was APPENDed to the server (`Err`: why not; the
+    /// copy is then kept in the local Sent folder). `None` for the other accounts.
+    appended: Option<Result<(), String>>,
 }
 
 fn data_error(e: impl std::fmt::Display) -> BackendError {
@@ -142,6 +145,12 @@ impl Backend {
                 };
                 let internal = self.internal.clone();
                 let account = draft.account.clone();
+                let imap_account = self
+                    .options
+                    .config
+                    .account(&draft.account)
+                    .filter(|a| crate::engine::sent::on_server(a))
+                    .cloned();
                 let in_reply_to = draft.in_reply_to.clone();
                 self.sends_in_flight += 1;
                 self.network.spawn(async move {
@@ -160,11 +169,22 @@ impl Backend {
                             .map_err(|e| BackendError::new(e.kind(), crate::cli::error_line(&e)))
                     }
                     .await;
+                    // Like `postie send`: an IMAP account keeps its Sent copy on the server.
+                    let appended = match (&result, &imap_account) {
+                        (Ok(()), Some(a)) => Some(
+                            crate::engine::sent::save_copy(None, a, &composed.sent_copy())
+                                .await
+                                .map(|_| ())
+                                .map_err(|e| crate::cli::error_line(&e)),
+                        ),
+                        _ => None,
+                    };
                     let _ = internal.send(Internal::SendDone(Outcome {
                         account,
                         composed,
                         in_reply_to,
                         result,
+                        appended,
                     }));
                 });
                 true
@@ -202,13 +222,21 @@ impl Backend {
                 if let Some(parent) = &o.in_reply_to {
                     mark_answered(&mut self.store, &self.parents, parent);
                 }
-                // The copy in Sent is local for now (IMAP APPEND to \Sent comes with the
-                // engine's IMAP support); the message itself was accepted either way.
-                match self.store.save_sent(&o.account, &o.composed.sent_copy()) {
-                    Ok(_) => Ok(SendOutcome::Sent),
-                    Err(e) => {
-                        tracing::warn!("sent, but cannot keep a copy in Sent: {e}");
-                        Ok(SendOutcome::Sent)
+                // The message was accepted either way; a Sent copy that could not be APPENDed
+                // is kept locally rather than lost.
+                if let Some(Err(e)) = &o.appended {
+                    tracing::warn!("cannot APPEND the Sent copy to the server: {e}");
+                }
+                if o.appended == Some(Ok(())) {
+                    // The next sync of the account brings the copy down.
+                    Ok(SendOutcome::Sent)
+                } else {
+                    match self.store.save_sent(&o.account, &o.composed.sent_copy()) {
+                        Ok(_) => Ok(SendOutcome::Sent),
+                        Err(e) => {
+                            tracing::warn!("sent, but cannot keep a copy in Sent: {e}");
+                            Ok(SendOutcome::Sent)
+                        }
                     }
                 }
             }
