@@ -137,6 +137,8 @@ enum Internal {
     /// One account's sync finished.
     SyncDone {
         account: String,
+        /// The folder synced, when only one was (an IDLE report).
+        folder: Option<String>,
         result: Result<crate::engine::sync::SyncSummary, BackendError>,
     },
     /// A body download started by opening a message finished (`Err`: one line saying why).
@@ -288,7 +290,11 @@ impl Backend {
     async fn internal(&mut self, msg: Internal) -> bool {
         match msg {
             Internal::SendDone(outcome) => self.send_done(outcome).await,
-            Internal::SyncDone { account, result } => self.sync_done(account, result).await,
+            Internal::SyncDone {
+                account,
+                folder,
+                result,
+            } => self.sync_done(account, folder, result).await,
             Internal::BodyFetched { id, result } => self.body_fetched(id, result).await,
         }
     }

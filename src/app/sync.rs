@@ -106,13 +106,21 @@ impl Backend {
             let result = async {
                 let mut store = Store::open(&data_dir).map_err(store_error)?;
                 store.register_accounts(&config).map_err(store_error)?;
-                sync_account(&mut store, &account, &SyncOptions { folder }, &sink)
-                    .await
-                    .map_err(|e| BackendError::new(e.kind(), crate::cli::error_line(&e)))
+                sync_account(
+                    &mut store,
+                    &account,
+                    &SyncOptions {
+                        folder: folder.clone(),
+                    },
+                    &sink,
+                )
+                .await
+                .map_err(|e| BackendError::new(e.kind(), crate::cli::error_line(&e)))
             }
             .await;
             let _ = internal.send(Internal::SyncDone {
                 account: account.name.clone(),
+                folder,
                 result,
             });
         });
@@ -122,10 +130,11 @@ impl Backend {
     pub(super) async fn sync_done(
         &mut self,
         account: String,
+        folder: Option<String>,
         result: Result<SyncSummary, BackendError>,
     ) -> bool {
         self.syncing.remove(&account);
-        let ok = self.report_sync(&account, result).await;
+        let ok = self.report_sync(&account, folder, result).await;
         // The server reported a change while that sync ran: it may have missed it.
         if ok && let Some(folder) = self.resync.remove(&account) {
             let state = self.start_sync(&account, folder);
@@ -137,6 +146,7 @@ impl Backend {
     async fn report_sync(
         &mut self,
         account: &str,
+        folder: Option<String>,
         result: Result<SyncSummary, BackendError>,
     ) -> bool {
         let account = account.to_owned();
@@ -163,11 +173,22 @@ impl Backend {
                     + summary.outbox_sent
                     > 0;
                 if changed {
-                    // The UI reloads the folder list and whichever list shows one of these.
-                    let folders = self.store.folders(Some(&account)).unwrap_or_default();
-                    for f in folders {
+                    // The UI reloads the folder list and whichever list shows one of these:
+                    // the one folder an IDLE report named, else all of the account's (a sent
+                    // outbox message lands in Sent too).
+                    let folders = match folder {
+                        Some(name) if summary.outbox_sent == 0 => vec![name],
+                        _ => self
+                            .store
+                            .folders(Some(&account))
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|f| f.name)
+                            .collect(),
+                    };
+                    for name in folders {
                         ok &= self
-                            .emit(Event::FolderChanged(FolderRef::new(&account, &f.name)))
+                            .emit(Event::FolderChanged(FolderRef::new(&account, &name)))
                             .await;
                     }
                 } else {

@@ -608,7 +608,7 @@ fn quitting_while_a_message_is_being_sent_still_sends_or_queues_it() {
 
 /// An online IMAP account whose server cannot be reached (nothing listens on port 1), with one
 /// envelope-only message in its INBOX.
-fn unreachable_imap() -> (Rig, ui::MessageId) {
+fn unreachable_imap(mode: Mode) -> (Rig, ui::MessageId) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let text = format!(
@@ -672,7 +672,7 @@ password_command = "echo secret"
         .build()
         .unwrap();
     let options = Options {
-        mode: Mode::Online,
+        mode,
         config,
         accounts: vec!["far".to_owned()],
         initial_sync: false,
@@ -690,7 +690,7 @@ password_command = "echo secret"
 
 #[test]
 fn an_envelope_only_message_whose_download_fails_shows_its_headers_and_why() {
-    let (mut r, id) = unreachable_imap();
+    let (mut r, id) = unreachable_imap(Mode::Online);
     let m = r.open(&id);
     assert!(
         m.body.starts_with("body not downloaded yet: "),
@@ -711,7 +711,7 @@ fn an_envelope_only_message_whose_download_fails_shows_its_headers_and_why() {
 
 #[test]
 fn a_lost_idle_connection_shows_failed_with_the_retry_time() {
-    let (mut r, _) = unreachable_imap();
+    let (mut r, _) = unreachable_imap(Mode::Online);
     // The watcher starts with the backend; its connection fails at once.
     let why = (0..50)
         .find_map(|_| match r.next() {
@@ -724,4 +724,20 @@ fn a_lost_idle_connection_shows_failed_with_the_retry_time() {
         .expect("a Failed state");
     assert!(why.starts_with("watching INBOX: "), "{why}");
     assert!(why.contains("retrying in 2s"), "{why}");
+}
+
+#[test]
+fn offline_an_envelope_only_message_says_so_and_nothing_connects() {
+    let (mut r, id) = unreachable_imap(Mode::Offline);
+    let m = r.open(&id);
+    assert!(
+        m.body.starts_with("body not downloaded yet: offline"),
+        "{}",
+        m.body
+    );
+    // No watcher runs: no account state arrives on its own.
+    let ev = &mut r.ev;
+    let got =
+        r.rt.block_on(async { tokio::time::timeout(Duration::from_millis(500), ev.recv()).await });
+    assert!(got.is_err(), "an unexpected event: {got:?}");
 }
