@@ -10,9 +10,9 @@
 //! lets two connections share it), so reading mail never waits for a sync. Network tasks
 //! report back to the store thread through an internal channel when the store must record
 //! their result (a sent message goes to Sent; a failed one to the outbox).
-//! Online, each IMAP account also has an IDLE watcher ([`watch`]) whose reports start a sync
+//! Online, each IMAP account also has an IDLE watcher (`watch`) whose reports start a sync
 //! of the folder named, and opening an envelope-only message downloads its body first
-//! ([`body`]); both run on the network runtime too.
+//! (`body`); both run on the network runtime too.
 //!
 //! # What it may touch
 //! The store, `mail` (parsing, composing, threading), the engine (sync, passwords) and the SMTP
