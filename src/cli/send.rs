@@ -28,6 +28,8 @@ use crate::proto::smtp::{Accepted, Envelope, SmtpError, Submission};
 ///
 /// Exit status: 0 accepted by the server; 75 queued in the outbox; 64 bad usage; 65 malformed
 /// message or empty input; 69 server unreachable; 77 authentication refused; 78 config error.
+// The field docs are --help text, where "Name <addr>" is meant literally, not as HTML.
+#[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SendArgs {
     /// Recipient ("addr", "Name <addr>", or several separated by commas); repeatable.
@@ -78,7 +80,7 @@ pub struct SendArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// If the server cannot be reached or says "try later", keep the message in the outbox and
-    /// exit 75 (`queue_on_failure = true` in the account's [outgoing] does this always);
+    /// exit 75 (`queue_on_failure = true` in the account's `[outgoing]` does this always);
     /// `postie outbox flush` or `postie sync` sends it later. A refusal (5xx) is never queued.
     #[arg(long)]
     pub queue: bool,

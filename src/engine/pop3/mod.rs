@@ -1,9 +1,9 @@
 //! POP3 download into the local store (issue #4): keep and delete modes.
 //!
-//! One session per sync: connect ([`session`]), UIDL (or, without it, a key made from
-//! Message-ID + size + a hash of `TOP n 0`: [`keys`]), then every message whose UIDL the store
+//! One session per sync: connect (`session`), UIDL (or, without it, a key made from
+//! Message-ID + size + a hash of `TOP n 0`: `keys`), then every message whose UIDL the store
 //! has not recorded is retrieved with pipelined RETRs and delivered into `<account>/INBOX` in
-//! batches ([`download`]), then DELE where the mode says so, then QUIT.
+//! batches (`download`), then DELE where the mode says so, then QUIT.
 //!
 //! What must hold:
 //! - Nothing is downloaded twice: a UIDL is recorded in the same index transaction as its

@@ -3,7 +3,7 @@
 //!
 //! We open the connection with `net` (TCP_NODELAY set: lettre's own connect does not, and Nagle
 //! plus delayed ACKs cost msmtp 160 ms a message; TLS with the shared trust store and `ca_file`),
-//! negotiate STARTTLS ourselves (see [`tls`]), and drive lettre's `AsyncSmtpConnection` step by
+//! negotiate STARTTLS ourselves (see `tls`), and drive lettre's `AsyncSmtpConnection` step by
 //! step, so every failure says which step the server refused and carries the server's text.
 //!
 //! What must hold: credentials never go over an unencrypted connection unless the user set
