@@ -635,3 +635,121 @@ Content-Disposition: attachment; filename=\"=?utf-8?Q?=1B[31mx.bin?=\"\r\n\r\nxx
     };
     assert!(check_store(&home.data_dir(), &nobody) >= 6);
 }
+
+// ---------------------------------------------------------------------------------------
+// `postie sync`: STARTTLS stripped for IMAP and POP3; the password and the store after a sync
+
+/// An IMAP or POP3 account on `port` of 127.0.0.1 with STARTTLS.
+fn sync_account(user: &TestUser, protocol: &str, port: u16, extra: &str) -> String {
+    format!(
+        r#"[accounts.main]
+email = "{email}"
+
+[accounts.main.incoming]
+protocol = "{protocol}"
+host = "127.0.0.1"
+port = {port}
+tls = "starttls"
+user = "{login}"
+password_command = "{command}"
+{ca}
+{extra}
+"#,
+        email = user.email,
+        login = user.login,
+        command = user.password_command().replace('"', "\\\""),
+        ca = harness_ca_line(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imap_and_pop3_starttls_stripped_is_refused_without_plaintext_auth() {
+    let s = servers();
+    for (protocol, port, proto) in [
+        ("imap", s.ports.imap, Protocol::Imap),
+        ("pop3", s.ports.pop3, Protocol::Pop3),
+    ] {
+        let user = s.new_user(&format!("strip{protocol}"));
+        support::seed(&user, "INBOX", 2);
+        let strip = StripTlsProxy::start(s, port, proto).await;
+        let home = Home::new(&sync_account(&user, protocol, strip.port, ""));
+        let out = home.run_async(&["sync"]).await;
+        assert_ne!(out.code, Some(0), "{protocol}: synced without STARTTLS");
+        assert!(
+            out.stderr_text().to_ascii_lowercase().contains("starttls")
+                || out.stderr_text().to_ascii_lowercase().contains("stls"),
+            "{protocol}: {}",
+            out.stderr_text()
+        );
+        assert_no_plaintext_auth(protocol, &strip.client_sent(), &user);
+        assert_no_secret("stderr", &out.stderr, &user);
+
+        let target = s.addr(port).parse().unwrap();
+        let cap = if protocol == "pop3" {
+            "STLS"
+        } else {
+            "STARTTLS"
+        };
+        let proxy = FaultProxy::start(target, Fault::StripCapability(cap.into()))
+            .await
+            .unwrap();
+        let home = Home::new(&sync_account(&user, protocol, proxy.port(), ""));
+        let out = home.run_async(&["sync"]).await;
+        assert_ne!(out.code, Some(0), "{protocol}: synced without STARTTLS");
+        assert!(
+            proxy.bytes_to_server() > 0,
+            "postie never reached the proxy"
+        );
+        let stored = home.data_dir().join("main/INBOX");
+        assert!(
+            !stored.join("cur").exists() && !stored.join("new").exists()
+                || files_in(&stored).is_empty(),
+            "{protocol}: mail was fetched without TLS"
+        );
+    }
+}
+
+fn files_in(maildir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for sub in ["cur", "new"] {
+        if let Ok(rd) = fs::read_dir(maildir.join(sub)) {
+            out.extend(rd.flatten().map(|e| e.path()));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_keeps_the_password_out_of_logs_argv_and_store_which_stays_private() {
+    let s = servers();
+    for (protocol, port) in [("imap", s.ports.imap), ("pop3", s.ports.pop3)] {
+        let user = s.new_user(&format!("syncsecret{protocol}"));
+        support::seed(&user, "INBOX", 3);
+        let extra = if protocol == "imap" {
+            "fetch_bodies = \"all\""
+        } else {
+            ""
+        };
+        let home = Home::new(&sync_account(&user, protocol, port, extra));
+        let running = Arc::new(AtomicBool::new(true));
+        let watcher = watch_argv(running.clone());
+        let out = home.run_async(&["-vvv", "sync"]).await;
+        let mut cmd = home.command(&["sync"]);
+        cmd.env("POSTIE_LOG", "trace");
+        let traced = tokio::task::spawn_blocking(move || run_measured(&mut cmd, DEADLINE))
+            .await
+            .unwrap();
+        running.store(false, Ordering::SeqCst);
+        let argvs = watcher.join().unwrap();
+        assert_eq!(out.code, Some(0), "{protocol}: {}", out.stderr_text());
+        assert_eq!(traced.code, Some(0), "{protocol}: {}", traced.stderr_text());
+        assert_no_secret("stderr at -vvv", &out.stderr, &user);
+        assert_no_secret("stderr at POSTIE_LOG=trace", &traced.stderr, &user);
+        for argv in &argvs {
+            assert_no_secret("a process's argv", argv, &user);
+        }
+        let stored = files_in(&home.data_dir().join("main/INBOX"));
+        assert_eq!(stored.len(), 3, "{protocol}: the sync stored the messages");
+        check_store(&home.data_dir(), &user);
+    }
+}
