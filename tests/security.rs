@@ -364,7 +364,7 @@ async fn smtp_starttls_stripped_is_refused_without_plaintext_auth() {
     );
     assert_no_secret("stderr", &out.stderr, &user);
     assert!(
-        fs::read_dir(&user.maildir.join("new"))
+        fs::read_dir(user.maildir.join("new"))
             .map(|d| d.count())
             .unwrap_or(0)
             == 0
