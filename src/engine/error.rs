@@ -24,6 +24,22 @@ pub enum EngineError {
     /// The account has no server of the kind the operation needs.
     #[error("has no {what} configured")]
     NotConfigured { what: &'static str },
+    /// The server refused the user name or password. `hint` says where the password came from
+    /// and how to fix it (`postie login ACCOUNT`, or the `password_command`).
+    #[error(
+        "cannot log in as {user}: the server refused the password (it said \"{server_said}\"); {hint}"
+    )]
+    LoginRefused {
+        user: String,
+        server_said: String,
+        hint: String,
+    },
+    /// The mailbox is locked by another session (POP3 `[IN-USE]`): retry later.
+    #[error(
+        "cannot open the mailbox: it is locked by another client; try again later (the server \
+         said \"{server_said}\")"
+    )]
+    MailboxLocked { server_said: String },
 }
 
 impl EngineError {
@@ -37,6 +53,8 @@ impl EngineError {
             EngineError::Smtp(e) => e.kind(),
             EngineError::Task(_) => ErrorKind::Internal,
             EngineError::NotConfigured { .. } => ErrorKind::Config,
+            EngineError::LoginRefused { .. } => ErrorKind::Auth,
+            EngineError::MailboxLocked { .. } => ErrorKind::Temporary,
         }
     }
 }

@@ -33,7 +33,8 @@
 //!   [`Store::record_accepted`] / [`Store::was_accepted`] so a retry never sends twice.
 //! - CLI and TUI: [`Store::register_accounts`] then [`Store::refresh`] (cheap pick-up of
 //!   changes other programs made), [`Store::folders`], [`Store::list`], [`Store::search`],
-//!   [`Store::get`], [`Store::read_raw`], [`Store::threads`], and the user actions
+//!   [`Store::get`], [`Store::read_raw`], [`Store::threads`], [`Store::thread_keys`] (the light
+//!   per-message columns a big threaded list is ordered by), and the user actions
 //!   [`Store::set_flag`], [`Store::move_messages`], [`Store::delete_messages`], which change the
 //!   Maildir and the index at once and queue the action for IMAP accounts.
 //!
@@ -48,6 +49,7 @@ pub mod types;
 
 mod actions;
 mod deliver;
+mod keys;
 mod query;
 mod scan;
 
@@ -57,6 +59,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 pub use deliver::{RemoteEnvelope, UidEntry};
 pub use error::StoreError;
+pub use keys::ThreadKey;
 pub use types::*;
 
 use crate::config::{Config, Incoming};
