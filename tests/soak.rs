@@ -20,7 +20,7 @@
 //! The scenarios: POP3 keep, POP3 delete, IMAP with `fetch_bodies = "all"`, and SMTP send with
 //! the outbox; implicit TLS or STARTTLS drawn per trial.
 //!
-//! Counts come from the environment: `POSTIE_SOAK_PROXY_TRIALS` (default 24, for CI) and
+//! Counts come from the environment (`POSTIE_SOAK_SCENARIOS` limits the scenarios): `POSTIE_SOAK_PROXY_TRIALS` (default 24, for CI) and
 //! `POSTIE_SOAK_KILL_TRIALS` (default 8); `POSTIE_SOAK_SEED` replays a run;
 //! `POSTIE_SOAK_REPORT=FILE` appends a JSON summary line. `scripts/soak` runs 500 + 200.
 
@@ -115,6 +115,20 @@ impl Tally {
             self.failures.join("\n")
         );
     }
+}
+
+/// `POSTIE_SOAK_SCENARIOS=pop3keep,pop3delete,imapall,smtpoutbox` (any subset) limits the
+/// scenarios drawn; all by default.
+fn enabled_scenarios() -> Vec<Scenario> {
+    let Ok(list) = std::env::var("POSTIE_SOAK_SCENARIOS") else {
+        return SCENARIOS.to_vec();
+    };
+    let list = list.to_ascii_lowercase();
+    SCENARIOS
+        .iter()
+        .copied()
+        .filter(|s| list.contains(&format!("{s:?}").to_ascii_lowercase()))
+        .collect()
 }
 
 fn env_count(name: &str, default: usize) -> usize {
@@ -489,7 +503,8 @@ fn store_opens(w: &World, trial: &str, tally: &mut Tally) {
 /// One trial: calibrate with a clean run into a scratch store, run with `fault` (or a kill),
 /// check, re-run clean, check.
 async fn trial(n: usize, rng: &mut XorShift, kill: bool, tally: &mut Tally) {
-    let scenario = *rng.pick(&SCENARIOS);
+    let scenarios = enabled_scenarios();
+    let scenario = *rng.pick(&scenarios);
     let w = World::new(scenario, rng).await;
     let trial = format!(
         "trial {n} ({scenario:?}, {})",
