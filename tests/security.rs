@@ -666,8 +666,8 @@ password_command = "{command}"
 async fn imap_and_pop3_starttls_stripped_is_refused_without_plaintext_auth() {
     let s = servers();
     for (protocol, port, proto) in [
-        ("imap", s.ports.imap, Protocol::Imap),
         ("pop3", s.ports.pop3, Protocol::Pop3),
+        ("imap", s.ports.imap, Protocol::Imap),
     ] {
         let user = s.new_user(&format!("strip{protocol}"));
         support::seed(&user, "INBOX", 2);
@@ -722,7 +722,7 @@ fn files_in(maildir: &Path) -> Vec<PathBuf> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_keeps_the_password_out_of_logs_argv_and_store_which_stays_private() {
     let s = servers();
-    for (protocol, port) in [("imap", s.ports.imap), ("pop3", s.ports.pop3)] {
+    for (protocol, port) in [("pop3", s.ports.pop3), ("imap", s.ports.imap)] {
         let user = s.new_user(&format!("syncsecret{protocol}"));
         support::seed(&user, "INBOX", 3);
         let extra = if protocol == "imap" {
