@@ -468,7 +468,7 @@ async fn check_send(w: &World, trial: &str, subject: &str, accepted: bool, tally
 /// Deletes the index, truncates it to nothing, or cuts it in half (with its WAL and shared
 /// memory files gone): the next run must rebuild it from the Maildirs, losing nothing and
 /// downloading nothing twice.
-fn damage_index(data_dir: &Path, rng: &mut XorShift) {
+fn damage_index(data_dir: &Path, rng: &mut XorShift) -> &'static str {
     let index = data_dir.join("index.sqlite3");
     for suffix in ["-wal", "-shm"] {
         let _ = fs::remove_file(data_dir.join(format!("index.sqlite3{suffix}")));
@@ -476,14 +476,17 @@ fn damage_index(data_dir: &Path, rng: &mut XorShift) {
     match rng.below(3) {
         0 => {
             let _ = fs::remove_file(&index);
+            "deleted"
         }
         1 => {
             let _ = fs::write(&index, b"");
+            "emptied"
         }
         _ => {
             if let Ok(bytes) = fs::read(&index) {
                 let _ = fs::write(&index, &bytes[..bytes.len() / 2]);
             }
+            "cut in half"
         }
     }
 }
@@ -506,7 +509,7 @@ async fn trial(n: usize, rng: &mut XorShift, kill: bool, tally: &mut Tally) {
     let scenarios = enabled_scenarios();
     let scenario = *rng.pick(&scenarios);
     let w = World::new(scenario, rng).await;
-    let trial = format!(
+    let mut trial = format!(
         "trial {n} ({scenario:?}, {})",
         if kill { "kill" } else { "proxy" }
     );
@@ -543,6 +546,7 @@ async fn trial(n: usize, rng: &mut XorShift, kill: bool, tally: &mut Tally) {
     let args = w.action(&subject);
     let faulty = if kill {
         let at = Duration::from_micros(rng.below(calibration.elapsed.as_micros().max(1) as u64));
+        trial = format!("{trial}, killed at {at:?} of {:?}", calibration.elapsed);
         tally.kills += 1;
         w.run(&w.data_dir(), &args, at).await
     } else {
@@ -571,6 +575,7 @@ async fn trial(n: usize, rng: &mut XorShift, kill: bool, tally: &mut Tally) {
                 after: rng.below(session_to_client as u64) as usize,
             },
         };
+        trial = format!("{trial}, {fault:?}");
         let fired_before = w.proxy.faults_fired();
         w.proxy.set_fault(fault);
         let out = w.run(&w.data_dir(), &args, FAULTY_DEADLINE).await;
@@ -610,8 +615,9 @@ async fn trial(n: usize, rng: &mut XorShift, kill: bool, tally: &mut Tally) {
         check_send(&w, &trial, &subject, accepted, tally).await;
     } else {
         check_after_fault(&w, &trial, tally);
-        if kill && rng.chance(25) {
-            damage_index(&w.data_dir(), rng);
+        if kill && rng.chance(env_count("POSTIE_SOAK_DAMAGE_PERCENT", 25) as u64) {
+            let how = damage_index(&w.data_dir(), rng);
+            trial = format!("{trial}, index {how}");
             tally.index_damaged += 1;
         }
         let clean = w.run(&w.data_dir(), &args, CLEAN_DEADLINE).await;
