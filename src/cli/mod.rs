@@ -25,6 +25,7 @@ mod man;
 pub mod move_to;
 pub mod offline;
 pub mod read;
+pub mod remote;
 pub mod search;
 pub mod send;
 pub mod sync;
@@ -161,6 +162,21 @@ pub enum CliError {
     },
     #[error("{what} is not built yet")]
     NotBuilt { what: &'static str },
+    #[error(transparent)]
+    Engine(Box<crate::engine::AccountError>),
+    /// `read` of a message whose body was never downloaded, with its server unreachable.
+    #[error("cannot read message {id}: only its envelope is stored and its body was never fetched")]
+    BodyNotFetched {
+        id: crate::store::MessageId,
+        #[source]
+        source: Box<crate::engine::AccountError>,
+    },
+}
+
+impl From<crate::engine::AccountError> for CliError {
+    fn from(e: crate::engine::AccountError) -> CliError {
+        CliError::Engine(Box::new(e))
+    }
 }
 
 impl CliError {
@@ -177,6 +193,8 @@ impl CliError {
             CliError::Prompt(_) | CliError::Stdout(_) => ErrorKind::Io,
             CliError::SyncFailed { kind, .. } => *kind,
             CliError::Runtime(_) | CliError::NotBuilt { .. } => ErrorKind::Internal,
+            CliError::Engine(e) => e.kind(),
+            CliError::BodyNotFetched { .. } => ErrorKind::Temporary,
         }
     }
 

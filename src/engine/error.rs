@@ -24,6 +24,10 @@ pub enum EngineError {
     /// The account has no server of the kind the operation needs.
     #[error("has no {what} configured")]
     NotConfigured { what: &'static str },
+    /// An envelope-only message the server no longer has (expunged, or its folder was
+    /// renumbered): its body cannot be fetched.
+    #[error("message {id} is no longer on the server (run postie sync)")]
+    NotOnServer { id: crate::store::MessageId },
     /// The server refused the user name or password. `hint` says where the password came from
     /// and how to fix it (`postie login ACCOUNT`, or the `password_command`).
     #[error(
@@ -53,6 +57,7 @@ impl EngineError {
             EngineError::Smtp(e) => e.kind(),
             EngineError::Task(_) => ErrorKind::Internal,
             EngineError::NotConfigured { .. } => ErrorKind::Config,
+            EngineError::NotOnServer { .. } => ErrorKind::Protocol,
             EngineError::LoginRefused { .. } => ErrorKind::Auth,
             EngineError::MailboxLocked { .. } => ErrorKind::Temporary,
         }
@@ -89,4 +94,16 @@ impl AccountError {
     pub fn kind(&self) -> ErrorKind {
         self.source.kind()
     }
+}
+
+/// An error and its sources joined by ": " (for warnings that carry an error).
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut line = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line
 }

@@ -321,6 +321,35 @@ impl Store {
         Ok(())
     }
 
+    /// What IMAP sync stored for every folder of an account: (id, name, state). No message
+    /// counts, so it stays cheap on large folders (a no-change resync reads only this).
+    pub fn folder_states(&self, account: &str) -> Result<Vec<(FolderId, String, FolderState)>> {
+        self.conn
+            .prepare_cached(
+                "SELECT f.id, f.name, f.delimiter, f.role, f.uidvalidity, f.uidnext,
+                        f.highestmodseq
+                 FROM folders f JOIN accounts a ON a.id = f.account_id
+                 WHERE a.name = ?1 ORDER BY f.id",
+            )
+            .and_then(|mut st| {
+                st.query_map(params![account], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        FolderState {
+                            delimiter: r.get(2)?,
+                            role: r.get(3)?,
+                            uidvalidity: r.get(4)?,
+                            uidnext: r.get(5)?,
+                            highestmodseq: r.get::<_, Option<i64>>(6)?.map(|v| v as u64),
+                        },
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(StoreError::db("list folders"))
+    }
+
     pub(crate) fn folder_row(&self, account: &str, name: &str) -> Result<Option<FolderRow>> {
         let name = if name.eq_ignore_ascii_case("inbox") {
             "INBOX"
