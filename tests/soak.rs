@@ -43,7 +43,7 @@ use support::{TestUser, servers};
 
 /// Longest a faulty run may take before the trial kills it (a stall the client does not time
 /// out on becomes a kill at this point, which is also a valid trial).
-const FAULTY_DEADLINE: Duration = Duration::from_secs(8);
+const FAULTY_DEADLINE: Duration = Duration::from_secs(5);
 /// Longest a clean run may take.
 const CLEAN_DEADLINE: Duration = Duration::from_secs(60);
 
