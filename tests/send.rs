@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use mail_parser::{MessageParser, MimeHeaders as _};
+use support::config::{Incoming, Tls};
 use support::{TestUser, servers};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -324,4 +325,175 @@ async fn empty_stdin_exits_65() {
     assert_exit(&setup.send(&["-t"], b""), 65);
     assert_exit(&setup.send(&[&alice.email], b""), 65);
     assert_exit(&setup.send(&["-t"], b"To: nobody\nno separator"), 65);
+}
+
+/// A config for one account of `user` on the harness servers (IMAP or POP3 incoming).
+struct AccountSetup {
+    dir: tempfile::TempDir,
+}
+
+impl AccountSetup {
+    fn new(user: &TestUser, incoming: Incoming) -> AccountSetup {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = user.account_toml("main", incoming, Tls::StartTls);
+        std::fs::write(dir.path().join("config.toml"), config).expect("write config");
+        AccountSetup { dir }
+    }
+
+    fn postie(&self, args: &[&str], stdin: &[u8]) -> Output {
+        let home = self.dir.path();
+        Command::cargo_bin("postie")
+            .expect("binary")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join("xdg-config"))
+            .env("XDG_DATA_HOME", home.join("xdg-data"))
+            .arg("--config")
+            .arg(home.join("config.toml"))
+            .args(args)
+            .write_stdin(stdin.to_vec())
+            .timeout(Duration::from_secs(60))
+            .output()
+            .expect("runs")
+    }
+
+    /// The local folder's messages (`postie list --json`); empty when the folder does not exist.
+    fn local(&self, folder: &str) -> Vec<serde_json::Value> {
+        let out = self.postie(&["list", "--folder", folder, "--json"], b"");
+        if !out.status.success() {
+            return Vec::new();
+        }
+        serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout).expect("JSON array")
+    }
+}
+
+/// How many messages the server's Sent folder of `user` holds, through a raw IMAP session.
+async fn server_sent(user: &TestUser) -> Vec<(String, Vec<u8>)> {
+    let s = servers();
+    let mut imap = s.imaps_session(user).await;
+    let (untagged, status) = imap.imap("S", "SELECT Sent").await;
+    assert!(status.starts_with("OK"), "SELECT Sent: {status}");
+    let exists = untagged
+        .iter()
+        .find_map(|l| l.strip_suffix(" EXISTS")?.strip_prefix("* ")?.parse().ok())
+        .unwrap_or(0usize);
+    let mut out = Vec::new();
+    for seq in 1..=exists {
+        let (lines, status) = imap.imap("G", &format!("FETCH {seq} (FLAGS)")).await;
+        assert!(status.starts_with("OK"), "{status}");
+        let flags = lines.join(" ");
+        out.push((flags, imap.imap_fetch_body(seq).await));
+    }
+    out
+}
+
+#[tokio::test]
+async fn imap_account_sent_copy_on_the_server_after_success_only() {
+    let s = servers();
+    let alice = s.new_user("alice");
+    let bob = s.new_user("bob");
+    let carol = s.new_user("carol");
+    let setup = AccountSetup::new(&alice, Incoming::Imap);
+
+    // A refusal writes no Sent copy.
+    let out = setup.postie(
+        &["send", "--to", "x@elsewhere.example", "--subject", "no"],
+        b"body\n",
+    );
+    assert!(!out.status.success());
+    assert!(
+        server_sent(&alice).await.is_empty(),
+        "no Sent copy of a failure"
+    );
+
+    let out = setup.postie(
+        &[
+            "send",
+            "--to",
+            &bob.email,
+            "--bcc",
+            &carol.email,
+            "--subject",
+            "kept in Sent",
+        ],
+        b"hello\n",
+    );
+    assert_exit(&out, 0);
+    assert!(stderr(&out).is_empty(), "no warning: {}", stderr(&out));
+    let sent = server_sent(&alice).await;
+    assert_eq!(sent.len(), 1, "one Sent copy");
+    let (flags, raw) = &sent[0];
+    assert!(flags.contains("\\Seen"), "{flags}");
+    let head = header_section(raw);
+    assert!(head.contains("Subject: kept in Sent"), "{head}");
+    assert!(
+        head.contains("Bcc:") && head.contains(&carol.email),
+        "the Sent copy shows the Bcc: {head}"
+    );
+    let delivered = only_message(&bob).await;
+    assert!(!header_section(&delivered).contains(&carol.email));
+}
+
+#[tokio::test]
+async fn pop3_account_sent_copy_in_the_local_sent_folder_after_success_only() {
+    let s = servers();
+    let alice = s.new_user("alice");
+    let bob = s.new_user("bob");
+    let setup = AccountSetup::new(&alice, Incoming::Pop3);
+
+    let out = setup.postie(
+        &["send", "--to", "x@elsewhere.example", "--subject", "no"],
+        b"body\n",
+    );
+    assert!(!out.status.success());
+    assert!(setup.local("Sent").is_empty(), "no Sent copy of a failure");
+
+    let out = setup.postie(
+        &[
+            "send",
+            "--to",
+            &bob.email,
+            "--bcc",
+            "Hidden <hidden@elsewhere.example>",
+            "--subject",
+            "local Sent",
+        ],
+        b"hello\n",
+    );
+    // The Bcc to a foreign domain is refused: nothing sent, nothing in Sent.
+    assert!(!out.status.success());
+    assert!(setup.local("Sent").is_empty());
+
+    let carol = s.new_user("carol");
+    let out = setup.postie(
+        &[
+            "send",
+            "--to",
+            &bob.email,
+            "--bcc",
+            &carol.email,
+            "--subject",
+            "local Sent",
+        ],
+        b"hello\n",
+    );
+    assert_exit(&out, 0);
+    assert!(stderr(&out).is_empty(), "no warning: {}", stderr(&out));
+    let sent = setup.local("Sent");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["subject"], "local Sent");
+    assert!(
+        sent[0]["flags"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|x| x == "seen")),
+        "{}",
+        sent[0]
+    );
+    let id = sent[0]["id"].as_i64().expect("id").to_string();
+    let raw = setup.postie(&["read", "--raw", &id], b"");
+    assert_exit(&raw, 0);
+    let head = header_section(&raw.stdout);
+    assert!(head.contains(&format!("Bcc: {}", carol.email)), "{head}");
+    only_message(&bob).await;
 }

@@ -24,6 +24,7 @@ mod login;
 mod man;
 pub mod move_to;
 pub mod offline;
+pub mod outbox;
 pub mod read;
 pub mod remote;
 pub mod search;
@@ -107,6 +108,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Download new mail (POP3, IMAP), push changes made offline, and send the outbox.
     Sync(sync::SyncArgs),
+    /// Show the messages queued for sending, send them now (flush), or drop one.
+    Outbox(outbox::OutboxArgs),
 }
 
 /// What every subcommand gets besides its own arguments: the global options.
@@ -176,6 +179,12 @@ pub enum CliError {
 impl From<crate::engine::AccountError> for CliError {
     fn from(e: crate::engine::AccountError) -> CliError {
         CliError::Engine(Box::new(e))
+    }
+}
+
+impl From<Box<crate::engine::AccountError>> for CliError {
+    fn from(e: Box<crate::engine::AccountError>) -> CliError {
+        CliError::Engine(e)
     }
 }
 
@@ -254,6 +263,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Delete(args)) => delete::run(&ctx, args),
         Some(Command::Demo(args)) => demo::run(&ctx, args),
         Some(Command::Sync(args)) => sync::run(&ctx, args),
+        Some(Command::Outbox(args)) => outbox::run(&ctx, args),
     }
 }
 

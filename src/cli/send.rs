@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use secrecy::SecretString;
 
-use super::{CliError, Context};
+use super::{CliError, Context, error_line};
 
 use crate::config::{Account, Config, Server};
 use crate::error::ErrorKind;
@@ -22,6 +22,9 @@ use crate::proto::smtp::{Accepted, Envelope, SmtpError, Submission};
 /// or a complete message on standard input (`-t`: recipients from its To/Cc/Bcc; or the
 /// recipients given as ADDR...). Accepts sendmail's -i, -oi, -f ADDR, so postie can be the
 /// `sendmail` of git send-email, cron or mutt.
+///
+/// Once the server accepted the message, a copy goes to the account's Sent folder (IMAP APPEND
+/// on IMAP accounts, the local Sent folder otherwise); a failed copy is only a warning.
 ///
 /// Exit status: 0 accepted by the server; 75 queued in the outbox; 64 bad usage; 65 malformed
 /// message or empty input; 69 server unreachable; 77 authentication refused; 78 config error.
@@ -74,7 +77,9 @@ pub struct SendArgs {
     /// Print the message that would be sent (and the envelope on standard error); send nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// If the message cannot be sent now, keep it in the outbox and exit 75.
+    /// If the server cannot be reached or says "try later", keep the message in the outbox and
+    /// exit 75 (`queue_on_failure = true` in the account's [outgoing] does this always);
+    /// `postie outbox flush` or `postie sync` sends it later. A refusal (5xx) is never queued.
     #[arg(long)]
     pub queue: bool,
     /// Recipients, with the message on standard input (as sendmail's ADDR...).
@@ -118,6 +123,13 @@ pub enum SendError {
     },
     #[error(transparent)]
     Smtp(#[from] SmtpError),
+    /// Sending failed for now and the message could not be queued either.
+    #[error("cannot keep the message in the outbox (it was not sent: {reason})")]
+    Queue {
+        reason: String,
+        #[source]
+        source: crate::store::StoreError,
+    },
 }
 
 impl SendError {
@@ -141,6 +153,7 @@ impl SendError {
             // SmtpError's own kind, which stays Temporary.
             SendError::Smtp(e) if e.kind() == ErrorKind::Temporary => ErrorKind::Network,
             SendError::Smtp(e) => e.kind(),
+            SendError::Queue { source, .. } => source.kind(),
         }
     }
 }
@@ -370,6 +383,7 @@ pub async fn submit(
 /// `postie send`: plan, then print (`--dry-run`) or submit. The password is looked up before
 /// any runtime exists (it may run password_command or talk to D-Bus), and the submission runs
 /// on a current-thread runtime: one connection needs no thread pool, and start-up stays fast.
+/// The store is opened only when needed: to queue, or for a POP3/Maildir account's Sent copy.
 pub fn run(ctx: &Context, args: SendArgs) -> Result<ExitCode, CliError> {
     let config = ctx.load_config()?;
     let plan = plan(&args, &config, &mut io::stdin().lock())?;
@@ -381,22 +395,90 @@ pub fn run(ctx: &Context, args: SendArgs) -> Result<ExitCode, CliError> {
     let Some(outgoing) = &account.outgoing else {
         return Err(SendError::NoOutgoing(account.name.clone()).into());
     };
+    let queue = plan.queue || outgoing.queue_on_failure;
     let password = crate::credentials::password(&account.name, &outgoing.server)?;
     tracing::debug!(account = %account.name, "send: password found");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(CliError::Runtime)?;
-    // TODO(outbox): with --queue or queue_on_failure, a retryable failure goes to the outbox
-    // (exit 75) once the store lands; until then the failure is reported as it is.
-    let accepted = runtime.block_on(submit(&plan, &outgoing.server, password))?;
+    let accepted = match runtime.block_on(submit(&plan, &outgoing.server, password)) {
+        Ok(accepted) => accepted,
+        Err(SendError::Smtp(e)) if queue && e.kind().is_retryable() => {
+            let id = enqueue(&config, &plan, &error_line(&e))?;
+            eprintln!(
+                "postie: not sent now ({}); queued in the outbox as message {id}: \
+                 `postie outbox flush` sends it (so does `postie sync`)",
+                error_line(&e)
+            );
+            return Ok(ExitCode::from(EX_TEMPFAIL));
+        }
+        Err(e) => return Err(e.into()),
+    };
     tracing::info!(
         account = %plan.account,
         recipients = plan.envelope.recipients.len(),
         reply = %accepted.reply,
         "message accepted"
     );
+    // Accepted: from here on nothing may turn into a failure (the mail was sent).
+    match runtime.block_on(save_sent_copy(&config, account, &plan.sent_copy)) {
+        Ok(()) => tracing::debug!("send: Sent copy saved"),
+        Err(warning) => eprintln!(
+            "postie: warning: the message was sent, but its Sent copy could not be saved: \
+             {warning}"
+        ),
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// sysexits(3) `EX_TEMPFAIL`: not sent now, queued in the outbox (only then: see SPEC).
+pub const EX_TEMPFAIL: u8 = 75;
+
+/// Puts the Sent form of the message (Bcc kept; stripped again at submission) in the outbox,
+/// with the first failure recorded. The next `postie sync` tries it (no backoff yet).
+fn enqueue(config: &Config, plan: &SendPlan, error: &str) -> Result<i64, SendError> {
+    let queue_err = |source| SendError::Queue {
+        reason: error.to_owned(),
+        source,
+    };
+    let account = choose_account_by_name(config, &plan.account)?;
+    let mut store = crate::store::Store::open(&config.data_dir).map_err(queue_err)?;
+    crate::engine::outbox::queue(
+        &mut store,
+        account,
+        &plan.sent_copy,
+        &plan.envelope,
+        Some(error),
+    )
+    .map_err(queue_err)
+}
+
+fn choose_account_by_name<'a>(config: &'a Config, name: &str) -> Result<&'a Account, SendError> {
+    config
+        .accounts
+        .iter()
+        .find(|a| a.name == name)
+        .ok_or_else(|| SendError::NoSuchAccount(name.to_owned()))
+}
+
+/// The Sent copy of an accepted message: IMAP APPEND for IMAP accounts, the local Sent
+/// folder otherwise. Returns the failure as one line (a warning: the mail was sent).
+async fn save_sent_copy(config: &Config, account: &Account, bytes: &[u8]) -> Result<(), String> {
+    use crate::engine::sent;
+    let line = |e: &dyn std::error::Error| error_line(e);
+    if sent::on_server(account) {
+        return sent::save_copy(None, account, bytes)
+            .await
+            .map(|_| ())
+            .map_err(|e| line(&e));
+    }
+    let mut store = crate::store::Store::open(&config.data_dir).map_err(|e| line(&e))?;
+    sent::register(&mut store, account).map_err(|e| line(&e))?;
+    sent::save_copy(Some(&mut store), account, bytes)
+        .await
+        .map(|_| ())
+        .map_err(|e| line(&e))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //!
 //! - [`sync`]: one-shot sync of an account (`postie sync`), dispatching to [`pop3`] and
 //!   [`imap`], then [`outbox`].
+//! - [`outbox`]: sending queued messages (backoff, exactly once); [`sent`]: the Sent copy.
 //! - [`connect`]: passwords (off the async threads) and TLS connectors.
 //! - [`imap`]: IMAP sync ([`imap::sync`]), a body on demand ([`imap::fetch_body`]), applying
 //!   queued actions at once ([`imap::replay_now`]).
@@ -19,6 +20,7 @@ pub mod imap;
 pub mod outbox;
 pub mod pop3;
 pub mod progress;
+pub mod sent;
 pub mod sync;
 
 pub use error::{AccountError, EngineError, error_chain};

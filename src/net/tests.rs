@@ -119,6 +119,27 @@ async fn self_signed_ca_without_ca_file_is_refused_with_advice() {
 }
 
 #[tokio::test]
+async fn ca_file_of_another_authority_does_not_vouch_for_the_server() {
+    // The ca_file is checked first; when it does not vouch, the full check (system roots +
+    // ca_file) decides and its error is the one reported.
+    let pki_server = pki(&["localhost", "127.0.0.1"]);
+    let other = pki(&["localhost"]);
+    let port = tls_echo_server(&pki_server).await;
+    let (_dir, ca) = write_ca(&other.ca_pem);
+    let connector = TlsConnector::new(Some(&ca)).unwrap();
+    let err = connect(
+        &server("127.0.0.1", port, TlsMode::Implicit, None),
+        &connector,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
+    // (Both test CAs have the same empty name, so webpki reports a bad signature rather
+    // than an unknown issuer; either way the certificate is not trusted.)
+    assert!(matches!(err, NetError::Certificate { .. }), "{err}");
+}
+
+#[tokio::test]
 async fn certificate_for_another_host_is_refused() {
     let pki = pki(&["mail.elsewhere.test"]);
     let port = tls_echo_server(&pki).await;

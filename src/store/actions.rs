@@ -253,7 +253,7 @@ impl Store {
             .conn
             .prepare(
                 "SELECT o.message, a.name, o.sender, o.recipients, o.created, o.attempts,
-                        o.last_error
+                        o.last_error, o.next_try, o.refused
                  FROM outbox o JOIN accounts a ON a.id = o.account_id
                  WHERE ?1 IS NULL OR a.name = ?1 ORDER BY o.id",
             )
@@ -272,6 +272,8 @@ impl Store {
                 created: r.get(4)?,
                 attempts: r.get(5)?,
                 last_error: r.get(6)?,
+                next_try: r.get(7)?,
+                refused: r.get(8)?,
             })
         })
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())

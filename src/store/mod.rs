@@ -30,7 +30,8 @@
 //! - Sending: [`Store::outbox_add`], [`Store::outbox`], [`Store::outbox_failed`],
 //!   [`Store::outbox_sent`] (into the local `Sent` folder or dropped after IMAP APPEND);
 //!   [`Store::save_sent`] for a message sent directly (accounts without IMAP);
-//!   [`Store::record_accepted`] / [`Store::was_accepted`] so a retry never sends twice.
+//!   [`Store::record_accepted`] / [`Store::was_accepted`] so a retry never sends twice;
+//!   [`Store::outbox_retry_later`], [`Store::outbox_refused`], [`Store::outbox_drop`].
 //! - CLI and TUI: [`Store::register_accounts`] then [`Store::refresh`] (cheap pick-up of
 //!   changes other programs made), [`Store::folders`], [`Store::list`], [`Store::search`],
 //!   [`Store::get`], [`Store::read_raw`], [`Store::threads`], [`Store::thread_keys`] (the light
@@ -50,6 +51,7 @@ pub mod types;
 mod actions;
 mod deliver;
 mod keys;
+mod outbox;
 mod query;
 mod scan;
 

@@ -179,6 +179,10 @@ pub struct OutboxItem {
     pub created: i64,
     pub attempts: u32,
     pub last_error: Option<String>,
+    /// No automatic retry (sync) before this time, seconds since the epoch; `None`: due now.
+    pub next_try: Option<i64>,
+    /// The server refused it for good (5xx): kept, but retried only when asked by id.
+    pub refused: bool,
 }
 
 /// Progress of a long operation (a rebuild), for a progress bar.

@@ -90,6 +90,7 @@ impl Submission {
         let stream: Box<dyn AsyncTokioStream> = match (self.tls, connector) {
             (TlsMode::Implicit, Some(connector)) => {
                 let tls = connector.upgrade(tcp, &self.host, self.port).await?;
+                quick_ack(tls.get_ref().0);
                 Box::new(tls::LettreStream::implicit(tls))
             }
             (TlsMode::StartTls, Some(connector)) => {
@@ -102,6 +103,7 @@ impl Submission {
                 )
                 .await?;
                 let tls = connector.upgrade(tcp, &self.host, self.port).await?;
+                quick_ack(tls.get_ref().0);
                 Box::new(tls::LettreStream::after_starttls(tls))
             }
             _ => Box::new(tcp),
@@ -164,6 +166,21 @@ impl Submission {
             secs: self.timeout.as_secs(),
         }
     }
+}
+
+/// Asks the kernel to acknowledge at once rather than delay ACKs (Linux `TCP_QUICKACK`).
+///
+/// Right after the TLS handshake a TLS 1.3 server writes its session tickets and then, in a
+/// second small write, the reply to EHLO. A server without TCP_NODELAY (Postfix) holds that
+/// second write until the first is acknowledged, and the client's delayed ACK waits ~40 ms:
+/// measured here as a 45 ms stall per submission. Best effort: a failure changes only speed.
+fn quick_ack(tcp: &tokio::net::TcpStream) {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = tcp.set_quickack(true) {
+        tracing::debug!("smtp: cannot set TCP_QUICKACK: {e}");
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = tcp;
 }
 
 /// MAIL FROM and RCPT TO: given explicitly, never read from the message's headers.

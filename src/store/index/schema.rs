@@ -99,6 +99,13 @@ CREATE TABLE accepted (
     at         INTEGER NOT NULL
 );
 ",
+    // 2: outbox retry state. `next_try`: no automatic retry before this time (NULL: at the next
+    // sync); `refused`: the server refused the message for good (5xx), so only an explicit
+    // `postie outbox flush ID` tries again.
+    "
+ALTER TABLE outbox ADD COLUMN next_try INTEGER;
+ALTER TABLE outbox ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
+",
 ];
 
 /// The schema version this build writes.
