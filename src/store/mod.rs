@@ -121,10 +121,36 @@ impl Store {
             .map_err(StoreError::io("create directory", data_dir))?;
         let path = data_dir.join(index::INDEX_FILE);
         let existed = path.exists();
-        let (conn, rebuild) = match index::open(&path).and_then(probe) {
+        // SQLite opens an emptied file as a new database and a truncated one until a query
+        // reaches a missing page: either would silently forget the recorded UIDLs (found by
+        // the soak's kill trials: every message downloaded again). Treat both as unreadable.
+        // An empty file (another process may be creating it right now) is opened and filled
+        // in by a rebuild; a truncated one is set aside like any unreadable index.
+        let empty = existed
+            && std::fs::metadata(&path)
+                .map(|m| m.len() == 0)
+                .unwrap_or(false);
+        let damage = if existed && !empty {
+            index_file_damage(&path)
+        } else {
+            None
+        };
+        let opened = match damage {
+            Some(reason) => Err(reason.to_owned()),
+            None => match index::open(&path).and_then(probe) {
+                Ok(conn) if empty => {
+                    tracing::warn!("index at {} was empty; rebuilding it", path.display());
+                    return finish(data_dir, conn, true, progress);
+                }
+                Ok(conn) => Ok(conn),
+                Err(e @ StoreError::TooNew { .. }) => return Err(e),
+                Err(e @ StoreError::Index { .. }) if existed => Err(e.to_string()),
+                Err(e) => return Err(e),
+            },
+        };
+        let (conn, rebuild) = match opened {
             Ok(conn) => (conn, !existed),
-            Err(e @ StoreError::TooNew { .. }) => return Err(e),
-            Err(StoreError::Index { .. }) if existed => {
+            Err(reason) => {
                 let secs = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_secs())
@@ -136,19 +162,14 @@ impl Store {
                     to.push(format!("{suffix}.corrupt-{secs}"));
                     let _ = std::fs::rename(&from, &to);
                 }
-                tracing::warn!("index at {} is unreadable; rebuilding it", path.display());
+                tracing::warn!(
+                    "index at {} is unreadable ({reason}); rebuilding it",
+                    path.display()
+                );
                 (index::open(&path)?, true)
             }
-            Err(e) => return Err(e),
         };
-        let mut store = Store {
-            data_dir: data_dir.to_owned(),
-            conn,
-        };
-        if rebuild {
-            store.rebuild(progress)?;
-        }
-        Ok(store)
+        finish(data_dir, conn, rebuild, progress)
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -400,6 +421,51 @@ fn folder_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FolderRow> {
 }
 
 /// Reads one row so that a file that is not a database fails here, not later.
+fn finish(
+    data_dir: &Path,
+    conn: Connection,
+    rebuild: bool,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Store> {
+    let mut store = Store {
+        data_dir: data_dir.to_owned(),
+        conn,
+    };
+    if rebuild {
+        store.rebuild(progress)?;
+    }
+    Ok(store)
+}
+
+/// Why the index file cannot be a whole database, judged from its size and its 100-byte
+/// header alone (cheap enough for every open): shorter than a header, or shorter than the
+/// page count its header records while no WAL could supply the missing pages.
+fn index_file_damage(path: &Path) -> Option<&'static str> {
+    use std::io::Read;
+    let len = std::fs::metadata(path).ok()?.len();
+    let mut header = [0u8; 100];
+    let mut file = std::fs::File::open(path).ok()?;
+    if file.read_exact(&mut header).is_err() || !header.starts_with(b"SQLite format 3\0") {
+        return Some("the index file is not an SQLite database");
+    }
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if std::fs::metadata(&wal)
+        .map(|m| m.len() > 0)
+        .unwrap_or(false)
+    {
+        return None;
+    }
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        n => u64::from(n),
+    };
+    let pages = u64::from(u32::from_be_bytes([
+        header[28], header[29], header[30], header[31],
+    ]));
+    (pages * page_size > len).then_some("the index file is truncated")
+}
+
 fn probe(conn: Connection) -> Result<Connection> {
     conn.query_row("SELECT count(*) FROM accounts", [], |r| r.get::<_, i64>(0))
         .map_err(StoreError::db("read"))?;

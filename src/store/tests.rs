@@ -277,6 +277,44 @@ fn rebuild_restores_ids_and_uidls_and_corrupt_index_is_replaced() {
     }));
 }
 
+/// Regression (tests/soak.rs kill trials): an index emptied to 0 bytes, or cut short with no
+/// WAL, opened "fine" and forgot every recorded UIDL, so the next POP3 sync downloaded
+/// everything again. Both must be rebuilt from the Maildir with the UIDLs restored.
+#[test]
+fn emptied_or_truncated_index_is_rebuilt_with_its_uidls() {
+    for damage in ["emptied", "cut in half"] {
+        let (dir, mut store) = store();
+        store.ensure_account("pop", AccountKind::Pop3).unwrap();
+        let f = store.ensure_folder("pop", "INBOX").unwrap();
+        let bodies: Vec<Vec<u8>> = (0..40).map(|n| msg(n, "s", "a@x.test", "body")).collect();
+        let uidls: Vec<String> = (0..40).map(|n| format!("uidl-{n}")).collect();
+        let new: Vec<NewMessage<'_>> = bodies
+            .iter()
+            .zip(&uidls)
+            .map(|(b, u)| NewMessage {
+                uidl: Some(u.as_str()),
+                ..NewMessage::new(b)
+            })
+            .collect();
+        store.deliver_batch(f, &new).unwrap();
+        drop(store);
+        let index = dir.path().join(index::INDEX_FILE);
+        for suffix in ["-wal", "-shm"] {
+            let _ = fs::remove_file(dir.path().join(format!("index.sqlite3{suffix}")));
+        }
+        let bytes = fs::read(&index).unwrap();
+        let kept = if damage == "emptied" {
+            0
+        } else {
+            bytes.len() / 2
+        };
+        fs::write(&index, &bytes[..kept]).unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.known_uidls("pop").unwrap().len(), 40, "{damage}");
+        assert_eq!(list_all(&store).len(), 40, "{damage}");
+    }
+}
+
 #[test]
 fn pick_up_of_files_added_and_removed_by_other_programs() {
     let (dir, mut store) = store();

@@ -21,6 +21,7 @@
 
 #![allow(dead_code)]
 
+pub mod child;
 pub mod config;
 pub mod proxy;
 pub mod seed;

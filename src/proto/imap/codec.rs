@@ -78,9 +78,18 @@ pub fn uid_ranges(members: &[UidSetMember]) -> Vec<RangeInclusive<u32>> {
         .collect()
 }
 
-/// Expands ranges to single UIDs (for a small set such as a COPYUID result).
+/// The most UIDs [`expand`] returns: more than any one COPY/MOVE we send, and small enough
+/// that a hostile `COPYUID 1 1:4294967295 ...` costs 4 MB, not 16 GB.
+pub const MAX_EXPANDED_UIDS: usize = 1_000_000;
+
+/// Expands ranges to single UIDs (for a small set such as a COPYUID result), at most
+/// [`MAX_EXPANDED_UIDS`] of them: a server's set never costs unbounded memory.
 pub fn expand(ranges: &[RangeInclusive<u32>]) -> Vec<u32> {
-    ranges.iter().flat_map(|r| r.clone()).collect()
+    ranges
+        .iter()
+        .flat_map(|r| r.clone())
+        .take(MAX_EXPANDED_UIDS)
+        .collect()
 }
 
 fn mutf7_engine() -> base64::engine::GeneralPurpose {

@@ -253,3 +253,20 @@ fn temporary_codes() {
     assert!(is_temporary("[INUSE] Mailbox is locked"));
     assert!(!is_temporary("[NONEXISTENT] no such mailbox"));
 }
+
+/// Regression (found writing fuzz/imap_codec): a COPYUID of `1:4294967295` expanded to 16 GB
+/// of UIDs; now it stops at MAX_EXPANDED_UIDS.
+#[test]
+fn a_huge_copyuid_set_is_bounded() {
+    let r = parse(b"A1 OK [COPYUID 1 1:4294967295 2:4294967295] done\r\n");
+    let Response::Done { outcome, .. } = r else {
+        panic!("{r:?}")
+    };
+    let Some(ResponseCode::CopyUid(_, from, to)) = outcome.code else {
+        panic!("no COPYUID")
+    };
+    let from = expand(&uid_ranges(&from));
+    assert_eq!(from.len(), MAX_EXPANDED_UIDS);
+    assert_eq!(&from[..3], &[1, 2, 3]);
+    assert_eq!(expand(&uid_ranges(&to)).len(), MAX_EXPANDED_UIDS);
+}

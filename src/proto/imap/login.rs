@@ -5,7 +5,10 @@
 //! password is sent only on a TLS stream or with `allow_plaintext`; AUTHENTICATE PLAIN is
 //! used when offered, LOGIN otherwise (unless LOGINDISABLED).
 
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
+
+use futures::FutureExt as _;
 
 use async_imap::imap_proto::{self, Response, ResponseCode, Status};
 use async_imap::{Authenticator, Client, Session};
@@ -15,7 +18,7 @@ use tokio::net::TcpStream;
 
 use super::codec;
 use super::error::ImapError;
-use super::session::{ImapSession, ImapStream, own_status};
+use super::session::{ImapSession, ImapStream, UNPARSABLE, own_status};
 use super::trace::{Trace, mask};
 use super::types::Capabilities;
 use super::watch::Watched;
@@ -194,21 +197,23 @@ impl<S: ImapStream> PreAuth<S> {
     }
 
     async fn step(&mut self, tag: Option<&str>) -> Result<PreStep, ImapError> {
-        let read = tokio::time::timeout(self.io_timeout, self.client.read_response()).await;
-        let resp = match read {
+        // imap-proto panics on some malformed responses: see `session::UNPARSABLE`.
+        let read = AssertUnwindSafe(self.client.read_response()).catch_unwind();
+        let resp = match tokio::time::timeout(self.io_timeout, read).await {
             Err(_) => {
                 return Err(ImapError::Timeout {
                     server: self.server.clone(),
                 });
             }
-            Ok(Err(e)) => return Err(self.conn_error(e)),
-            Ok(Ok(None)) => {
+            Ok(Err(_panic)) => return Err(self.conn_error(UNPARSABLE)),
+            Ok(Ok(Err(e))) => return Err(self.conn_error(e)),
+            Ok(Ok(Ok(None))) => {
                 return Err(ImapError::Closed {
                     server: self.server.clone(),
                     message: None,
                 });
             }
-            Ok(Ok(Some(r))) => r,
+            Ok(Ok(Ok(Some(r)))) => r,
         };
         Ok(match resp.parsed() {
             Response::Capabilities(c) => PreStep::Caps(c.iter().map(cap_text).collect()),
@@ -335,14 +340,15 @@ impl<S: ImapStream> PreAuth<S> {
         };
         let attempt = if caps.has_auth("PLAIN") {
             record("AUTHENTICATE PLAIN");
-            let fut = self.client.authenticate("PLAIN", PlainAuth(login));
-            tokio::time::timeout(self.io_timeout, fut).await
+            let fut = AssertUnwindSafe(self.client.authenticate("PLAIN", PlainAuth(login)));
+            tokio::time::timeout(self.io_timeout, fut.catch_unwind()).await
         } else if !caps.login_disabled {
             record("LOGIN ***");
-            let fut = self
-                .client
-                .login(login.user, login.password.expose_secret());
-            tokio::time::timeout(self.io_timeout, fut).await
+            let fut = AssertUnwindSafe(
+                self.client
+                    .login(login.user, login.password.expose_secret()),
+            );
+            tokio::time::timeout(self.io_timeout, fut.catch_unwind()).await
         } else {
             return Err(ImapError::NoUsableLogin {
                 server,
@@ -351,8 +357,12 @@ impl<S: ImapStream> PreAuth<S> {
         };
         match attempt {
             Err(_) => Err(ImapError::Timeout { server }),
-            Ok(Ok(session)) => Ok(session),
-            Ok(Err((e, _client))) => Err(match e {
+            Ok(Err(_panic)) => Err(ImapError::Connection {
+                server,
+                reason: UNPARSABLE.into(),
+            }),
+            Ok(Ok(Ok(session))) => Ok(session),
+            Ok(Ok(Err((e, _client)))) => Err(match e {
                 async_imap::error::Error::No(text) => ImapError::Auth {
                     server,
                     user,

@@ -181,6 +181,38 @@ async fn unparsable_response_is_a_network_error_not_a_panic() {
     assert!(matches!(again, ImapError::Broken { .. }), "{again}");
 }
 
+/// Regression (fuzz/imap_codec, crash-fdbd3092): imap-proto unwraps a NIL INTERNALDATE and
+/// panics; a server sending one must break the session with a network error, not the process.
+#[tokio::test]
+async fn a_response_that_panics_the_parser_breaks_the_session_not_the_process() {
+    let (stream, _seen) = fake_server(
+        "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n",
+        |tag, cmd| match cmd {
+            "AUTHENTICATE PLAIN" => "+ \r\n".to_owned(),
+            "" => "A0001 OK Logged in\r\n".to_owned(),
+            "CAPABILITY" => {
+                format!("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n")
+            }
+            _ => format!("* 12 FETCH (UID 4242 INTERNALDATE NIL)\r\n{tag} OK done\r\n"),
+        },
+    );
+    let mut session = establish(stream, &server(TlsMode::None, true))
+        .await
+        .unwrap();
+    let err = session.noop().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert!(err.to_string().contains("cannot be parsed"), "{err}");
+    assert!(!session.is_usable());
+
+    // The same response before the login (in place of the greeting's follow-up).
+    let (stream, _seen) = fake_server("* 1 FETCH (INTERNALDATE NIL)\r\n", |_, _| String::new());
+    let err = establish(stream, &server(TlsMode::None, true))
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+}
+
 /// base64("\0alice\0hunter2-secret"): the SASL PLAIN response line.
 const SASL_PLAIN: &str = "AGFsaWNlAGh1bnRlcjItc2VjcmV0";
 

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use async_imap::Session;
 use async_imap::imap_proto::{self, RequestId, Response, ResponseCode, Status};
+use futures::FutureExt as _;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -28,6 +29,11 @@ use super::trace::{Trace, mask};
 use super::types::{AppendUid, Capabilities, Unsolicited};
 use super::watch::{Activity, Watched};
 use crate::net::MaybeTlsStream;
+
+/// Why a session broke when imap-proto panicked on a response instead of returning an error
+/// (it unwraps a NIL INTERNALDATE, for one): the session is dropped as after any response it
+/// cannot parse, and the process lives on.
+pub(crate) const UNPARSABLE: &str = "a response that cannot be parsed (the parser panicked)";
 
 /// The stream bound every session needs (async-imap wants Debug and Send).
 pub trait ImapStream: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
@@ -237,7 +243,9 @@ impl<S: ImapStream> ImapSession<S> {
         // the server.
         activity.reset();
         let resp = {
-            let read = self.inner.read_response();
+            // imap-proto panics on some malformed responses (e.g. `INTERNALDATE NIL`, found by
+            // fuzz/imap_codec): a hostile server must break the session, not the process.
+            let read = std::panic::AssertUnwindSafe(self.inner.read_response()).catch_unwind();
             tokio::pin!(read);
             match timeout {
                 Some(t) => loop {
@@ -259,6 +267,9 @@ impl<S: ImapStream> ImapSession<S> {
             return Err(ImapError::Timeout {
                 server: self.server.clone(),
             });
+        };
+        let Ok(resp) = resp else {
+            return Err(self.fail(UNPARSABLE));
         };
         match resp {
             Ok(Some(resp)) => Ok(f(resp.parsed(), &mut self.unsolicited)),
