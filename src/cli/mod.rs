@@ -17,6 +17,7 @@ mod config;
 mod init;
 mod login;
 mod man;
+pub mod send;
 
 use std::future::Future;
 use std::io::{self, Write};
@@ -66,6 +67,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff) to standard output.
     Man(ManArgs),
+    /// Send a message: from flags, or a whole message on standard input (-t, or ADDR...);
+    /// a sendmail stand-in (-i, -oi, -f ADDR).
+    Send(Box<send::SendArgs>),
 }
 
 /// What every subcommand gets besides its own arguments: the global options.
@@ -95,6 +99,8 @@ pub enum CliError {
     Net(#[from] crate::net::NetError),
     #[error(transparent)]
     Init(#[from] InitError),
+    #[error(transparent)]
+    Send(#[from] send::SendError),
     /// The arguments parsed but make no sense together (exit 64).
     #[error("{0}")]
     Usage(String),
@@ -115,6 +121,7 @@ impl CliError {
             CliError::Credential(e) => e.kind(),
             CliError::Net(e) => e.kind(),
             CliError::Init(e) => e.kind(),
+            CliError::Send(e) => e.kind(),
             CliError::Usage(_) => ErrorKind::Usage,
             CliError::Prompt(_) | CliError::Stdout(_) => ErrorKind::Io,
             CliError::Runtime(_) | CliError::NotBuilt { .. } => ErrorKind::Internal,
@@ -168,6 +175,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Login(args)) => login::run(&ctx, args),
         Some(Command::Completions(args)) => completions::run(&ctx, args),
         Some(Command::Man(args)) => man::run(&ctx, args),
+        Some(Command::Send(args)) => send::run(&ctx, *args),
     }
 }
 

@@ -1,0 +1,403 @@
+//! `postie send`: compose from flags, or take a whole message on standard input (`-t`, or
+//! `ADDR...`), and submit it — so postie can stand in for sendmail (git send-email, cron, mutt).
+//!
+//! This file owns the arguments and the way from them to "this envelope, these bytes"
+//! ([`plan`]); composing is `mail::compose`, the SMTP dialogue `proto::smtp`. Standard input is
+//! read whole, as bytes, never line by line.
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use secrecy::SecretString;
+
+use super::{CliError, Context};
+
+use crate::config::{Account, Config, Server};
+use crate::error::ErrorKind;
+use crate::mail::compose::{Attachment, ComposeError, Draft, Mailbox, prepare_raw};
+use crate::proto::smtp::{Accepted, Envelope, SmtpError, Submission};
+
+/// Send mail: from flags (`--to ... --subject ...`, body from --body-file or standard input),
+/// or a complete message on standard input (`-t`: recipients from its To/Cc/Bcc; or the
+/// recipients given as ADDR...). Accepts sendmail's -i, -oi, -f ADDR, so postie can be the
+/// `sendmail` of git send-email, cron or mutt.
+///
+/// Exit status: 0 accepted by the server; 75 queued in the outbox; 64 bad usage; 65 malformed
+/// message or empty input; 69 server unreachable; 77 authentication refused; 78 config error.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SendArgs {
+    /// Recipient ("addr", "Name <addr>", or several separated by commas); repeatable.
+    #[arg(long, value_name = "ADDR")]
+    pub to: Vec<String>,
+    /// Carbon-copy recipient; repeatable.
+    #[arg(long, value_name = "ADDR")]
+    pub cc: Vec<String>,
+    /// Blind-copy recipient (not shown to the others); repeatable.
+    #[arg(long, value_name = "ADDR")]
+    pub bcc: Vec<String>,
+    /// The subject (required with --to/--cc/--bcc).
+    #[arg(long, value_name = "TEXT")]
+    pub subject: Option<String>,
+    /// Attach a file (content type guessed from its name); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+    /// Read the body (UTF-8 text) from FILE instead of standard input.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    /// Send from this account (default: the account whose email is the -f address, else the
+    /// default account).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub from: Option<String>,
+    /// Read the recipients from the message's To, Cc and Bcc headers (Bcc is removed before
+    /// sending).
+    #[arg(short = 't')]
+    pub read_recipients: bool,
+    /// sendmail compatibility: do not treat a line with a single dot as the end of input.
+    /// postie always reads standard input to its end, so this changes nothing.
+    #[arg(short = 'i')]
+    pub ignore_dots: bool,
+    /// sendmail option (-oi, -oem, ...): accepted for compatibility; -oi is -i, the rest are
+    /// ignored.
+    #[arg(short = 'o', value_name = "OPTION")]
+    pub sendmail_options: Vec<String>,
+    /// The envelope sender (MAIL FROM), as sendmail's -f.
+    #[arg(short = 'f', value_name = "ADDR")]
+    pub envelope_from: Option<String>,
+    /// sendmail compatibility: the sender's full name (ignored: the account's name is used).
+    #[arg(short = 'F', value_name = "NAME", hide = true)]
+    pub full_name: Option<String>,
+    /// sendmail compatibility: the body type (-B8BITMIME; ignored: postie declares 8BITMIME
+    /// itself when the message needs it).
+    #[arg(short = 'B', value_name = "TYPE", hide = true)]
+    pub body_type: Option<String>,
+    /// Print the message that would be sent (and the envelope on standard error); send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// If the message cannot be sent now, keep it in the outbox and exit 75.
+    #[arg(long)]
+    pub queue: bool,
+    /// Recipients, with the message on standard input (as sendmail's ADDR...).
+    #[arg(value_name = "ADDR")]
+    pub recipients: Vec<String>,
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why `send` failed before or during submission.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot send from account {0:?}: no such account in the config")]
+    NoSuchAccount(String),
+    #[error("cannot send: the config has no accounts")]
+    NoAccounts,
+    #[error("cannot send from account {0:?}: it has no [outgoing] server")]
+    NoOutgoing(String),
+    #[error("cannot read standard input")]
+    Stdin(#[source] io::Error),
+    #[error("cannot read {}", path.display())]
+    ReadFile {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot send: the body is not UTF-8 text (attach binary data with --attach)")]
+    BodyNotUtf8,
+    #[error("cannot write the message to standard output")]
+    Stdout(#[source] io::Error),
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+    #[error("cannot get the password for account {account:?}")]
+    Credentials {
+        account: String,
+        kind: ErrorKind,
+        #[source]
+        source: BoxError,
+    },
+    #[error(transparent)]
+    Smtp(#[from] SmtpError),
+}
+
+impl SendError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            SendError::Usage(_) => ErrorKind::Usage,
+            SendError::NoSuchAccount(_) | SendError::NoAccounts | SendError::NoOutgoing(_) => {
+                ErrorKind::Config
+            }
+            SendError::ReadFile { source, .. } if source.kind() == io::ErrorKind::NotFound => {
+                ErrorKind::Usage
+            }
+            SendError::Stdin(_) | SendError::ReadFile { .. } | SendError::Stdout(_) => {
+                ErrorKind::Io
+            }
+            SendError::BodyNotUtf8 => ErrorKind::Data,
+            SendError::Compose(e) => e.kind(),
+            SendError::Credentials { kind, .. } => *kind,
+            // Exit 75 promises "queued in the outbox" (SPEC); a temporary refusal that was not
+            // queued is reported as "unavailable" (69) instead. The engine retries on the
+            // SmtpError's own kind, which stays Temporary.
+            SendError::Smtp(e) if e.kind() == ErrorKind::Temporary => ErrorKind::Network,
+            SendError::Smtp(e) => e.kind(),
+        }
+    }
+}
+
+/// Everything needed to submit: decided from the arguments, the config and standard input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendPlan {
+    /// The account's name (its outgoing server and credentials are used).
+    pub account: String,
+    pub envelope: Envelope,
+    /// The bytes to submit (never with a Bcc header).
+    pub message: Vec<u8>,
+    /// The bytes for the Sent folder (composed messages keep their Bcc header here).
+    pub sent_copy: Vec<u8>,
+    /// With angle brackets; None for a raw message without one.
+    pub message_id: Option<String>,
+    pub dry_run: bool,
+    pub queue: bool,
+}
+
+/// How the message comes: built from flags, or raw on stdin with recipients from its headers
+/// (`-t`) or from the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Compose,
+    FromHeaders,
+    Explicit,
+}
+
+impl SendArgs {
+    fn mode(&self) -> Result<Mode, SendError> {
+        let compose = !self.to.is_empty()
+            || !self.cc.is_empty()
+            || !self.bcc.is_empty()
+            || self.subject.is_some()
+            || !self.attach.is_empty()
+            || self.body_file.is_some();
+        match (compose, self.read_recipients, self.recipients.is_empty()) {
+            (true, false, true) => Ok(Mode::Compose),
+            (true, _, _) => Err(SendError::Usage(
+                "cannot combine --to/--cc/--bcc/--subject/--attach/--body-file with -t or ADDR...: \
+                 either compose from flags or give a whole message on standard input"
+                    .into(),
+            )),
+            (false, true, _) => Ok(Mode::FromHeaders),
+            (false, false, false) => Ok(Mode::Explicit),
+            (false, false, true) => Err(SendError::Usage(
+                "no recipients: use --to ADDR, -t (recipients from the message headers) or ADDR..."
+                    .into(),
+            )),
+        }
+    }
+}
+
+/// Picks the account: `--from NAME`, else the one whose email is the `-f` address, else the
+/// default (first) account. It must have an outgoing server.
+pub fn choose_account<'a>(config: &'a Config, args: &SendArgs) -> Result<&'a Account, SendError> {
+    let account = match &args.from {
+        Some(name) => config
+            .accounts
+            .iter()
+            .find(|a| &a.name == name)
+            .ok_or_else(|| SendError::NoSuchAccount(name.clone()))?,
+        None => {
+            let by_sender = args.envelope_from.as_ref().and_then(|f| {
+                config
+                    .accounts
+                    .iter()
+                    .find(|a| a.email.eq_ignore_ascii_case(f.trim()))
+            });
+            by_sender
+                .or_else(|| config.accounts.first())
+                .ok_or(SendError::NoAccounts)?
+        }
+    };
+    if account.outgoing.is_none() {
+        return Err(SendError::NoOutgoing(account.name.clone()));
+    }
+    Ok(account)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, SendError> {
+    std::fs::read(path).map_err(|source| SendError::ReadFile {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn mailboxes(list: &[String]) -> Result<Vec<Mailbox>, SendError> {
+    let mut out = Vec::new();
+    for item in list {
+        out.extend(Mailbox::parse_list(item).map_err(|e| SendError::Usage(e.to_string()))?);
+    }
+    Ok(out)
+}
+
+/// Decides what to send. Reads `stdin` whole (unless the body comes from --body-file) and the
+/// files named by --attach/--body-file; touches nothing else.
+pub fn plan(args: &SendArgs, config: &Config, stdin: &mut dyn Read) -> Result<SendPlan, SendError> {
+    let mode = args.mode()?;
+    let account = choose_account(config, args)?;
+    let envelope_from = match &args.envelope_from {
+        Some(f) => {
+            Mailbox::new(f, None)
+                .map_err(|e| SendError::Usage(format!("-f: {e}")))?
+                .addr
+        }
+        None => account.email.clone(),
+    };
+    let read_stdin = |stdin: &mut dyn Read| {
+        let mut buf = Vec::new();
+        stdin.read_to_end(&mut buf).map_err(SendError::Stdin)?;
+        Ok::<_, SendError>(buf)
+    };
+    let explicit = mailboxes(&args.recipients)?;
+
+    let (message, sent_copy, recipients, message_id) = match mode {
+        Mode::Compose => {
+            let from = Mailbox::new(&account.email, account.display_name.as_deref())
+                .map_err(|e| SendError::Usage(format!("account {:?}: {e}", account.name)))?;
+            let mut draft = Draft::new(from);
+            draft.to = mailboxes(&args.to)?;
+            draft.cc = mailboxes(&args.cc)?;
+            draft.bcc = mailboxes(&args.bcc)?;
+            if draft.to.is_empty() && draft.cc.is_empty() && draft.bcc.is_empty() {
+                return Err(SendError::Usage("no recipients: add --to ADDR".into()));
+            }
+            draft.subject = args
+                .subject
+                .clone()
+                .ok_or_else(|| SendError::Usage("--subject TEXT is required".into()))?;
+            let body = match &args.body_file {
+                Some(path) => read_file(path)?,
+                None => read_stdin(stdin)?,
+            };
+            draft.body = String::from_utf8(body).map_err(|_| SendError::BodyNotUtf8)?;
+            for path in &args.attach {
+                let data = read_file(path)?;
+                let file_name = path.file_name().map_or_else(
+                    || "attachment".to_owned(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                draft.attachments.push(Attachment {
+                    file_name,
+                    content_type: None,
+                    data,
+                });
+            }
+            let composed = draft.finish()?;
+            let sent_copy = composed.sent_copy();
+            (
+                composed.bytes,
+                sent_copy,
+                composed.recipients,
+                Some(composed.message_id),
+            )
+        }
+        Mode::FromHeaders | Mode::Explicit => {
+            let raw = read_stdin(stdin)?;
+            let prepared = prepare_raw(&raw, mode == Mode::FromHeaders)?;
+            let mut recipients = if mode == Mode::FromHeaders {
+                prepared.header_recipients
+            } else {
+                Vec::new()
+            };
+            for m in explicit {
+                if !recipients.iter().any(|r| r.eq_ignore_ascii_case(&m.addr)) {
+                    recipients.push(m.addr);
+                }
+            }
+            (
+                prepared.bytes.clone(),
+                prepared.bytes,
+                recipients,
+                prepared.message_id,
+            )
+        }
+    };
+    Ok(SendPlan {
+        account: account.name.clone(),
+        envelope: Envelope {
+            from: envelope_from,
+            recipients,
+        },
+        message,
+        sent_copy,
+        message_id,
+        dry_run: args.dry_run,
+        queue: args.queue,
+    })
+}
+
+/// `--dry-run`: the message on `out`, the envelope on `err`.
+pub fn print_dry_run(
+    plan: &SendPlan,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), SendError> {
+    out.write_all(&plan.message)
+        .and_then(|()| out.flush())
+        .map_err(SendError::Stdout)?;
+    let _ = writeln!(
+        err,
+        "postie: dry run, nothing sent: account {}, MAIL FROM:<{}>, RCPT TO:{}",
+        plan.account,
+        plan.envelope.from,
+        plan.envelope
+            .recipients
+            .iter()
+            .map(|r| format!("<{r}>"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    Ok(())
+}
+
+/// Submits a plan through the account's outgoing server with the given password.
+pub async fn submit(
+    plan: &SendPlan,
+    server: &Server,
+    password: SecretString,
+) -> Result<Accepted, SendError> {
+    let submission = Submission::new(server, password);
+    Ok(submission.send(&plan.envelope, &plan.message).await?)
+}
+
+/// `postie send`: plan, then print (`--dry-run`) or submit. The password is looked up before
+/// any runtime exists (it may run password_command or talk to D-Bus), and the submission runs
+/// on a current-thread runtime: one connection needs no thread pool, and start-up stays fast.
+pub fn run(ctx: &Context, args: SendArgs) -> Result<ExitCode, CliError> {
+    let config = ctx.load_config()?;
+    let plan = plan(&args, &config, &mut io::stdin().lock())?;
+    if plan.dry_run {
+        print_dry_run(&plan, &mut io::stdout().lock(), &mut io::stderr().lock())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let account = choose_account(&config, &args)?;
+    let Some(outgoing) = &account.outgoing else {
+        return Err(SendError::NoOutgoing(account.name.clone()).into());
+    };
+    let password = crate::credentials::password(&account.name, &outgoing.server)?;
+    tracing::debug!(account = %account.name, "send: password found");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)?;
+    // TODO(outbox): with --queue or queue_on_failure, a retryable failure goes to the outbox
+    // (exit 75) once the store lands; until then the failure is reported as it is.
+    let accepted = runtime.block_on(submit(&plan, &outgoing.server, password))?;
+    tracing::info!(
+        account = %plan.account,
+        recipients = plan.envelope.recipients.len(),
+        reply = %accepted.reply,
+        "message accepted"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests;
