@@ -1,7 +1,6 @@
 //! The `postie` binary: parse the command line, set up logging and TLS, run the command, and
 //! turn a failure into one line on standard error and a sysexits exit status.
 
-use std::error::Error as _;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -31,23 +30,10 @@ fn main() -> ExitCode {
     match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("postie: {}", chain(&err));
+            eprintln!("postie: {}", cli::error_line(&err));
             ExitCode::from(err.exit_code())
         }
     }
-}
-
-/// The error and its sources joined by ": ", on one line (each layer's Display leaves its
-/// source out, so nothing is said twice).
-fn chain(err: &cli::CliError) -> String {
-    let mut line = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        line.push_str(": ");
-        line.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    line.replace('\n', " ")
 }
 
 /// Logs go to standard error, never stdout (scripts parse stdout). `-v` info, `-vv` debug,

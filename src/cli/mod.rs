@@ -14,10 +14,21 @@
 
 mod completions;
 mod config;
+pub mod delete;
+pub mod demo;
+pub mod flag;
+pub mod folders;
 mod init;
+pub mod list;
 mod login;
 mod man;
+pub mod move_to;
+pub mod offline;
+pub mod read;
+pub mod search;
 pub mod send;
+pub mod sync;
+mod sync_progress;
 
 use std::future::Future;
 use std::io::{self, Write};
@@ -70,6 +81,24 @@ pub enum Command {
     /// Send a message: from flags, or a whole message on standard input (-t, or ADDR...);
     /// a sendmail stand-in (-i, -oi, -f ADDR).
     Send(Box<send::SendArgs>),
+    /// List folders with total and unread counts (from the local store; works offline).
+    Folders(folders::FoldersArgs),
+    /// List messages newest first: id, date, flags, sender, subject (works offline).
+    List(list::ListArgs),
+    /// Print a message as text (headers, body, attachment list), or its exact bytes (--raw).
+    Read(read::ReadArgs),
+    /// Full-text search of the local store (subject, addresses, body text; works offline).
+    Search(search::SearchArgs),
+    /// Set or clear a flag (seen, answered, flagged, deleted, draft) on messages.
+    Flag(flag::FlagArgs),
+    /// Move messages to another folder of their account.
+    Move(move_to::MoveArgs),
+    /// Delete messages (to Trash where the account has one).
+    Delete(delete::DeleteArgs),
+    /// Build a sample mailbox in a throw-away data dir (no config, no network).
+    Demo(demo::DemoArgs),
+    /// Download new mail (POP3, IMAP), push changes made offline, and send the outbox.
+    Sync(sync::SyncArgs),
 }
 
 /// What every subcommand gets besides its own arguments: the global options.
@@ -101,6 +130,8 @@ pub enum CliError {
     Init(#[from] InitError),
     #[error(transparent)]
     Send(#[from] send::SendError),
+    #[error(transparent)]
+    Offline(#[from] offline::OfflineError),
     /// The arguments parsed but make no sense together (exit 64).
     #[error("{0}")]
     Usage(String),
@@ -110,6 +141,13 @@ pub enum CliError {
     Stdout(#[source] io::Error),
     #[error("cannot start the async runtime")]
     Runtime(#[source] io::Error),
+    /// `postie sync` failed for one or more accounts; each was already reported.
+    #[error("{failed} of {total} accounts failed to sync")]
+    SyncFailed {
+        failed: usize,
+        total: usize,
+        kind: ErrorKind,
+    },
     #[error("{what} is not built yet")]
     NotBuilt { what: &'static str },
 }
@@ -122,8 +160,10 @@ impl CliError {
             CliError::Net(e) => e.kind(),
             CliError::Init(e) => e.kind(),
             CliError::Send(e) => e.kind(),
+            CliError::Offline(e) => e.kind(),
             CliError::Usage(_) => ErrorKind::Usage,
             CliError::Prompt(_) | CliError::Stdout(_) => ErrorKind::Io,
+            CliError::SyncFailed { kind, .. } => *kind,
             CliError::Runtime(_) | CliError::NotBuilt { .. } => ErrorKind::Internal,
         }
     }
@@ -176,6 +216,15 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Completions(args)) => completions::run(&ctx, args),
         Some(Command::Man(args)) => man::run(&ctx, args),
         Some(Command::Send(args)) => send::run(&ctx, *args),
+        Some(Command::Folders(args)) => folders::run(&ctx, args),
+        Some(Command::List(args)) => list::run(&ctx, args),
+        Some(Command::Read(args)) => read::run(&ctx, args),
+        Some(Command::Search(args)) => search::run(&ctx, args),
+        Some(Command::Flag(args)) => flag::run(&ctx, args),
+        Some(Command::Move(args)) => move_to::run(&ctx, args),
+        Some(Command::Delete(args)) => delete::run(&ctx, args),
+        Some(Command::Demo(args)) => demo::run(&ctx, args),
+        Some(Command::Sync(args)) => sync::run(&ctx, args),
     }
 }
 
@@ -188,6 +237,19 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output, CliError> {
         .build()
         .map_err(CliError::Runtime)?;
     Ok(runtime.block_on(future))
+}
+
+/// An error and its sources joined by ": ", on one line (each layer's Display leaves its
+/// source out, so nothing is said twice). What main prints after `postie: `.
+pub fn error_line(err: &dyn std::error::Error) -> String {
+    let mut line = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line.replace('\n', " ")
 }
 
 /// Writes `bytes` to standard output. A closed pipe (`postie man | head`) is not a failure:

@@ -1,7 +1,20 @@
-//! One task per account: connections, sync, the offline action queue and the outbox.
+//! The engine: joins protocols and the store, per account.
 //!
-//! The engine is the only layer that joins protocols and the store: it takes what a protocol
-//! client fetched and makes it durable in the store, and replays what the user did offline.
-//! It reports progress through [`progress::ProgressSink`] and never formats for a terminal.
+//! It takes what a protocol client fetched and makes it durable in the store, replays what the
+//! user did offline, and sends the outbox. It reports progress through
+//! [`progress::ProgressSink`] and never formats for a terminal; errors come back as
+//! [`AccountError`]s naming the account and server.
+//!
+//! - [`sync`]: one-shot sync of an account (`postie sync`), dispatching to [`pop3`] and
+//!   [`imap`], then [`outbox`].
+//! - [`connect`]: passwords (off the async threads) and TLS connectors.
 
+pub mod connect;
+pub mod error;
+pub mod imap;
+pub mod outbox;
+pub mod pop3;
 pub mod progress;
+pub mod sync;
+
+pub use error::{AccountError, EngineError};

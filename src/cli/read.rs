@@ -1,0 +1,129 @@
+//! `postie read`: one message as text (headers, body, attachment list), or its exact bytes.
+
+use std::io::Write;
+
+use super::offline::{OfflineError, open_store, sanitize};
+use super::{CliError, Context};
+use crate::config::Config;
+use crate::mail::envelope::format_addresses;
+use crate::mail::{Attachment, ParsedMessage};
+use crate::store::MessageId;
+
+/// Print a message: headers, text body and attachment list (HTML-only mail as text).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ReadArgs {
+    /// The message id (from `list` or `search`).
+    #[arg(value_name = "ID")]
+    pub id: MessageId,
+    /// Print the exact stored bytes instead.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+/// Offline `read`. A message whose body was never downloaded fails with `StoreError::NoBody`
+/// (exit 75); the engine-backed command fetches it first when the account is reachable.
+pub fn run_offline(
+    config: &Config,
+    args: &ReadArgs,
+    out: &mut dyn Write,
+) -> Result<(), OfflineError> {
+    let store = open_store(config)?;
+    let bytes = store.read_raw(args.id)?;
+    if args.raw {
+        out.write_all(&bytes)?;
+    } else {
+        out.write_all(render(&bytes).as_bytes())?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The text view of a message: Date/From/To/Cc/Subject, a blank line, the body text, then the
+/// attachments. Control characters are neutralised (see [`sanitize`]).
+pub fn render(bytes: &[u8]) -> String {
+    let p = ParsedMessage::parse(bytes);
+    let e = &p.envelope;
+    let mut s = String::new();
+    let date = e
+        .date
+        .and_then(|d| chrono::DateTime::from_timestamp(d, 0))
+        .and_then(|d| {
+            chrono::FixedOffset::east_opt(e.tz_offset_minutes * 60)
+                .map(|tz| d.with_timezone(&tz).to_rfc2822())
+        });
+    if let Some(date) = date {
+        s.push_str(&format!("Date: {date}\n"));
+    }
+    for (name, list) in [("From", &e.from), ("To", &e.to), ("Cc", &e.cc)] {
+        if !list.is_empty() {
+            s.push_str(&format!("{name}: {}\n", format_addresses(list)));
+        }
+    }
+    s.push_str(&format!("Subject: {}\n\n", e.subject));
+    s.push_str(p.text.trim_end());
+    s.push('\n');
+    if !p.attachments.is_empty() {
+        s.push_str("\nAttachments:\n");
+        for (i, a) in p.attachments.iter().enumerate() {
+            s.push_str(&attachment_line(i + 1, a));
+        }
+    }
+    sanitize(&s)
+}
+
+fn attachment_line(n: usize, a: &Attachment) -> String {
+    format!(
+        "  [{n}] {}  ({}, {})\n",
+        a.name,
+        a.mime_type,
+        human_size(a.size)
+    )
+}
+
+/// 512 B, 2.0 KiB, 3.4 MiB.
+pub fn human_size(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+/// The `postie read` command.
+pub fn run(ctx: &Context, args: ReadArgs) -> Result<std::process::ExitCode, CliError> {
+    let config = ctx.load_config()?;
+    super::offline::run_to_stdout(|out| run_offline(&config, &args, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_headers_body_and_attachments_without_escape_sequences() {
+        let raw = b"From: =?UTF-8?Q?Zo=C3=AB?= <z@x.test>\r\nTo: a@x.test\r\n\
+Subject: hi \x1b[31mred\r\nDate: Tue, 1 Jul 2025 10:00:00 +0200\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\
+Hello \x1b]0;pwned\x07 there\r\n--b\r\nContent-Type: application/zip\r\n\
+Content-Disposition: attachment; filename=a.zip\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+AAAA\r\n--b--\r\n";
+        let text = render(raw);
+        assert!(
+            text.starts_with(
+                "Date: Tue, 1 Jul 2025 10:00:00 +0200\nFrom: Zoë <z@x.test>\nTo: a@x.test\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("Hello"));
+        assert!(!text.contains('\x1b') && !text.contains('\x07'));
+        assert!(text.contains("[1] a.zip  (application/zip, 3 B)"), "{text}");
+        assert_eq!(human_size(2048), "2.0 KiB");
+        assert_eq!(human_size(5 * 1024 * 1024), "5.0 MiB");
+    }
+}

@@ -1,0 +1,74 @@
+//! Engine errors: a layer's error plus the account (and server) it happened for, so the one
+//! line the user sees says which account, which server and — from the layer below — what to do.
+
+use crate::error::ErrorKind;
+
+/// What went wrong, from the layer where it went wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Credential(#[from] crate::credentials::CredentialError),
+    #[error(transparent)]
+    Net(#[from] crate::net::NetError),
+    #[error(transparent)]
+    Pop3(#[from] crate::proto::pop3::Pop3Error),
+    #[error(transparent)]
+    Imap(#[from] crate::proto::imap::ImapError),
+    #[error(transparent)]
+    Smtp(#[from] crate::proto::smtp::SmtpError),
+    /// A blocking task (keyring, store) panicked or was cancelled.
+    #[error("cannot finish a background task")]
+    Task(#[source] tokio::task::JoinError),
+    /// The account has no server of the kind the operation needs.
+    #[error("has no {what} configured")]
+    NotConfigured { what: &'static str },
+}
+
+impl EngineError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            EngineError::Store(e) => e.kind(),
+            EngineError::Credential(e) => e.kind(),
+            EngineError::Net(e) => e.kind(),
+            EngineError::Pop3(e) => e.kind(),
+            EngineError::Imap(e) => e.kind(),
+            EngineError::Smtp(e) => e.kind(),
+            EngineError::Task(_) => ErrorKind::Internal,
+            EngineError::NotConfigured { .. } => ErrorKind::Config,
+        }
+    }
+}
+
+/// An [`EngineError`] for one account and, where there was one, one server.
+///
+/// Displayed as `account NAME (HOST:PORT)`; the cause follows through `source()`, so the CLI's
+/// one line reads e.g. `postie: account work (mail.example.org:995): cannot log in ...`.
+#[derive(Debug, thiserror::Error)]
+#[error("account {account}{}", server.as_deref().map(|s| format!(" ({s})")).unwrap_or_default())]
+pub struct AccountError {
+    pub account: String,
+    /// `host:port`, when the failure concerns a server.
+    pub server: Option<String>,
+    #[source]
+    pub source: EngineError,
+}
+
+impl AccountError {
+    pub fn new(
+        account: &str,
+        server: Option<&crate::config::Server>,
+        source: impl Into<EngineError>,
+    ) -> Self {
+        AccountError {
+            account: account.to_owned(),
+            server: server.map(|s| format!("{}:{}", s.host, s.port)),
+            source: source.into(),
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.source.kind()
+    }
+}

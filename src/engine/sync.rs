@@ -1,0 +1,77 @@
+//! One-shot sync of one account (what `postie sync` runs for each account): the protocol's
+//! download, replay of queued offline actions, and the outbox flush, in that order.
+//!
+//! Each protocol's sync lives in its own module ([`super::pop3`], [`super::imap`]); this one
+//! only dispatches and gathers the summary.
+
+use serde::Serialize;
+
+use super::progress::ProgressSink;
+use super::{AccountError, EngineError};
+use crate::config::{Account, Incoming};
+use crate::store::Store;
+
+/// What the user asked `postie sync` to do.
+#[derive(Debug, Clone, Default)]
+pub struct SyncOptions {
+    /// Only this folder (IMAP); POP3 has only INBOX, Maildir accounts are rescanned whole.
+    pub folder: Option<String>,
+}
+
+/// What one account's sync did: printed as a line, or as JSON with `--json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncSummary {
+    pub account: String,
+    pub protocol: &'static str,
+    /// Messages newly stored (POP3 downloads, IMAP envelopes of new messages).
+    pub new: u64,
+    /// Bytes of message bodies downloaded.
+    pub bytes: u64,
+    /// Messages deleted on the server (POP3 delete mode, `leave_on_server_days`).
+    pub deleted: u64,
+    /// Messages whose flags changed from the server's side.
+    pub flags_changed: u64,
+    /// Messages removed locally because the server expunged them.
+    pub expunged: u64,
+    /// Queued offline actions replayed to the server.
+    pub actions_replayed: u64,
+    /// Outbox messages the server accepted.
+    pub outbox_sent: u64,
+    /// Things the user should know that did not stop the sync.
+    pub warnings: Vec<String>,
+}
+
+impl SyncSummary {
+    pub fn new(account: &Account) -> Self {
+        SyncSummary {
+            account: account.name.clone(),
+            protocol: account.incoming.protocol(),
+            ..SyncSummary::default()
+        }
+    }
+}
+
+/// Syncs one account. The store is the one the CLI opened (accounts registered).
+pub async fn sync_account(
+    store: &mut Store,
+    account: &Account,
+    options: &SyncOptions,
+    progress: &dyn ProgressSink,
+) -> Result<SyncSummary, AccountError> {
+    let mut summary = SyncSummary::new(account);
+    match &account.incoming {
+        Incoming::Pop3(pop3) => {
+            super::pop3::sync(store, account, pop3, progress, &mut summary).await?;
+        }
+        Incoming::Imap(imap) => {
+            super::imap::sync(store, account, imap, options, progress, &mut summary).await?;
+        }
+        Incoming::Maildir(_) => {
+            store
+                .rescan()
+                .map_err(|e| AccountError::new(&account.name, None, EngineError::from(e)))?;
+        }
+    }
+    super::outbox::flush(store, account, progress, &mut summary).await?;
+    Ok(summary)
+}

@@ -1,0 +1,75 @@
+//! The store's error type.
+
+use std::path::PathBuf;
+
+use crate::error::ErrorKind;
+
+/// Everything that can go wrong in the local store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file or directory operation failed.
+    #[error("cannot {action} {}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The SQLite index failed.
+    #[error("cannot {action} in the index")]
+    Index {
+        action: &'static str,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The index was written by a newer postie.
+    #[error(
+        "cannot use the index: its schema version {found} is newer than this postie ({supported})"
+    )]
+    TooNew { found: i64, supported: i64 },
+    #[error("cannot find message {0}")]
+    NoSuchMessage(i64),
+    #[error("cannot find folder {folder:?} in account {account:?}")]
+    NoSuchFolder { account: String, folder: String },
+    #[error("cannot find account {0:?} in the store")]
+    NoSuchAccount(String),
+    /// The message's envelope is cached but its body was never downloaded.
+    #[error("cannot read message {0}: only its envelope is stored locally")]
+    NoBody(i64),
+    /// A folder name that would escape the data dir or is otherwise unusable.
+    #[error("cannot use {0:?} as a folder name")]
+    BadFolderName(String),
+}
+
+impl StoreError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            StoreError::Io { .. } | StoreError::Index { .. } | StoreError::TooNew { .. } => {
+                ErrorKind::Io
+            }
+            StoreError::NoSuchMessage(_)
+            | StoreError::NoSuchFolder { .. }
+            | StoreError::NoSuchAccount(_)
+            | StoreError::BadFolderName(_) => ErrorKind::Usage,
+            StoreError::NoBody(_) => ErrorKind::Temporary,
+        }
+    }
+
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> StoreError {
+        let path = path.into();
+        move |source| StoreError::Io {
+            action,
+            path,
+            source,
+        }
+    }
+
+    pub(crate) fn db(action: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+        move |source| StoreError::Index { action, source }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,131 @@
+//! The index schema and its migrations.
+//!
+//! `PRAGMA user_version` is the schema version. Each entry of [`MIGRATIONS`] moves the schema one
+//! version up and runs in its own transaction; never edit a shipped entry, append a new one.
+
+use rusqlite::Connection;
+
+use crate::store::error::{Result, StoreError};
+
+/// Migrations: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    "
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+CREATE TABLE accounts (
+    id    INTEGER PRIMARY KEY,
+    name  TEXT NOT NULL UNIQUE,
+    kind  TEXT NOT NULL,              -- imap | pop3 | maildir | local
+    root  TEXT NOT NULL               -- the directory holding the account's folders
+);
+CREATE TABLE folders (
+    id            INTEGER PRIMARY KEY,
+    account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,      -- '/'-separated, as shown and typed
+    path          TEXT NOT NULL,      -- absolute path of the Maildir
+    delimiter     TEXT,               -- the server's (or Maildir++'s) hierarchy delimiter
+    role          TEXT,               -- inbox | sent | drafts | trash | junk | archive | outbox
+    uidvalidity   INTEGER,
+    uidnext       INTEGER,
+    highestmodseq INTEGER,
+    new_mtime     INTEGER NOT NULL DEFAULT 0,   -- ns; see store::scan
+    cur_mtime     INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (account_id, name)
+);
+CREATE TABLE messages (
+    id          INTEGER PRIMARY KEY,  -- the stable id users see
+    folder_id   INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+    uid         INTEGER,              -- IMAP UID in the folder's current UIDVALIDITY
+    modseq      INTEGER,
+    uidl        TEXT,                 -- POP3 UIDL
+    uniq        TEXT,                 -- Maildir unique name part (NULL: envelope only)
+    file        TEXT,                 -- 'new/NAME' or 'cur/NAME:2,FLAGS' (NULL: envelope only)
+    flags       TEXT NOT NULL DEFAULT '',  -- Maildir info characters
+    date        INTEGER,              -- seconds since the epoch, UTC
+    tz          INTEGER NOT NULL DEFAULT 0,
+    from_addr   TEXT NOT NULL DEFAULT '',  -- display forms, one per line
+    to_addr     TEXT NOT NULL DEFAULT '',
+    cc_addr     TEXT NOT NULL DEFAULT '',
+    subject     TEXT NOT NULL DEFAULT '',
+    message_id  TEXT,
+    in_reply_to TEXT NOT NULL DEFAULT '',  -- ids separated by spaces
+    refs        TEXT NOT NULL DEFAULT '',
+    size        INTEGER NOT NULL DEFAULT 0,
+    has_body    INTEGER NOT NULL
+);
+CREATE INDEX messages_by_date ON messages (folder_id, date DESC, id DESC);
+CREATE INDEX messages_by_file ON messages (folder_id, file);
+CREATE INDEX messages_by_uniq ON messages (uniq);
+CREATE UNIQUE INDEX messages_by_uid ON messages (folder_id, uid) WHERE uid IS NOT NULL;
+CREATE INDEX messages_by_message_id ON messages (message_id);
+CREATE VIRTUAL TABLE fts USING fts5 (
+    subject, sender, recipients, body,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE pop3_uidls (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    uidl       TEXT NOT NULL,
+    downloaded INTEGER NOT NULL,     -- seconds since the epoch
+    PRIMARY KEY (account_id, uidl)
+) WITHOUT ROWID;
+CREATE TABLE actions (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,       -- flag-add | flag-remove | move | delete
+    message     INTEGER,             -- local id (may be gone by replay time)
+    folder      TEXT NOT NULL,       -- remote folder the message was in
+    uidvalidity INTEGER,
+    uid         INTEGER,
+    arg         TEXT NOT NULL DEFAULT '',  -- flag name or destination folder
+    created     INTEGER NOT NULL
+);
+CREATE TABLE outbox (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    message     INTEGER NOT NULL UNIQUE,   -- messages.id, in the account's Outbox folder
+    sender      TEXT NOT NULL,
+    recipients  TEXT NOT NULL,       -- one per line
+    created     INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT
+);
+CREATE TABLE accepted (
+    message_id TEXT PRIMARY KEY,     -- Message-ID the submission server accepted
+    account_id INTEGER,
+    at         INTEGER NOT NULL
+);
+",
+];
+
+/// The schema version this build writes.
+pub fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Brings the schema up to date. Refuses a schema newer than this build.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(StoreError::db("read the schema version"))?;
+    if version > current_version() {
+        return Err(StoreError::TooNew {
+            found: version,
+            supported: current_version(),
+        });
+    }
+    for (n, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn
+            .transaction()
+            .map_err(StoreError::db("start a migration"))?;
+        tx.execute_batch(sql)
+            .map_err(StoreError::db("migrate the schema"))?;
+        tx.pragma_update(None, "user_version", n as i64 + 1)
+            .map_err(StoreError::db("record the schema version"))?;
+        tx.commit().map_err(StoreError::db("commit a migration"))?;
+    }
+    Ok(())
+}
