@@ -3,12 +3,15 @@
 //! The crate is layered, and the arrows point one way only:
 //!
 //! ```text
-//!   ui  ──►  engine  ──►  proto (imap, pop3, smtp) ──► net
-//!                    └─►  store (maildir, index)   ──► mail
+//!   app ──► ui   (the UI's plain types; ui imports none of the layers below)
+//!    └──►  engine  ──►  proto (imap, pop3, smtp) ──► net
+//!             └─►  store (maildir, index)   ──► mail
 //! ```
 //!
 //! - [`ui`] is an Elm-style state machine (`update(&mut Model, Msg) -> Vec<Command>`): it never
-//!   does IO. It sends commands to the engine and renders the events the engine sends back.
+//!   does IO. It sends commands to the backend and renders the events the backend sends back.
+//! - [`app`] is that backend: a thread owning the store that runs the UI's commands against the
+//!   store and the engine and converts their results into the UI's plain types.
 //! - [`engine`] owns one task per account: the connections, the store, the offline action queue
 //!   and the outbox. Every finished job comes back as an event carrying its `Result`.
 //! - [`proto`] speaks IMAP, POP3 and SMTP over any `AsyncRead + AsyncWrite` stream, so STARTTLS
@@ -23,6 +26,7 @@
 //! Errors: every layer has its own `thiserror` enum with a `kind()` ([`error::ErrorKind`]);
 //! the binary maps kinds to the sysexits exit codes of the spec.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod credentials;

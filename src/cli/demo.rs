@@ -1,5 +1,5 @@
-//! `postie demo` (until the TUI exists): builds the sample mailbox in a fresh throw-away data
-//! dir and prints where it is and its folders.
+//! `postie demo`: the terminal UI on the sample mailbox (see [`super::tui::run_demo`]);
+//! `postie demo --print` builds it in a fresh data dir and prints where it is and its folders.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,11 +31,20 @@ pub fn run_offline(parent: Option<&Path>, out: &mut dyn Write) -> Result<PathBuf
     Ok(dir)
 }
 
-/// `postie demo` takes no arguments.
+/// `postie demo [--print]`.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct DemoArgs {}
+pub struct DemoArgs {
+    /// Do not open the terminal UI: build the sample mailbox, print its directory and folders,
+    /// and leave it there (for the offline commands: `POSTIE_DATA_DIR=DIR postie list`).
+    #[arg(long)]
+    pub print: bool,
+}
 
-/// The `postie demo` command (print-only until the terminal UI opens the demo store).
-pub fn run(_ctx: &Context, _args: DemoArgs) -> Result<std::process::ExitCode, CliError> {
-    super::offline::run_to_stdout(|out| run_offline(None, out).map(|_| ()))
+/// The `postie demo` command: the terminal UI on the demo store, or `--print`.
+pub fn run(ctx: &Context, args: DemoArgs) -> Result<std::process::ExitCode, CliError> {
+    if args.print {
+        super::offline::run_to_stdout(|out| run_offline(None, out).map(|_| ()))
+    } else {
+        super::tui::run_demo(ctx)
+    }
 }

@@ -1,5 +1,6 @@
 //! `postie flag add|remove FLAG ID...`: set or clear a flag in the store at once; for IMAP
-//! accounts the change is queued and replayed on the server at the next sync.
+//! accounts the change is applied to the server at once when it is reachable, else queued and
+//! replayed at the next sync.
 
 use std::io::Write;
 
@@ -48,5 +49,8 @@ pub fn run_offline(
 /// The `postie flag` command.
 pub fn run(ctx: &Context, args: FlagArgs) -> Result<std::process::ExitCode, CliError> {
     let config = ctx.load_config()?;
-    super::offline::run_to_stdout(|out| run_offline(&config, &args, out))
+    let accounts = super::remote::imap_accounts_of(&config, &args.ids);
+    let code = super::offline::run_to_stdout(|out| run_offline(&config, &args, out))?;
+    super::remote::apply_now(&config, &accounts)?;
+    Ok(code)
 }

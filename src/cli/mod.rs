@@ -25,10 +25,12 @@ mod man;
 pub mod move_to;
 pub mod offline;
 pub mod read;
+pub mod remote;
 pub mod search;
 pub mod send;
 pub mod sync;
 mod sync_progress;
+pub mod tui;
 
 use std::future::Future;
 use std::io::{self, Write};
@@ -60,6 +62,11 @@ pub struct Cli {
     /// or the filter in $POSTIE_LOG).
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
+
+    /// Never connect to a server: read and change the local store only (changes are queued
+    /// for the next sync; messages sent wait in the outbox).
+    #[arg(long, global = true)]
+    pub offline: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -95,7 +102,8 @@ pub enum Command {
     Move(move_to::MoveArgs),
     /// Delete messages (to Trash where the account has one).
     Delete(delete::DeleteArgs),
-    /// Build a sample mailbox in a throw-away data dir (no config, no network).
+    /// Open the terminal UI on a sample mailbox in a throw-away data dir (no config, no
+    /// network); `--print` only builds it and prints where.
     Demo(demo::DemoArgs),
     /// Download new mail (POP3, IMAP), push changes made offline, and send the outbox.
     Sync(sync::SyncArgs),
@@ -108,6 +116,8 @@ pub struct Context {
     pub config_path: Option<PathBuf>,
     /// How many `-v` were given.
     pub verbose: u8,
+    /// `--offline`: never connect.
+    pub offline: bool,
 }
 
 impl Context {
@@ -132,6 +142,8 @@ pub enum CliError {
     Send(#[from] send::SendError),
     #[error(transparent)]
     Offline(#[from] offline::OfflineError),
+    #[error(transparent)]
+    Tui(#[from] tui::TuiError),
     /// The arguments parsed but make no sense together (exit 64).
     #[error("{0}")]
     Usage(String),
@@ -150,6 +162,21 @@ pub enum CliError {
     },
     #[error("{what} is not built yet")]
     NotBuilt { what: &'static str },
+    #[error(transparent)]
+    Engine(Box<crate::engine::AccountError>),
+    /// `read` of a message whose body was never downloaded, with its server unreachable.
+    #[error("cannot read message {id}: only its envelope is stored and its body was never fetched")]
+    BodyNotFetched {
+        id: crate::store::MessageId,
+        #[source]
+        source: Box<crate::engine::AccountError>,
+    },
+}
+
+impl From<crate::engine::AccountError> for CliError {
+    fn from(e: crate::engine::AccountError) -> CliError {
+        CliError::Engine(Box::new(e))
+    }
 }
 
 impl CliError {
@@ -161,10 +188,13 @@ impl CliError {
             CliError::Init(e) => e.kind(),
             CliError::Send(e) => e.kind(),
             CliError::Offline(e) => e.kind(),
+            CliError::Tui(e) => e.kind(),
             CliError::Usage(_) => ErrorKind::Usage,
             CliError::Prompt(_) | CliError::Stdout(_) => ErrorKind::Io,
             CliError::SyncFailed { kind, .. } => *kind,
             CliError::Runtime(_) | CliError::NotBuilt { .. } => ErrorKind::Internal,
+            CliError::Engine(e) => e.kind(),
+            CliError::BodyNotFetched { .. } => ErrorKind::Temporary,
         }
     }
 
@@ -205,11 +235,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let ctx = Context {
         config_path: cli.config,
         verbose: cli.verbose,
+        offline: cli.offline,
     };
     match cli.command {
-        None => Err(CliError::NotBuilt {
-            what: "the terminal UI (`postie` without a command)",
-        }),
+        None => tui::run(&ctx),
         Some(Command::Init(args)) => init::run(&ctx, args),
         Some(Command::Config(args)) => config::run(&ctx, args),
         Some(Command::Login(args)) => login::run(&ctx, args),

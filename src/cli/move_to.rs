@@ -32,5 +32,8 @@ pub fn run_offline(
 /// The `postie move` command.
 pub fn run(ctx: &Context, args: MoveArgs) -> Result<std::process::ExitCode, CliError> {
     let config = ctx.load_config()?;
-    super::offline::run_to_stdout(|out| run_offline(&config, &args, out))
+    let accounts = super::remote::imap_accounts_of(&config, &args.ids);
+    let code = super::offline::run_to_stdout(|out| run_offline(&config, &args, out))?;
+    super::remote::apply_now(&config, &accounts)?;
+    Ok(code)
 }

@@ -95,9 +95,10 @@ pub fn human_size(n: u64) -> String {
     format!("{v:.1} {}", UNITS[unit])
 }
 
-/// The `postie read` command.
+/// The `postie read` command: on an IMAP account, a body never downloaded is fetched first.
 pub fn run(ctx: &Context, args: ReadArgs) -> Result<std::process::ExitCode, CliError> {
     let config = ctx.load_config()?;
+    super::remote::fetch_body_if_needed(&config, args.id)?;
     super::offline::run_to_stdout(|out| run_offline(&config, &args, out))
 }
 

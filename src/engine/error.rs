@@ -24,6 +24,26 @@ pub enum EngineError {
     /// The account has no server of the kind the operation needs.
     #[error("has no {what} configured")]
     NotConfigured { what: &'static str },
+    /// An envelope-only message the server no longer has (expunged, or its folder was
+    /// renumbered): its body cannot be fetched.
+    #[error("message {id} is no longer on the server (run postie sync)")]
+    NotOnServer { id: crate::store::MessageId },
+    /// The server refused the user name or password. `hint` says where the password came from
+    /// and how to fix it (`postie login ACCOUNT`, or the `password_command`).
+    #[error(
+        "cannot log in as {user}: the server refused the password (it said \"{server_said}\"); {hint}"
+    )]
+    LoginRefused {
+        user: String,
+        server_said: String,
+        hint: String,
+    },
+    /// The mailbox is locked by another session (POP3 `[IN-USE]`): retry later.
+    #[error(
+        "cannot open the mailbox: it is locked by another client; try again later (the server \
+         said \"{server_said}\")"
+    )]
+    MailboxLocked { server_said: String },
 }
 
 impl EngineError {
@@ -37,6 +57,9 @@ impl EngineError {
             EngineError::Smtp(e) => e.kind(),
             EngineError::Task(_) => ErrorKind::Internal,
             EngineError::NotConfigured { .. } => ErrorKind::Config,
+            EngineError::NotOnServer { .. } => ErrorKind::Protocol,
+            EngineError::LoginRefused { .. } => ErrorKind::Auth,
+            EngineError::MailboxLocked { .. } => ErrorKind::Temporary,
         }
     }
 }
@@ -71,4 +94,16 @@ impl AccountError {
     pub fn kind(&self) -> ErrorKind {
         self.source.kind()
     }
+}
+
+/// An error and its sources joined by ": " (for warnings that carry an error).
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut line = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line
 }

@@ -8,13 +8,17 @@
 //! - [`sync`]: one-shot sync of an account (`postie sync`), dispatching to [`pop3`] and
 //!   [`imap`], then [`outbox`].
 //! - [`connect`]: passwords (off the async threads) and TLS connectors.
+//! - [`imap`]: IMAP sync ([`imap::sync`]), a body on demand ([`imap::fetch_body`]), applying
+//!   queued actions at once ([`imap::replay_now`]).
+//! - [`idle`]: IDLE watchers for the TUI ([`idle::spawn`] -> [`idle::WatchEvent`]s).
 
 pub mod connect;
 pub mod error;
+pub mod idle;
 pub mod imap;
 pub mod outbox;
 pub mod pop3;
 pub mod progress;
 pub mod sync;
 
-pub use error::{AccountError, EngineError};
+pub use error::{AccountError, EngineError, error_chain};

@@ -392,6 +392,31 @@ impl Store {
         Ok(())
     }
 
+    /// Removes a message that was moved locally (so it has no UID yet) when the server says the
+    /// original is gone: the server wins, and no UID will ever claim the row. Rows that have a
+    /// UID are left alone (returns false). Nothing is queued.
+    pub fn forget_unsynced(&mut self, id: MessageId) -> Result<bool> {
+        let m = self.get(id)?;
+        if m.uid.is_some() {
+            return Ok(false);
+        }
+        let f = self.folder_row_by_id(m.folder_id)?;
+        let md = f.maildir();
+        let before = md.mtimes();
+        if let Some(file) = &m.file {
+            md.remove(file)?;
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::db("start forgetting a message"))?;
+        index::delete_message(&tx, id)?;
+        tx.commit()
+            .map_err(StoreError::db("commit forgetting a message"))?;
+        self.note_own_change(f.id, &md, before)?;
+        Ok(true)
+    }
+
     /// Removes a folder entirely: its messages' files, its Maildir directories (for folders in
     /// the data dir; a Maildir account's directories are left to their owner) and its rows.
     /// For a folder deleted on the server.

@@ -33,7 +33,8 @@
 //!   [`Store::record_accepted`] / [`Store::was_accepted`] so a retry never sends twice.
 //! - CLI and TUI: [`Store::register_accounts`] then [`Store::refresh`] (cheap pick-up of
 //!   changes other programs made), [`Store::folders`], [`Store::list`], [`Store::search`],
-//!   [`Store::get`], [`Store::read_raw`], [`Store::threads`], and the user actions
+//!   [`Store::get`], [`Store::read_raw`], [`Store::threads`], [`Store::thread_keys`] (the light
+//!   per-message columns a big threaded list is ordered by), and the user actions
 //!   [`Store::set_flag`], [`Store::move_messages`], [`Store::delete_messages`], which change the
 //!   Maildir and the index at once and queue the action for IMAP accounts.
 //!
@@ -48,6 +49,7 @@ pub mod types;
 
 mod actions;
 mod deliver;
+mod keys;
 mod query;
 mod scan;
 
@@ -57,6 +59,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 pub use deliver::{RemoteEnvelope, UidEntry};
 pub use error::StoreError;
+pub use keys::ThreadKey;
 pub use types::*;
 
 use crate::config::{Config, Incoming};
@@ -316,6 +319,35 @@ impl Store {
             )
             .map_err(StoreError::db("update a folder"))?;
         Ok(())
+    }
+
+    /// What IMAP sync stored for every folder of an account: (id, name, state). No message
+    /// counts, so it stays cheap on large folders (a no-change resync reads only this).
+    pub fn folder_states(&self, account: &str) -> Result<Vec<(FolderId, String, FolderState)>> {
+        self.conn
+            .prepare_cached(
+                "SELECT f.id, f.name, f.delimiter, f.role, f.uidvalidity, f.uidnext,
+                        f.highestmodseq
+                 FROM folders f JOIN accounts a ON a.id = f.account_id
+                 WHERE a.name = ?1 ORDER BY f.id",
+            )
+            .and_then(|mut st| {
+                st.query_map(params![account], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        FolderState {
+                            delimiter: r.get(2)?,
+                            role: r.get(3)?,
+                            uidvalidity: r.get(4)?,
+                            uidnext: r.get(5)?,
+                            highestmodseq: r.get::<_, Option<i64>>(6)?.map(|v| v as u64),
+                        },
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(StoreError::db("list folders"))
     }
 
     pub(crate) fn folder_row(&self, account: &str, name: &str) -> Result<Option<FolderRow>> {

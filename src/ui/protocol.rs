@@ -59,6 +59,8 @@ pub enum SendOutcome {
     Sent,
     /// It could not be sent now and waits in the outbox.
     Queued,
+    /// Demo mode: not sent anywhere; a copy was put in the Sent folder.
+    SavedOnly,
 }
 
 /// What the UI asks for. Emitted by `update`, never executed there.

@@ -121,6 +121,9 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                         SendOutcome::Queued => {
                             "Could not send now: the message waits in the outbox"
                         }
+                        SendOutcome::SavedOnly => {
+                            "Demo: not really sent; a copy is in the Sent folder"
+                        }
                     });
                 }
                 Err(e) => {

@@ -1,0 +1,556 @@
+//! The backend side of the terminal UI: takes the UI's [`Command`]s, runs them against the
+//! store and the engine, and answers with [`Event`]s.
+//!
+//! # Shape
+//! [`start`] spawns one thread that owns the [`Store`] (rusqlite's connection is not `Sync`)
+//! and runs a current-thread runtime. Store work is done there, one command at a time, in
+//! order: each store call is short (a page is 100 rows by id; a folder's order is computed once
+//! per list generation). Network work — SMTP submission and sync — runs as tasks on the
+//! caller's multi-threaded runtime; a sync task opens its own handle on the store (SQLite WAL
+//! lets two connections share it), so reading mail never waits for a sync. Network tasks
+//! report back to the store thread through an internal channel when the store must record
+//! their result (a sent message goes to Sent; a failed one to the outbox).
+//!
+//! # What it may touch
+//! The store, `mail` (parsing, composing, threading), the engine (sync, passwords) and the SMTP
+//! submission client. It never draws: `ui` gets only its own plain types, converted in
+//! [`convert`]. A closed event channel means the UI is gone: the thread ends quietly.
+
+pub mod convert;
+mod files;
+mod send;
+mod sync;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::runtime::Handle;
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+use crate::error::ErrorKind;
+use crate::mail::compose::{ForwardMode, Mailbox, forward, reply};
+use crate::mail::{Flag, ParsedMessage};
+use crate::store::{self, ListQuery, Store, StoreError};
+use crate::ui::{
+    self, BackendError, Command, Event, ListSource, Page, PageRequest, SearchScope, Sort, SortKey,
+    ThreadPos,
+};
+
+/// How the backend may reach the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The configured accounts: sync and send over the network.
+    Online,
+    /// `--offline`: never connects. Sync answers "offline"; Send queues in the outbox.
+    Offline,
+    /// `postie demo`: the demo store, no config, no network. Send puts the message in Sent.
+    Demo,
+}
+
+/// The account the demo mailbox belongs to, and who "you" are in it.
+pub const DEMO_ACCOUNT: &str = store::demo::ACCOUNT;
+const DEMO_ME: (&str, &str) = ("Alex Demo", "alex@demo.test");
+/// At most this many search results make a list (the best ones; the UI pages through them).
+const SEARCH_LIMIT: u64 = 10_000;
+/// How long the backend waits at exit for submissions in flight.
+const SEND_DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+/// List orders kept, so that going back to a folder or scrolling never recomputes one.
+const ORDERS_KEPT: usize = 4;
+
+/// What the backend needs to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub mode: Mode,
+    /// The accounts (none in demo mode); the first is the default.
+    pub config: Config,
+    /// The accounts the UI shows, in order (the config's, or the demo account).
+    pub accounts: Vec<String>,
+    /// Sync every account once at start-up ([`Mode::Online`] only).
+    pub initial_sync: bool,
+}
+
+/// The running backend: where the UI sends commands and receives events.
+pub struct Handles {
+    pub commands: mpsc::Sender<Command>,
+    pub events: mpsc::Receiver<Event>,
+    pub thread: std::thread::JoinHandle<()>,
+}
+
+/// Starts the backend thread on `store`. Network tasks are spawned on `network` (a
+/// multi-threaded runtime). The thread ends when the command sender is dropped or the event
+/// receiver is closed, after the submissions in flight have finished (sent, or queued in the
+/// outbox): join it before shutting `network` down.
+pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result<Handles> {
+    let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(256);
+    let (ev_tx, ev_rx) = mpsc::channel::<Event>(1024);
+    let thread = std::thread::Builder::new()
+        .name("postie-store".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ev_tx.blocking_send(Event::Error(BackendError::new(
+                        ErrorKind::Internal,
+                        format!("cannot start the backend: {e}"),
+                    )));
+                    return;
+                }
+            };
+            let (int_tx, int_rx) = mpsc::unbounded_channel();
+            let backend = Backend {
+                store,
+                options,
+                events: ev_tx,
+                internal: int_tx,
+                network,
+                orders: Vec::new(),
+                parents: HashMap::new(),
+                syncing: Default::default(),
+                sends_in_flight: 0,
+                scratch: None,
+            };
+            rt.block_on(backend.run(cmd_rx, int_rx));
+        })?;
+    Ok(Handles {
+        commands: cmd_tx,
+        events: ev_rx,
+        thread,
+    })
+}
+
+/// What network tasks report back to the store thread.
+#[derive(Debug)]
+enum Internal {
+    /// A submission finished (or failed before reaching the server).
+    SendDone(send::Outcome),
+    /// One account's sync finished.
+    SyncDone {
+        account: String,
+        result: Result<crate::engine::sync::SyncSummary, BackendError>,
+    },
+}
+
+/// A computed list order, valid for one list generation.
+struct CachedOrder {
+    source: ListSource,
+    sort: Sort,
+    generation: u64,
+    ids: Arc<Vec<(store::MessageId, ThreadPos)>>,
+}
+
+struct Backend {
+    store: Store,
+    options: Options,
+    events: mpsc::Sender<Event>,
+    internal: mpsc::UnboundedSender<Internal>,
+    network: Handle,
+    /// Most recent first.
+    orders: Vec<CachedOrder>,
+    /// Message-ID -> store id of the messages opened, so a sent reply can mark its original
+    /// answered.
+    parents: HashMap<String, store::MessageId>,
+    syncing: std::collections::HashSet<String>,
+    /// Submissions running on the network runtime; the thread waits for them before ending.
+    sends_in_flight: usize,
+    /// The private directory attachments are opened from (created on first use).
+    scratch: Option<PathBuf>,
+}
+
+impl Backend {
+    async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<Command>,
+        mut internal: mpsc::UnboundedReceiver<Internal>,
+    ) {
+        if self.options.mode == Mode::Online && self.options.initial_sync {
+            self.sync(None).await;
+        }
+        loop {
+            let alive = tokio::select! {
+                cmd = commands.recv() => match cmd {
+                    Some(cmd) => self.handle(cmd).await,
+                    None => false,
+                },
+                Some(msg) = internal.recv() => self.internal(msg).await,
+            };
+            if !alive {
+                break;
+            }
+        }
+        // The UI is gone. A message handed over for sending must end up sent or in the
+        // outbox, never lost with the process: wait for the submissions still running.
+        // SMTP has its own timeouts; this bound is for a task that never reports at all.
+        let drain = async {
+            while self.sends_in_flight > 0 {
+                match internal.recv().await {
+                    Some(msg @ Internal::SendDone(_)) => {
+                        self.internal(msg).await;
+                    }
+                    Some(Internal::SyncDone { account, .. }) => {
+                        self.syncing.remove(&account);
+                    }
+                    None => break,
+                }
+            }
+        };
+        if tokio::time::timeout(SEND_DRAIN_LIMIT, drain).await.is_err() {
+            tracing::warn!("gave up waiting for messages being sent");
+        }
+    }
+
+    /// Sends an event; `false` when the UI is gone.
+    async fn emit(&self, ev: Event) -> bool {
+        self.events.send(ev).await.is_ok()
+    }
+
+    /// Runs one command and sends its answer(s). `false` when the UI is gone.
+    async fn handle(&mut self, cmd: Command) -> bool {
+        match cmd {
+            Command::LoadFolders { account } => self.load_folders(account).await,
+            Command::LoadPage(request) => {
+                let result = self.page(&request).map_err(store_error);
+                self.emit(Event::Page { request, result }).await
+            }
+            Command::OpenMessage(id) => {
+                let result = self.open_message(&id);
+                self.emit(Event::Message { id, result }).await
+            }
+            Command::SetFlags { ids, add, remove } => {
+                let result = self.set_flags(&ids, add, remove).map_err(store_error);
+                self.emit(Event::FlagsSet { ids, result }).await
+            }
+            Command::Move { ids, to } => {
+                let result = store_ids(&ids).and_then(|sids| {
+                    self.store
+                        .move_messages(&sids, &to.folder)
+                        .map_err(store_error)
+                });
+                self.emit(Event::Moved { ids, result }).await
+            }
+            Command::Delete { ids } => {
+                let result = store_ids(&ids)
+                    .and_then(|sids| self.store.delete_messages(&sids).map_err(store_error));
+                self.emit(Event::Deleted { ids, result }).await
+            }
+            Command::SaveDraft(draft) => {
+                let result = self.save_draft(&draft);
+                let changed = result.as_ref().ok().cloned();
+                let ok = self
+                    .emit(Event::DraftSaved {
+                        result: result.map(|_| ()),
+                    })
+                    .await;
+                match changed {
+                    Some(folder) => self.emit(Event::FolderChanged(folder)).await,
+                    None => ok,
+                }
+            }
+            Command::Send(draft) => self.send(draft).await,
+            Command::SaveAttachment { id, part, path } => {
+                let result = self.save_attachment(&id, part, &path);
+                self.emit(Event::AttachmentSaved { path, result }).await
+            }
+            Command::OpenAttachment { id, part } => {
+                let result = self.open_attachment(&id, part);
+                self.emit(Event::AttachmentOpened { result }).await
+            }
+            Command::CompleteAddress { prefix } => {
+                let result = self.complete(&prefix).map_err(store_error);
+                self.emit(Event::Completions { prefix, result }).await
+            }
+            Command::Sync { account } => self.sync(account).await,
+            // The terminal runner handles these; nothing to do if one arrives.
+            Command::EditExternally(_) | Command::Suspend | Command::Redraw | Command::Quit => true,
+        }
+    }
+
+    async fn internal(&mut self, msg: Internal) -> bool {
+        match msg {
+            Internal::SendDone(outcome) => self.send_done(outcome).await,
+            Internal::SyncDone { account, result } => self.sync_done(account, result).await,
+        }
+    }
+
+    async fn load_folders(&mut self, account: Option<String>) -> bool {
+        // Pick up what other programs changed (mutt, a second postie) before counting.
+        if account.is_none()
+            && let Err(e) = self.store.refresh()
+        {
+            tracing::warn!("cannot pick up external changes: {e}");
+        }
+        let accounts = match account {
+            Some(a) => vec![a],
+            None => self.options.accounts.clone(),
+        };
+        for account in accounts {
+            let result = self
+                .store
+                .folders(Some(&account))
+                .map(|fs| {
+                    fs.iter()
+                        // The outbox is the engine's queue, not a folder to read.
+                        .filter(|f| f.role.as_deref() != Some("outbox"))
+                        .map(convert::folder_info)
+                        .collect()
+                })
+                .map_err(store_error);
+            if !self.emit(Event::Folders { account, result }).await {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The order of a list: cached for the request's generation, else computed from the index.
+    fn order(
+        &mut self,
+        req: &PageRequest,
+    ) -> Result<Arc<Vec<(store::MessageId, ThreadPos)>>, StoreError> {
+        if let Some(c) = self.orders.iter().find(|c| {
+            c.generation == req.generation && c.source == req.source && c.sort == req.sort
+        }) {
+            return Ok(Arc::clone(&c.ids));
+        }
+        let ids = match &req.source {
+            // The default and the common case, and the one a 100,000-message folder must open
+            // with fast: only the columns threading needs.
+            ListSource::Folder(f) if req.sort.key == SortKey::Date => {
+                let keys = self.store.thread_keys(&f.account, &f.folder)?;
+                convert::order_by_date(&keys, req.sort.threaded, req.sort.reverse)
+            }
+            ListSource::Folder(f) => {
+                let msgs = self.store.list(&ListQuery {
+                    account: Some(f.account.clone()),
+                    folder: Some(f.folder.clone()),
+                    limit: None,
+                    offset: 0,
+                })?;
+                convert::order(&msgs, req.sort)
+            }
+            ListSource::Search { scope, query } => {
+                let (account, folder) = match scope {
+                    SearchScope::Folder(f) => (Some(f.account.as_str()), Some(f.folder.as_str())),
+                    SearchScope::AllAccounts => (None, None),
+                };
+                let msgs = self
+                    .store
+                    .search(query, account, folder, Some(SEARCH_LIMIT))?;
+                // Search results are a flat list (a thread's other messages may not match).
+                let sort = Sort {
+                    threaded: false,
+                    ..req.sort
+                };
+                convert::order(&msgs, sort)
+            }
+        };
+        let ids = Arc::new(ids);
+        self.orders.insert(
+            0,
+            CachedOrder {
+                source: req.source.clone(),
+                sort: req.sort,
+                generation: req.generation,
+                ids: Arc::clone(&ids),
+            },
+        );
+        self.orders.truncate(ORDERS_KEPT);
+        Ok(ids)
+    }
+
+    fn page(&mut self, req: &PageRequest) -> Result<Page, StoreError> {
+        // Newest first, flat: straight from the index's date order, only the rows asked for,
+        // whatever the folder's size.
+        if let ListSource::Folder(f) = &req.source
+            && req.sort.key == SortKey::Date
+            && !req.sort.threaded
+            && !req.sort.reverse
+        {
+            let msgs = self.store.list(&ListQuery {
+                account: Some(f.account.clone()),
+                folder: Some(f.folder.clone()),
+                limit: Some(req.limit as u64),
+                offset: req.offset as u64,
+            })?;
+            let total = self.store.folder_total(&f.account, &f.folder)?;
+            return Ok(Page {
+                offset: req.offset,
+                total,
+                rows: msgs
+                    .iter()
+                    .map(|m| convert::row(m, ThreadPos::default()))
+                    .collect(),
+            });
+        }
+        let order = self.order(req)?;
+        let end = req.offset.saturating_add(req.limit).min(order.len());
+        let mut rows = Vec::with_capacity(end.saturating_sub(req.offset));
+        for (id, pos) in order.get(req.offset..end).unwrap_or_default() {
+            match self.store.get(*id) {
+                Ok(m) => rows.push(convert::row(&m, *pos)),
+                // Gone since the order was computed (another program moved it): the next
+                // reload drops it from the order too.
+                Err(StoreError::NoSuchMessage(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Page {
+            offset: req.offset,
+            total: order.len(),
+            rows,
+        })
+    }
+
+    /// Who "you" are in an account: its address and display name.
+    fn me(&self, account: &str) -> Option<Mailbox> {
+        if self.options.mode == Mode::Demo {
+            return Mailbox::new(DEMO_ME.1, Some(DEMO_ME.0)).ok();
+        }
+        let acc = self.options.config.account(account)?;
+        Mailbox::new(&acc.email, acc.display_name.as_deref()).ok()
+    }
+
+    fn open_message(&mut self, id: &ui::MessageId) -> Result<ui::Message, BackendError> {
+        let sid = store_id_of(id)?;
+        let summary = self.store.get(sid).map_err(store_error)?;
+        let folder = ui::FolderRef::new(&summary.account, &summary.folder);
+        let raw = match self.store.read_raw(sid) {
+            Ok(raw) => raw,
+            Err(StoreError::NoBody(_)) => {
+                let empty = ui::Draft {
+                    account: summary.account.clone(),
+                    ..ui::Draft::default()
+                };
+                return Ok(ui::Message {
+                    id: id.clone(),
+                    folder,
+                    headers: convert::summary_headers(&summary),
+                    body: "Only the envelope of this message is stored here; its body comes \
+                           down with the next sync (press the sync key, or run `postie sync`)."
+                        .to_owned(),
+                    attachments: Vec::new(),
+                    prefill: ui::Prefill {
+                        reply: empty.clone(),
+                        reply_all: empty.clone(),
+                        forward: empty,
+                    },
+                });
+            }
+            Err(e) => return Err(store_error(e)),
+        };
+        let parsed = ParsedMessage::parse_with_width(&raw, 78);
+        if let Some(mid) = &summary.message_id {
+            self.parents.insert(bare_id(mid).to_owned(), sid);
+        }
+        let account = summary.account.as_str();
+        let prefill = match self.me(account) {
+            Some(me) => {
+                let blank = || ui::Draft {
+                    account: account.to_owned(),
+                    ..ui::Draft::default()
+                };
+                let conv = |d: Result<crate::mail::compose::Draft, _>, original| match d {
+                    Ok(d) => convert::ui_draft(&d, account, original),
+                    Err(_) => blank(),
+                };
+                ui::Prefill {
+                    reply: conv(reply(&raw, &me, false), None),
+                    reply_all: conv(reply(&raw, &me, true), None),
+                    forward: conv(forward(&raw, &me, ForwardMode::Inline), Some(id)),
+                }
+            }
+            None => ui::Prefill::default(),
+        };
+        Ok(ui::Message {
+            id: id.clone(),
+            folder,
+            headers: convert::headers(&parsed.envelope),
+            body: parsed.text.clone(),
+            attachments: convert::attachments(&parsed),
+            prefill,
+        })
+    }
+
+    fn set_flags(
+        &mut self,
+        ids: &[ui::MessageId],
+        add: ui::Flags,
+        remove: ui::Flags,
+    ) -> Result<(), StoreError> {
+        let sids: Vec<store::MessageId> = ids.iter().filter_map(convert::store_id).collect();
+        for flag in convert::flag_list(add) {
+            self.store.set_flag(&sids, flag, true)?;
+        }
+        for flag in convert::flag_list(remove) {
+            self.store.set_flag(&sids, flag, false)?;
+        }
+        Ok(())
+    }
+
+    /// Addresses seen in the store whose name or address contains `prefix` (case-insensitive),
+    /// most frequent first. Found through the full-text index, so it costs the same in a
+    /// 100-message store as in a 100,000-message one.
+    fn complete(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let needle = prefix.trim().to_lowercase();
+        if needle.is_empty() {
+            return Ok(Vec::new());
+        }
+        let word: String = needle
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+            .collect();
+        let query = word
+            .split_whitespace()
+            .map(|w| format!("{w}*"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let hits = self.store.search(&query, None, None, Some(500))?;
+        let mut counts: HashMap<String, (usize, i64)> = HashMap::new();
+        for m in &hits {
+            for form in m.from.iter().chain(&m.to).chain(&m.cc) {
+                if form.to_lowercase().contains(&needle) {
+                    let e = counts.entry(form.clone()).or_insert((0, 0));
+                    e.0 += 1;
+                    e.1 = e.1.max(m.date.unwrap_or(0));
+                }
+            }
+        }
+        let mut list: Vec<(String, (usize, i64))> = counts.into_iter().collect();
+        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(list.into_iter().take(10).map(|(s, _)| s).collect())
+    }
+}
+
+/// A store failure as the UI shows it: its kind and the whole chain on one line.
+pub(crate) fn store_error(e: StoreError) -> BackendError {
+    BackendError::new(e.kind(), crate::cli::error_line(&e))
+}
+
+fn store_id_of(id: &ui::MessageId) -> Result<store::MessageId, BackendError> {
+    convert::store_id(id)
+        .ok_or_else(|| BackendError::new(ErrorKind::Internal, format!("no message with id {id}")))
+}
+
+fn store_ids(ids: &[ui::MessageId]) -> Result<Vec<store::MessageId>, BackendError> {
+    ids.iter().map(store_id_of).collect()
+}
+
+/// Marks the original of a sent reply answered, if the store has it.
+fn mark_answered(store: &mut Store, parents: &HashMap<String, store::MessageId>, parent: &str) {
+    if let Some(id) = parents.get(bare_id(parent))
+        && let Err(e) = store.set_flag(&[*id], Flag::Answered, true)
+    {
+        tracing::warn!("cannot mark message {id} answered: {e}");
+    }
+}
+
+/// A Message-ID without its angle brackets (the store keeps them off, drafts keep them on).
+fn bare_id(id: &str) -> &str {
+    id.trim().trim_start_matches('<').trim_end_matches('>')
+}

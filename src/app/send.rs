@@ -1,0 +1,266 @@
+//! Sending and saving what the user wrote: the UI's draft becomes a `mail::compose::Draft`, is
+//! composed, and is submitted through the account's outgoing server on the network runtime.
+//!
+//! What must hold: a message the server did not accept is never reported as sent; a failure
+//! that may pass (network, temporary refusal) leaves the message in the outbox, where the next
+//! sync sends it; the Sent copy keeps the Bcc header, the submitted bytes never carry it; a
+//! sent reply marks its original answered.
+
+use crate::error::ErrorKind;
+use crate::mail::compose::{Attachment, Composed, Draft as MailDraft, Mailbox};
+use crate::mail::{Flag, Flags};
+use crate::proto::smtp::{Envelope, Submission};
+use crate::store::NewMessage;
+use crate::ui::{self, BackendError, Event, SendOutcome};
+
+use super::{Backend, Internal, Mode, files, mark_answered, store_error};
+
+/// A finished submission attempt, back on the store thread.
+#[derive(Debug)]
+pub(super) struct Outcome {
+    account: String,
+    composed: Composed,
+    in_reply_to: Option<String>,
+    result: Result<(), BackendError>,
+}
+
+fn data_error(e: impl std::fmt::Display) -> BackendError {
+    BackendError::new(ErrorKind::Data, e.to_string())
+}
+
+/// Whether a failed submission is worth retrying later (so the message goes to the outbox).
+fn retryable(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::Network | ErrorKind::Temporary | ErrorKind::Io
+    )
+}
+
+impl Backend {
+    /// The UI's draft as a composed message. `allow_empty`: a draft may have no recipient
+    /// yet (saving it); sending needs one.
+    fn compose(&self, d: &ui::Draft, allow_empty: bool) -> Result<(Composed, bool), BackendError> {
+        let from = self.me(&d.account).ok_or_else(|| {
+            BackendError::new(
+                ErrorKind::Config,
+                format!(
+                    "cannot send from account {:?}: it has no usable address",
+                    d.account
+                ),
+            )
+        })?;
+        let list = |v: &[String]| Mailbox::parse_list(&v.join(", ")).map_err(data_error);
+        let mut m = MailDraft::new(from.clone());
+        m.to = list(&d.to)?;
+        m.cc = list(&d.cc)?;
+        m.bcc = list(&d.bcc)?;
+        m.subject = d.subject.clone();
+        m.body = d.body.clone();
+        m.in_reply_to = d.in_reply_to.clone();
+        m.references = d.references.clone();
+        for a in &d.attachments {
+            m.attachments.push(match a {
+                ui::DraftAttachment::File(path) => Attachment {
+                    file_name: path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "attachment".to_owned()),
+                    content_type: None,
+                    data: std::fs::read(path).map_err(|e| {
+                        BackendError::new(
+                            ErrorKind::Io,
+                            format!("cannot read {}: {e}", path.display()),
+                        )
+                    })?,
+                },
+                ui::DraftAttachment::Part {
+                    message,
+                    part,
+                    name,
+                } => {
+                    let (data, mime, _) = files::part_bytes(&self.store, message, *part)?;
+                    Attachment {
+                        file_name: name.clone(),
+                        content_type: Some(mime),
+                        data,
+                    }
+                }
+            });
+        }
+        // Composing needs a recipient; a draft without one gets a stand-in that only the
+        // envelope sees (the saved bytes have no Bcc header).
+        let empty = m.to.is_empty() && m.cc.is_empty() && m.bcc.is_empty();
+        if empty && allow_empty {
+            m.bcc.push(from);
+        }
+        let composed = m.finish().map_err(data_error)?;
+        Ok((composed, empty))
+    }
+
+    /// Answers [`ui::Command::Send`]: at once in demo and offline mode, else when the
+    /// submission task reports back ([`Backend::send_done`]).
+    pub(super) async fn send(&mut self, draft: ui::Draft) -> bool {
+        let composed = match self.compose(&draft, false) {
+            Ok((c, _)) => c,
+            Err(e) => return self.emit(Event::Sent { result: Err(e) }).await,
+        };
+        match self.options.mode {
+            Mode::Demo => {
+                let result = self
+                    .store
+                    .save_sent(&draft.account, &composed.sent_copy())
+                    .map_err(store_error);
+                if let Some(parent) = &draft.in_reply_to {
+                    mark_answered(&mut self.store, &self.parents, parent);
+                }
+                let ok = self
+                    .emit(Event::Sent {
+                        result: result.map(|_| SendOutcome::SavedOnly),
+                    })
+                    .await;
+                ok && self.sent_folder_changed(&draft.account).await
+            }
+            Mode::Offline => {
+                let result = self.queue(&draft.account, &composed, "offline");
+                self.emit(Event::Sent { result }).await
+            }
+            Mode::Online => {
+                let Some(outgoing) = self
+                    .options
+                    .config
+                    .account(&draft.account)
+                    .and_then(|a| a.outgoing.clone())
+                else {
+                    let e = BackendError::new(
+                        ErrorKind::Config,
+                        format!(
+                            "cannot send from account {:?}: it has no [outgoing] server",
+                            draft.account
+                        ),
+                    );
+                    return self.emit(Event::Sent { result: Err(e) }).await;
+                };
+                let internal = self.internal.clone();
+                let account = draft.account.clone();
+                let in_reply_to = draft.in_reply_to.clone();
+                self.sends_in_flight += 1;
+                self.network.spawn(async move {
+                    let envelope = Envelope {
+                        from: composed.envelope_from.clone(),
+                        recipients: composed.recipients.clone(),
+                    };
+                    let result = async {
+                        let password = crate::engine::connect::password(&account, &outgoing.server)
+                            .await
+                            .map_err(|e| BackendError::new(e.kind(), crate::cli::error_line(&e)))?;
+                        Submission::new(&outgoing.server, password)
+                            .send(&envelope, &composed.bytes)
+                            .await
+                            .map(|_| ())
+                            .map_err(|e| BackendError::new(e.kind(), crate::cli::error_line(&e)))
+                    }
+                    .await;
+                    let _ = internal.send(Internal::SendDone(Outcome {
+                        account,
+                        composed,
+                        in_reply_to,
+                        result,
+                    }));
+                });
+                true
+            }
+        }
+    }
+
+    /// Puts a message in the outbox; the next sync sends it.
+    fn queue(
+        &mut self,
+        account: &str,
+        c: &Composed,
+        why: &str,
+    ) -> Result<SendOutcome, BackendError> {
+        let id = self
+            .store
+            .outbox_add(account, &c.bytes, &c.envelope_from, &c.recipients)
+            .map_err(store_error)?;
+        if let Err(e) = self.store.outbox_failed(id, why) {
+            tracing::warn!("cannot record why message {id} was queued: {e}");
+        }
+        Ok(SendOutcome::Queued)
+    }
+
+    pub(super) async fn send_done(&mut self, o: Outcome) -> bool {
+        self.sends_in_flight = self.sends_in_flight.saturating_sub(1);
+        let result = match o.result {
+            Ok(()) => {
+                if let Err(e) = self
+                    .store
+                    .record_accepted(&o.composed.message_id, &o.account)
+                {
+                    tracing::warn!("cannot record an accepted message: {e}");
+                }
+                if let Some(parent) = &o.in_reply_to {
+                    mark_answered(&mut self.store, &self.parents, parent);
+                }
+                // The copy in Sent is local for now (IMAP APPEND to \Sent comes with the
+                // engine's IMAP support); the message itself was accepted either way.
+                match self.store.save_sent(&o.account, &o.composed.sent_copy()) {
+                    Ok(_) => Ok(SendOutcome::Sent),
+                    Err(e) => {
+                        tracing::warn!("sent, but cannot keep a copy in Sent: {e}");
+                        Ok(SendOutcome::Sent)
+                    }
+                }
+            }
+            Err(e) if retryable(e.kind) => self.queue(&o.account, &o.composed, &e.message),
+            Err(e) => Err(e),
+        };
+        let sent = result == Ok(SendOutcome::Sent);
+        let ok = self.emit(Event::Sent { result }).await;
+        if sent {
+            ok && self.sent_folder_changed(&o.account).await
+        } else {
+            ok
+        }
+    }
+
+    async fn sent_folder_changed(&mut self, account: &str) -> bool {
+        match self.store.sent_folder(account).and_then(|id| {
+            self.store
+                .folders(Some(account))
+                .map(|fs| fs.into_iter().find(|f| f.id == id))
+        }) {
+            Ok(Some(f)) => {
+                self.emit(Event::FolderChanged(ui::FolderRef::new(account, &f.name)))
+                    .await
+            }
+            _ => true,
+        }
+    }
+
+    /// Stores the draft in the account's Drafts folder (flagged draft and seen); returns it.
+    pub(super) fn save_draft(&mut self, d: &ui::Draft) -> Result<ui::FolderRef, BackendError> {
+        let (composed, empty) = self.compose(d, true)?;
+        let bytes = if empty {
+            composed.bytes.clone()
+        } else {
+            composed.sent_copy()
+        };
+        let folders = self.store.folders(Some(&d.account)).map_err(store_error)?;
+        let name = folders
+            .iter()
+            .find(|f| f.role.as_deref() == Some("drafts"))
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|| "Drafts".to_owned());
+        let folder = self
+            .store
+            .ensure_folder(&d.account, &name)
+            .map_err(store_error)?;
+        let msg = NewMessage {
+            flags: Flags::from_flags(&[Flag::Draft, Flag::Seen]),
+            ..NewMessage::new(&bytes)
+        };
+        self.store.deliver(folder, &msg).map_err(store_error)?;
+        Ok(ui::FolderRef::new(&d.account, &name))
+    }
+}

@@ -1,0 +1,190 @@
+//! The terminal UI's entry points: `postie` (the configured accounts; `--offline`), `postie`
+//! without a config (a screen that says how to write one), and `postie demo`.
+//!
+//! This file only wires: it loads the config, key map and theme, opens the store, starts the
+//! backend ([`crate::app`]) and runs [`crate::ui::terminal::run`]. Everything that can be
+//! refused (a bad key map, an unknown theme, no terminal) is refused before the screen is
+//! taken over, as one line on standard error.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::{CliError, Context};
+use crate::app::{self, Mode, Options};
+use crate::config::{Config, ConfigError};
+use crate::error::ErrorKind;
+use crate::store::Store;
+use crate::ui::{self, Keymap, Model};
+
+/// Why the terminal UI could not start (its failures once running travel as events).
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("the terminal UI needs a terminal: standard input and output must be one")]
+    NotATerminal,
+    #[error(transparent)]
+    Keymap(#[from] ui::KeymapError),
+    #[error(transparent)]
+    Theme(#[from] ui::ThemeError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Terminal(#[from] ui::terminal::TerminalError),
+    #[error("cannot start the backend thread")]
+    Thread(#[source] std::io::Error),
+}
+
+impl TuiError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            TuiError::NotATerminal => ErrorKind::Usage,
+            TuiError::Keymap(e) => e.kind(),
+            TuiError::Theme(e) => e.kind(),
+            TuiError::Store(e) => e.kind(),
+            TuiError::Terminal(e) => e.kind(),
+            TuiError::Thread(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+/// What the screen says when there is no config file.
+pub fn no_config_notice(path: &Path) -> String {
+    format!(
+        "Welcome to postie.\n\n\
+         There is no config file at\n  {}\n\n\
+         To make one:\n  \
+         1. run `postie init` (it writes a commented template there),\n  \
+         2. fill in your account's email, incoming and outgoing servers,\n  \
+         3. run `postie login ACCOUNT` to store the password in the keyring\n     \
+         (or set password_command in the config),\n  \
+         4. start `postie` again.\n\n\
+         To look around first, `postie demo` opens a sample mailbox.\n\
+         Press q to quit.",
+        path.display()
+    )
+}
+
+/// `postie` and `postie --offline`.
+pub fn run(ctx: &Context) -> Result<ExitCode, CliError> {
+    let config = match ctx.load_config() {
+        Ok(c) => c,
+        Err(CliError::Config(ConfigError::NotFound { path })) => {
+            return no_config(ctx, &path);
+        }
+        Err(e) => return Err(e),
+    };
+    let model = model_for(&config, &account_names(&config))?;
+    let mut store = crate::cli::offline::open_store(&config)?;
+    // Maildir accounts have nothing to sync but their directory; pick that up too.
+    let _ = store.refresh();
+    let mode = if ctx.offline {
+        Mode::Offline
+    } else {
+        Mode::Online
+    };
+    let options = Options {
+        mode,
+        accounts: account_names(&config),
+        config,
+        initial_sync: true,
+    };
+    run_ui(model, store, options)
+}
+
+fn account_names(config: &Config) -> Vec<String> {
+    config.accounts.iter().map(|a| a.name.clone()).collect()
+}
+
+/// The no-config screen: no accounts, the notice, default keys and theme.
+fn no_config(ctx: &Context, path: &Path) -> Result<ExitCode, CliError> {
+    check_terminal()?;
+    let theme = ui::theme::load("default", None).map_err(TuiError::from)?;
+    let mut model = Model::new(&[], Keymap::default(), theme);
+    model.notice = Some(no_config_notice(path));
+    let _ = ctx;
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        // No backend: commands go nowhere, and no event ever comes.
+        let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::channel(64);
+        let (_ev_tx, ev_rx) = tokio::sync::mpsc::channel(1);
+        tokio::spawn(async move { while cmd_rx.recv().await.is_some() {} });
+        ui::terminal::run(model, cmd_tx, ev_rx)
+            .await
+            .map_err(TuiError::from)
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A model with the config's key map and theme (users' themes beside the config file).
+fn model_for(config: &Config, accounts: &[String]) -> Result<Model, CliError> {
+    let keymap = Keymap::from_config(&config.keys).map_err(TuiError::from)?;
+    let user_themes = config
+        .path
+        .as_deref()
+        .and_then(Path::parent)
+        .map(|d| d.join("themes"));
+    let theme = ui::theme::load(&config.theme, user_themes.as_deref()).map_err(TuiError::from)?;
+    Ok(Model::new(accounts, keymap, theme))
+}
+
+/// `postie demo`: the demo mailbox in a fresh directory under the temp dir, removed on exit.
+pub fn run_demo(_ctx: &Context) -> Result<ExitCode, CliError> {
+    check_terminal()?;
+    let dir = demo_dir();
+    let result = (|| {
+        let store = crate::store::demo::generate(&dir).map_err(TuiError::from)?;
+        let config = Config::empty(dir.clone());
+        let accounts = vec![app::DEMO_ACCOUNT.to_owned()];
+        let model = model_for(&config, &accounts)?;
+        let options = Options {
+            mode: Mode::Demo,
+            config,
+            accounts,
+            initial_sync: false,
+        };
+        run_ui(model, store, options)
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// A new, unique directory name for a demo store.
+pub fn demo_dir() -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    std::env::temp_dir().join(format!("postie-demo-{}-{nanos}", std::process::id()))
+}
+
+fn check_terminal() -> Result<(), TuiError> {
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        Ok(())
+    } else {
+        Err(TuiError::NotATerminal)
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)
+}
+
+/// Starts the backend on `store` and runs the UI until the user quits.
+fn run_ui(model: Model, store: Store, options: Options) -> Result<ExitCode, CliError> {
+    check_terminal()?;
+    let runtime = runtime()?;
+    let handles = app::start(store, options, runtime.handle().clone()).map_err(TuiError::Thread)?;
+    let result = runtime.block_on(ui::terminal::run(model, handles.commands, handles.events));
+    // The command sender is gone with `run`: the backend thread ends after its current
+    // command and any submission in flight (so a message being sent is sent or queued, never
+    // lost). A sync still running is dropped with the runtime: the store is durable at every
+    // step, and the next sync resumes.
+    let _ = handles.thread.join();
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    result.map_err(TuiError::from)?;
+    Ok(ExitCode::SUCCESS)
+}

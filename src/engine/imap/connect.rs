@@ -1,0 +1,57 @@
+//! Opening an IMAP session for an account: password (off the async threads), TLS connector,
+//! login, with the caller's trace and timeouts.
+
+use std::time::Duration;
+
+use super::super::AccountError;
+use super::super::connect::{password, tls_for};
+use crate::config::{Account, ImapIncoming};
+use crate::proto::imap::{ImapSession, Login, SessionOptions, TcpImapSession, Trace};
+
+/// How a session is opened. The defaults suit `postie sync`.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    /// Records every command sent (tests assert on it).
+    pub trace: Option<Trace>,
+    /// Per-response timeout (default: the net layer's).
+    pub io_timeout: Option<Duration>,
+    /// Gives up connecting and logging in after this long (default: the net layer's connect
+    /// timeout). `flag`/`move`/`delete` use a short one so an unreachable server only delays
+    /// them briefly.
+    pub connect_timeout: Option<Duration>,
+}
+
+/// Connects and logs in to the account's IMAP server.
+pub async fn open(
+    account: &Account,
+    imap: &ImapIncoming,
+    options: &ConnectOptions,
+) -> Result<TcpImapSession, AccountError> {
+    let server = &imap.server;
+    let err = |e: super::super::EngineError| AccountError::new(&account.name, Some(server), e);
+    let password = password(&account.name, server).await.map_err(err)?;
+    let tls = tls_for(server).map_err(err)?;
+    let login = Login {
+        user: &server.user,
+        password: &password,
+    };
+    let session_options = SessionOptions {
+        trace: options.trace.clone(),
+        io_timeout: options.io_timeout,
+    };
+    let connecting = ImapSession::connect(server, &tls, &login, session_options);
+    let result = match options.connect_timeout {
+        Some(limit) => match tokio::time::timeout(limit, connecting).await {
+            Ok(r) => r,
+            Err(_) => {
+                return Err(err(crate::net::NetError::Timeout {
+                    host: server.host.clone(),
+                    port: server.port,
+                }
+                .into()));
+            }
+        },
+        None => connecting.await,
+    };
+    result.map_err(|e| err(e.into()))
+}

@@ -1,0 +1,479 @@
+//! End-to-end tests of the terminal UI: the real binary in a tmux pane, driven with
+//! `send-keys` and read with `capture-pane`.
+//!
+//! What they check is what a user sees: the demo opens, a message reads, `/` filters, a reply
+//! is composed and "sent", quitting gives the terminal back exactly as it was (same `stty`
+//! settings, alternate screen left, nothing written to the terminal by logging). Against the
+//! harness servers, a reply typed in the UI arrives in the recipient's Dovecot Maildir.
+//!
+//! tmux is required: if it is missing these tests fail saying so, they never skip.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// One tmux server (own socket, no user config) running postie in a 120x35 pane.
+struct Tui {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+fn tmux_available() {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "tmux is not installed: the terminal UI end-to-end tests need it (apt-get install tmux)"
+    );
+}
+
+impl Tui {
+    /// Starts `postie ARGS` with a clean environment: HOME, config and data under a temp dir,
+    /// plus `extra_env`. The pane's shell records `stty -a` before and after, and the exit code.
+    fn start(args: &[&str], extra_env: &[(&str, String)]) -> Tui {
+        tmux_available();
+        static N: AtomicU32 = AtomicU32::new(0);
+        let socket = format!(
+            "postie-e2e-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        for sub in ["config", "data", "home"] {
+            std::fs::create_dir_all(d.join(sub)).expect("mkdir");
+        }
+        let mut env = vec![
+            ("HOME".to_owned(), d.join("home").display().to_string()),
+            ("PATH".to_owned(), "/usr/bin:/bin".to_owned()),
+            ("TERM".to_owned(), "screen-256color".to_owned()),
+            ("LANG".to_owned(), "C.UTF-8".to_owned()),
+            (
+                "XDG_CONFIG_HOME".to_owned(),
+                d.join("config").display().to_string(),
+            ),
+            (
+                "XDG_DATA_HOME".to_owned(),
+                d.join("data").display().to_string(),
+            ),
+            ("TMPDIR".to_owned(), d.display().to_string()),
+        ];
+        env.extend(extra_env.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        let env_words: Vec<String> = env
+            .iter()
+            .map(|(k, v)| quote(&format!("{k}={v}")))
+            .collect();
+        let arg_words: Vec<String> = args.iter().map(|a| quote(a)).collect();
+        let script = format!(
+            "stty -a > {before}\n\
+             env -i {env} {bin} {args} 2> {stderr}\n\
+             echo \"POSTIE-EXIT=$?\"\n\
+             stty -a > {after}\n\
+             sleep 600\n",
+            before = quote(&d.join("stty.before").display().to_string()),
+            after = quote(&d.join("stty.after").display().to_string()),
+            stderr = quote(&d.join("stderr").display().to_string()),
+            env = env_words.join(" "),
+            bin = quote(env!("CARGO_BIN_EXE_postie")),
+            args = arg_words.join(" "),
+        );
+        let script_path = d.join("run.sh");
+        std::fs::write(&script_path, script).expect("write script");
+        let tui = Tui { socket, dir };
+        tui.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "120",
+            "-y",
+            "35",
+            &format!("sh {}", quote(&script_path.display().to_string())),
+        ]);
+        tui
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("run tmux");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    /// Waits until the screen satisfies `ok`; panics showing the screen otherwise.
+    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited {WAIT:?} for {what}; the screen:\n{s}\nstderr: {}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?}"), |s| s.contains(text))
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "t", k]);
+            // One key at a time, as typed: the UI must keep up, and a burst would also work,
+            // but a failure is easier to read this way.
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "t", "-l", text]);
+    }
+
+    fn alternate_screen(&self) -> bool {
+        self.tmux(&["display-message", "-p", "-t", "t", "#{alternate_on}"])
+            .trim()
+            == "1"
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("stderr")).unwrap_or_default()
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Presses `q` until postie exits (each press closes one view); returns its exit code.
+    fn quit(&self) -> i32 {
+        for _ in 0..5 {
+            self.keys(&["q"]);
+            std::thread::sleep(Duration::from_millis(300));
+            if self.screen().contains("POSTIE-EXIT=") {
+                break;
+            }
+        }
+        let s = self.wait_for("POSTIE-EXIT=");
+        let code = s
+            .split("POSTIE-EXIT=")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|c| c.parse().ok())
+            .expect("exit code");
+        // The shell writes stty.after right after the exit line.
+        let after = self.path("stty.after");
+        let deadline = Instant::now() + WAIT;
+        while !after.exists() || std::fs::metadata(&after).map(|m| m.len()).unwrap_or(0) == 0 {
+            assert!(Instant::now() < deadline, "no stty.after");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        code
+    }
+
+    /// The terminal is as it was: same settings, main screen, nothing on stderr.
+    fn assert_restored(&self) {
+        let read = |p: &Path| std::fs::read_to_string(p).expect("stty output");
+        assert_eq!(
+            read(&self.path("stty.before")),
+            read(&self.path("stty.after")),
+            "stty -a differs after postie exited"
+        );
+        assert!(
+            !self.alternate_screen(),
+            "the alternate screen was not left"
+        );
+        assert_eq!(self.stderr(), "", "nothing may be written to the terminal");
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+#[test]
+fn demo_read_search_reply_and_quit_restores_the_terminal() {
+    let tui = Tui::start(&["demo"], &[]);
+    let s = tui.wait_for("INBOX ·");
+    assert!(s.contains("Lists/Rust"), "the folder pane: {s}");
+    assert!(tui.alternate_screen());
+
+    // Move around and read a message.
+    tui.keys(&["j", "j", "k", "Enter"]);
+    let s = tui.wait_for("Subject:");
+    assert!(s.contains("From:") && s.contains("Date:"), "{s}");
+    tui.keys(&["q"]);
+    tui.wait_until("the message view to close", |s| !s.contains("Subject:"));
+
+    // Other folders: Tab to the folder pane, down to Archive... and back to INBOX.
+    tui.keys(&["Tab", "G", "Enter"]);
+    tui.wait_until("another folder", |s| !s.contains("INBOX ·"));
+    tui.keys(&["Tab", "g", "Enter"]);
+    tui.wait_for("INBOX ·");
+
+    // `/` filters the folder live from the index.
+    tui.keys(&["/"]);
+    tui.type_text("offsite");
+    let s = tui.wait_until("the filtered list", |s| {
+        s.contains("Planning the summer offsite") && !s.contains("Invoice 2025")
+    });
+    assert!(!s.contains("Lunch on Friday"), "{s}");
+    tui.keys(&["Enter"]);
+
+    // Open the first match, reply, type, send.
+    tui.keys(&["Enter"]);
+    tui.wait_for("Subject: ");
+    tui.keys(&["r"]);
+    tui.wait_for("Subject: Re: Planning the summer offsite");
+    tui.type_text("Count me in.");
+    tui.keys(&["C-x"]);
+    tui.wait_for("Demo: not really sent");
+
+    // The reply is in Sent (the demo's Sent holds two messages to begin with).
+    tui.keys(&["q", "Tab", "g", "j", "j", "Enter"]);
+    tui.wait_for("Sent · 3 messages");
+    let code = tui.quit();
+    assert_eq!(code, 0, "stderr: {}", tui.stderr());
+    tui.assert_restored();
+}
+
+#[test]
+fn without_a_config_the_screen_says_how_to_make_one() {
+    let tui = Tui::start(&[], &[]);
+    let s = tui.wait_for("postie init");
+    assert!(s.contains("postie demo"), "{s}");
+    assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
+    tui.assert_restored();
+}
+
+#[test]
+fn offline_with_a_maildir_account_reads_and_never_connects() {
+    // A Maildir account with one message, and an outgoing server that does not exist: with
+    // --offline nothing connects, sync says so, and a sent message waits in the outbox.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let md = tmp.path().join("Mail");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(md.join(sub)).expect("mkdir");
+    }
+    std::fs::write(
+        md.join("new/1.1.host"),
+        "From: Robin <robin@example.org>\r\nTo: me@example.org\r\nSubject: Offline hello\r\n\
+         Date: Mon, 3 Mar 2025 10:00:00 +0000\r\nMessage-ID: <off1@example.org>\r\n\r\nHi there.\r\n",
+    )
+    .expect("write message");
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {:?}\n[accounts.home]\nemail = \"me@example.org\"\n\
+             [accounts.home.incoming]\nprotocol = \"maildir\"\npath = {:?}\n\
+             [accounts.home.outgoing]\nhost = \"smtp.invalid\"\nuser = \"me\"\n\
+             password_command = \"echo x\"\n",
+            tmp.path().join("data").display().to_string(),
+            md.display().to_string()
+        ),
+    )
+    .expect("write config");
+    let tui = Tui::start(
+        &["--offline", "--config", &config.display().to_string()],
+        &[],
+    );
+    tui.wait_for("Offline hello");
+    tui.keys(&["Enter"]);
+    tui.wait_for("Hi there.");
+    tui.keys(&["r"]);
+    tui.wait_for("Subject: Re: Offline hello");
+    tui.type_text("Later.");
+    tui.keys(&["C-x"]);
+    tui.wait_for("waits in the outbox");
+    assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
+    tui.assert_restored();
+}
+
+#[test]
+fn demo_needs_a_terminal_and_print_still_prints() {
+    let out = Command::new(env!("CARGO_BIN_EXE_postie"))
+        .arg("demo")
+        .env("TMPDIR", std::env::temp_dir())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run postie");
+    assert_eq!(out.status.code(), Some(64));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("needs a terminal"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_postie"))
+        .args(["demo", "--print"])
+        .env("TMPDIR", tmp.path())
+        .output()
+        .expect("run postie");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("demo data dir:"));
+}
+
+/// A reply written in the UI is submitted to the harness Postfix and arrives in the
+/// recipient's Dovecot INBOX. The account reads a local Maildir (so this does not depend on
+/// IMAP sync); the original's sender is a second harness user.
+#[test]
+fn a_reply_sent_from_the_ui_arrives_in_dovecot() {
+    let s = support::servers();
+    let me = support::new_user("tuime");
+    let them = support::new_user("tuithem");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let md = tmp.path().join("Mail");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(md.join(sub)).expect("mkdir");
+    }
+    std::fs::write(
+        md.join("new/1.1.host"),
+        format!(
+            "From: Them <{them}>\r\nTo: {me}\r\nSubject: Question for the UI\r\n\
+             Date: Mon, 3 Mar 2025 10:00:00 +0000\r\nMessage-ID: <q1@{d}>\r\n\r\nAre you there?\r\n",
+            them = them.email,
+            me = me.email,
+            d = s.domain
+        ),
+    )
+    .expect("write message");
+    let pw = tmp.path().join("pw");
+    std::fs::write(&pw, format!("{}\n", me.password)).expect("write pw");
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {data:?}\n[accounts.me]\nemail = {email:?}\n\
+             [accounts.me.incoming]\nprotocol = \"maildir\"\npath = {md:?}\n\
+             [accounts.me.outgoing]\nhost = {host:?}\nport = {port}\ntls = \"implicit\"\n\
+             ca_file = {ca:?}\nuser = {login:?}\npassword_command = {cmd:?}\n",
+            data = tmp.path().join("data").display().to_string(),
+            email = me.email,
+            md = md.display().to_string(),
+            host = s.host,
+            port = s.ports.submissions,
+            ca = s.ca_file.display().to_string(),
+            login = me.login,
+            cmd = format!("cat {}", pw.display()),
+        ),
+    )
+    .expect("write config");
+    let tui = Tui::start(&["--config", &config.display().to_string()], &[]);
+    tui.wait_for("Question for the UI");
+    tui.keys(&["Enter"]);
+    tui.wait_for("Are you there?");
+    tui.keys(&["r"]);
+    tui.wait_for("Subject: Re: Question for the UI");
+    tui.type_text("Yes, from the terminal UI.");
+    tui.keys(&["C-x"]);
+    tui.wait_for("Message sent");
+    assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
+    tui.assert_restored();
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let files = rt.block_on(them.wait_for_messages("INBOX", 1, WAIT));
+    let bytes = std::fs::read(&files[0]).expect("read delivered");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("Subject: Re: Question for the UI"), "{text}");
+    assert!(text.contains("In-Reply-To: <q1@"), "{text}");
+    assert!(text.contains("Yes, from the terminal UI."), "{text}");
+}
+
+/// The whole loop on a POP3 account of the harness: the UI's first sync downloads a message
+/// from Dovecot, it reads, and the reply goes out through Postfix to the sender's INBOX.
+#[test]
+fn pop3_account_syncs_reads_and_replies_through_the_servers() {
+    use std::os::unix::fs::chown;
+    use support::config::{Incoming, Tls};
+    let s = support::servers();
+    let me = support::new_user("tuipop");
+    let them = support::new_user("tuipopthem");
+    // One message from `them` in my Dovecot INBOX (LF line ends and exact sizes in the name,
+    // as Dovecot expects of files it did not write).
+    let body = format!(
+        "From: Them <{them}>\nTo: {me}\nSubject: Question over POP3\n\
+         Date: Mon, 3 Mar 2025 10:00:00 +0000\nMessage-ID: <p1@{d}>\n\nStill there?\n",
+        them = them.email,
+        me = me.email,
+        d = s.domain
+    );
+    let lines = body.matches('\n').count();
+    let name = format!(
+        "1600000000.M1P{}Q1.tui,S={},W={}",
+        std::process::id(),
+        body.len(),
+        body.len() + lines
+    );
+    for sub in ["cur", "new", "tmp"] {
+        let d = me.maildir.join(sub);
+        std::fs::create_dir_all(&d).expect("mkdir");
+        chown(&d, Some(s.mail_uid), Some(s.mail_gid)).expect("chown");
+    }
+    let tmp_file = me.maildir.join("tmp").join(&name);
+    std::fs::write(&tmp_file, &body).expect("write message");
+    chown(&tmp_file, Some(s.mail_uid), Some(s.mail_gid)).expect("chown");
+    std::fs::rename(&tmp_file, me.maildir.join("new").join(&name)).expect("rename");
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {:?}\n{}",
+            tmp.path().join("data").display().to_string(),
+            me.account_toml("pop", Incoming::Pop3, Tls::Implicit)
+        ),
+    )
+    .expect("write config");
+    let tui = Tui::start(&["--config", &config.display().to_string()], &[]);
+    tui.wait_for("Question over POP3");
+    tui.keys(&["Enter"]);
+    tui.wait_for("Still there?");
+    tui.keys(&["r"]);
+    tui.wait_for("Subject: Re: Question over POP3");
+    tui.type_text("Yes, over POP3 and SMTP.");
+    tui.keys(&["C-x"]);
+    tui.wait_for("Message sent");
+    assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
+    tui.assert_restored();
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let files = rt.block_on(them.wait_for_messages("INBOX", 1, WAIT));
+    let text = String::from_utf8_lossy(&std::fs::read(&files[0]).expect("read")).into_owned();
+    assert!(text.contains("Subject: Re: Question over POP3"), "{text}");
+    assert!(text.contains("Yes, over POP3 and SMTP."), "{text}");
+}
