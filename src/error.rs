@@ -32,3 +32,17 @@ impl ErrorKind {
         matches!(self, ErrorKind::Network | ErrorKind::Temporary)
     }
 }
+
+/// An error and its sources joined by ": ", on one line. Each layer's Display leaves its source
+/// out, so nothing is said twice; this is the line the CLI prints after `postie: ` and the text
+/// the UI's status line shows.
+pub fn chain_line(err: &dyn std::error::Error) -> String {
+    let mut line = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line.replace('\n', " ")
+}

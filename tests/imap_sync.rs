@@ -161,7 +161,7 @@ impl Env {
             tuning,
         )
         .await
-        .unwrap_or_else(|e| panic!("sync: {}", postie::engine::error_chain(&e)));
+        .unwrap_or_else(|e| panic!("sync: {}", postie::error::chain_line(&e)));
         summary
     }
 }

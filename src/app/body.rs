@@ -60,13 +60,13 @@ impl Backend {
                 ..ConnectOptions::default()
             };
             let result = async {
-                let mut store = Store::open(&data_dir).map_err(|e| crate::cli::error_line(&e))?;
+                let mut store = Store::open(&data_dir).map_err(|e| crate::error::chain_line(&e))?;
                 store
                     .register_accounts(&config)
-                    .map_err(|e| crate::cli::error_line(&e))?;
+                    .map_err(|e| crate::error::chain_line(&e))?;
                 fetch_body(&mut store, &account, &imap, sid, &options)
                     .await
-                    .map_err(|e| crate::cli::error_line(&e))
+                    .map_err(|e| crate::error::chain_line(&e))
             }
             .await;
             let _ = internal.send(Internal::BodyFetched { id, result });

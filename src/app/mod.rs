@@ -567,7 +567,7 @@ impl Backend {
 
 /// A store failure as the UI shows it: its kind and the whole chain on one line.
 pub(crate) fn store_error(e: StoreError) -> BackendError {
-    BackendError::new(e.kind(), crate::cli::error_line(&e))
+    BackendError::new(e.kind(), crate::error::chain_line(&e))
 }
 
 fn store_id_of(id: &ui::MessageId) -> Result<store::MessageId, BackendError> {

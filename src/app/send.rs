@@ -161,12 +161,14 @@ impl Backend {
                     let result = async {
                         let password = crate::engine::connect::password(&account, &outgoing.server)
                             .await
-                            .map_err(|e| BackendError::new(e.kind(), crate::cli::error_line(&e)))?;
+                            .map_err(|e| {
+                                BackendError::new(e.kind(), crate::error::chain_line(&e))
+                            })?;
                         Submission::new(&outgoing.server, password)
                             .send(&envelope, &composed.bytes)
                             .await
                             .map(|_| ())
-                            .map_err(|e| BackendError::new(e.kind(), crate::cli::error_line(&e)))
+                            .map_err(|e| BackendError::new(e.kind(), crate::error::chain_line(&e)))
                     }
                     .await;
                     // Like `postie send`: an IMAP account keeps its Sent copy on the server.
@@ -175,7 +177,7 @@ impl Backend {
                             crate::engine::sent::save_copy(None, a, &composed.sent_copy())
                                 .await
                                 .map(|_| ())
-                                .map_err(|e| crate::cli::error_line(&e)),
+                                .map_err(|e| crate::error::chain_line(&e)),
                         ),
                         _ => None,
                     };

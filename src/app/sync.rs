@@ -115,7 +115,7 @@ impl Backend {
                     &sink,
                 )
                 .await
-                .map_err(|e| BackendError::new(e.kind(), crate::cli::error_line(&e)))
+                .map_err(|e| BackendError::new(e.kind(), crate::error::chain_line(&e)))
             }
             .await;
             let _ = internal.send(Internal::SyncDone {

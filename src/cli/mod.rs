@@ -42,6 +42,8 @@ use clap::{ArgAction, Parser, Subcommand};
 
 use crate::error::ErrorKind;
 
+pub use crate::error::chain_line as error_line;
+
 pub use completions::CompletionsArgs;
 pub use config::{ConfigAction, ConfigArgs};
 pub use init::{InitArgs, InitError};
@@ -276,19 +278,6 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output, CliError> {
         .build()
         .map_err(CliError::Runtime)?;
     Ok(runtime.block_on(future))
-}
-
-/// An error and its sources joined by ": ", on one line (each layer's Display leaves its
-/// source out, so nothing is said twice). What main prints after `postie: `.
-pub fn error_line(err: &dyn std::error::Error) -> String {
-    let mut line = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        line.push_str(": ");
-        line.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    line.replace('\n', " ")
 }
 
 /// Writes `bytes` to standard output. A closed pipe (`postie man | head`) is not a failure:

@@ -95,15 +95,3 @@ impl AccountError {
         self.source.kind()
     }
 }
-
-/// An error and its sources joined by ": " (for warnings that carry an error).
-pub fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut line = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        line.push_str(": ");
-        line.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    line
-}

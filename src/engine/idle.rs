@@ -139,7 +139,7 @@ async fn watch_folder(
             return;
         }
         let error = match open(&account, &imap, &options.connect).await {
-            Err(e) => super::error_chain(&e),
+            Err(e) => crate::error::chain_line(&e),
             Ok(mut session) => {
                 // The wire name: from LIST when the folder is there, else derived.
                 let name = match session.list_folders().await {
@@ -151,7 +151,7 @@ async fn watch_folder(
                     Err(_) => convert::server_name(&folder, None),
                 };
                 match session.select(&name).await {
-                    Err(e) => super::error_chain(&e),
+                    Err(e) => crate::error::chain_line(&e),
                     Ok(_) => {
                         backoff = options.backoff;
                         let ev = WatchEvent::Watching {
@@ -181,7 +181,7 @@ async fn watch_folder(
                                     session.logout().await;
                                     return;
                                 }
-                                Err(e) => break super::error_chain(&e),
+                                Err(e) => break crate::error::chain_line(&e),
                             }
                         }
                     }

@@ -23,4 +23,4 @@ pub mod progress;
 pub mod sent;
 pub mod sync;
 
-pub use error::{AccountError, EngineError, error_chain};
+pub use error::{AccountError, EngineError};

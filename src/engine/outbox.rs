@@ -20,6 +20,7 @@ use super::sync::SyncSummary;
 use super::{AccountError, EngineError};
 use crate::config::Account;
 use crate::error::ErrorKind;
+use crate::error::chain_line;
 use crate::mail::compose::prepare_raw;
 use crate::proto::smtp::{Envelope, Session, Submission};
 use crate::store::{MessageId, OutboxItem, Store};
@@ -444,18 +445,6 @@ fn now_secs() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
-}
-
-/// An error and its sources on one line, joined by ": " (as the CLI prints them).
-pub fn chain_line(err: &dyn std::error::Error) -> String {
-    let mut line = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        line.push_str(": ");
-        line.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    line.replace('\n', " ")
 }
 
 #[cfg(test)]

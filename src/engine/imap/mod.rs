@@ -186,7 +186,7 @@ async fn run<S: ImapStream>(
             Err(EngineError::Imap(e)) if !e.is_fatal_to_session() && session.is_usable() => {
                 work.summary
                     .warnings
-                    .push(format!("folder {name}: {}", crate::engine::error_chain(&e)));
+                    .push(format!("folder {name}: {}", crate::error::chain_line(&e)));
             }
             Err(e) => return Err(e),
         }
