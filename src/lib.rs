@@ -37,3 +37,112 @@ pub mod net;
 pub mod proto;
 pub mod store;
 pub mod ui;
+
+#[cfg(test)]
+mod layering {
+    //! The arrows of the module docs, checked: a lower layer never names a higher one.
+
+    use std::path::Path;
+
+    fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).expect("src dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("readable source");
+                out.push((path.display().to_string(), text));
+            }
+        }
+    }
+
+    #[test]
+    fn lower_layers_never_name_higher_ones() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        // (layer, what it may not name)
+        let rules: [(&str, &[&str]); 6] = [
+            (
+                "net",
+                &[
+                    "crate::proto",
+                    "crate::store",
+                    "crate::engine",
+                    "crate::app",
+                    "crate::ui",
+                    "crate::cli",
+                    "ratatui",
+                    "crossterm",
+                ],
+            ),
+            (
+                "mail",
+                &[
+                    "crate::net",
+                    "crate::proto",
+                    "crate::store",
+                    "crate::engine",
+                    "crate::app",
+                    "crate::ui",
+                    "crate::cli",
+                    "ratatui",
+                    "crossterm",
+                    "tokio::",
+                ],
+            ),
+            (
+                "proto",
+                &[
+                    "crate::store",
+                    "crate::engine",
+                    "crate::app",
+                    "crate::ui",
+                    "crate::cli",
+                    "ratatui",
+                    "crossterm",
+                ],
+            ),
+            (
+                "store",
+                &[
+                    "crate::net",
+                    "crate::proto",
+                    "crate::engine",
+                    "crate::app",
+                    "crate::ui",
+                    "crate::cli",
+                    "ratatui",
+                    "crossterm",
+                ],
+            ),
+            (
+                "engine",
+                &[
+                    "crate::app",
+                    "crate::ui",
+                    "crate::cli",
+                    "ratatui",
+                    "crossterm",
+                ],
+            ),
+            ("app", &["crate::cli"]),
+        ];
+        let mut broken = Vec::new();
+        for (layer, forbidden) in rules {
+            let mut files = Vec::new();
+            sources(&root.join(layer), &mut files);
+            for (path, text) in files {
+                for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                    for name in forbidden {
+                        if line.contains(&format!("use {name}"))
+                            || line.contains(&format!("{name}::"))
+                            || (name.starts_with("crate::") && line.contains(name))
+                        {
+                            broken.push(format!("{path}: names {name}: {}", line.trim()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(broken.is_empty(), "layering broken:\n{}", broken.join("\n"));
+    }
+}
