@@ -71,6 +71,10 @@ struct Tally {
     messages_checked: usize,
     lost: usize,
     duplicated: usize,
+    /// Second deliveries after the connection broke between the end of DATA and the server's
+    /// reply: the one window where SMTP itself cannot tell "accepted" from "not". postie sends
+    /// again (a duplicate rather than a loss, as RFC 5321 section 6.1 prefers); counted apart.
+    ambiguous_resends: usize,
     corrupted: usize,
     index_damaged: usize,
     failures: Vec<String>,
@@ -92,6 +96,7 @@ impl Tally {
             "messages_checked": self.messages_checked,
             "lost": self.lost,
             "duplicated": self.duplicated,
+            "ambiguous_resends": self.ambiguous_resends,
             "corrupted": self.corrupted,
             "index_damaged": self.index_damaged,
             "failures": self.failures.len(),
@@ -443,8 +448,18 @@ fn check_after_recovery(w: &World, trial: &str, tally: &mut Tally) {
 }
 
 /// The send scenario's checks once the outbox is flushed: exactly one delivery if postie
-/// accepted the message (exit 0 or 75), at most one otherwise.
-async fn check_send(w: &World, trial: &str, subject: &str, accepted: bool, tally: &mut Tally) {
+/// accepted the message (exit 0 or 75), at most one otherwise — except that a connection broken
+/// while waiting for the reply to the end of DATA (`during the message`) may give two: the
+/// server may have accepted it, and postie cannot know, so it sends again rather than risk a
+/// loss. Those are counted as ambiguous resends, never as silent duplicates.
+async fn check_send(
+    w: &World,
+    trial: &str,
+    subject: &str,
+    accepted: bool,
+    broke_after_data: bool,
+    tally: &mut Tally,
+) {
     tally.messages_checked += 1;
     let until = Instant::now() + Duration::from_secs(if accepted { 15 } else { 2 });
     while w.delivered(subject) == 0 && Instant::now() < until {
@@ -458,6 +473,7 @@ async fn check_send(w: &World, trial: &str, subject: &str, accepted: bool, tally
             tally.fail(trial, format!("{subject:?} accepted but never delivered"));
         }
         0 | 1 => {}
+        2 if broke_after_data => tally.ambiguous_resends += 1,
         n => {
             tally.duplicated += 1;
             tally.fail(trial, format!("{subject:?} delivered {n} times"));
@@ -612,7 +628,8 @@ async fn trial(n: usize, rng: &mut XorShift, kill: bool, tally: &mut Tally) {
                 format!("outbox flush failed: {}", flush.stderr_text()),
             );
         }
-        check_send(&w, &trial, &subject, accepted, tally).await;
+        let broke_after_data = faulty.stderr_text().contains("during the message");
+        check_send(&w, &trial, &subject, accepted, broke_after_data, tally).await;
     } else {
         check_after_fault(&w, &trial, tally);
         if kill && rng.chance(env_count("POSTIE_SOAK_DAMAGE_PERCENT", 25) as u64) {
