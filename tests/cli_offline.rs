@@ -419,3 +419,64 @@ protocol = \"maildir\"\npath = \"{}\"\n",
         0o600
     );
 }
+
+/// `postie read` of a message stored with CRLF line ends (as everything IMAP and POP3
+/// download is): plain lines, no U+FFFD where each CR was.
+#[test]
+fn the_binary_reads_a_crlf_message_as_plain_lines() {
+    let home = tempfile::tempdir().unwrap();
+    let mdir = home.path().join("Maildir");
+    maildir_fixture(&mdir);
+    fs::write(
+        mdir.join("cur/1700000009.crlf.host:2,S"),
+        "From: Crlf <c@x.test>\r\nTo: me@x.test\r\nSubject: line ends\r\n\
+Date: Thu, 4 Jan 2024 10:00:00 +0000\r\nMessage-ID: <crlf@x.test>\r\n\r\n\
+first line\r\nsecond line\r\n\r\nafter a blank\r\n",
+    )
+    .unwrap();
+    let cfg = home.path().join("config.toml");
+    fs::write(
+        &cfg,
+        format!(
+            "[accounts.local]\nemail = \"me@x.test\"\n\n[accounts.local.incoming]\n\
+protocol = \"maildir\"\npath = \"{}\"\n",
+            mdir.display()
+        ),
+    )
+    .unwrap();
+    let postie = || {
+        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("postie");
+        cmd.env_clear()
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("PATH", "/usr/bin:/bin")
+            .arg("--config")
+            .arg(&cfg);
+        cmd
+    };
+    let out = postie()
+        .args(["search", "--json", "subject:ends"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let hits: Value = serde_json::from_slice(&out).unwrap();
+    let id = hits[0]["id"].as_i64().unwrap().to_string();
+    let out = postie()
+        .args(["read", &id])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        !text.contains('\u{FFFD}') && !text.contains('\r'),
+        "{text:?}"
+    );
+    assert!(
+        text.ends_with("Subject: line ends\n\nfirst line\nsecond line\n\nafter a blank\n"),
+        "{text:?}"
+    );
+}

@@ -190,14 +190,38 @@ pub fn clip(s: &str, width: usize) -> String {
 
 /// Replaces control characters (except newline and tab) so a hostile message cannot send
 /// escape sequences to the user's terminal.
+///
+/// A CR right before an LF is a line end (every message downloaded by IMAP or POP3 is stored
+/// with CRLF), so CRLF folds to LF; a lone CR elsewhere could move the cursor back over the
+/// line and is replaced like any other control character.
 pub fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() == Some(&'\n') {
+            continue;
+        }
+        out.push(if c.is_control() && c != '\n' && c != '\t' {
+            '\u{FFFD}'
+        } else {
+            c
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sanitize;
+
+    #[test]
+    fn sanitize_folds_crlf_and_replaces_other_controls() {
+        assert_eq!(sanitize("one\r\ntwo\r\n\r\n"), "one\ntwo\n\n");
+        assert_eq!(sanitize("tab\there\n"), "tab\there\n");
+        assert_eq!(
+            sanitize("lone\rcr \x1b[2J end\r"),
+            "lone\u{FFFD}cr \u{FFFD}[2J end\u{FFFD}"
+        );
+        assert_eq!(sanitize("\r\r\n"), "\u{FFFD}\n");
+    }
 }

@@ -127,4 +127,19 @@ AAAA\r\n--b--\r\n";
         assert_eq!(human_size(2048), "2.0 KiB");
         assert_eq!(human_size(5 * 1024 * 1024), "5.0 MiB");
     }
+
+    /// What IMAP and POP3 store: CRLF everywhere. The text view shows plain lines, with no
+    /// replacement character where each CR was.
+    #[test]
+    fn a_crlf_message_renders_as_plain_lines() {
+        let raw = b"From: a@x.test\r\nTo: b@x.test\r\nSubject: lines\r\n\
+Date: Tue, 1 Jul 2025 10:00:00 +0200\r\n\r\nfirst line\r\nsecond line\r\n\r\n\
+after a blank\r\n";
+        let text = render(raw);
+        assert!(!text.contains('\u{FFFD}') && !text.contains('\r'), "{text:?}");
+        assert!(
+            text.ends_with("Subject: lines\n\nfirst line\nsecond line\n\nafter a blank\n"),
+            "{text:?}"
+        );
+    }
 }

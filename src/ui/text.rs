@@ -91,6 +91,19 @@ mod tests {
         assert_eq!(wrap("abcdefghijkl", 8), vec!["abcdefgh", "ijkl"]);
     }
 
+    /// The reader gets a CRLF-stored message's text as it was parsed: every line ends in CR.
+    /// No drawn line may keep it (a CR in a terminal cell moves the cursor).
+    #[test]
+    fn crlf_lines_lose_their_cr() {
+        let body = "first line\r\nsecond, long enough to wrap here\r\n\r\nlast\r\n";
+        let lines = wrap(body, 20);
+        assert_eq!(
+            lines,
+            vec!["first line", "second, long enough", "to wrap here", "", "last"]
+        );
+        assert!(lines.iter().all(|l| !l.contains('\r')), "{lines:?}");
+    }
+
     #[test]
     fn finds_urls() {
         let l = "see https://x.test/a?b=1, or (http://y.test). mailto:a@b.test";
