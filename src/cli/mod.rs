@@ -67,8 +67,14 @@ pub struct Cli {
     pub verbose: u8,
 
     /// Never connect to a server: read and change the local store only (changes are queued
-    /// for the next sync; messages sent wait in the outbox).
-    #[arg(long, global = true)]
+    /// for the next sync; messages sent wait in the outbox). POSTIE_OFFLINE=1 does the same
+    /// (0, false, no, off or empty: online).
+    #[arg(
+        long,
+        global = true,
+        env = "POSTIE_OFFLINE",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
     pub offline: bool,
 
     #[command(subcommand)]
@@ -176,6 +182,12 @@ pub enum CliError {
         #[source]
         source: Box<crate::engine::AccountError>,
     },
+    /// `read` of an envelope-only message in an offline run (exit 69: not available offline).
+    #[error(
+        "cannot read message {id}: only its envelope is stored, and its body is not available \
+         offline (run `postie read {id}` or `postie sync` without --offline to download it)"
+    )]
+    BodyNotAvailableOffline { id: crate::store::MessageId },
 }
 
 impl From<crate::engine::AccountError> for CliError {
@@ -206,6 +218,7 @@ impl CliError {
             CliError::Runtime(_) | CliError::NotBuilt { .. } => ErrorKind::Internal,
             CliError::Engine(e) => e.kind(),
             CliError::BodyNotFetched { .. } => ErrorKind::Temporary,
+            CliError::BodyNotAvailableOffline { .. } => ErrorKind::Network,
         }
     }
 
@@ -242,7 +255,13 @@ pub fn exit_code(kind: ErrorKind) -> u8 {
 /// Runs the parsed command line. Errors are returned, not printed: main.rs prints them as one
 /// line and exits with [`CliError::exit_code`]. `Ok` carries the exit status for commands that
 /// report a failure themselves (`config check` prints its `FILE:LINE` list, then exits 78).
+///
+/// `--offline` is decided here, once, for every command: connections are forbidden for the
+/// whole process ([`crate::net::offline`]) before any command code runs.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    if cli.offline {
+        crate::net::offline::forbid_connections();
+    }
     let ctx = Context {
         config_path: cli.config,
         verbose: cli.verbose,

@@ -3,6 +3,8 @@
 //!
 //! This file owns the arguments and the output; sending is `engine::outbox`, the queue is the
 //! store's. A flush here ignores the backoff (the user asked for it now); `postie sync` keeps it.
+//! Offline (`--offline`) a flush sends nothing, says so and exits 75 when messages wait (0 when
+//! the outbox is empty).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -125,6 +127,16 @@ fn flush(
         }
         Ok::<_, Box<crate::engine::AccountError>>(reports)
     })??;
+    // Offline: the engine tried nothing and changed nothing; one line says so, and the exit
+    // status is sendmail's "not sent now, still queued".
+    let held: usize = reports.iter().map(|r| r.held_offline).sum();
+    if held > 0 {
+        eprintln!(
+            "postie: offline: nothing sent; {held} message(s) stay in the outbox (`postie outbox \
+             flush` without --offline sends them)"
+        );
+        return Ok(ExitCode::from(super::send::EX_TEMPFAIL));
+    }
     let mut lines = String::new();
     let mut status = ExitCode::SUCCESS;
     let mut worst: Option<crate::error::ErrorKind> = None;

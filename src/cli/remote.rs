@@ -2,7 +2,9 @@
 //! never downloaded; `flag`, `move` and `delete` push the queued change to the server at once.
 //!
 //! Both are best effort around the offline commands: the store side is what the user relies
-//! on, the server side catches up here or at the next `postie sync`.
+//! on, the server side catches up here or at the next `postie sync`. In an offline run
+//! (`--offline`) neither connects: `read` says the body is not available offline, the changes
+//! stay queued.
 
 use std::time::Duration;
 
@@ -12,6 +14,7 @@ use crate::config::{Config, Incoming};
 use crate::engine::AccountError;
 use crate::engine::imap::{ConnectOptions, fetch_body, replay_now};
 use crate::error::ErrorKind;
+use crate::net::offline::connections_allowed;
 use crate::store::MessageId;
 
 /// How long `flag`/`move`/`delete`/`read` wait for a server before giving up on it.
@@ -22,7 +25,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Unreachable server: [`CliError::BodyNotFetched`] (exit 75, EX_TEMPFAIL — the same command
 /// succeeds once the server is reachable; it is also what the store's own "only the envelope
 /// is stored" error exits with). Other failures (password refused, certificate) keep their
-/// own exit codes.
+/// own exit codes. Offline: [`CliError::BodyNotAvailableOffline`] (exit 69), nothing tried.
 pub fn fetch_body_if_needed(config: &Config, id: MessageId) -> Result<(), CliError> {
     let mut store = open_store(config)?;
     let Ok(m) = store.get(id) else {
@@ -38,6 +41,9 @@ pub fn fetch_body_if_needed(config: &Config, id: MessageId) -> Result<(), CliErr
     let Incoming::Imap(imap) = &account.incoming else {
         return Ok(());
     };
+    if !connections_allowed() {
+        return Err(CliError::BodyNotAvailableOffline { id });
+    }
     let options = ConnectOptions {
         connect_timeout: Some(CONNECT_TIMEOUT),
         ..ConnectOptions::default()
@@ -76,9 +82,17 @@ pub fn imap_accounts_of(config: &Config, ids: &[MessageId]) -> Vec<String> {
 
 /// Pushes the queued actions of `accounts` to their servers now. A server that cannot be
 /// reached leaves them queued: said on stderr, not an error (the change is made locally and
-/// the next sync sends it).
+/// the next sync sends it). Offline, nothing is tried: one line says the change is queued.
 pub fn apply_now(config: &Config, accounts: &[String]) -> Result<(), CliError> {
     if accounts.is_empty() {
+        return Ok(());
+    }
+    if !connections_allowed() {
+        eprintln!(
+            "postie: offline: the change is made in the local store and queued; the next \
+             `postie sync` without --offline sends it to {}",
+            accounts.join(", ")
+        );
         return Ok(());
     }
     let mut store = open_store(config)?;

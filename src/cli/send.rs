@@ -26,8 +26,9 @@ use crate::proto::smtp::{Accepted, Envelope, SmtpError, Submission};
 /// Once the server accepted the message, a copy goes to the account's Sent folder (IMAP APPEND
 /// on IMAP accounts, the local Sent folder otherwise); a failed copy is only a warning.
 ///
-/// Exit status: 0 accepted by the server; 75 queued in the outbox; 64 bad usage; 65 malformed
-/// message or empty input; 69 server unreachable; 77 authentication refused; 78 config error.
+/// Exit status: 0 accepted by the server; 75 queued in the outbox (always with --offline,
+/// which never connects); 64 bad usage; 65 malformed message or empty input; 69 server
+/// unreachable; 77 authentication refused; 78 config error.
 // The field docs are --help text, where "Name <addr>" is meant literally, not as HTML.
 #[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -398,6 +399,15 @@ pub fn run(ctx: &Context, args: SendArgs) -> Result<ExitCode, CliError> {
         return Err(SendError::NoOutgoing(account.name.clone()).into());
     };
     let queue = plan.queue || outgoing.queue_on_failure;
+    if !crate::net::offline::connections_allowed() {
+        // Offline: no password lookup, no connection; the outbox holds it, untried.
+        let id = enqueue(&config, &plan, None)?;
+        eprintln!(
+            "postie: offline: not sent; queued in the outbox as message {id}: `postie outbox \
+             flush` or `postie sync` without --offline sends it"
+        );
+        return Ok(ExitCode::from(EX_TEMPFAIL));
+    }
     let password = crate::credentials::password(&account.name, &outgoing.server)?;
     tracing::debug!(account = %account.name, "send: password found");
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -407,7 +417,7 @@ pub fn run(ctx: &Context, args: SendArgs) -> Result<ExitCode, CliError> {
     let accepted = match runtime.block_on(submit(&plan, &outgoing.server, password)) {
         Ok(accepted) => accepted,
         Err(SendError::Smtp(e)) if queue && e.kind().is_retryable() => {
-            let id = enqueue(&config, &plan, &error_line(&e))?;
+            let id = enqueue(&config, &plan, Some(&error_line(&e)))?;
             eprintln!(
                 "postie: not sent now ({}); queued in the outbox as message {id}: \
                  `postie outbox flush` sends it (so does `postie sync`)",
@@ -438,10 +448,11 @@ pub fn run(ctx: &Context, args: SendArgs) -> Result<ExitCode, CliError> {
 pub const EX_TEMPFAIL: u8 = 75;
 
 /// Puts the Sent form of the message (Bcc kept; stripped again at submission) in the outbox,
-/// with the first failure recorded. The next `postie sync` tries it (no backoff yet).
-fn enqueue(config: &Config, plan: &SendPlan, error: &str) -> Result<i64, SendError> {
+/// with the first failure recorded (None: not tried, as offline). The next `postie sync` tries
+/// it (no backoff yet).
+fn enqueue(config: &Config, plan: &SendPlan, error: Option<&str>) -> Result<i64, SendError> {
     let queue_err = |source| SendError::Queue {
-        reason: error.to_owned(),
+        reason: error.unwrap_or("offline").to_owned(),
         source,
     };
     let account = choose_account_by_name(config, &plan.account)?;
@@ -451,7 +462,7 @@ fn enqueue(config: &Config, plan: &SendPlan, error: &str) -> Result<i64, SendErr
         account,
         &plan.sent_copy,
         &plan.envelope,
-        Some(error),
+        error,
     )
     .map_err(queue_err)
 }

@@ -3,6 +3,11 @@
 //! Accounts are synced one after another; a failing account is reported (one line naming the
 //! account and server) and the others still run. The exit status is that of the first
 //! failure's kind, or 0.
+//!
+//! Offline (`--offline`): the store still picks up what changed on disk, Maildir accounts are
+//! rescanned (their outbox stays queued), and the IMAP and POP3 accounts are not contacted:
+//! one line on stderr names them, and the exit status is 0 (nothing failed; a script run
+//! offline asked for exactly this).
 
 use std::process::ExitCode;
 
@@ -34,6 +39,11 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode, CliError> {
             config.accounts.clone()
         }
     };
+    // Offline, only the accounts that need no server are synced (a Maildir account's outbox
+    // is held by the engine); the rest are named once, not reported as failures.
+    let (accounts, not_contacted): (Vec<_>, Vec<_>) = accounts.into_iter().partition(|a| {
+        crate::net::offline::connections_allowed() || a.incoming_server().is_none()
+    });
     let mut store = open_store(&config)?;
     let options = SyncOptions {
         folder: args.folder.clone(),
@@ -58,6 +68,15 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode, CliError> {
         for warning in &summary.warnings {
             eprintln!("postie: warning: account {}: {warning}", summary.account);
         }
+    }
+    if !not_contacted.is_empty() {
+        let names: Vec<&str> = not_contacted.iter().map(|a| a.name.as_str()).collect();
+        eprintln!(
+            "postie: offline: {} account(s) not contacted ({}); run `postie sync` without \
+             --offline to sync them",
+            names.len(),
+            names.join(", ")
+        );
     }
     if args.json {
         let mut json = serde_json::to_vec_pretty(&summaries)

@@ -66,6 +66,8 @@ pub struct FlushReport {
     pub unsent: Vec<Unsent>,
     /// Queued but not tried: refused earlier, or their backoff has not run out.
     pub waiting: usize,
+    /// Due, but not tried because the run is offline (`--offline`): no attempt is counted.
+    pub held_offline: usize,
     /// Sent Copy failures and other things that did not stop the flush.
     pub warnings: Vec<String>,
 }
@@ -188,6 +190,17 @@ pub async fn flush_account(
         0
     };
     if due.is_empty() {
+        return Ok(report);
+    }
+    // Offline, a send attempt would only fail at the connection and count as an attempt
+    // (pushing the next automatic try back): leave the messages exactly as they are.
+    if !crate::net::offline::connections_allowed() {
+        report.held_offline = due.len();
+        report.warnings.push(format!(
+            "offline: {} outbox message(s) not sent; they stay queued for a sync or `postie \
+             outbox flush` without --offline",
+            due.len()
+        ));
         return Ok(report);
     }
     // Two flushes at once (cron's `postie sync` and a user's `postie outbox flush`) would both

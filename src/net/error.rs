@@ -59,14 +59,18 @@ pub enum NetError {
          \"implicit\", or check for something stripping it)"
     )]
     StartTlsUnavailable { host: String, port: u16 },
+    /// The run is offline (`--offline` or `POSTIE_OFFLINE`): nothing may connect.
+    #[error("not connecting to {host}:{port}: postie runs offline (--offline or POSTIE_OFFLINE)")]
+    Offline { host: String, port: u16 },
 }
 
 impl NetError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            NetError::Resolve { .. } | NetError::Connect { .. } | NetError::Timeout { .. } => {
-                ErrorKind::Network
-            }
+            NetError::Resolve { .. }
+            | NetError::Connect { .. }
+            | NetError::Timeout { .. }
+            | NetError::Offline { .. } => ErrorKind::Network,
             NetError::CaFile { .. }
             | NetError::CaFileEmpty { .. }
             | NetError::ServerName { .. }

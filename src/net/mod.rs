@@ -7,9 +7,13 @@
 //! each protocol client, which must fail closed: [`NetError::StartTlsUnavailable`] is the one
 //! error they all use, so a stripped capability is never a silent downgrade.
 //!
+//! Every TCP connection goes through [`connect_tcp_within`], which refuses when the run is
+//! offline ([`offline`]): that is where `--offline` is enforced for every command.
+//!
 //! May not touch: the store, the engine, the UI.
 
 mod error;
+pub mod offline;
 mod stream;
 mod tls;
 
@@ -34,12 +38,14 @@ pub async fn connect_tcp(host: &str, port: u16) -> Result<TcpStream, NetError> {
     connect_tcp_within(host, port, CONNECT_TIMEOUT).await
 }
 
-/// [`connect_tcp`] with an explicit timeout (tests use short ones).
+/// [`connect_tcp`] with an explicit timeout (tests use short ones). Refuses with
+/// [`NetError::Offline`], before resolving anything, when the run is offline.
 pub async fn connect_tcp_within(
     host: &str,
     port: u16,
     timeout: Duration,
 ) -> Result<TcpStream, NetError> {
+    offline::check_allowed(host, port)?;
     let attempt = async {
         let addrs = tokio::net::lookup_host((host, port))
             .await
