@@ -260,3 +260,106 @@ fn login_on_a_maildir_account_without_outgoing_has_nothing_to_store() {
         .code(64)
         .stderr(predicate::str::contains("no server that needs a password"));
 }
+
+/// A home under /tmp whose directories other users may enter (0755), so the permission rules
+/// see the file as others would, whatever `$TMPDIR` or the umask are.
+fn reachable_home() -> Home {
+    let dir = tempfile::Builder::new()
+        .tempdir_in("/tmp")
+        .expect("temp dir in /tmp");
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).expect("chmod home");
+    Home { dir }
+}
+
+fn chmod(path: &Path, mode: u32) {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// `password_command` runs from the config: one every user can write is refused, by every
+/// command, with `FILE: ...` and exit 78, before anything runs from it.
+#[test]
+fn a_world_writable_config_is_refused_with_exit_78() {
+    let home = reachable_home();
+    let marker = home.path("ran");
+    let text = account("work") + &format!("password_command = \"touch '{}'\"\n", marker.display());
+    let path = home.write("config/postie/config.toml", &text);
+    chmod(&path, 0o666);
+    for args in [&["config", "check"][..], &["list"][..], &["sync"][..]] {
+        let out = home.postie().args(args).assert().code(78);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{}: refusing", path.display()))
+                && stderr.contains("chmod go-w"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(!marker.exists(), "password_command ran");
+    chmod(&path, 0o600);
+    home.postie().args(["config", "check"]).assert().success();
+}
+
+/// Anyone could put another file in place of a config in a directory everyone can write:
+/// refused, naming the directory; the sticky bit (as on /tmp) makes it fine.
+#[test]
+fn a_config_in_a_world_writable_directory_is_refused_unless_sticky() {
+    let home = reachable_home();
+    let path = home.write("config/postie/config.toml", &account("work"));
+    let dir = path.parent().expect("dir").to_path_buf();
+    chmod(&dir, 0o777);
+    let out = home.postie().args(["config", "check"]).assert().code(78);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(&dir.display().to_string()) && stderr.contains("no sticky bit"),
+        "{stderr}"
+    );
+    chmod(&dir, 0o1777);
+    home.postie()
+        .args(["config", "check"])
+        .assert()
+        .success()
+        .stderr("");
+}
+
+/// Group-writable, and readable by others while a password_command holds the password
+/// itself: the command runs, with one warning line each, said once.
+#[test]
+fn a_group_writable_or_secret_readable_config_warns_once() {
+    let home = reachable_home();
+    let text = account("work") + "password_command = \"echo hunter2\"\n";
+    let path = home.write("config/postie/config.toml", &text);
+    for dir in ["config", "config/postie"] {
+        chmod(&home.path(dir), 0o755);
+    }
+    chmod(&path, 0o664);
+    let out = home.postie().args(["list", "--json"]).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "postie: warning: {}: its group can change",
+            path.display()
+        )),
+        "{stderr}"
+    );
+    assert!(lines[1].contains("chmod 600"), "{stderr}");
+    // 0600: nothing to say. A password_command that fetches the password: nothing either.
+    chmod(&path, 0o600);
+    home.postie()
+        .args(["list", "--json"])
+        .assert()
+        .success()
+        .stderr("");
+    fs::write(
+        &path,
+        account("work") + "password_command = \"pass show mail\"\n",
+    )
+    .expect("edit");
+    chmod(&path, 0o644);
+    home.postie()
+        .args(["list", "--json"])
+        .assert()
+        .success()
+        .stderr("");
+}

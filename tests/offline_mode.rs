@@ -144,7 +144,14 @@ impl Env {
     /// The `mail` account's messages in `folder`.
     fn folder(&self, folder: &str) -> Vec<Value> {
         self.json(&[
-            "list", "--json", "--account", "mail", "--folder", folder, "--limit", "100",
+            "list",
+            "--json",
+            "--account",
+            "mail",
+            "--folder",
+            folder,
+            "--limit",
+            "100",
         ])
     }
 }
@@ -204,7 +211,11 @@ async fn offline_commands_connect_nowhere_and_their_queue_goes_out_online() {
     );
     one_line(&stderr);
     // POSTIE_OFFLINE=1 is --offline too.
-    let out = env.postie_env(&["sync", "--account", "pop"], b"", &[("POSTIE_OFFLINE", "1")]);
+    let out = env.postie_env(
+        &["sync", "--account", "pop"],
+        b"",
+        &[("POSTIE_OFFLINE", "1")],
+    );
     assert_exit(&out, 0, &["POSTIE_OFFLINE=1 sync --account pop"]);
     assert!(
         text(&out.stderr).contains("offline: 1 account(s) not contacted (pop)"),
@@ -219,7 +230,10 @@ async fn offline_commands_connect_nowhere_and_their_queue_goes_out_online() {
 
     // flag, move, delete: made in the store, queued, exit 0.
     let (_, stderr) = env.offline(&["flag", "add", "flagged", &ids[0]], b"", 0);
-    assert!(stderr.contains("offline") && stderr.contains("queued"), "{stderr}");
+    assert!(
+        stderr.contains("offline") && stderr.contains("queued"),
+        "{stderr}"
+    );
     one_line(&stderr);
     env.offline(&["move", "Archive", &ids[1]], b"", 0);
     env.offline(&["delete", &ids[2]], b"", 0);
@@ -285,7 +299,11 @@ async fn offline_commands_connect_nowhere_and_their_queue_goes_out_online() {
     env.write_config(Env::real());
     let out = env.postie(&["outbox", "flush"]);
     assert_exit(&out, 0, &["outbox", "flush"]);
-    assert!(text(&out.stdout).contains("1 sent"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("1 sent"),
+        "{}",
+        text(&out.stdout)
+    );
     bob.wait_for_messages("INBOX", 1, Duration::from_secs(15))
         .await;
     tokio::time::sleep(Duration::from_millis(500)).await;

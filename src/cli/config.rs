@@ -32,6 +32,9 @@ fn check(ctx: &Context) -> Result<ExitCode, CliError> {
     let path = config::locate(ctx.config_path.as_deref())?;
     match config::Config::from_file(&path) {
         Ok(config) => {
+            for warning in config::permission_warnings(&config) {
+                eprintln!("warning: {warning}");
+            }
             let n = config.accounts.len();
             let summary = match config.default_account() {
                 Some(default) => format!(

@@ -132,9 +132,15 @@ pub struct Context {
 }
 
 impl Context {
-    /// Finds, reads and validates the config (the lookup order of the spec).
+    /// Finds, reads and validates the config (the lookup order of the spec). Warnings about
+    /// its permissions go to standard error here, once per run (every command loads the
+    /// config once).
     pub fn load_config(&self) -> Result<crate::config::Config, CliError> {
-        Ok(crate::config::load(self.config_path.as_deref())?)
+        let config = crate::config::load(self.config_path.as_deref())?;
+        for warning in crate::config::permission_warnings(&config) {
+            eprintln!("postie: warning: {warning}");
+        }
+        Ok(config)
     }
 }
 

@@ -136,7 +136,10 @@ AAAA\r\n--b--\r\n";
 Date: Tue, 1 Jul 2025 10:00:00 +0200\r\n\r\nfirst line\r\nsecond line\r\n\r\n\
 after a blank\r\n";
         let text = render(raw);
-        assert!(!text.contains('\u{FFFD}') && !text.contains('\r'), "{text:?}");
+        assert!(
+            !text.contains('\u{FFFD}') && !text.contains('\r'),
+            "{text:?}"
+        );
         assert!(
             text.ends_with("Subject: lines\n\nfirst line\nsecond line\n\nafter a blank\n"),
             "{text:?}"

@@ -457,14 +457,8 @@ fn enqueue(config: &Config, plan: &SendPlan, error: Option<&str>) -> Result<i64,
     };
     let account = choose_account_by_name(config, &plan.account)?;
     let mut store = crate::store::Store::open(&config.data_dir).map_err(queue_err)?;
-    crate::engine::outbox::queue(
-        &mut store,
-        account,
-        &plan.sent_copy,
-        &plan.envelope,
-        error,
-    )
-    .map_err(queue_err)
+    crate::engine::outbox::queue(&mut store, account, &plan.sent_copy, &plan.envelope, error)
+        .map_err(queue_err)
 }
 
 fn choose_account_by_name<'a>(config: &'a Config, name: &str) -> Result<&'a Account, SendError> {

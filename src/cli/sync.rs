@@ -41,9 +41,9 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode, CliError> {
     };
     // Offline, only the accounts that need no server are synced (a Maildir account's outbox
     // is held by the engine); the rest are named once, not reported as failures.
-    let (accounts, not_contacted): (Vec<_>, Vec<_>) = accounts.into_iter().partition(|a| {
-        crate::net::offline::connections_allowed() || a.incoming_server().is_none()
-    });
+    let (accounts, not_contacted): (Vec<_>, Vec<_>) = accounts
+        .into_iter()
+        .partition(|a| crate::net::offline::connections_allowed() || a.incoming_server().is_none());
     let mut store = open_store(&config)?;
     let options = SyncOptions {
         folder: args.folder.clone(),

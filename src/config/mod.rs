@@ -4,10 +4,14 @@
 //! (ports, TLS modes, inherited outgoing settings, `~`, the data dir), so no other module reads
 //! the environment or applies a default. This module only reads files; it never connects,
 //! never runs `password_command` and never touches the keyring (see [`crate::credentials`]).
+//!
+//! A config file other users could change is refused before it is parsed (`password_command`
+//! runs from it); milder exposures are [`permission_warnings`] (see `permissions.rs`).
 
 mod hints;
 mod parse;
 mod paths;
+mod permissions;
 mod raw;
 #[cfg(test)]
 mod tests;
@@ -170,6 +174,9 @@ pub enum ConfigError {
     NoAccounts { path: Option<PathBuf> },
     #[error("no account named {name:?}: the accounts are {}", known.join(", "))]
     UnknownAccount { name: String, known: Vec<String> },
+    /// Other users could change the file (or put another in its place).
+    #[error("{}: {reason}", path.display())]
+    Insecure { path: PathBuf, reason: String },
 }
 
 fn summarize(path: &Path, problems: &[Problem]) -> String {
@@ -231,6 +238,14 @@ impl Config {
                 });
             }
         };
+        if let Some(found) = permissions::inspect(path) {
+            permissions::judge(&found, permissions::current_uid(), false).map_err(|reason| {
+                ConfigError::Insecure {
+                    path: path.to_path_buf(),
+                    reason,
+                }
+            })?;
+        }
         Config::parse(&text, path, env)
     }
 
@@ -280,6 +295,31 @@ impl Config {
                 }),
         }
     }
+}
+
+/// What the CLI should warn about the config file's permissions, each as `FILE: message`:
+/// group-writable, or readable by other users while a `password_command` in it prints the
+/// password itself. Empty for a config without a file. (What must be refused was refused when
+/// the file was read.)
+pub fn permission_warnings(config: &Config) -> Vec<String> {
+    let Some(path) = &config.path else {
+        return Vec::new();
+    };
+    let Some(found) = permissions::inspect(path) else {
+        return Vec::new();
+    };
+    let holds_secret = config.accounts.iter().any(|a| {
+        [a.incoming_server(), a.outgoing_server()]
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.password_command.as_deref())
+            .any(permissions::holds_inline_secret)
+    });
+    permissions::judge(&found, permissions::current_uid(), holds_secret)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|w| format!("{}: {w}", path.display()))
+        .collect()
 }
 
 impl Account {

@@ -99,7 +99,13 @@ mod tests {
         let lines = wrap(body, 20);
         assert_eq!(
             lines,
-            vec!["first line", "second, long enough", "to wrap here", "", "last"]
+            vec![
+                "first line",
+                "second, long enough",
+                "to wrap here",
+                "",
+                "last"
+            ]
         );
         assert!(lines.iter().all(|l| !l.contains('\r')), "{lines:?}");
     }
