@@ -277,11 +277,34 @@ async fn offline_commands_connect_nowhere_and_their_queue_goes_out_online() {
     let (_, stderr) = env.offline(&["outbox", "flush"], b"", 75);
     assert!(stderr.contains("offline: nothing sent"), "{stderr}");
     one_line(&stderr);
-    // A sync of the Maildir account holds its outbox too (here: empty, so no warning).
-    env.offline(&["sync", "--account", "local"], b"", 0);
+    // A sync of the Maildir account (the one account it may sync) holds its outbox: said
+    // once, nothing tried.
+    env.offline(
+        &[
+            "send",
+            "--from",
+            "local",
+            "--to",
+            &bob.email,
+            "--subject",
+            "from the maildir account",
+        ],
+        b"also later\n",
+        75,
+    );
+    let (stdout, stderr) = env.offline(&["sync", "--account", "local"], b"", 0);
+    assert!(stdout.starts_with("local: 0 new"), "{stdout}");
+    assert!(
+        stderr.contains("account local: offline: 1 outbox message(s) not sent"),
+        "{stderr}"
+    );
+    one_line(&stderr);
     let outbox = env.json(&["outbox", "list", "--json"]);
-    assert_eq!(outbox[0]["attempts"], 0, "{outbox:?}");
-    assert!(outbox[0]["next_try"].is_null(), "{outbox:?}");
+    assert_eq!(outbox.len(), 2, "{outbox:?}");
+    for item in &outbox {
+        assert_eq!(item["attempts"], 0, "{outbox:?}");
+        assert!(item["next_try"].is_null(), "{outbox:?}");
+    }
 
     assert_eq!(listener.connections(), 0, "an offline run connected");
     assert!(
@@ -294,20 +317,20 @@ async fn offline_commands_connect_nowhere_and_their_queue_goes_out_online() {
     assert_ne!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(listener.connections() > 0, "the listener saw nothing");
 
-    // Online again, against the real servers: the queued message is delivered once and the
-    // queued changes reach the server.
+    // Online again, against the real servers: the queued messages are delivered once each and
+    // the queued changes reach the server.
     env.write_config(Env::real());
     let out = env.postie(&["outbox", "flush"]);
     assert_exit(&out, 0, &["outbox", "flush"]);
+    let stdout = text(&out.stdout);
     assert!(
-        text(&out.stdout).contains("1 sent"),
-        "{}",
-        text(&out.stdout)
+        stdout.contains("mail: 1 sent") && stdout.contains("local: 1 sent"),
+        "{stdout}"
     );
-    bob.wait_for_messages("INBOX", 1, Duration::from_secs(15))
+    bob.wait_for_messages("INBOX", 2, Duration::from_secs(15))
         .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(bob.message_files("INBOX").len(), 1);
+    assert_eq!(bob.message_files("INBOX").len(), 2);
     assert!(env.json(&["outbox", "list", "--json"]).is_empty());
     let out = env.postie(&["sync", "--account", "mail"]);
     assert_exit(&out, 0, &["sync", "--account", "mail"]);
