@@ -136,11 +136,21 @@ impl Context {
     /// its permissions go to standard error here, once per run (every command loads the
     /// config once).
     pub fn load_config(&self) -> Result<crate::config::Config, CliError> {
-        let config = crate::config::load(self.config_path.as_deref())?;
-        for warning in crate::config::permission_warnings(&config) {
+        let (config, warnings) = self.load_config_with_warnings()?;
+        for warning in warnings {
             eprintln!("postie: warning: {warning}");
         }
         Ok(config)
+    }
+
+    /// [`Context::load_config`] for the terminal UI, which may not write to the terminal:
+    /// the permission warnings come back to be shown in the UI instead.
+    pub fn load_config_with_warnings(
+        &self,
+    ) -> Result<(crate::config::Config, Vec<String>), CliError> {
+        let config = crate::config::load(self.config_path.as_deref())?;
+        let warnings = crate::config::permission_warnings(&config);
+        Ok((config, warnings))
     }
 }
 

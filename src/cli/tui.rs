@@ -66,14 +66,22 @@ pub fn no_config_notice(path: &Path) -> String {
 
 /// `postie` and `postie --offline`.
 pub fn run(ctx: &Context) -> Result<ExitCode, CliError> {
-    let config = match ctx.load_config() {
-        Ok(c) => c,
+    let (config, warnings) = match ctx.load_config_with_warnings() {
+        Ok(loaded) => loaded,
         Err(CliError::Config(ConfigError::NotFound { path })) => {
             return no_config(ctx, &path);
         }
         Err(e) => return Err(e),
     };
-    let model = model_for(&config, &account_names(&config))?;
+    let mut model = model_for(&config, &account_names(&config))?;
+    // Nothing may be written to the terminal the UI runs in: the config's permission
+    // warnings go to the log and the status line.
+    for warning in &warnings {
+        tracing::warn!("{warning}");
+    }
+    if let Some(first) = warnings.first() {
+        model.set_status(format!("warning: {first}"));
+    }
     let mut store = crate::cli::offline::open_store(&config)?;
     // Maildir accounts have nothing to sync but their directory; pick that up too.
     let _ = store.refresh();
