@@ -355,7 +355,7 @@ fn offline_with_only_server_accounts_syncs_nothing_and_exits_zero() {
         format!(
             "data_dir = {:?}\n\n[accounts.only]\nemail = \"o@x.test\"\n\n\
              [accounts.only.incoming]\nprotocol = \"imap\"\nhost = \"127.0.0.1\"\nport = {}\n\
-             tls = \"implicit\"\npassword_command = \"touch '{}'\"\n",
+             tls = \"implicit\"\npassword_command = \"touch '{}'; echo pw\"\n",
             dir.path().join("data").display().to_string(),
             listener.port(),
             dir.path().join("ran").display(),
@@ -385,4 +385,23 @@ fn offline_with_only_server_accounts_syncs_nothing_and_exits_zero() {
     );
     assert_eq!(listener.connections(), 0);
     assert!(!Path::new(&dir.path().join("ran")).exists());
+
+    // POSTIE_OFFLINE=0 is online: the same sync reaches the listener (and fails there).
+    let out = Command::cargo_bin("postie")
+        .unwrap()
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("POSTIE_OFFLINE", "0")
+        .arg("--config")
+        .arg(&config)
+        .args(["sync", "--json"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        listener.connections() > 0,
+        "POSTIE_OFFLINE=0 did not connect"
+    );
 }
