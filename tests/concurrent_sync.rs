@@ -82,6 +82,16 @@ impl Env {
             .expect("start postie")
     }
 
+    /// Creates the index (one `postie list`), so what a test sees next comes from syncing at
+    /// once, not from opening a fresh data dir at once (tested apart).
+    fn init(&self) {
+        let out = self
+            .spawn(&["list", "--json"])
+            .wait_with_output()
+            .expect("wait for postie");
+        assert!(out.status.success(), "postie list: {}", stderr(&out));
+    }
+
     /// Index rows of the account's INBOX: (rows, distinct Message-IDs).
     fn inbox_rows(&self) -> (i64, i64) {
         let db = rusqlite::Connection::open(self.data_dir().join("index.sqlite3")).expect("index");
@@ -172,6 +182,7 @@ fn ids(seeded: &[Seeded]) -> HashSet<String> {
 fn two_pop3_syncs_at_once_in_delete_mode_store_each_message_once() {
     let user = new_user("concurrent-pop3");
     let env = Env::pop3_delete(&user);
+    env.init();
     let mut expected = HashSet::new();
     let mut busy = 0;
     for round in 1..=3u64 {
@@ -195,6 +206,7 @@ fn two_pop3_syncs_at_once_in_delete_mode_store_each_message_once() {
 fn two_imap_syncs_at_once_store_each_message_once() {
     let user = new_user("concurrent-imap");
     let env = Env::imap(&user);
+    env.init();
     let mut expected = HashSet::new();
     for round in 1..=2u64 {
         expected.extend(ids(&seed_with(&user, "INBOX", MESSAGES, 0x1a4 + round)));
@@ -235,4 +247,47 @@ fn processes_opening_a_fresh_data_dir_at_once_never_set_the_index_aside() {
         assert_eq!(env.inbox_rows(), (0, 0));
         assert!(Path::new(&env.data_dir().join("index.sqlite3")).exists());
     }
+}
+
+#[test]
+fn a_sync_while_another_process_holds_the_account_exits_75_naming_it() {
+    let user = new_user("concurrent-held");
+    let seeded = seed_with(&user, "INBOX", 3, 0x4e1d);
+    let env = Env::pop3_delete(&user);
+    env.init();
+    // This test process plays the other postie that is syncing the account.
+    let held = postie::store::lock::AccountLock::try_acquire(&env.data_dir(), "acct")
+        .expect("lock file")
+        .expect("free");
+    let started = std::time::Instant::now();
+    let out = env
+        .spawn(&["sync"])
+        .wait_with_output()
+        .expect("wait for postie");
+    let waited = started.elapsed();
+    assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
+    let line = format!(
+        "postie: account acct: busy: it is being synced by process {}; try again when that \
+         sync has finished",
+        std::process::id()
+    );
+    assert_eq!(
+        stderr(&out)
+            .lines()
+            .filter(|l| l.starts_with("postie: "))
+            .collect::<Vec<_>>(),
+        vec![line.as_str()]
+    );
+    eprintln!("gave up after {waited:?}");
+    assert!(waited < std::time::Duration::from_secs(60), "{waited:?}");
+    assert_eq!(env.inbox_files(), 0, "nothing downloaded while locked");
+    assert_eq!(user.message_files("INBOX").len(), seeded.len());
+    drop(held);
+    let out = env
+        .spawn(&["sync"])
+        .wait_with_output()
+        .expect("wait for postie");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(env.inbox_files(), seeded.len());
+    assert_eq!(env.inbox_rows(), (3, 3));
 }
