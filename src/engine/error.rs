@@ -47,7 +47,7 @@ pub enum EngineError {
     /// Another process holds the account's lock (it is syncing): retry when it has finished.
     #[error(
         "busy: it is being synced by {}; try again when that sync has finished",
-        pid.map(|p| format!("process {p}")).unwrap_or_else(|| "another postie process".into())
+        super::lock::holder_name(*pid)
     )]
     AccountBusy { pid: Option<u32> },
 }

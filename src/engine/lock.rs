@@ -30,6 +30,13 @@ use crate::store::lock::{AccountLock, RETRY_EVERY};
 /// How long a sync waits for another process's sync of the same account before giving up.
 pub const WAIT_FOR_OTHER_SYNC: Duration = Duration::from_secs(5);
 
+/// Who holds a lock, for messages: `process 4242`, or `another postie process` when the
+/// holder had not written its pid yet.
+pub fn holder_name(pid: Option<u32>) -> String {
+    pid.map(|p| format!("process {p}"))
+        .unwrap_or_else(|| "another postie process".to_owned())
+}
+
 /// Takes `account`'s lock in the store's data dir, waiting up to `wait` (without blocking the
 /// async thread) for another holder to let go.
 pub async fn lock_account(
