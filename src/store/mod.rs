@@ -545,3 +545,5 @@ pub(crate) fn now_secs() -> i64 {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_shared;
