@@ -40,11 +40,13 @@ impl Env {
     }
 
     fn pop3_delete(user: &TestUser) -> Env {
-        let toml = user.account_toml("acct", Incoming::Pop3, Tls::Implicit).replacen(
-            "protocol = \"pop3\"\n",
-            "protocol = \"pop3\"\npop3_mode = \"delete\"\n",
-            1,
-        );
+        let toml = user
+            .account_toml("acct", Incoming::Pop3, Tls::Implicit)
+            .replacen(
+                "protocol = \"pop3\"\n",
+                "protocol = \"pop3\"\npop3_mode = \"delete\"\n",
+                1,
+            );
         Env::new(&toml)
     }
 
@@ -190,9 +192,17 @@ fn two_pop3_syncs_at_once_in_delete_mode_store_each_message_once() {
         busy += two_syncs_at_once(&env);
         let (rows, distinct) = env.inbox_rows();
         eprintln!("round {round}: {rows} index rows, {distinct} distinct Message-IDs");
-        assert_eq!(rows as usize, expected.len(), "index rows after round {round}");
+        assert_eq!(
+            rows as usize,
+            expected.len(),
+            "index rows after round {round}"
+        );
         assert_eq!(distinct, rows, "no message stored twice");
-        assert_eq!(env.inbox_files(), expected.len(), "files after round {round}");
+        assert_eq!(
+            env.inbox_files(),
+            expected.len(),
+            "files after round {round}"
+        );
         assert!(
             user.message_files("INBOX").is_empty(),
             "delete mode emptied the server"
@@ -213,7 +223,11 @@ fn two_imap_syncs_at_once_store_each_message_once() {
         two_syncs_at_once(&env);
         let (rows, distinct) = env.inbox_rows();
         eprintln!("round {round}: {rows} index rows, {distinct} distinct Message-IDs");
-        assert_eq!(rows as usize, expected.len(), "index rows after round {round}");
+        assert_eq!(
+            rows as usize,
+            expected.len(),
+            "index rows after round {round}"
+        );
         assert_eq!(distinct, rows, "no message stored twice");
     }
     assert!(env.set_aside().is_empty(), "{:?}", env.set_aside());

@@ -112,14 +112,22 @@ fn a_write_cut_by_the_file_size_limit_leaves_nothing_in_tmp_and_deletes_nothing(
         stderr(&cut)
     );
     let inbox = data.join("acct").join("INBOX");
-    assert_eq!(files(&inbox.join("tmp")), Vec::<PathBuf>::new(), "tmp/ empty");
+    assert_eq!(
+        files(&inbox.join("tmp")),
+        Vec::<PathBuf>::new(),
+        "tmp/ empty"
+    );
     assert!(files(&inbox.join("new")).is_empty() && files(&inbox.join("cur")).is_empty());
     let db = rusqlite::Connection::open(data.join("index.sqlite3")).expect("index");
     let rows: i64 = db
         .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
         .expect("count");
     assert_eq!(rows, 0, "no row for a message that was not stored");
-    assert_eq!(user.message_files("INBOX").len(), 1, "not deleted on the server");
+    assert_eq!(
+        user.message_files("INBOX").len(),
+        1,
+        "not deleted on the server"
+    );
 
     // With room again, the next sync stores it whole and only then deletes it.
     let synced = postie(&["sync"], None);

@@ -16,6 +16,9 @@
 //! `outbox.lock` (`engine::outbox`): exactly-once sending is guarded by that lock plus the
 //! recorded acceptance, and a flush never downloads, so it need not wait for a long sync.
 //!
+//! The protocol modules' own `sync`/`sync_with` do not lock: they run under
+//! [`super::sync::sync_account`]'s lock (tests call them directly on a private data dir).
+//!
 //! The lock is taken once at the top of an operation, never underneath it (flock locks conflict
 //! within one process too; see [`crate::store::lock`]). The second taker waits
 //! [`WAIT_FOR_OTHER_SYNC`], then fails with [`EngineError::AccountBusy`] (exit 75 from the CLI;

@@ -61,8 +61,12 @@ pub async fn sync_account(
     options: &SyncOptions,
     progress: &dyn ProgressSink,
 ) -> Result<SyncSummary, AccountError> {
-    let _syncing =
-        super::lock::lock_account(store.data_dir(), &account.name, super::lock::WAIT_FOR_OTHER_SYNC).await?;
+    let _syncing = super::lock::lock_account(
+        store.data_dir(),
+        &account.name,
+        super::lock::WAIT_FOR_OTHER_SYNC,
+    )
+    .await?;
     let mut summary = SyncSummary::new(account);
     match &account.incoming {
         Incoming::Pop3(pop3) => {

@@ -38,7 +38,9 @@ pub const RETRY_EVERY: Duration = Duration::from_millis(100);
 
 /// The lock file of an account.
 pub fn account_lock_path(data_dir: &Path, account: &str) -> PathBuf {
-    data_dir.join(LOCK_DIR).join(format!("account-{account}.lock"))
+    data_dir
+        .join(LOCK_DIR)
+        .join(format!("account-{account}.lock"))
 }
 
 /// The lock file that serializes opening (and migrating, and rebuilding) the index.

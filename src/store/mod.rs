@@ -153,9 +153,7 @@ impl Store {
                     return finish(data_dir, conn, true, progress);
                 }
                 Ok(conn) => Ok(conn),
-                Err(e @ StoreError::Index { .. }) if existed && e.is_damage() => {
-                    Err(e.to_string())
-                }
+                Err(e @ StoreError::Index { .. }) if existed && e.is_damage() => Err(e.to_string()),
                 Err(e) => return Err(e),
             },
         };

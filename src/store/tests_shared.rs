@@ -61,7 +61,11 @@ fn an_index_kept_busy_by_another_connection_is_an_error_not_damage() {
     );
     assert_eq!(err.kind(), crate::error::ErrorKind::Temporary);
     assert!(started.elapsed() < Duration::from_secs(60));
-    assert!(set_aside(dir.path()).is_empty(), "{:?}", set_aside(dir.path()));
+    assert!(
+        set_aside(dir.path()).is_empty(),
+        "{:?}",
+        set_aside(dir.path())
+    );
     other.execute_batch("ROLLBACK").unwrap();
     drop(other);
     let store = Store::open(dir.path()).unwrap();

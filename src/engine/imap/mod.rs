@@ -254,8 +254,12 @@ pub async fn replay_now(
     {
         return Ok(summary);
     }
-    let _replaying =
-        super::lock::lock_account(store.data_dir(), &account.name, super::lock::WAIT_FOR_OTHER_SYNC).await?;
+    let _replaying = super::lock::lock_account(
+        store.data_dir(),
+        &account.name,
+        super::lock::WAIT_FOR_OTHER_SYNC,
+    )
+    .await?;
     let options = ConnectOptions {
         connect_timeout: Some(connect_timeout),
         ..ConnectOptions::default()

@@ -209,7 +209,10 @@ fn another_process_syncing_an_account_shows_in_the_status_line() {
         .map(|x| buffer[(x, last)].symbol())
         .collect();
     assert!(status.contains("work ◐ busy"), "{status:?}");
-    assert!(status.contains("being synced by process 4242"), "{status:?}");
+    assert!(
+        status.contains("being synced by process 4242"),
+        "{status:?}"
+    );
     // News, not an error: the account is not marked failed.
     let shown = m.status.as_ref().expect("a status");
     assert_eq!(shown.text, format!("work: {why}"));
