@@ -7,6 +7,7 @@
 //! `<data_dir>/index.sqlite3` is the index. Each folder of each account is a Maildir at
 //! `<data_dir>/<account>/<folder>` (`/` in folder names as nested directories). A Maildir
 //! account (`protocol = "maildir"`) is indexed in place at its own path instead.
+//! `<data_dir>/.locks/` holds the lock files of [`lock`] (never inside a Maildir).
 //!
 //! # Ids
 //! A message's id is an integer from a counter that only grows, so an id is never reused. Every
