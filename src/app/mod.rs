@@ -143,6 +143,15 @@ enum Internal {
         /// The folder synced, when only one was (an IDLE report).
         folder: Option<String>,
         result: Result<crate::engine::sync::SyncSummary, BackendError>,
+        /// `Some(holder's pid)`: it did not run, another postie process is syncing the account
+        /// (it holds the account's lock). Shown as [`ui::AccountState::Busy`], tried again
+        /// later.
+        busy: Option<Option<u32>>,
+    },
+    /// Time to try again a sync that found the account busy.
+    RetrySync {
+        account: String,
+        folder: Option<String>,
     },
     /// A body download started by opening a message finished (`Err`: one line saying why).
     BodyFetched {
@@ -217,7 +226,7 @@ impl Backend {
                     Some(Internal::SyncDone { account, .. }) => {
                         self.syncing.remove(&account);
                     }
-                    Some(Internal::BodyFetched { .. }) => {}
+                    Some(Internal::BodyFetched { .. } | Internal::RetrySync { .. }) => {}
                     None => break,
                 }
             }
@@ -297,7 +306,12 @@ impl Backend {
                 account,
                 folder,
                 result,
-            } => self.sync_done(account, folder, result).await,
+                busy,
+            } => self.sync_done(account, folder, result, busy).await,
+            Internal::RetrySync { account, folder } => {
+                let state = self.start_sync(&account, folder);
+                self.emit(Event::AccountState { account, state }).await
+            }
             Internal::BodyFetched { id, result } => self.body_fetched(id, result).await,
         }
     }

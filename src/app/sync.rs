@@ -1,11 +1,17 @@
 //! Sync from the UI: one task per account on the network runtime, each with its own handle on
 //! the store, reporting progress as [`AccountState`] events and finishing on the store thread.
 //!
-//! What must hold: an account is never synced twice at once; a failure shows in the status
-//! line (as `AccountState::Failed`) and never stops the UI; offline and demo mode never connect.
+//! What must hold: an account is never synced twice at once (here by `Backend::syncing`;
+//! against other processes by the account's lock, `engine::lock`); a failure shows in the
+//! status line (as `AccountState::Failed`) and never stops the UI; an account another process
+//! is syncing shows as `AccountState::Busy` and is tried again after [`BUSY_RETRY`]; offline and
+//! demo mode never connect.
+
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::engine::EngineError;
 use crate::engine::progress::{ProgressSink, SyncEvent};
 use crate::engine::sync::{SyncOptions, SyncSummary, sync_account};
 use crate::error::ErrorKind;
@@ -13,6 +19,13 @@ use crate::store::Store;
 use crate::ui::{AccountState, BackendError, Event, FolderRef};
 
 use super::{Backend, Internal, Mode, store_error};
+
+/// How long after finding an account busy (another process syncing it) the sync is tried again
+/// (a second in unit tests, which check that it is).
+#[cfg(not(test))]
+pub(super) const BUSY_RETRY: Duration = Duration::from_secs(30);
+#[cfg(test)]
+pub(super) const BUSY_RETRY: Duration = Duration::from_secs(1);
 
 /// Turns the engine's progress into status-line states. Called from the download loop, so it
 /// never waits: when the UI is behind, a progress step is dropped (the next one replaces it).
@@ -103,6 +116,7 @@ impl Backend {
             events: self.events.clone(),
         };
         self.network.spawn(async move {
+            let mut busy = None;
             let result = async {
                 let mut store = Store::open(&data_dir).map_err(store_error)?;
                 store.register_accounts(&config).map_err(store_error)?;
@@ -115,13 +129,19 @@ impl Backend {
                     &sink,
                 )
                 .await
-                .map_err(|e| BackendError::new(e.kind(), crate::error::chain_line(&e)))
+                .map_err(|e| {
+                    if let EngineError::AccountBusy { pid } = e.source {
+                        busy = Some(pid);
+                    }
+                    BackendError::new(e.kind(), crate::error::chain_line(&e))
+                })
             }
             .await;
             let _ = internal.send(Internal::SyncDone {
                 account: account.name.clone(),
                 folder,
                 result,
+                busy,
             });
         });
         AccountState::Connecting
@@ -132,8 +152,12 @@ impl Backend {
         account: String,
         folder: Option<String>,
         result: Result<SyncSummary, BackendError>,
+        busy: Option<Option<u32>>,
     ) -> bool {
         self.syncing.remove(&account);
+        if let Some(pid) = busy {
+            return self.retry_when_free(account, folder, pid).await;
+        }
         let ok = self.report_sync(&account, folder, result).await;
         // The server reported a change while that sync ran: it may have missed it.
         if ok && let Some(folder) = self.resync.remove(&account) {
@@ -141,6 +165,35 @@ impl Backend {
             return self.emit(Event::AccountState { account, state }).await;
         }
         ok
+    }
+
+    /// Another process is syncing `account`: says so (not as a failure) and tries again after
+    /// [`BUSY_RETRY`].
+    async fn retry_when_free(
+        &mut self,
+        account: String,
+        folder: Option<String>,
+        holder: Option<u32>,
+    ) -> bool {
+        let internal = self.internal.clone();
+        let retry = Internal::RetrySync {
+            account: account.clone(),
+            folder,
+        };
+        self.network.spawn(async move {
+            tokio::time::sleep(BUSY_RETRY).await;
+            let _ = internal.send(retry);
+        });
+        let why = format!(
+            "busy: being synced by {}; trying again in {}s",
+            crate::engine::lock::holder_name(holder),
+            BUSY_RETRY.as_secs()
+        );
+        self.emit(Event::AccountState {
+            account,
+            state: AccountState::Busy(why),
+        })
+        .await
     }
 
     async fn report_sync(

@@ -741,3 +741,47 @@ fn offline_an_envelope_only_message_says_so_and_nothing_connects() {
         r.rt.block_on(async { tokio::time::timeout(Duration::from_millis(500), ev.recv()).await });
     assert!(got.is_err(), "an unexpected event: {got:?}");
 }
+
+#[test]
+fn an_account_another_process_is_syncing_shows_busy_then_syncs_when_free() {
+    let mut r = rig_with(Mode::Online, true);
+    // This test plays the other postie process syncing the account.
+    let held = store::lock::AccountLock::try_acquire(&r.data, DEMO_ACCOUNT)
+        .unwrap()
+        .expect("free");
+    r.send(Command::Sync {
+        account: Some(DEMO_ACCOUNT.into()),
+    });
+    let why = (0..50)
+        .find_map(|_| match r.next() {
+            Event::AccountState {
+                account,
+                state: ui::AccountState::Busy(why),
+            } if account == DEMO_ACCOUNT => Some(why),
+            Event::AccountState {
+                state: ui::AccountState::Failed(why),
+                ..
+            } => panic!("a busy account is not a failure: {why}"),
+            _ => None,
+        })
+        .expect("a Busy state");
+    assert_eq!(
+        why,
+        format!(
+            "busy: being synced by process {}; trying again in 1s",
+            std::process::id()
+        )
+    );
+    // Once the other process lets go, the retry syncs the account.
+    drop(held);
+    let online = (0..50).any(|_| {
+        matches!(
+            r.next(),
+            Event::AccountState {
+                state: ui::AccountState::Online,
+                ..
+            }
+        )
+    });
+    assert!(online, "synced after the lock was released");
+}

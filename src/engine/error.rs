@@ -44,6 +44,12 @@ pub enum EngineError {
          said \"{server_said}\")"
     )]
     MailboxLocked { server_said: String },
+    /// Another process holds the account's lock (it is syncing): retry when it has finished.
+    #[error(
+        "busy: it is being synced by {}; try again when that sync has finished",
+        super::lock::holder_name(*pid)
+    )]
+    AccountBusy { pid: Option<u32> },
 }
 
 impl EngineError {
@@ -59,7 +65,9 @@ impl EngineError {
             EngineError::NotConfigured { .. } => ErrorKind::Config,
             EngineError::NotOnServer { .. } => ErrorKind::Protocol,
             EngineError::LoginRefused { .. } => ErrorKind::Auth,
-            EngineError::MailboxLocked { .. } => ErrorKind::Temporary,
+            EngineError::MailboxLocked { .. } | EngineError::AccountBusy { .. } => {
+                ErrorKind::Temporary
+            }
         }
     }
 }

@@ -11,12 +11,14 @@
 //! - [`connect`]: passwords (off the async threads) and TLS connectors.
 //! - [`imap`]: IMAP sync ([`imap::sync`]), a body on demand ([`imap::fetch_body`]), applying
 //!   queued actions at once ([`imap::replay_now`]).
+//! - [`lock`]: one sync per account at a time across processes (which operations lock).
 //! - [`idle`]: IDLE watchers for the TUI ([`idle::spawn`] -> [`idle::WatchEvent`]s).
 
 pub mod connect;
 pub mod error;
 pub mod idle;
 pub mod imap;
+pub mod lock;
 pub mod outbox;
 pub mod pop3;
 pub mod progress;

@@ -369,7 +369,10 @@ pub async fn flush_account(
 }
 
 /// An exclusive lock on `<data_dir>/outbox.lock`, released when dropped (or when the process
-/// dies: the kernel drops the lock with the file).
+/// dies: the kernel drops the lock with the file). Kept apart from the per-account lock of
+/// [`super::lock`] on purpose: a flush inside `postie sync` already runs under that one, and a
+/// standalone flush (`postie outbox flush`, `postie send`) only sends, so it need not wait for
+/// a long download; two flushes are what would send twice, and this lock stops that.
 struct FlushLock {
     _file: std::fs::File,
 }

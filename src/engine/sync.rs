@@ -51,13 +51,22 @@ impl SyncSummary {
     }
 }
 
-/// Syncs one account. The store is the one the CLI opened (accounts registered).
+/// Syncs one account. The store is the one the CLI opened (accounts registered). Holds the
+/// account's lock throughout ([`super::lock`]): a second sync of the account, here or in
+/// another process, waits [`super::lock::WAIT_FOR_OTHER_SYNC`] and then fails with
+/// [`EngineError::AccountBusy`].
 pub async fn sync_account(
     store: &mut Store,
     account: &Account,
     options: &SyncOptions,
     progress: &dyn ProgressSink,
 ) -> Result<SyncSummary, AccountError> {
+    let _syncing = super::lock::lock_account(
+        store.data_dir(),
+        &account.name,
+        super::lock::WAIT_FOR_OTHER_SYNC,
+    )
+    .await?;
     let mut summary = SyncSummary::new(account);
     match &account.incoming {
         Incoming::Pop3(pop3) => {

@@ -22,6 +22,13 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// Another process kept the index locked past the busy timeout (never a sign of damage).
+    #[error("cannot {action} in the index: another postie process keeps it busy; try again")]
+    IndexBusy {
+        action: &'static str,
+        #[source]
+        source: rusqlite::Error,
+    },
     /// The index was written by a newer postie.
     #[error(
         "cannot use the index: its schema version {found} is newer than this postie ({supported})"
@@ -51,7 +58,31 @@ impl StoreError {
             | StoreError::NoSuchFolder { .. }
             | StoreError::NoSuchAccount(_)
             | StoreError::BadFolderName(_) => ErrorKind::Usage,
-            StoreError::NoBody(_) => ErrorKind::Temporary,
+            StoreError::NoBody(_) | StoreError::IndexBusy { .. } => ErrorKind::Temporary,
+        }
+    }
+
+    /// Whether this error means the index file is damaged (so it may be set aside and rebuilt).
+    /// Busy, locked, permission, read-only, full-disk and out-of-memory failures say nothing
+    /// about the file and are not damage; what SQLite reports about the content is.
+    pub(crate) fn is_damage(&self) -> bool {
+        use rusqlite::ErrorCode as C;
+        match self {
+            StoreError::Index { source, .. } => !matches!(
+                source.sqlite_error_code(),
+                Some(
+                    C::DatabaseBusy
+                        | C::DatabaseLocked
+                        | C::PermissionDenied
+                        | C::ReadOnly
+                        | C::DiskFull
+                        | C::OutOfMemory
+                        | C::CannotOpen
+                        | C::OperationInterrupted
+                        | C::FileLockingProtocolFailed
+                )
+            ),
+            _ => false,
         }
     }
 
@@ -67,8 +98,14 @@ impl StoreError {
         }
     }
 
+    /// An index failure; SQLITE_BUSY/LOCKED (after the busy timeout) become
+    /// [`StoreError::IndexBusy`], so they are retried later and never taken for damage.
     pub(crate) fn db(action: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
-        move |source| StoreError::Index { action, source }
+        use rusqlite::ErrorCode as C;
+        move |source| match source.sqlite_error_code() {
+            Some(C::DatabaseBusy | C::DatabaseLocked) => StoreError::IndexBusy { action, source },
+            _ => StoreError::Index { action, source },
+        }
     }
 }
 

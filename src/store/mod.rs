@@ -7,6 +7,7 @@
 //! `<data_dir>/index.sqlite3` is the index. Each folder of each account is a Maildir at
 //! `<data_dir>/<account>/<folder>` (`/` in folder names as nested directories). A Maildir
 //! account (`protocol = "maildir"`) is indexed in place at its own path instead.
+//! `<data_dir>/.locks/` holds the lock files of [`lock`] (never inside a Maildir).
 //!
 //! # Ids
 //! A message's id is an integer from a counter that only grows, so an id is never reused. Every
@@ -40,11 +41,16 @@
 //!   Maildir and the index at once and queue the action for IMAP accounts.
 //!
 //! All methods are blocking; async callers use `spawn_blocking`. Two processes may use one
-//! store at once (SQLite WAL and busy timeout; Maildir renames are atomic).
+//! store at once: SQLite WAL with a busy timeout on every connection; opening (judging,
+//! migrating, rebuilding the index) is serialized by [`lock`]'s `index.lock`, so no opener takes
+//! another's migration for damage; Maildir renames are atomic. Two processes *syncing* one
+//! account would both download what neither had recorded yet: that is what
+//! [`lock::AccountLock`] is for (taken by the engine).
 
 pub mod demo;
 pub mod error;
 pub mod index;
+pub mod lock;
 pub mod maildir;
 pub mod types;
 
@@ -102,8 +108,9 @@ impl FolderRow {
 
 impl Store {
     /// Opens the store in `data_dir` (created 0700 if missing). A missing index is built from
-    /// the Maildirs; an index that is not a readable database is moved aside
-    /// (`index.sqlite3.corrupt-<secs>`) and rebuilt.
+    /// the Maildirs; an index that is damaged (not a database, truncated, corrupt pages) is
+    /// moved aside (`index.sqlite3.corrupt-<secs>`) and rebuilt. An index another process holds
+    /// busy past the busy timeout is an error ([`StoreError::IndexBusy`]), never damage.
     pub fn open(data_dir: &Path) -> Result<Store> {
         Store::open_with_progress(data_dir, &mut |_| {})
     }
@@ -119,13 +126,17 @@ impl Store {
             .mode(0o700)
             .create(data_dir)
             .map_err(StoreError::io("create directory", data_dir))?;
+        // Held until the store is open: another opener never sees this one's half-created
+        // file, migration or rebuild (and so never takes them for damage).
+        let _opening = lock::IndexLock::acquire(data_dir)?;
         let path = data_dir.join(index::INDEX_FILE);
         let existed = path.exists();
         // SQLite opens an emptied file as a new database and a truncated one until a query
         // reaches a missing page: either would silently forget the recorded UIDLs (found by
         // the soak's kill trials: every message downloaded again). Treat both as unreadable.
-        // An empty file (another process may be creating it right now) is opened and filled
-        // in by a rebuild; a truncated one is set aside like any unreadable index.
+        // An empty file (a creation cut short: another opener would hold the index lock) is
+        // opened and filled in by a rebuild; a truncated one is set aside like any unreadable
+        // index.
         let empty = existed
             && std::fs::metadata(&path)
                 .map(|m| m.len() == 0)
@@ -143,8 +154,7 @@ impl Store {
                     return finish(data_dir, conn, true, progress);
                 }
                 Ok(conn) => Ok(conn),
-                Err(e @ StoreError::TooNew { .. }) => return Err(e),
-                Err(e @ StoreError::Index { .. }) if existed => Err(e.to_string()),
+                Err(e @ StoreError::Index { .. }) if existed && e.is_damage() => Err(e.to_string()),
                 Err(e) => return Err(e),
             },
         };
@@ -534,3 +544,5 @@ pub(crate) fn now_secs() -> i64 {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_shared;

@@ -287,6 +287,9 @@ pub enum AccountState {
     },
     /// The last attempt failed; the engine retries later.
     Failed(String),
+    /// Another postie process is syncing the account (it holds the account's lock), so this
+    /// sync did not run; the backend tries again shortly. Says who holds it. Not a failure.
+    Busy(String),
 }
 
 /// Split an address field at top-level commas (not inside quotes or angle brackets).

@@ -237,7 +237,9 @@ pub async fn fetch_body(
 }
 
 /// Applies the account's queued actions to the server now (`postie flag|move|delete`), with a
-/// short connect timeout. Returns what was done (actions replayed, warnings).
+/// short connect timeout. Returns what was done (actions replayed, warnings). Holds the
+/// account's lock ([`super::lock`]); while another process syncs the account it fails with
+/// [`EngineError::AccountBusy`] after a short wait, and the actions stay queued.
 pub async fn replay_now(
     store: &mut Store,
     account: &Account,
@@ -252,6 +254,12 @@ pub async fn replay_now(
     {
         return Ok(summary);
     }
+    let _replaying = super::lock::lock_account(
+        store.data_dir(),
+        &account.name,
+        super::lock::WAIT_FOR_OTHER_SYNC,
+    )
+    .await?;
     let options = ConnectOptions {
         connect_timeout: Some(connect_timeout),
         ..ConnectOptions::default()

@@ -3,7 +3,7 @@
 //! `PRAGMA user_version` is the schema version. Each entry of [`MIGRATIONS`] moves the schema one
 //! version up and runs in its own transaction; never edit a shipped entry, append a new one.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 use crate::store::error::{Result, StoreError};
 
@@ -114,25 +114,44 @@ pub fn current_version() -> i64 {
 }
 
 /// Brings the schema up to date. Refuses a schema newer than this build.
+///
+/// Each step runs in a `BEGIN IMMEDIATE` transaction that reads the version again, so two
+/// connections migrating at once (the store's `index.lock` normally prevents it) take turns and
+/// the second finds the work done instead of failing on "table already exists".
 pub fn migrate(conn: &mut Connection) -> Result<()> {
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(StoreError::db("read the schema version"))?;
+    let version = read_version(conn)?;
+    check_not_too_new(version)?;
+    if version == current_version() {
+        return Ok(()); // the common case takes no write lock
+    }
+    loop {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::db("start a migration"))?;
+        let version = read_version(&tx)?;
+        check_not_too_new(version)?;
+        let Some(sql) = MIGRATIONS.get(version as usize) else {
+            return Ok(());
+        };
+        tx.execute_batch(sql)
+            .map_err(StoreError::db("migrate the schema"))?;
+        tx.pragma_update(None, "user_version", version + 1)
+            .map_err(StoreError::db("record the schema version"))?;
+        tx.commit().map_err(StoreError::db("commit a migration"))?;
+    }
+}
+
+fn read_version(conn: &Connection) -> Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(StoreError::db("read the schema version"))
+}
+
+fn check_not_too_new(version: i64) -> Result<()> {
     if version > current_version() {
         return Err(StoreError::TooNew {
             found: version,
             supported: current_version(),
         });
-    }
-    for (n, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = conn
-            .transaction()
-            .map_err(StoreError::db("start a migration"))?;
-        tx.execute_batch(sql)
-            .map_err(StoreError::db("migrate the schema"))?;
-        tx.pragma_update(None, "user_version", n as i64 + 1)
-            .map_err(StoreError::db("record the schema version"))?;
-        tx.commit().map_err(StoreError::db("commit a migration"))?;
     }
     Ok(())
 }

@@ -11,6 +11,9 @@
 //!   without its own fsync, then one `syncfs(2)` makes all of them durable, then they are renamed
 //!   and each touched directory is fsynced once. Only after [`Batch::commit`] returns may the
 //!   caller record the messages (in the index, or to a POP3 server with DELE).
+//! - A write that fails (ENOSPC, EIO, EFBIG, any error) removes its partial file from `tmp/` at
+//!   once, and so does a batch that fails before its renames: a full disk leaves no half-written
+//!   file behind for 36 hours (issue #12), and frees the space it had taken.
 
 pub mod name;
 
@@ -186,7 +189,10 @@ impl Maildir {
                 let bytes = self.read(file)?;
                 let tmp = dest.root.join("tmp").join(base);
                 write_file(&tmp, &bytes, true)?;
-                fs::rename(&tmp, &to).map_err(StoreError::io("rename", &tmp))?;
+                if let Err(e) = fs::rename(&tmp, &to) {
+                    let _ = fs::remove_file(&tmp);
+                    return Err(StoreError::io("rename", &tmp)(e));
+                }
                 sync_dir(&dest.root.join(sub))?;
                 fs::remove_file(&from).map_err(StoreError::io("remove", &from))?;
             }
@@ -336,11 +342,17 @@ impl Batch<'_> {
         if pending.is_empty() {
             return Ok(Vec::new());
         }
-        if !self.sync_each {
-            sync_filesystem(
+        if !self.sync_each
+            && let Err(e) = sync_filesystem(
                 &self.md.root.join("tmp"),
                 pending.iter().map(|(p, _)| p.as_path()),
-            )?;
+            )
+        {
+            // Not durable, so never visible: the whole batch leaves tmp/ now.
+            for (t, _) in &pending {
+                let _ = fs::remove_file(t);
+            }
+            return Err(e);
         }
         let (mut new_used, mut cur_used) = (false, false);
         let mut out = Vec::with_capacity(pending.len());
@@ -379,7 +391,8 @@ impl Drop for Batch<'_> {
     }
 }
 
-/// Creates `path` (0600, must not exist) with `bytes`, optionally fsyncing it.
+/// Creates `path` (0600, must not exist) with `bytes`, optionally fsyncing it. On any failure
+/// after creating it, removes it again: nothing half-written stays in `tmp/`.
 fn write_file(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
     let mut f = OpenOptions::new()
         .write(true)
@@ -387,11 +400,21 @@ fn write_file(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
         .mode(0o600)
         .open(path)
         .map_err(StoreError::io("create", path))?;
-    f.write_all(bytes).map_err(StoreError::io("write", path))?;
-    if sync {
-        f.sync_all().map_err(StoreError::io("sync", path))?;
+    let written = f
+        .write_all(bytes)
+        .map_err(StoreError::io("write", path))
+        .and_then(|()| {
+            if sync {
+                f.sync_all().map_err(StoreError::io("sync", path))
+            } else {
+                Ok(())
+            }
+        });
+    if written.is_err() {
+        drop(f);
+        let _ = fs::remove_file(path);
     }
-    Ok(())
+    written
 }
 
 /// fsyncs a directory so that renames and unlinks in it are durable.

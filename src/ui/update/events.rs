@@ -175,8 +175,10 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
             Vec::new()
         }
         Event::AccountState { account, state } => {
-            if let AccountState::Failed(why) = &state {
-                model.set_error(format!("{account}: {why}"));
+            match &state {
+                AccountState::Failed(why) => model.set_error(format!("{account}: {why}")),
+                AccountState::Busy(why) => model.set_status(format!("{account}: {why}")),
+                _ => {}
             }
             if let Some(a) = model.folders.account_mut(&account) {
                 a.state = state;

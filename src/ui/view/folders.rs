@@ -25,7 +25,9 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             PaneLine::Account(a) => {
                 let mark = match a.state {
                     AccountState::Online => "●",
-                    AccountState::Syncing { .. } | AccountState::Connecting => "◐",
+                    AccountState::Syncing { .. }
+                    | AccountState::Connecting
+                    | AccountState::Busy(_) => "◐",
                     AccountState::Offline => "○",
                     AccountState::Failed(_) => "✗",
                 };

@@ -48,6 +48,7 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                 (format!("{} ◐ syncing {done}", a.name), t.status)
             }
             AccountState::Failed(_) => (format!("{} ✗ failed", a.name), t.status_error),
+            AccountState::Busy(_) => (format!("{} ◐ busy", a.name), t.status),
         };
         right.push(Span::styled(format!(" {text} "), style));
     }

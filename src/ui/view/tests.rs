@@ -190,3 +190,32 @@ fn no_accounts_shows_the_notice() {
     m.notice = Some("No accounts configured. Run `postie init` to write a config template, or `postie demo` to try postie on sample mail.".into());
     insta::assert_snapshot!(draw(&m).backend());
 }
+
+#[test]
+fn another_process_syncing_an_account_shows_in_the_status_line() {
+    let (mut m, _) = started(10);
+    let why = "busy: being synced by process 4242; trying again in 30s";
+    update(
+        &mut m,
+        Msg::Backend(Event::AccountState {
+            account: "work".into(),
+            state: AccountState::Busy(why.into()),
+        }),
+    );
+    let t = draw(&m);
+    let buffer = t.backend().buffer();
+    let last = buffer.area.height - 1;
+    let status: String = (0..buffer.area.width)
+        .map(|x| buffer[(x, last)].symbol())
+        .collect();
+    assert!(status.contains("work ◐ busy"), "{status:?}");
+    assert!(
+        status.contains("being synced by process 4242"),
+        "{status:?}"
+    );
+    // News, not an error: the account is not marked failed.
+    let shown = m.status.as_ref().expect("a status");
+    assert_eq!(shown.text, format!("work: {why}"));
+    assert!(!shown.error);
+    assert_eq!(m.folders.accounts[0].state, AccountState::Busy(why.into()));
+}
