@@ -25,8 +25,9 @@ static SEQ: AtomicU64 = AtomicU64::new(0);
 pub struct Tags<'a> {
     /// The stable message id (`,I=`).
     pub id: Option<i64>,
-    /// The POP3 UIDL (`,P=` base64url), so a rebuild never downloads a message twice. UIDLs
-    /// longer than RFC 1939's 70 characters are not embedded (the name would grow too long).
+    /// The POP3 UIDL (`,P=` base64url), so a rebuild never downloads a message twice. Keys
+    /// longer than 90 characters (RFC 1939's 70 for a UIDL, plus what postie adds to tell
+    /// repeated UIDLs apart) are not embedded (the name would grow too long).
     pub uidl: Option<&'a str>,
 }
 
@@ -53,7 +54,7 @@ pub fn unique_name(size: usize, tags: &Tags<'_>) -> String {
     if let Some(id) = tags.id {
         name.push_str(&format!(",I={id}"));
     }
-    if let Some(uidl) = tags.uidl.filter(|u| !u.is_empty() && u.len() <= 70) {
+    if let Some(uidl) = tags.uidl.filter(|u| !u.is_empty() && u.len() <= 90) {
         name.push_str(",P=");
         name.push_str(&URL_SAFE_NO_PAD.encode(uidl));
     }
