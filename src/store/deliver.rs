@@ -114,6 +114,7 @@ impl Store {
             let tags = Tags {
                 id: Some(id),
                 uidl: m.uidl,
+                suspect: m.suspect,
             };
             entries.push(batch.add(m.bytes, sub, &m.flags, &tags)?);
             plan.push(Planned::Write {

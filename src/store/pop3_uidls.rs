@@ -6,7 +6,8 @@
 //! the file is durable ([`Store::deliver_batch`]), and kept after the message is deleted
 //! locally, so keep mode never downloads a message twice. A key recorded as suspect (its bytes
 //! did not match the server's LIST size) stays suspect: a POP3 sync never deletes the server's
-//! copy of it automatically.
+//! copy of it automatically. Both survive an index rebuilt from the Maildirs: the key and the
+//! mark are in the file name (`maildir::Tags`).
 
 use std::collections::HashSet;
 
@@ -53,5 +54,70 @@ impl Store {
         st.query_map(args, |r| r.get::<_, String>(0))
             .and_then(|rows| rows.collect::<rusqlite::Result<HashSet<_>>>())
             .map_err(StoreError::db("read UIDLs"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::{AccountKind, NewMessage, Store, index};
+
+    fn raw(n: u32) -> Vec<u8> {
+        format!("Subject: s{n}\r\nMessage-ID: <m{n}@x.test>\r\n\r\nbody {n}\r\n").into_bytes()
+    }
+
+    #[test]
+    fn a_suspect_key_stays_suspect_and_made_keys_survive_a_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        // A key made for a repeated 70-character UIDL (the longest RFC 1939 allows).
+        let made = format!("{} 0123456789abcdef#2", "u".repeat(70));
+        {
+            let mut store = Store::open(dir.path()).unwrap();
+            store.ensure_account("pop", AccountKind::Pop3).unwrap();
+            let f = store.ensure_folder("pop", "INBOX").unwrap();
+            let (a, b, c) = (raw(1), raw(2), raw(3));
+            let msgs = [
+                NewMessage {
+                    uidl: Some("whole"),
+                    ..NewMessage::new(&a)
+                },
+                NewMessage {
+                    uidl: Some("cut"),
+                    suspect: true,
+                    ..NewMessage::new(&b)
+                },
+                NewMessage {
+                    uidl: Some(&made),
+                    ..NewMessage::new(&c)
+                },
+            ];
+            store.deliver_batch(f, &msgs).unwrap();
+            // The same key delivered again whole does not clear the mark.
+            store
+                .deliver(f, &NewMessage {
+                    uidl: Some("cut"),
+                    ..NewMessage::new(&b)
+                })
+                .unwrap();
+            assert_eq!(
+                store.suspect_uidls("pop").unwrap(),
+                ["cut".to_owned()].into()
+            );
+            assert_eq!(store.known_uidls("pop").unwrap().len(), 3);
+            assert!(store.uidls_downloaded_before("pop", 0).unwrap().is_empty());
+            assert_eq!(store.uidls_downloaded_before("pop", i64::MAX).unwrap().len(), 3);
+        }
+        // The index is lost: the keys come back from the file names.
+        std::fs::remove_file(dir.path().join(index::INDEX_FILE)).unwrap();
+        let _ = std::fs::remove_file(dir.path().join("index.sqlite3-wal"));
+        let _ = std::fs::remove_file(dir.path().join("index.sqlite3-shm"));
+        let store = Store::open(dir.path()).unwrap();
+        let known = store.known_uidls("pop").unwrap();
+        assert!(known.contains(&made), "{known:?}");
+        assert!(known.contains("cut"));
+        assert_eq!(
+            store.suspect_uidls("pop").unwrap(),
+            ["cut".to_owned()].into(),
+            "the mark is in the file name too"
+        );
     }
 }
