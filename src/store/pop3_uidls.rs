@@ -93,10 +93,13 @@ mod tests {
             store.deliver_batch(f, &msgs).unwrap();
             // The same key delivered again whole does not clear the mark.
             store
-                .deliver(f, &NewMessage {
-                    uidl: Some("cut"),
-                    ..NewMessage::new(&b)
-                })
+                .deliver(
+                    f,
+                    &NewMessage {
+                        uidl: Some("cut"),
+                        ..NewMessage::new(&b)
+                    },
+                )
                 .unwrap();
             assert_eq!(
                 store.suspect_uidls("pop").unwrap(),
@@ -104,7 +107,13 @@ mod tests {
             );
             assert_eq!(store.known_uidls("pop").unwrap().len(), 3);
             assert!(store.uidls_downloaded_before("pop", 0).unwrap().is_empty());
-            assert_eq!(store.uidls_downloaded_before("pop", i64::MAX).unwrap().len(), 3);
+            assert_eq!(
+                store
+                    .uidls_downloaded_before("pop", i64::MAX)
+                    .unwrap()
+                    .len(),
+                3
+            );
         }
         // The index is lost: the keys come back from the file names.
         std::fs::remove_file(dir.path().join(index::INDEX_FILE)).unwrap();
