@@ -273,7 +273,13 @@ fn a_message_ended_by_an_unstuffed_dot_line_is_never_deleted() {
     let server = FakePop3::start(vec![FakeMessage::new("u-1", "plain"), dotted]);
     let env = Env::new(&server, "pop3_mode = \"delete\"");
     let out = env.run(&["sync"]);
-    eprintln!("first sync: {}", stderr(&out));
+    let err = stderr(&out);
+    eprintln!("first sync: {err}");
+    // The session broke, but the warning is not lost with the summary.
+    assert!(
+        err.contains("warning: account acct: message 2 (UIDL u-dot)") && err.contains("cut short"),
+        "{err}"
+    );
     assert!(
         env.stored()
             .iter()

@@ -122,9 +122,19 @@ pub async fn sync_with(
     let client = session::open(account, server, limits.client_options())
         .await
         .map_err(fail)?;
-    run(store, account, pop3, client, limits, progress, summary)
-        .await
-        .map_err(fail)
+    let before = summary.warnings.len();
+    let result = run(store, account, pop3, client, limits, progress, summary).await;
+    if result.is_err() {
+        // A failed sync's summary is not shown; what it found out (a message cut short, a
+        // repeated UIDL) is said now, before the error, so it is not lost with it.
+        for message in summary.warnings.drain(before..) {
+            progress.event(SyncEvent::Warning {
+                account: account.name.clone(),
+                message,
+            });
+        }
+    }
+    result.map_err(fail)
 }
 
 /// The session after login: works over any stream, so it is tested over fakes too.
