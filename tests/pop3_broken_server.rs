@@ -309,3 +309,42 @@ fn a_message_far_longer_than_listed_is_stored_with_a_warning_and_kept() {
     assert_eq!(again["deleted"], 0, "{again}");
     assert_eq!(server.remaining(), [0]);
 }
+
+#[test]
+fn a_reused_uidl_in_delete_mode_is_downloaded_not_deleted_unseen() {
+    let first = FakeMessage::new("u-1", "first");
+    let server = FakePop3::start(vec![first.clone()]);
+    let env = Env::new(&server, "pop3_mode = \"delete\"");
+    let one = env.sync_ok();
+    assert_eq!(
+        (one["new"].clone(), one["deleted"].clone()),
+        (1.into(), 1.into())
+    );
+    // The server hands the deleted message's UIDL to a new one.
+    let reused = FakeMessage::new("u-1", "a new message under a reused uidl");
+    assert_eq!(server.arrive(reused.clone()), 1);
+    let two = env.sync_ok();
+    assert_eq!(two["new"], 1, "downloaded, not taken for the first: {two}");
+    assert_eq!(two["deleted"], 1, "{two}");
+    let w = warnings(&two);
+    assert!(w.len() == 1 && w[0].contains("reuses UIDLs"), "{w:?}");
+    assert_eq!(env.stored(), sorted(&[first, reused]));
+    assert_eq!(server.removed(), [0, 1]);
+}
+
+#[test]
+fn a_twin_arriving_later_in_keep_mode_is_downloaded_once_and_the_original_not_again() {
+    let original = FakeMessage::new("u-x", "original");
+    let server = FakePop3::start(vec![original.clone()]);
+    let env = Env::new(&server, "");
+    assert_eq!(env.sync_ok()["new"], 1);
+    let twin = FakeMessage::new("u-x", "a twin under the same uidl");
+    server.arrive(twin.clone());
+    for expected_new in [1, 0] {
+        let summary = env.sync_ok();
+        assert_eq!(summary["new"], expected_new, "{summary}");
+        assert_one_duplicate_warning(&summary);
+        assert_eq!(env.stored(), sorted(&[original.clone(), twin.clone()]));
+    }
+    assert!(server.dele_received().is_empty());
+}

@@ -164,12 +164,14 @@ impl Store {
             }
             if let Some(uidl) = m.uidl {
                 // A suspect mark is never cleared by a later delivery of the same key.
+                let size = m.listed_size.and_then(|s| i64::try_from(s).ok());
                 tx.prepare_cached(
-                    "INSERT INTO pop3_uidls (account_id, uidl, downloaded, suspect)
-                     VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (account_id, uidl) DO UPDATE SET suspect = suspect OR excluded.suspect",
+                    "INSERT INTO pop3_uidls (account_id, uidl, downloaded, suspect, size)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (account_id, uidl) DO UPDATE
+                     SET suspect = suspect OR excluded.suspect, size = coalesce(size, excluded.size)",
                 )
-                .and_then(|mut st| st.execute(params![f.account_id, uidl, now, m.suspect]))
+                .and_then(|mut st| st.execute(params![f.account_id, uidl, now, m.suspect, size]))
                 .map_err(StoreError::db("record a UIDL"))?;
             }
             ids.push(id);

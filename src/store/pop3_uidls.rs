@@ -6,10 +6,11 @@
 //! the file is durable ([`Store::deliver_batch`]), and kept after the message is deleted
 //! locally, so keep mode never downloads a message twice. A key recorded as suspect (its bytes
 //! did not match the server's LIST size) stays suspect: a POP3 sync never deletes the server's
-//! copy of it automatically. Both survive an index rebuilt from the Maildirs: the key and the
+//! copy of it automatically. The LIST size at download is kept too, to tell a reused UIDL from
+//! the message first downloaded under it (`engine::pop3::keys`). Both survive an index rebuilt from the Maildirs: the key and the
 //! mark are in the file name (`maildir::Tags`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::params;
 
@@ -44,6 +45,25 @@ impl Store {
              WHERE a.name = ?1 AND u.suspect",
             params![account],
         )
+    }
+
+    /// The LIST size each key had when it was downloaded, where known.
+    pub fn uidl_sizes(&self, account: &str) -> Result<HashMap<String, u64>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT u.uidl, u.size FROM pop3_uidls u JOIN accounts a ON a.id = u.account_id
+                 WHERE a.name = ?1 AND u.size IS NOT NULL",
+            )
+            .map_err(StoreError::db("read UIDLs"))?;
+        st.query_map(params![account], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })
+        .and_then(|rows| {
+            rows.map(|r| r.map(|(k, s)| (k, u64::try_from(s).unwrap_or(0))))
+                .collect::<rusqlite::Result<HashMap<_, _>>>()
+        })
+        .map_err(StoreError::db("read UIDLs"))
     }
 
     fn uidl_query(&self, sql: &str, args: impl rusqlite::Params) -> Result<HashSet<String>> {

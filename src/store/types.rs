@@ -133,6 +133,9 @@ pub struct NewMessage<'a> {
     /// incomplete. Recorded with the UIDL; the server's copy is then never deleted
     /// automatically ([`Store::suspect_uidls`](crate::store::Store::suspect_uidls)).
     pub suspect: bool,
+    /// POP3: the message's size by LIST, recorded with the UIDL
+    /// ([`Store::uidl_sizes`](crate::store::Store::uidl_sizes)).
+    pub listed_size: Option<u64>,
 }
 
 impl<'a> NewMessage<'a> {
@@ -143,6 +146,7 @@ impl<'a> NewMessage<'a> {
             uid: None,
             uidl: None,
             suspect: false,
+            listed_size: None,
         }
     }
 }

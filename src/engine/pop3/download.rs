@@ -53,6 +53,7 @@ enum Item {
         number: u32,
         key: String,
         data: Vec<u8>,
+        listed: u64,
         size: SizeCheck,
         _budget: OwnedSemaphorePermit,
     },
@@ -156,6 +157,7 @@ fn deliver(
                 number,
                 key,
                 data,
+                listed,
                 size,
                 ..
             } => {
@@ -166,6 +168,7 @@ fn deliver(
                 Some(NewMessage {
                     uidl: Some(key.as_str()),
                     suspect: *size != SizeCheck::Fits,
+                    listed_size: Some(*listed),
                     ..NewMessage::new(data)
                 })
             }
@@ -233,6 +236,7 @@ where
                         size: size_check::check(&m.data, w.listed),
                         key: w.key,
                         data: m.data,
+                        listed: w.listed,
                         _budget: permit,
                     }
                 }

@@ -2,10 +2,18 @@
 //!
 //! - A UIDL the server lists once is the key itself (what every earlier version recorded).
 //! - A UIDL the server lists more than once (RFC 1939 forbids it; broken servers and migrated
-//!   mailboxes do it) gives each of its messages a key of its own: the UIDL, a space (never
-//!   part of a UIDL, so such a key never equals a real one) and 16 hex digits of SHA-256 over
+//!   mailboxes do it) gives each of its messages a *made key*: the UIDL, a space (never part
+//!   of a UIDL, so a made key never equals a real one) and 16 hex digits of SHA-256 over
 //!   UIDL, LIST size and header (`TOP n 0`); messages alike in all three get `#2`, `#3`... in
 //!   message-number order. The sync then warns once.
+//! - A UIDL recorded plain (downloaded when it was single) stays the key of the one message
+//!   listed under it with the LIST size recorded at download; every other message under it
+//!   gets a made key. So a twin that appears later is downloaded, the original is not, and a
+//!   server that reuses a UIDL for a new message (after the first was deleted) has the new
+//!   one downloaded, never deleted unseen (with a warning). Not told apart: a reused UIDL of a
+//!   message of exactly the same size, and rows without a recorded size (downloaded before
+//!   sizes were recorded, or an index rebuilt from the Maildirs): those twins all get made
+//!   keys and the original is downloaded once more (a duplicate, never a loss).
 //! - Without UIDL: Message-ID + size + a hash of the header ([`fallback_key`]), numbered alike.
 //!
 //! Why not the message number in the key: another client deleting any message renumbers the
@@ -16,8 +24,6 @@
 //!   but keys made for it were recorded: such a UIDL keeps getting the made key (one `TOP`),
 //!   so the survivor is recognised, not downloaded again. An index rebuilt from the Maildirs
 //!   also recovers made keys (they are in the file names).
-//! - A message recorded under its plain UIDL that later gains a twin gets a made key and is
-//!   downloaded once more: a duplicate local copy, never a loss.
 //! - Keys are unique within one listing; [`crate::engine::pop3`] deletes a message only by a
 //!   key that names that one message.
 //!
@@ -35,12 +41,20 @@ use crate::engine::sync::SyncSummary;
 use crate::mail::Envelope;
 use crate::proto::pop3::{Pop3Client, Pop3Error};
 
+/// What the store recorded of earlier downloads.
+pub(super) struct Recorded<'a> {
+    /// Every key downloaded for the account.
+    pub keys: &'a HashSet<String>,
+    /// The LIST size each had then, where known.
+    pub sizes: &'a HashMap<String, u64>,
+}
+
 /// The keys of every listed message, in message-number order: from UIDL, or (with a warning)
-/// from headers when the server has no UIDL. `known` is every key recorded for the account.
+/// from headers when the server has no UIDL.
 pub(super) async fn server_keys<S>(
     client: &mut Pop3Client<S>,
     sizes: &HashMap<u32, u64>,
-    known: &HashSet<String>,
+    recorded: &Recorded<'_>,
     summary: &mut SyncSummary,
 ) -> Result<Vec<(u32, String)>, Pop3Error>
 where
@@ -51,7 +65,7 @@ where
             let mut uidls: Vec<(u32, String)> =
                 entries.into_iter().map(|e| (e.number, e.uid)).collect();
             uidls.sort_unstable_by_key(|(n, _)| *n);
-            uidl_keys(client, uidls, sizes, known, summary).await
+            uidl_keys(client, uidls, sizes, recorded, summary).await
         }
         Err(Pop3Error::Unsupported(_)) => {
             summary.warnings.push(
@@ -66,33 +80,52 @@ where
     }
 }
 
-/// UIDLs as keys; a UIDL listed more than once, or one whose made keys were recorded, gets a
-/// made key per message (see the module docs).
+/// UIDLs as keys, except where the UIDL does not name one message for sure: then a made key
+/// per message (see the module docs for the rules).
 async fn uidl_keys<S>(
     client: &mut Pop3Client<S>,
     uidls: Vec<(u32, String)>,
     sizes: &HashMap<u32, u64>,
-    known: &HashSet<String>,
+    recorded: &Recorded<'_>,
     summary: &mut SyncSummary,
 ) -> Result<Vec<(u32, String)>, Pop3Error>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    let mut listed: HashMap<&str, usize> = HashMap::new();
-    for (_, uidl) in &uidls {
-        *listed.entry(uidl.as_str()).or_insert(0) += 1;
+    let size_of = |number: &u32| sizes.get(number).copied().unwrap_or(0);
+    let mut listed: HashMap<&str, Vec<u32>> = HashMap::new();
+    for (number, uidl) in &uidls {
+        listed.entry(uidl.as_str()).or_default().push(*number);
     }
     // UIDLs that had made keys recorded: one that is single again still gets its made key.
-    let had_made: HashSet<&str> = known
+    let had_made: HashSet<&str> = recorded
+        .keys
         .iter()
         .filter_map(|k| k.split_once(' ').map(|(uidl, _)| uidl))
         .collect();
-    let repeated = listed.values().filter(|n| **n > 1).count();
     let mut made = Ordinal::default();
     let mut keys = Vec::with_capacity(uidls.len());
+    let mut reused = 0usize;
     for (number, uidl) in &uidls {
-        let shared = listed.get(uidl.as_str()).copied().unwrap_or(0) > 1;
-        let key = if shared || (!known.contains(uidl) && had_made.contains(uidl.as_str())) {
+        let numbers = listed.get(uidl.as_str()).map_or(&[][..], Vec::as_slice);
+        let plain = if recorded.keys.contains(uidl) {
+            // Recorded under the plain UIDL: this is that message if it is the only one listed
+            // under the UIDL with the size it had (or the size was not recorded).
+            let then = recorded.sizes.get(uidl);
+            let same_size: Vec<&u32> = numbers
+                .iter()
+                .filter(|n| then.is_none_or(|s| *s == size_of(n)))
+                .collect();
+            match then {
+                None => numbers.len() == 1,
+                Some(_) => same_size.len() == 1 && *same_size[0] == *number,
+            }
+        } else {
+            numbers.len() == 1 && !had_made.contains(uidl.as_str())
+        };
+        let key = if plain {
+            uidl.clone()
+        } else {
             // A server that refuses TOP still gets distinct keys (size and order tell them
             // apart); only a fatal error ends the sync.
             let head = match client.top(*number, 0).await {
@@ -100,19 +133,34 @@ where
                 Err(e) if !e.is_fatal() => Vec::new(),
                 Err(e) => return Err(e),
             };
-            let size = sizes.get(number).copied().unwrap_or(0);
-            made.next(made_key(uidl, size, &head))
-        } else {
-            uidl.clone()
+            made.next(made_key(uidl, size_of(number), &head))
         };
+        // A single UIDL recorded plain but not taken for the recorded message, and new under
+        // its made key: the server reused the UIDL (said once; next time the made key is known).
+        if !plain
+            && numbers.len() == 1
+            && recorded.keys.contains(uidl)
+            && !recorded.keys.contains(&key)
+        {
+            reused += 1;
+        }
         keys.push((*number, key));
     }
-    if repeated > 0 {
-        let messages: usize = listed.values().filter(|n| **n > 1).sum();
+    let repeated: Vec<usize> = listed.values().map(Vec::len).filter(|n| *n > 1).collect();
+    if !repeated.is_empty() {
         summary.warnings.push(format!(
-            "the POP3 server lists {messages} messages under {repeated} UIDLs that are not \
-             unique (RFC 1939 forbids it): they are told apart by size and header; tell the \
-             server's administrator"
+            "the POP3 server lists {} messages under {} UIDLs that are not unique (RFC 1939 \
+             forbids it): they are told apart by size and header; tell the server's \
+             administrator",
+            repeated.iter().sum::<usize>(),
+            repeated.len()
+        ));
+    }
+    if reused > 0 {
+        summary.warnings.push(format!(
+            "the POP3 server lists {reused} messages under UIDLs already downloaded with \
+             another size (it reuses UIDLs, or changed a message): they are downloaded again \
+             rather than taken for the earlier ones"
         ));
     }
     Ok(keys)

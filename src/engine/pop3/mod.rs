@@ -163,7 +163,12 @@ where
         .map(|e| (e.number, e.size))
         .collect();
     let known = download::blocking(|| store.known_uidls(name))?;
-    let keys = keys::server_keys(&mut client, &sizes, &known, summary).await?;
+    let recorded_sizes = download::blocking(|| store.uidl_sizes(name))?;
+    let recorded = keys::Recorded {
+        keys: &known,
+        sizes: &recorded_sizes,
+    };
+    let keys = keys::server_keys(&mut client, &sizes, &recorded, summary).await?;
     let suspect = download::blocking(|| store.suspect_uidls(name))?;
     // The cutoff is taken before downloading, so this run's downloads never qualify.
     let expired: HashSet<String> = match (pop3.mode, pop3.leave_on_server_days) {
