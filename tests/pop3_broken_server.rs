@@ -123,7 +123,7 @@ fn sorted(messages: &[FakeMessage]) -> Vec<Vec<u8>> {
 fn assert_one_duplicate_warning(summary: &Value) {
     let w = warnings(summary);
     assert_eq!(w.len(), 1, "one warning per sync: {w:?}");
-    assert!(w[0].contains("not unique"), "{w:?}");
+    assert!(w[0].contains("shared between messages"), "{w:?}");
 }
 
 #[test]

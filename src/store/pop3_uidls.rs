@@ -98,6 +98,7 @@ mod tests {
             let msgs = [
                 NewMessage {
                     uidl: Some("whole"),
+                    listed_size: Some(1234),
                     ..NewMessage::new(&a)
                 },
                 NewMessage {
@@ -126,6 +127,10 @@ mod tests {
                 ["cut".to_owned()].into()
             );
             assert_eq!(store.known_uidls("pop").unwrap().len(), 3);
+            assert_eq!(
+                store.uidl_sizes("pop").unwrap(),
+                [("whole".to_owned(), 1234)].into()
+            );
             assert!(store.uidls_downloaded_before("pop", 0).unwrap().is_empty());
             assert_eq!(
                 store

@@ -148,12 +148,15 @@ where
     }
     let repeated: Vec<usize> = listed.values().map(Vec::len).filter(|n| *n > 1).collect();
     if !repeated.is_empty() {
+        let under = match repeated.len() {
+            1 => "one UIDL".to_owned(),
+            n => format!("{n} UIDLs"),
+        };
         summary.warnings.push(format!(
-            "the POP3 server lists {} messages under {} UIDLs that are not unique (RFC 1939 \
-             forbids it): they are told apart by size and header; tell the server's \
+            "the POP3 server lists {} messages under {under} shared between messages (RFC \
+             1939 forbids it): they are told apart by size and header; tell the server's \
              administrator",
             repeated.iter().sum::<usize>(),
-            repeated.len()
         ));
     }
     if reused > 0 {
