@@ -11,9 +11,10 @@
 //!   gets a made key. So a twin that appears later is downloaded, the original is not, and a
 //!   server that reuses a UIDL for a new message (after the first was deleted) has the new
 //!   one downloaded, never deleted unseen (with a warning). Not told apart: a reused UIDL of a
-//!   message of exactly the same size, and rows without a recorded size (downloaded before
-//!   sizes were recorded, or an index rebuilt from the Maildirs): those twins all get made
-//!   keys and the original is downloaded once more (a duplicate, never a loss).
+//!   message of exactly the same size (taken for the recorded one), twins of the original's
+//!   size, and rows without a recorded size (downloaded before sizes were recorded, or an
+//!   index rebuilt from the Maildirs): those twins all get made keys and the original is
+//!   downloaded once more (a duplicate, never a loss).
 //! - Without UIDL: Message-ID + size + a hash of the header ([`fallback_key`]), numbered alike.
 //!
 //! Why not the message number in the key: another client deleting any message renumbers the
