@@ -104,7 +104,8 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode, CliError> {
     }
 }
 
-/// `work: 12 new (1.2 MiB), 3 deleted, 2 flag changes` — only what happened is named.
+/// `work: 12 new (1.2 MiB), 3 deleted, 2 flag changes, 1 warning` — only what happened is
+/// named.
 fn summary_line(s: &SyncSummary) -> String {
     let mut parts = vec![format!("{} new", s.new)];
     if s.bytes > 0 {
@@ -120,6 +121,12 @@ fn summary_line(s: &SyncSummary) -> String {
         if n > 0 {
             parts.push(format!("{n} {what}"));
         }
+    }
+    // Each warning is on its own line above; the count keeps them from going unnoticed.
+    match s.warnings.len() {
+        0 => {}
+        1 => parts.push("1 warning".to_owned()),
+        n => parts.push(format!("{n} warnings")),
     }
     format!("{}: {}", s.account, parts.join(", "))
 }

@@ -231,10 +231,8 @@ impl Store {
         let mut flags = Flags::empty();
         flags.insert(Flag::Seen);
         let msg = NewMessage {
-            bytes,
             flags,
-            uid: None,
-            uidl: None,
+            ..NewMessage::new(bytes)
         };
         let id = self.deliver(folder, &msg)?;
         self.conn

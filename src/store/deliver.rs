@@ -5,8 +5,6 @@
 //! after the next pick-up (see `scan`): message files become durable and visible first, the
 //! index transaction commits second; removals delete the file first and the row second.
 
-use std::collections::HashSet;
-
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::error::{Result, StoreError};
@@ -116,6 +114,7 @@ impl Store {
             let tags = Tags {
                 id: Some(id),
                 uidl: m.uidl,
+                suspect: m.suspect,
             };
             entries.push(batch.add(m.bytes, sub, &m.flags, &tags)?);
             plan.push(Planned::Write {
@@ -164,10 +163,15 @@ impl Store {
                 )?;
             }
             if let Some(uidl) = m.uidl {
+                // A suspect mark is never cleared by a later delivery of the same key.
+                let size = m.listed_size.and_then(|s| i64::try_from(s).ok());
                 tx.prepare_cached(
-                    "INSERT OR IGNORE INTO pop3_uidls (account_id, uidl, downloaded) VALUES (?1, ?2, ?3)",
+                    "INSERT INTO pop3_uidls (account_id, uidl, downloaded, suspect, size)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (account_id, uidl) DO UPDATE
+                     SET suspect = suspect OR excluded.suspect, size = coalesce(size, excluded.size)",
                 )
-                .and_then(|mut st| st.execute(params![f.account_id, uidl, now]))
+                .and_then(|mut st| st.execute(params![f.account_id, uidl, now, m.suspect, size]))
                 .map_err(StoreError::db("record a UIDL"))?;
             }
             ids.push(id);
@@ -194,35 +198,6 @@ impl Store {
         };
         self.deliver_batch(m.folder_id, std::slice::from_ref(&msg))?;
         Ok(())
-    }
-
-    /// The POP3 UIDLs ever downloaded for an account (kept after local deletion, so keep mode
-    /// never downloads a message twice).
-    pub fn known_uidls(&self, account: &str) -> Result<HashSet<String>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT u.uidl FROM pop3_uidls u JOIN accounts a ON a.id = u.account_id
-                 WHERE a.name = ?1",
-            )
-            .map_err(StoreError::db("read UIDLs"))?;
-        st.query_map(params![account], |r| r.get::<_, String>(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<HashSet<_>>>())
-            .map_err(StoreError::db("read UIDLs"))
-    }
-
-    /// UIDLs downloaded before `cutoff` (seconds since the epoch), for `leave_on_server_days`.
-    pub fn uidls_downloaded_before(&self, account: &str, cutoff: i64) -> Result<Vec<String>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT u.uidl FROM pop3_uidls u JOIN accounts a ON a.id = u.account_id
-                 WHERE a.name = ?1 AND u.downloaded < ?2 ORDER BY u.downloaded",
-            )
-            .map_err(StoreError::db("read UIDLs"))?;
-        st.query_map(params![account, cutoff], |r| r.get::<_, String>(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(StoreError::db("read UIDLs"))
     }
 
     /// Adds envelope-only rows for new UIDs (`has_body = false`) and updates flags and modseq of

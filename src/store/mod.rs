@@ -58,6 +58,7 @@ mod actions;
 mod deliver;
 mod keys;
 mod outbox;
+mod pop3_uidls;
 mod query;
 mod scan;
 

@@ -371,10 +371,18 @@ impl Store {
                 )?;
                 if let (Some(uidl), AccountKind::Pop3 | AccountKind::Local) = (&uidl, account_kind)
                 {
+                    // A suspect mark in the name is kept (see `pop3_uidls`).
                     tx.execute(
-                        "INSERT OR IGNORE INTO pop3_uidls (account_id, uidl, downloaded)
-                         VALUES (?1, ?2, ?3)",
-                        params![f.account_id, uidl, now_secs()],
+                        "INSERT INTO pop3_uidls (account_id, uidl, downloaded, suspect)
+                         VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (account_id, uidl)
+                         DO UPDATE SET suspect = suspect OR excluded.suspect",
+                        params![
+                            f.account_id,
+                            uidl,
+                            now_secs(),
+                            maildir::embedded_suspect(&e.uniq)
+                        ],
                     )
                     .map_err(StoreError::db("record a UIDL"))?;
                 }

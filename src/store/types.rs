@@ -129,6 +129,13 @@ pub struct NewMessage<'a> {
     pub uid: Option<u32>,
     /// POP3 UIDL, recorded as downloaded in the same transaction.
     pub uidl: Option<&'a str>,
+    /// POP3: the bytes received did not match the server's LIST size, so this copy may be
+    /// incomplete. Recorded with the UIDL; the server's copy is then never deleted
+    /// automatically ([`Store::suspect_uidls`](crate::store::Store::suspect_uidls)).
+    pub suspect: bool,
+    /// POP3: the message's size by LIST, recorded with the UIDL
+    /// ([`Store::uidl_sizes`](crate::store::Store::uidl_sizes)).
+    pub listed_size: Option<u64>,
 }
 
 impl<'a> NewMessage<'a> {
@@ -138,6 +145,8 @@ impl<'a> NewMessage<'a> {
             flags: Flags::empty(),
             uid: None,
             uidl: None,
+            suspect: false,
+            listed_size: None,
         }
     }
 }

@@ -6,9 +6,12 @@
 //! UIDLs). So the socket keeps streaming while a batch is fsynced, and the messages waiting in
 //! between are bounded by a byte budget, not by the mailbox.
 //!
-//! What must hold: a UIDL is reported as delivered only after its batch committed. When the
-//! connection breaks, the complete messages already received are still delivered (they are
-//! whole: the client never hands over a partial message), then the error is returned.
+//! What must hold: a message number is reported as delivered only after its batch committed,
+//! and only when its bytes fit the server's LIST size ([`size_check`]); one that does not is
+//! stored, recorded as suspect, named in a warning and not reported, so it is never deleted.
+//! When the connection breaks, the complete messages already received are still delivered
+//! (they are whole: the client never hands over a partial message), then the error is
+//! returned.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -17,6 +20,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::time::Instant;
 
+use super::keys::server_uidl;
+use super::size_check::{self, SizeCheck};
 use super::{INBOX, Pop3Limits};
 use crate::engine::EngineError;
 use crate::engine::progress::{ProgressSink, SyncEvent};
@@ -33,27 +38,40 @@ pub(super) struct Target<'a> {
     pub folder: FolderId,
 }
 
+/// One message to retrieve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Wanted {
+    pub number: u32,
+    /// The key it is recorded under (see `keys`).
+    pub key: String,
+    /// Its size by LIST.
+    pub listed: u64,
+}
+
 enum Item {
     Message {
-        uidl: String,
+        number: u32,
+        key: String,
         data: Vec<u8>,
+        listed: u64,
+        size: SizeCheck,
         _budget: OwnedSemaphorePermit,
     },
     /// A message the server would not send (`-ERR` to its RETR); the session goes on.
     Skipped(String),
 }
 
-/// Retrieves `wanted` (message number, UIDL) and delivers them; returns the session (for DELE
-/// and QUIT) and the UIDLs now recorded.
+/// Retrieves `wanted` and delivers them; returns the session (for DELE and QUIT) and the
+/// numbers of the messages now stored whole (those that fit their LIST size).
 pub(super) async fn run<S>(
     store: &mut Store,
     target: &Target<'_>,
     client: Pop3Client<S>,
-    wanted: Vec<(u32, String)>,
+    wanted: Vec<Wanted>,
     limits: &Pop3Limits,
     progress: &dyn ProgressSink,
     summary: &mut SyncSummary,
-) -> Result<(Pop3Client<S>, HashSet<String>), EngineError>
+) -> Result<(Pop3Client<S>, HashSet<u32>), EngineError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -122,21 +140,38 @@ where
     Ok((fetched?, delivered))
 }
 
-/// Delivers the batch durably and records its UIDLs; clears it.
+/// Delivers the batch durably and records its keys; clears it.
 fn deliver(
     store: &mut Store,
     target: &Target<'_>,
     batch: &mut Vec<Item>,
-    delivered: &mut HashSet<String>,
+    delivered: &mut HashSet<u32>,
     summary: &mut SyncSummary,
 ) -> Result<(), EngineError> {
+    let mut whole = Vec::with_capacity(batch.len());
+    let mut warnings = Vec::new();
     let msgs: Vec<NewMessage<'_>> = batch
         .iter()
         .filter_map(|item| match item {
-            Item::Message { uidl, data, .. } => Some(NewMessage {
-                uidl: Some(uidl.as_str()),
-                ..NewMessage::new(data)
-            }),
+            Item::Message {
+                number,
+                key,
+                data,
+                listed,
+                size,
+                ..
+            } => {
+                match size.warning(*number, server_uidl(key)) {
+                    Some(w) => warnings.push(w),
+                    None => whole.push(*number),
+                }
+                Some(NewMessage {
+                    uidl: Some(key.as_str()),
+                    suspect: *size != SizeCheck::Fits,
+                    listed_size: Some(*listed),
+                    ..NewMessage::new(data)
+                })
+            }
             Item::Skipped(_) => None,
         })
         .collect();
@@ -151,10 +186,9 @@ fn deliver(
     for m in &msgs {
         summary.new += 1;
         summary.bytes += m.bytes.len() as u64;
-        if let Some(uidl) = m.uidl {
-            delivered.insert(uidl.to_owned());
-        }
     }
+    delivered.extend(whole);
+    summary.warnings.extend(warnings);
     drop(msgs);
     batch.clear();
     Ok(())
@@ -174,15 +208,15 @@ fn report(progress: &dyn ProgressSink, target: &Target<'_>, summary: &SyncSummar
 /// quietly when the receiver is gone (the store failed; its error is the one reported).
 async fn fetch<S>(
     mut client: Pop3Client<S>,
-    wanted: Vec<(u32, String)>,
+    wanted: Vec<Wanted>,
     tx: mpsc::Sender<Item>,
     budget: Arc<Semaphore>,
 ) -> Result<Pop3Client<S>, Pop3Error>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    let numbers: Vec<u32> = wanted.iter().map(|(n, _)| *n).collect();
-    let mut uidls: HashMap<u32, String> = wanted.into_iter().collect();
+    let numbers: Vec<u32> = wanted.iter().map(|w| w.number).collect();
+    let mut wanted: HashMap<u32, Wanted> = wanted.into_iter().map(|w| (w.number, w)).collect();
     {
         let mut run = client.retrieve(numbers);
         loop {
@@ -193,9 +227,16 @@ where
                     let Ok(permit) = Arc::clone(&budget).acquire_many_owned(kib).await else {
                         break;
                     };
+                    let Some(w) = wanted.remove(&m.number) else {
+                        // The client answers only what was asked; never store under no key.
+                        return Err(Pop3Error::Broken);
+                    };
                     Item::Message {
-                        uidl: uidls.remove(&m.number).unwrap_or_default(),
+                        number: m.number,
+                        size: size_check::check(&m.data, w.listed),
+                        key: w.key,
                         data: m.data,
+                        listed: w.listed,
                         _budget: permit,
                     }
                 }

@@ -1,26 +1,31 @@
 //! POP3 download into the local store (issue #4): keep and delete modes.
 //!
-//! One session per sync: connect (`session`), UIDL (or, without it, a key made from
-//! Message-ID + size + a hash of `TOP n 0`: `keys`), then every message whose UIDL the store
-//! has not recorded is retrieved with pipelined RETRs and delivered into `<account>/INBOX` in
-//! batches (`download`), then DELE where the mode says so, then QUIT.
+//! One session per sync: connect (`session`), LIST and UIDL, one key per message (`keys`: the
+//! UIDL; a made key where the server repeats a UIDL; Message-ID + size + a hash of `TOP n 0`
+//! without UIDL), then every message whose key the store has not recorded is retrieved with
+//! pipelined RETRs, measured against its LIST size (`size_check`) and delivered into
+//! `<account>/INBOX` in batches (`download`), then DELE where the mode says so, then QUIT.
 //!
 //! What must hold:
-//! - Nothing is downloaded twice: a UIDL is recorded in the same index transaction as its
+//! - Nothing is downloaded twice: a key is recorded in the same index transaction as its
 //!   message row, after the file is durable ([`Store::deliver_batch`]); files a killed run left
-//!   behind carry their UIDL in their name and are picked up ([`Store::refresh`]) before the
-//!   UIDL list is compared.
-//! - Nothing is lost: DELE is sent only for UIDLs already recorded (by this run or an earlier
-//!   one), after the download ended, and deletion happens only at a successful QUIT. A session
-//!   that breaks never reaches QUIT, so the server deletes nothing.
+//!   behind carry their key in their name and are picked up ([`Store::refresh`]) before the
+//!   keys are compared.
+//! - Nothing is lost: a message number is DELEd only if *that number's* bytes are stored: it
+//!   was delivered whole in this session, or its key (unique in this listing, so it names this
+//!   one message) was recorded by an earlier one. Never a message whose copy is suspect (cut
+//!   short or far longer than LIST said), in this sync or any later one. DELE comes after the
+//!   download ended, and deletion happens only at a successful QUIT: a session that breaks
+//!   never reaches QUIT, so the server deletes nothing.
 //! - keep mode never sends DELE, except for `leave_on_server_days`, and then only for
-//!   messages recorded as downloaded more than that many days ago.
+//!   messages recorded as downloaded more than that many days ago, by the same rule.
 //!
 //! Owns no protocol parsing (that is [`crate::proto::pop3`]) and no file layout (the store's).
 
 mod download;
 mod keys;
 mod session;
+mod size_check;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -29,7 +34,7 @@ use super::progress::{ProgressSink, SyncEvent};
 use super::sync::SyncSummary;
 use super::{AccountError, EngineError};
 use crate::config::{Account, Pop3Incoming, Pop3Mode};
-use crate::proto::pop3::{ClientOptions, Pop3Client, Pop3Error};
+use crate::proto::pop3::{ClientOptions, Pop3Client};
 use crate::store::Store;
 
 pub use keys::fallback_key;
@@ -117,9 +122,19 @@ pub async fn sync_with(
     let client = session::open(account, server, limits.client_options())
         .await
         .map_err(fail)?;
-    run(store, account, pop3, client, limits, progress, summary)
-        .await
-        .map_err(fail)
+    let before = summary.warnings.len();
+    let result = run(store, account, pop3, client, limits, progress, summary).await;
+    if result.is_err() {
+        // A failed sync's summary is not shown; what it found out (a message cut short, a
+        // repeated UIDL) is said now, before the error, so it is not lost with it.
+        for message in summary.warnings.drain(before..) {
+            progress.event(SyncEvent::Warning {
+                account: account.name.clone(),
+                message,
+            });
+        }
+    }
+    result.map_err(fail)
 }
 
 /// The session after login: works over any stream, so it is tested over fakes too.
@@ -147,28 +162,19 @@ where
         .into_iter()
         .map(|e| (e.number, e.size))
         .collect();
-    let keys: Vec<(u32, String)> = match client.uidl().await {
-        Ok(entries) => entries.into_iter().map(|e| (e.number, e.uid)).collect(),
-        Err(Pop3Error::Unsupported(_)) => {
-            summary.warnings.push(
-                "the POP3 server does not support UIDL: messages are recognised by \
-                 Message-ID, size and a hash of their header instead, which may download a \
-                 message twice if the server changes it"
-                    .to_owned(),
-            );
-            keys::fallback_keys(&mut client, &sizes).await?
-        }
-        Err(e) => return Err(e.into()),
-    };
-
     let known = download::blocking(|| store.known_uidls(name))?;
+    let recorded_sizes = download::blocking(|| store.uidl_sizes(name))?;
+    let recorded = keys::Recorded {
+        keys: &known,
+        sizes: &recorded_sizes,
+    };
+    let keys = keys::server_keys(&mut client, &sizes, &recorded, summary).await?;
+    let suspect = download::blocking(|| store.suspect_uidls(name))?;
     // The cutoff is taken before downloading, so this run's downloads never qualify.
     let expired: HashSet<String> = match (pop3.mode, pop3.leave_on_server_days) {
         (Pop3Mode::Keep, Some(days)) => {
             let cutoff = now_secs() - i64::from(days) * 86_400;
             download::blocking(|| store.uidls_downloaded_before(name, cutoff))?
-                .into_iter()
-                .collect()
         }
         _ => HashSet::new(),
     };
@@ -186,15 +192,11 @@ where
     let (mut client, delivered) =
         download::run(store, &target, client, wanted, limits, progress, summary).await?;
 
-    // Only UIDLs recorded in the index (earlier runs, or batches committed above) qualify.
-    let delete: Vec<u32> = keys
-        .iter()
-        .filter(|(_, uidl)| match pop3.mode {
-            Pop3Mode::Delete => known.contains(uidl) || delivered.contains(uidl),
-            Pop3Mode::Keep => expired.contains(uidl),
-        })
-        .map(|(number, _)| *number)
-        .collect();
+    let recorded = match pop3.mode {
+        Pop3Mode::Delete => &known,
+        Pop3Mode::Keep => &expired,
+    };
+    let delete = to_delete(&keys, recorded, &suspect, &delivered, pop3.mode);
     for number in &delete {
         client.dele(*number).await?;
     }
@@ -215,7 +217,7 @@ where
     Ok(())
 }
 
-/// Which messages to retrieve, in server order: UIDLs not recorded, each once, none larger
+/// Which messages to retrieve, in server order: keys not recorded, each once, none larger
 /// than the limit (those are named in a warning and left on the server).
 fn plan(
     keys: &[(u32, String)],
@@ -223,24 +225,54 @@ fn plan(
     known: &HashSet<String>,
     max: u64,
     summary: &mut SyncSummary,
-) -> Vec<(u32, String)> {
+) -> Vec<download::Wanted> {
     let mut seen = HashSet::new();
     let mut wanted = Vec::new();
-    for (number, uidl) in keys {
-        if known.contains(uidl) || !seen.insert(uidl.as_str()) {
+    for (number, key) in keys {
+        if known.contains(key) || !seen.insert(key.as_str()) {
             continue;
         }
         let size = sizes.get(number).copied().unwrap_or(0);
         if size > max {
             summary.warnings.push(format!(
-                "message {number} (UIDL {uidl}) is {size} bytes, over the {max}-byte limit: \
-                 left on the server"
+                "message {number} (UIDL {}) is {size} bytes, over the {max}-byte limit: left \
+                 on the server",
+                keys::server_uidl(key)
             ));
             continue;
         }
-        wanted.push((*number, uidl.clone()));
+        wanted.push(download::Wanted {
+            number: *number,
+            key: key.clone(),
+            listed: size,
+        });
     }
     wanted
+}
+
+/// The message numbers to DELE: those stored whole in this session (`delivered`; delete mode
+/// only), and those whose key is in `recorded` (delete mode: every key downloaded before;
+/// keep mode: those downloaded before the `leave_on_server_days` cutoff), when that key names
+/// one message only in this listing and its copy is not suspect.
+fn to_delete(
+    keys: &[(u32, String)],
+    recorded: &HashSet<String>,
+    suspect: &HashSet<String>,
+    delivered: &HashSet<u32>,
+    mode: Pop3Mode,
+) -> Vec<u32> {
+    let mut listed: HashMap<&str, usize> = HashMap::new();
+    for (_, key) in keys {
+        *listed.entry(key.as_str()).or_insert(0) += 1;
+    }
+    keys.iter()
+        .filter(|(number, key)| {
+            let unique = listed.get(key.as_str()) == Some(&1);
+            let stored_now = mode == Pop3Mode::Delete && delivered.contains(number);
+            unique && !suspect.contains(key) && (stored_now || recorded.contains(key))
+        })
+        .map(|(number, _)| *number)
+        .collect()
 }
 
 fn now_secs() -> i64 {

@@ -1,8 +1,9 @@
 use std::collections::{HashMap, HashSet};
 
+use super::keys::{made_key, server_uidl};
 use super::session::login_error;
-use super::{fallback_key, plan};
-use crate::config::{Account, Config, Env, Incoming, Server};
+use super::{fallback_key, plan, to_delete};
+use crate::config::{Account, Config, Env, Incoming, Pop3Mode, Server};
 use crate::engine::EngineError;
 use crate::engine::sync::SyncSummary;
 use crate::error::ErrorKind;
@@ -93,12 +94,60 @@ fn plan_skips_known_duplicate_and_oversized_messages() {
     let sizes: HashMap<u32, u64> = [(1, 10), (2, 10), (3, 5000), (4, 10), (5, 10)].into();
     let known: HashSet<String> = ["a".to_owned()].into();
     let mut summary = SyncSummary::default();
-    let wanted = plan(&keys, &sizes, &known, 1000, &mut summary);
-    assert_eq!(wanted, [(2, "b".to_owned()), (5, "d".to_owned())]);
+    let wanted: Vec<(u32, String, u64)> = plan(&keys, &sizes, &known, 1000, &mut summary)
+        .into_iter()
+        .map(|w| (w.number, w.key, w.listed))
+        .collect();
+    assert_eq!(wanted, [(2, "b".to_owned(), 10), (5, "d".to_owned(), 10)]);
     assert_eq!(summary.warnings.len(), 1);
     assert!(
         summary.warnings[0].contains("message 3"),
         "{:?}",
         summary.warnings
     );
+}
+
+fn keyed(pairs: &[(u32, &str)]) -> Vec<(u32, String)> {
+    pairs.iter().map(|(n, k)| (*n, (*k).to_owned())).collect()
+}
+
+fn set(keys: &[&str]) -> HashSet<String> {
+    keys.iter().map(|k| (*k).to_owned()).collect()
+}
+
+#[test]
+fn only_numbers_stored_whole_or_known_by_a_unique_key_are_deleted() {
+    // "dup" is listed twice (a key should never be, but a shared one must not delete both).
+    let keys = keyed(&[
+        (1, "a"),
+        (2, "dup"),
+        (3, "dup"),
+        (4, "b"),
+        (5, "c"),
+        (6, "d"),
+    ]);
+    let known = set(&["a", "dup", "c"]);
+    let suspect = set(&["c"]);
+    let delivered: HashSet<u32> = [4].into();
+    let delete = to_delete(&keys, &known, &suspect, &delivered, Pop3Mode::Delete);
+    // 1: known; 2, 3: their key is not unique; 4: stored now; 5: suspect; 6: never stored.
+    assert_eq!(delete, [1, 4]);
+    // Keep mode (leave_on_server_days): only expired keys, never this session's downloads.
+    let expired = set(&["a", "b", "dup", "c"]);
+    let delete = to_delete(&keys, &expired, &suspect, &delivered, Pop3Mode::Keep);
+    assert_eq!(delete, [1, 4]);
+    let delete = to_delete(&keys, &set(&["a"]), &suspect, &delivered, Pop3Mode::Keep);
+    assert_eq!(delete, [1]);
+}
+
+#[test]
+fn made_keys_tell_repeated_uidls_apart_and_never_equal_a_uidl() {
+    let head = b"Subject: one\r\n\r\n";
+    let k = made_key("u1", 100, head);
+    assert_eq!(k, made_key("u1", 100, head), "stable");
+    assert_ne!(k, made_key("u1", 101, head));
+    assert_ne!(k, made_key("u1", 100, b"Subject: two\r\n\r\n"));
+    assert!(k.starts_with("u1 ") && k.len() == "u1 ".len() + 16, "{k}");
+    assert_eq!(server_uidl(&k), "u1");
+    assert_eq!(server_uidl("plain"), "plain");
 }

@@ -106,6 +106,15 @@ CREATE TABLE accepted (
 ALTER TABLE outbox ADD COLUMN next_try INTEGER;
 ALTER TABLE outbox ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
 ",
+    // 3: POP3 downloads whose size did not match the server's LIST size (cut short by the
+    // server, or far longer than announced). `suspect = 1`: the local copy may be incomplete,
+    // so the server's copy is never deleted automatically (delete mode, leave_on_server_days).
+    // `size`: the LIST size at download (NULL: not known), so a UIDL the server reuses for
+    // another message is not taken for the one downloaded.
+    "
+ALTER TABLE pop3_uidls ADD COLUMN suspect INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pop3_uidls ADD COLUMN size INTEGER;
+",
 ];
 
 /// The schema version this build writes.

@@ -26,7 +26,9 @@ use std::time::{Duration, SystemTime};
 use crate::mail::Flags;
 use crate::store::error::{Result, StoreError};
 
-pub use name::{Tags, embedded_id, embedded_uidl, file_name, split_name, unique_name};
+pub use name::{
+    Tags, embedded_id, embedded_suspect, embedded_uidl, file_name, split_name, unique_name,
+};
 
 /// Maildir's rule: tmp/ files untouched for 36 hours are abandoned deliveries.
 pub const STALE_TMP: Duration = Duration::from_secs(36 * 3600);

@@ -1,9 +1,10 @@
 //! Maildir file names: making unique ones, and splitting any name into its unique part and info.
 //!
 //! Names we make follow <https://cr.yp.to/proto/maildir.html> and Courier/Dovecot practice:
-//! `SECS.M<usec>P<pid>Q<seq>R<random>.HOST,S=<size>[,I=<id>]`, then `:2,FLAGS` in cur/. The `S=`
-//! size lets Dovecot and others skip a stat; `I=` carries postie's stable message id so that an
-//! index rebuilt from the Maildirs gives every message the id it had before.
+//! `SECS.M<usec>P<pid>Q<seq>R<random>.HOST,S=<size>[,I=<id>][,P=<key>[,K=1]]`, then `:2,FLAGS`
+//! in cur/. The `S=` size lets Dovecot and others skip a stat; `I=` carries postie's stable
+//! message id so that an index rebuilt from the Maildirs gives every message the id it had
+//! before; `P=` and `K=1` do the same for a POP3 download's key and its suspect mark.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::OnceLock;
@@ -25,9 +26,13 @@ static SEQ: AtomicU64 = AtomicU64::new(0);
 pub struct Tags<'a> {
     /// The stable message id (`,I=`).
     pub id: Option<i64>,
-    /// The POP3 UIDL (`,P=` base64url), so a rebuild never downloads a message twice. UIDLs
-    /// longer than RFC 1939's 70 characters are not embedded (the name would grow too long).
+    /// The POP3 UIDL (`,P=` base64url), so a rebuild never downloads a message twice. Keys
+    /// longer than 90 characters (RFC 1939's 70 for a UIDL, plus what postie adds to tell
+    /// repeated UIDLs apart) are not embedded (the name would grow too long).
     pub uidl: Option<&'a str>,
+    /// The POP3 download did not match the server's size (`,K=1`: keep the server's copy),
+    /// so a rebuilt index still never deletes it.
+    pub suspect: bool,
 }
 
 /// A new unique name (no info part) for a message of `size` bytes.
@@ -53,9 +58,12 @@ pub fn unique_name(size: usize, tags: &Tags<'_>) -> String {
     if let Some(id) = tags.id {
         name.push_str(&format!(",I={id}"));
     }
-    if let Some(uidl) = tags.uidl.filter(|u| !u.is_empty() && u.len() <= 70) {
+    if let Some(uidl) = tags.uidl.filter(|u| !u.is_empty() && u.len() <= 90) {
         name.push_str(",P=");
         name.push_str(&URL_SAFE_NO_PAD.encode(uidl));
+        if tags.suspect {
+            name.push_str(",K=1");
+        }
     }
     name
 }
@@ -99,6 +107,11 @@ pub fn embedded_uidl(uniq: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
+/// Whether postie marked the POP3 download in a unique part as suspect (`,K=1`).
+pub fn embedded_suspect(uniq: &str) -> bool {
+    uniq.rsplit(',').any(|field| field == "K=1")
+}
+
 /// Whether a directory entry could be a message (Maildir readers skip dot files).
 pub fn is_message_name(name: &str) -> bool {
     !name.is_empty() && !name.starts_with('.')
@@ -131,6 +144,7 @@ mod tests {
             &Tags {
                 id: Some(42),
                 uidl: Some("UID/1:+=,x"),
+                suspect: true,
             },
         );
         let b = unique_name(10, &Tags::default());
@@ -140,6 +154,7 @@ mod tests {
         assert_eq!(embedded_id(&b), None);
         assert_eq!(embedded_uidl(&a).as_deref(), Some("UID/1:+=,x"));
         assert_eq!(embedded_uidl(&b), None);
+        assert!(embedded_suspect(&a) && !embedded_suspect(&b));
         assert!(!a.contains(':') && !a.contains('/'));
     }
 

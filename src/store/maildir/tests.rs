@@ -23,7 +23,7 @@ fn deliver_is_visible_with_exact_bytes_and_private_modes() {
             &Flags::empty(),
             &Tags {
                 id: Some(7),
-                uidl: None,
+                ..Tags::default()
             },
         )
         .unwrap();
@@ -84,7 +84,7 @@ fn flags_rename_move_and_remove() {
             &Flags::empty(),
             &Tags {
                 id: Some(3),
-                uidl: None,
+                ..Tags::default()
             },
         )
         .unwrap();
