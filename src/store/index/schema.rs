@@ -106,6 +106,21 @@ CREATE TABLE accepted (
 ALTER TABLE outbox ADD COLUMN next_try INTEGER;
 ALTER TABLE outbox ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
 ",
+    // 3: the folder mapping and chained actions (issue 12, items 5 and 8).
+    // `folders.server_name`: the IMAP folder's name on the wire (as LIST spelled it) that this
+    // local folder mirrors; NULL for local-only folders and for folders synced before this
+    // version (bound at the next sync). At most one local folder per server name, so two
+    // server folders can never share one local directory. `actions.message_id`: the
+    // message's Message-ID, to find a moved copy on the server by it when its UID is unknown
+    // (the local row may be gone by then).
+    "
+ALTER TABLE folders ADD COLUMN server_name TEXT;
+CREATE UNIQUE INDEX folders_by_server_name ON folders (account_id, server_name)
+    WHERE server_name IS NOT NULL;
+UPDATE folders SET server_name = 'INBOX'
+    WHERE name = 'INBOX' AND account_id IN (SELECT id FROM accounts WHERE kind = 'imap');
+ALTER TABLE actions ADD COLUMN message_id TEXT;
+",
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,120 @@
+//! Chained queued actions (issue 12, item 8): a second action on a message whose first one
+//! (a move, a delete to Trash) has not reached the server yet, or reached it without the
+//! server naming the new UID.
+//!
+//! What must hold: such an action is queued with no UID and waits for the earlier one; when
+//! the replay learns where the earlier one put the message (COPYUID, or a search by
+//! Message-ID), [`Store::record_location`] hands the new UID to the actions that follow it in
+//! that folder, and to the local row when the message is still there. An action that cannot
+//! be applied is never dropped without a word: the engine warns and calls
+//! [`Store::resync_after_refusal`] so the next sync reads the folder again from the server.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::error::{Result, StoreError};
+use super::types::MessageId;
+use super::Store;
+
+/// Whether `message` has an action in the queue (a later one must then wait for it).
+pub(super) fn has_pending(conn: &rusqlite::Connection, message: MessageId) -> Result<bool> {
+    conn.query_row(
+        "SELECT 1 FROM actions WHERE message = ?1 LIMIT 1",
+        params![message],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|r| r.is_some())
+    .map_err(StoreError::db("read the action queue"))
+}
+
+impl Store {
+    /// The queued action `applied` (on `message`) put the message in local folder `folder`
+    /// under (`uidvalidity`, `uid`) on the server. The actions queued after it on the same
+    /// message that name that folder get the UID — up to and including the next move or
+    /// delete, which takes the message elsewhere again — and so does the local row, when the
+    /// message is still in that folder here and nothing queued moves it on.
+    pub fn record_location(
+        &mut self,
+        applied: i64,
+        message: MessageId,
+        folder: &str,
+        uidvalidity: u32,
+        uid: u32,
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(StoreError::db("start recording a UID"))?;
+        let later: Vec<(i64, String, String, Option<u32>)> = tx
+            .prepare(
+                "SELECT id, folder, kind, uid FROM actions WHERE message = ?1 AND id > ?2
+                 ORDER BY id",
+            )
+            .and_then(|mut st| {
+                st.query_map(params![message, applied], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(StoreError::db("read the action queue"))?;
+        let mut moves_on = false;
+        for (id, in_folder, kind, has_uid) in later {
+            if in_folder != folder {
+                moves_on = true;
+                break;
+            }
+            if has_uid.is_none() {
+                tx.execute(
+                    "UPDATE actions SET uid = ?2, uidvalidity = ?3 WHERE id = ?1",
+                    params![id, uid, uidvalidity],
+                )
+                .map_err(StoreError::db("record a UID"))?;
+            }
+            if kind == "move" || kind == "delete" {
+                moves_on = true;
+                break;
+            }
+        }
+        if !moves_on {
+            // OR IGNORE: a row of that UID already there (a sync fetched the copy before this
+            // replay learned its UID) keeps it; this row stays UID-less for the sync to settle.
+            tx.execute(
+                "UPDATE OR IGNORE messages SET uid = ?2
+                 WHERE id = ?1 AND uid IS NULL AND folder_id = (
+                     SELECT f.id FROM folders f
+                     WHERE f.name = ?3 AND (f.uidvalidity IS NULL OR f.uidvalidity = ?4)
+                       AND f.account_id = (SELECT g.account_id FROM folders g
+                                           JOIN messages m ON m.folder_id = g.id
+                                           WHERE m.id = ?1))",
+                params![message, uid, folder, uidvalidity],
+            )
+            .map_err(StoreError::db("record a UID"))?;
+        }
+        tx.commit().map_err(StoreError::db("commit a UID"))
+    }
+
+    /// A queued action on a message of `folder` (an account's local folder name) could not be
+    /// applied on the server, so the local change it stood for must give way to the server's
+    /// state: the folder's flags are read afresh at the next sync (its HIGHESTMODSEQ is
+    /// forgotten) and, with `uid`, the message of that UID is fetched again (UIDNEXT is
+    /// lowered to it, so the sync's new-mail range covers it).
+    pub fn resync_after_refusal(
+        &mut self,
+        account: &str,
+        folder: &str,
+        uidvalidity: Option<u32>,
+        uid: Option<u32>,
+    ) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE folders SET highestmodseq = NULL,
+                     uidnext = CASE WHEN ?4 IS NULL OR uidnext IS NULL THEN uidnext
+                                    ELSE min(uidnext, ?4) END
+                 WHERE name = ?2 AND account_id = (SELECT id FROM accounts WHERE name = ?1)
+                   AND (?3 IS NULL OR uidvalidity IS NULL OR uidvalidity = ?3)",
+                params![account, folder, uidvalidity, uid],
+            )
+            .map_err(StoreError::db("mark a folder for a resync"))?;
+        Ok(())
+    }
+}
