@@ -127,7 +127,12 @@ impl Env {
             })
             .unwrap_or_default()
             .into_iter()
-            .map(|m| (m.message_id.clone().unwrap_or_default(), (m.id, m.uid, m.flags.names())))
+            .map(|m| {
+                (
+                    m.message_id.clone().unwrap_or_default(),
+                    (m.id, m.uid, m.flags.names()),
+                )
+            })
             .collect()
     }
 
@@ -190,7 +195,11 @@ fn only_in(env: &Env, mid: &str, folder: &str, folders: &[&str]) {
         if *f == folder {
             assert!(local[mid].1.is_some(), "the local copy in {f} has its UID");
         }
-        assert_eq!(server.len(), local.len(), "folder {f}: server {server:?}, local {local:?}");
+        assert_eq!(
+            server.len(),
+            local.len(),
+            "folder {f}: server {server:?}, local {local:?}"
+        );
     }
 }
 
@@ -257,7 +266,10 @@ fn deleting_twice_online_removes_the_message_from_trash_for_good() {
     assert!(on_server(&user, "Trash").contains_key(&mid));
     env.ok(&["delete", &id.to_string()]);
     assert_eq!(env.pending(), 0);
-    assert!(on_server(&user, "Trash").is_empty(), "gone from the server's Trash");
+    assert!(
+        on_server(&user, "Trash").is_empty(),
+        "gone from the server's Trash"
+    );
     env.quiet_sync();
     only_in(&env, &mid, "-", &["INBOX", "Trash"]);
     assert!(env.store().get(id).is_err(), "it does not come back");
@@ -324,7 +336,11 @@ fn a_move_already_done_on_the_server_replays_without_a_false_warning() {
     });
     env.quiet_sync();
     only_in(&env, &mid, "Archive", &["INBOX", "Archive"]);
-    assert_eq!(env.local("Archive")[&mid].0, id, "the moved row keeps its id");
+    assert_eq!(
+        env.local("Archive")[&mid].0,
+        id,
+        "the moved row keeps its id"
+    );
 }
 
 /// A change the server refuses (it will not create a folder with a `.` in its name on this

@@ -133,6 +133,15 @@ fn two_server_folders_that_derive_one_local_name_stay_apart() {
     let ids = (env.local("Lists/rust"), env.local("Lists%2Frust"));
     env.quiet(&["sync"]);
     assert_eq!((env.local("Lists/rust"), env.local("Lists%2Frust")), ids);
+    // A store from before the mapping (no server names recorded) binds the same way again.
+    let index = env.dir.path().join("data").join("index.sqlite3");
+    let conn = rusqlite::Connection::open(&index).unwrap();
+    conn.execute("UPDATE folders SET server_name = NULL", [])
+        .unwrap();
+    drop(conn);
+    env.quiet(&["sync"]);
+    assert_eq!((env.local("Lists/rust"), env.local("Lists%2Frust")), ids);
+    env.quiet(&["sync"]);
 }
 
 #[test]
@@ -142,12 +151,18 @@ fn a_move_into_each_local_folder_reaches_its_own_server_folder() {
     env.quiet(&["sync"]);
     let id = env.local("INBOX")[0].1.to_string();
     env.quiet(&["move", "Lists/rust", &id]);
-    assert_eq!(server_mids(&server, "Lists.rust"), ["child@x.test", "inbox@x.test"]);
+    assert_eq!(
+        server_mids(&server, "Lists.rust"),
+        ["child@x.test", "inbox@x.test"]
+    );
     assert_eq!(server_mids(&server, "Lists/rust"), ["slash@x.test"]);
     // A second move of the same message, from the folder the first one put it in.
     env.quiet(&["move", "Lists%2Frust", &id]);
     assert_eq!(server_mids(&server, "Lists.rust"), ["child@x.test"]);
-    assert_eq!(server_mids(&server, "Lists/rust"), ["inbox@x.test", "slash@x.test"]);
+    assert_eq!(
+        server_mids(&server, "Lists/rust"),
+        ["inbox@x.test", "slash@x.test"]
+    );
     assert!(server_mids(&server, "INBOX").is_empty());
     let moves: Vec<String> = server
         .commands()
@@ -179,7 +194,10 @@ fn a_move_the_server_refuses_is_undone_with_a_warning() {
     let out = env.run(&["move", "Gone", &id]);
     assert!(out.status.success(), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not applied") && err.contains("INBOX"), "{err}");
+    assert!(
+        err.contains("not applied") && err.contains("INBOX"),
+        "{err}"
+    );
     assert!(env.local("Gone").is_empty(), "the local move is undone");
     assert_eq!(env.store().pending_actions("a").unwrap().len(), 0);
     env.quiet(&["sync"]);
@@ -187,4 +205,3 @@ fn a_move_the_server_refuses_is_undone_with_a_warning() {
     assert_eq!(env.local("INBOX")[0].0, "inbox@x.test");
     assert_eq!(server_mids(&server, "INBOX"), ["inbox@x.test"]);
 }
-

@@ -11,9 +11,9 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use super::Store;
 use super::error::{Result, StoreError};
 use super::types::MessageId;
-use super::Store;
 
 /// Whether `message` has an action in the queue (a later one must then wait for it).
 pub(super) fn has_pending(conn: &rusqlite::Connection, message: MessageId) -> Result<bool> {

@@ -8,6 +8,9 @@
 //! LOGOUT. Every command line received is recorded (see [`FakeImap::commands`]). One thread
 //! per connection; the mailboxes are shared, so a test can look at them between runs.
 
+// A test fixture: a poisoned lock or a missing mailbox is a bug in the test, so it panics.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -245,7 +248,9 @@ impl FakeImap {
                             })
                             .map(|m| m.uid.to_string())
                             .collect();
-                        out.extend_from_slice(format!("* SEARCH {}\r\n", found.join(" ")).as_bytes());
+                        out.extend_from_slice(
+                            format!("* SEARCH {}\r\n", found.join(" ")).as_bytes(),
+                        );
                         ok(&mut out, "searched");
                     }
                     "STORE" => {
@@ -274,13 +279,17 @@ impl FakeImap {
                     "EXPUNGE" => {
                         let mb = st.mailboxes.get_mut(&name).unwrap();
                         let set = args.to_owned();
-                        expunge(mb, |m| in_set(&set, m.uid) && m.flags.iter().any(|f| f == "\\Deleted"), &mut out);
+                        expunge(
+                            mb,
+                            |m| in_set(&set, m.uid) && m.flags.iter().any(|f| f == "\\Deleted"),
+                            &mut out,
+                        );
                         ok(&mut out, "expunged");
                     }
                     "MOVE" => {
                         let (set, dest) = args.split_once(' ').unwrap_or((args, ""));
                         let dest = unquote(dest);
-                        if !st.mailboxes.get(&dest).is_some_and(|m| !m.noselect) {
+                        if st.mailboxes.get(&dest).is_none_or(|m| m.noselect) {
                             out.extend_from_slice(
                                 format!("{tag} NO [TRYCREATE] no such mailbox\r\n").as_bytes(),
                             );
@@ -344,11 +353,19 @@ fn fetch(mb: &FakeMailbox, args: &str, out: &mut Vec<u8>) {
         if !in_set(set, m.uid) {
             continue;
         }
-        let mut line = format!("* {} FETCH (UID {} FLAGS ({})", i + 1, m.uid, m.flags.join(" "));
+        let mut line = format!(
+            "* {} FETCH (UID {} FLAGS ({})",
+            i + 1,
+            m.uid,
+            m.flags.join(" ")
+        );
         let text = String::from_utf8_lossy(&m.bytes).into_owned();
         let header = |name: &str| -> Option<String> {
             text.lines()
-                .find(|l| l.to_ascii_lowercase().starts_with(&format!("{}:", name.to_ascii_lowercase())))
+                .find(|l| {
+                    l.to_ascii_lowercase()
+                        .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+                })
                 .map(|l| l[name.len() + 1..].trim().to_owned())
         };
         if items.contains("ENVELOPE") {
@@ -390,7 +407,11 @@ fn in_set(set: &str, uid: u32) -> bool {
     set.split(',').any(|part| match part.split_once(':') {
         Some((a, b)) => {
             let lo: u32 = a.parse().unwrap_or(u32::MAX);
-            let hi: u32 = if b == "*" { u32::MAX } else { b.parse().unwrap_or(0) };
+            let hi: u32 = if b == "*" {
+                u32::MAX
+            } else {
+                b.parse().unwrap_or(0)
+            };
             let (lo, hi) = (lo.min(hi), lo.max(hi));
             (lo..=hi).contains(&uid)
         }

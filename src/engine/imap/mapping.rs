@@ -26,8 +26,8 @@ use crate::store::{FolderId, FolderState, StoreError};
 pub(super) struct ServerFolders {
     by_local: HashMap<String, Folder>,
     local_of: HashMap<String, String>,
-    /// The local name of the server's Trash.
-    pub trash: Option<String>,
+    /// The server's Trash: its wire name, and its local name when it has a local folder.
+    pub trash: Option<(String, Option<String>)>,
     pub delimiter: Option<char>,
 }
 
@@ -139,7 +139,7 @@ pub(super) fn map_folders(
     map.trash = listed
         .iter()
         .find(|f| f.role == Some(FolderRole::Trash) && f.selectable)
-        .and_then(|f| map.local_name(&f.name).map(str::to_owned));
+        .map(|f| (f.name.clone(), map.local_name(&f.name).map(str::to_owned)));
     Ok((map, targets))
 }
 

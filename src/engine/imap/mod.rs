@@ -5,7 +5,8 @@
 //! Owns: the order of work on one IMAP session and what becomes durable when. May not touch:
 //! the terminal (progress goes through [`ProgressSink`]), other accounts.
 //!
-//! Order of a sync: connect; LIST (roles, delimiters); replay the queued actions (before any
+//! Order of a sync: connect; LIST (roles, delimiters), each server folder bound to its own
+//! local folder (`mapping.rs`); replay the queued actions (before any
 //! folder is read, so the server already has the user's offline changes when its state is
 //! pulled); then each folder (`folder.rs`): SELECT with QRESYNC when offered, UIDVALIDITY
 //! check, expunges and flag changes, new messages, bodies, and the folder state last.

@@ -108,7 +108,11 @@ async fn replay_run<S: ImapStream>(
         .into_iter()
         .partition(|a| a.message.is_some_and(|m| chains.failed.contains(&m)));
     if !gone.is_empty() {
-        warn(work, &gone, "an earlier change to the same message was not applied");
+        warn(
+            work,
+            &gone,
+            "an earlier change to the same message was not applied",
+        );
         drop_all(work, &gone)?;
     }
     let mut run: Vec<Action> = run
@@ -119,7 +123,12 @@ async fn replay_run<S: ImapStream>(
         return Ok(());
     }
     let Some(folder) = folders.get(&run[0].folder).cloned() else {
-        return not_applied(work, chains, &run, "its folder no longer exists on the server");
+        return not_applied(
+            work,
+            chains,
+            &run,
+            "its folder no longer exists on the server",
+        );
     };
     let validity = match select(session, chains, &folder.name).await {
         Ok(v) => v,
@@ -169,14 +178,17 @@ async fn replay_run<S: ImapStream>(
         Op::Move(dest) => move_to(session, work, folders, &dest, &uids)
             .await
             .map(|m| Some((dest, m))),
-        Op::Delete => match folders.trash.clone().filter(|t| *t != run[0].folder) {
-            Some(trash) => {
-                let wire = folders.get(&trash).map(|f| f.name.clone()).unwrap_or_default();
-                session
-                    .move_messages(&uids, &wire)
-                    .await
-                    .map(|m| Some((trash, m)))
-            }
+        Op::Delete => match folders
+            .trash
+            .clone()
+            .filter(|(wire, _)| *wire != folder.name)
+        {
+            // A Trash with no local folder (its name cannot be one): moved all the same; the
+            // chained actions after it then cannot find the message and are undone.
+            Some((wire, local)) => session
+                .move_messages(&uids, &wire)
+                .await
+                .map(|m| Some((local.unwrap_or_default(), m))),
             None => {
                 let deleted = ["\\Deleted".to_owned()];
                 match session.store_flags(&uids, FlagOp::Add, &deleted).await {
@@ -255,9 +267,7 @@ async fn find<S: ImapStream>(
     };
     match session.uids_by_message_id(mid).await {
         Ok(uids) => Ok(uids.last().copied()),
-        Err(e) if e.is_fatal_to_session() || matches!(e, ImapError::Broken { .. }) => {
-            Err(e.into())
-        }
+        Err(e) if e.is_fatal_to_session() || matches!(e, ImapError::Broken { .. }) => Err(e.into()),
         Err(_) => Ok(None),
     }
 }
@@ -406,7 +416,10 @@ fn refused(
         work,
         chains,
         run,
-        &format!("the server refused it ({}); undone here", crate::error::chain_line(&e)),
+        &format!(
+            "the server refused it ({}); undone here",
+            crate::error::chain_line(&e)
+        ),
     )
 }
 
@@ -426,12 +439,8 @@ fn not_applied(
             let _ = work.store.forget_unsynced(m);
             chains.failed.insert(m);
         }
-        work.store.resync_after_refusal(
-            &work.account.name,
-            &a.folder,
-            a.uidvalidity,
-            a.uid,
-        )?;
+        work.store
+            .resync_after_refusal(&work.account.name, &a.folder, a.uidvalidity, a.uid)?;
     }
     Ok(())
 }
