@@ -118,3 +118,57 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::mail::Flag;
+    use crate::store::{AccountKind, FolderState, NewMessage};
+
+    /// Moved to Archive, flagged there, moved on to Junk, all offline: the flag and the second
+    /// move wait for the first move's UID; the row gets a UID only from the move that left it
+    /// where it is.
+    #[test]
+    fn a_learned_uid_reaches_the_chained_actions_and_then_the_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store.ensure_account("a", AccountKind::Imap).unwrap();
+        let inbox = store.ensure_folder("a", "INBOX").unwrap();
+        let state = FolderState {
+            uidvalidity: Some(1),
+            ..FolderState::default()
+        };
+        store.set_folder_state(inbox, &state).unwrap();
+        let raw = b"Subject: s\r\nMessage-ID: <m@x.test>\r\n\r\nbody\r\n";
+        let msg = NewMessage {
+            uid: Some(5),
+            ..NewMessage::new(raw)
+        };
+        let id = store.deliver(inbox, &msg).unwrap();
+        store.move_messages(&[id], "Archive").unwrap();
+        store.set_flag(&[id], Flag::Flagged, true).unwrap();
+        store.move_messages(&[id], "Junk").unwrap();
+        let q = store.pending_actions("a").unwrap();
+        let uids: Vec<Option<u32>> = q.iter().map(|a| a.uid).collect();
+        assert_eq!(uids, [Some(5), None, None], "chained behind the first move");
+        assert_eq!(q[1].message_id.as_deref(), Some("m@x.test"));
+
+        store
+            .record_location(q[0].id, id, "Archive", 9, 42)
+            .unwrap();
+        let q = store.pending_actions("a").unwrap();
+        let got: Vec<(Option<u32>, Option<u32>)> =
+            q.iter().map(|a| (a.uid, a.uidvalidity)).collect();
+        assert_eq!(got[1..], [(Some(42), Some(9)), (Some(42), Some(9))]);
+        assert_eq!(
+            store.get(id).unwrap().uid,
+            None,
+            "the row is in Junk, not Archive"
+        );
+
+        store.record_location(q[2].id, id, "Junk", 3, 7).unwrap();
+        assert_eq!(store.get(id).unwrap().uid, Some(7));
+    }
+}
