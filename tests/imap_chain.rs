@@ -361,6 +361,7 @@ fn a_refused_move_warns_and_is_undone_here() {
     assert!(env.local("Odd.name").is_empty(), "the local move is undone");
     only_in(&env, &mid, "INBOX", &["INBOX"]);
     assert!(!env.local("INBOX")[&mid].2.contains(&"flagged"));
+    assert_eq!(env.local("INBOX")[&mid].0, id, "moved back, with its id");
     env.quiet_sync();
     only_in(&env, &mid, "INBOX", &["INBOX"]);
 }

@@ -199,6 +199,9 @@ fn a_move_the_server_refuses_is_undone_with_a_warning() {
         "{err}"
     );
     assert!(env.local("Gone").is_empty(), "the local move is undone");
+    let back = env.local("INBOX");
+    assert_eq!(back.len(), 1, "back where the server has it, at once");
+    assert_eq!(back[0].1.to_string(), id, "with its id");
     assert_eq!(env.store().pending_actions("a").unwrap().len(), 0);
     env.quiet(&["sync"]);
     assert_eq!(env.local("INBOX").len(), 1, "back from the server");

@@ -93,6 +93,60 @@ impl Store {
         tx.commit().map_err(StoreError::db("commit a UID"))
     }
 
+    /// Undoes a local move the server refused: the message (still without a UID wherever the
+    /// user put it) goes back to `folder` under the (`uidvalidity`, `uid`) it has there on the
+    /// server, keeping its id and body. False (nothing changed) when that is not possible: the
+    /// row is gone or has a UID, the folder is gone or was renumbered, or another row holds the
+    /// UID.
+    pub fn undo_move(
+        &mut self,
+        message: MessageId,
+        account: &str,
+        folder: &str,
+        uidvalidity: Option<u32>,
+        uid: u32,
+    ) -> Result<bool> {
+        let Ok(m) = self.get(message) else {
+            return Ok(false);
+        };
+        let Some(home) = self.folder_row(account, folder)? else {
+            return Ok(false);
+        };
+        let renumbered = matches!((uidvalidity, home.uidvalidity), (Some(a), Some(b)) if a != b);
+        if m.uid.is_some() || renumbered {
+            return Ok(false);
+        }
+        let taken: bool = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM messages WHERE folder_id = ?1 AND uid = ?2",
+                params![home.id, uid],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(StoreError::db("look up a UID"))?
+            .is_some();
+        if taken {
+            return Ok(false);
+        }
+        let here = self.folder_row_by_id(m.folder_id)?;
+        let (from, to) = (here.maildir(), home.maildir());
+        let (b1, b2) = (from.mtimes(), to.mtimes());
+        let file = match &m.file {
+            Some(f) if here.id != home.id => Some(from.move_to(f, &to)?),
+            other => other.clone(),
+        };
+        self.conn
+            .execute(
+                "UPDATE messages SET folder_id = ?2, file = ?3, uid = ?4 WHERE id = ?1",
+                params![message, home.id, file, uid],
+            )
+            .map_err(StoreError::db("undo a move"))?;
+        self.note_own_change(here.id, &from, b1)?;
+        self.note_own_change(home.id, &to, b2)?;
+        Ok(true)
+    }
+
     /// A queued action on a message of `folder` (an account's local folder name) could not be
     /// applied on the server, so the local change it stood for must give way to the server's
     /// state: the folder's flags are read afresh at the next sync (its HIGHESTMODSEQ is

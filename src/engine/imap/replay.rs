@@ -423,9 +423,10 @@ fn refused(
     )
 }
 
-/// Actions that will not be applied: warned about, out of the queue, and undone here (the
-/// local copy of a moved message goes; the folder the message is in on the server is read
-/// again at the next sync, which brings it back as the server has it).
+/// Actions that will not be applied: warned about, out of the queue, and undone here. A moved
+/// message goes back to the folder and UID it has on the server (or, when that cannot be
+/// done, its local copy goes); the folder is read again at the next sync, which restores
+/// its flags, and a message deleted here for good, as the server has them.
 fn not_applied(
     work: &mut Work<'_>,
     chains: &mut Chains,
@@ -436,7 +437,17 @@ fn not_applied(
     for a in run {
         work.store.remove_action(a.id)?;
         if let Some(m) = a.message {
-            let _ = work.store.forget_unsynced(m);
+            let back = match a.uid {
+                Some(uid) => {
+                    let account = &work.account.name;
+                    work.store
+                        .undo_move(m, account, &a.folder, a.uidvalidity, uid)?
+                }
+                None => false,
+            };
+            if !back {
+                let _ = work.store.forget_unsynced(m);
+            }
             chains.failed.insert(m);
         }
         work.store
