@@ -358,7 +358,15 @@ async fn move_to<S: ImapStream>(
     let wire = match folders.get(dest) {
         Some(f) => f.name.clone(),
         None => {
-            let Some(wire) = folders.new_server_name(dest) else {
+            // A folder bound before (its server folder deleted since) is made again under its
+            // own server name; a local-only one under the derived name.
+            let bound = work
+                .store
+                .folder_states(&work.account.name)
+                .ok()
+                .and_then(|all| all.into_iter().find(|(_, name, _)| name == dest))
+                .and_then(|(_, _, st)| st.server_name);
+            let Some(wire) = bound.or_else(|| folders.new_server_name(dest)) else {
                 return Err(ImapError::InvalidArgument {
                     reason: format!(
                         "folder {dest} would be created on the server under a name another \
