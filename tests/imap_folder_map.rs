@@ -170,6 +170,12 @@ fn a_move_into_each_local_folder_reaches_its_own_server_folder() {
         .filter(|c| c.starts_with("UID MOVE"))
         .collect();
     assert_eq!(moves.len(), 2, "{moves:?}");
+    // The second move took the UID from the first one's COPYUID: no search was needed.
+    let searches = server.commands();
+    assert!(
+        !searches.iter().any(|c| c.starts_with("UID SEARCH HEADER")),
+        "{searches:?}"
+    );
     assert!(moves[0].ends_with("\"Lists.rust\""), "{moves:?}");
     assert!(moves[1].ends_with("\"Lists/rust\""), "{moves:?}");
     env.quiet(&["sync"]);
