@@ -170,7 +170,7 @@ impl Store {
             .conn
             .prepare(
                 "SELECT q.id, a.name, q.kind, q.message, q.folder, q.uidvalidity, q.uid, q.arg,
-                        q.created
+                        q.created, q.message_id
                  FROM actions q JOIN accounts a ON a.id = q.account_id
                  WHERE a.name = ?1 ORDER BY q.id",
             )
@@ -190,6 +190,7 @@ impl Store {
                         folder: r.get(4)?,
                         uidvalidity: r.get(5)?,
                         uid: r.get(6)?,
+                        message_id: r.get(9)?,
                         created: r.get(8)?,
                     },
                 ))
@@ -371,8 +372,13 @@ impl Store {
     }
 }
 
-/// Queues `kind` for an IMAP account's server copy of `row` (no-op for other accounts, and for
-/// messages the server has not given a UID yet: those are reconciled by the next sync).
+/// Queues `kind` for an IMAP account's server copy of `row` (no-op for other accounts).
+///
+/// A message without a UID is queued only when an earlier queued action on it is what took its
+/// UID away (a move, or a delete to Trash, not replayed yet, or replayed without the server
+/// saying the new UID): the action is chained, with no UID, and the replay resolves it from the
+/// earlier action's result. A message that never had a UID (saved here, not yet synced) is
+/// reconciled by the next sync instead.
 fn enqueue(
     conn: &rusqlite::Connection,
     folder: &FolderRow,
@@ -382,18 +388,18 @@ fn enqueue(
     if folder.kind != AccountKind::Imap {
         return Ok(());
     }
-    let uid: Option<u32> = conn
+    let (uid, message_id): (Option<u32>, Option<String>) = conn
         .query_row(
-            "SELECT uid FROM messages WHERE id = ?1",
+            "SELECT uid, message_id FROM messages WHERE id = ?1",
             params![row.id],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()
         .map_err(StoreError::db("read a UID"))?
-        .flatten();
-    let Some(uid) = uid else {
+        .unwrap_or_default();
+    if uid.is_none() && !super::chain::has_pending(conn, row.id)? {
         return Ok(());
-    };
+    }
     let (name, arg) = match kind {
         ActionKind::AddFlag(f) => ("flag-add", f.name().to_owned()),
         ActionKind::RemoveFlag(f) => ("flag-remove", f.name().to_owned()),
@@ -401,8 +407,9 @@ fn enqueue(
         ActionKind::Delete => ("delete", String::new()),
     };
     conn.execute(
-        "INSERT INTO actions (account_id, kind, message, folder, uidvalidity, uid, arg, created)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO actions (account_id, kind, message, folder, uidvalidity, uid, arg, created,
+                              message_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             folder.account_id,
             name,
@@ -411,7 +418,8 @@ fn enqueue(
             folder.uidvalidity,
             uid,
             arg,
-            now_secs()
+            now_secs(),
+            message_id
         ],
     )
     .map_err(StoreError::db("queue an action"))?;

@@ -55,6 +55,7 @@ pub mod maildir;
 pub mod types;
 
 mod actions;
+mod chain;
 mod deliver;
 mod keys;
 mod outbox;
@@ -335,12 +336,16 @@ impl Store {
     }
 
     /// Updates what IMAP sync knows about a folder. `None` fields are left as they are.
+    ///
+    /// `server_name` binds the folder to a server folder for good; the index refuses a second
+    /// local folder for one server name (the mapping stays injective).
     pub fn set_folder_state(&mut self, folder: FolderId, state: &FolderState) -> Result<()> {
         self.conn
             .execute(
                 "UPDATE folders SET delimiter = coalesce(?2, delimiter), role = coalesce(?3, role),
                      uidvalidity = coalesce(?4, uidvalidity), uidnext = coalesce(?5, uidnext),
-                     highestmodseq = coalesce(?6, highestmodseq)
+                     highestmodseq = coalesce(?6, highestmodseq),
+                     server_name = coalesce(?7, server_name)
                  WHERE id = ?1",
                 params![
                     folder,
@@ -348,7 +353,8 @@ impl Store {
                     state.role,
                     state.uidvalidity,
                     state.uidnext,
-                    state.highestmodseq.map(|m| m as i64)
+                    state.highestmodseq.map(|m| m as i64),
+                    state.server_name
                 ],
             )
             .map_err(StoreError::db("update a folder"))?;
@@ -361,7 +367,7 @@ impl Store {
         self.conn
             .prepare_cached(
                 "SELECT f.id, f.name, f.delimiter, f.role, f.uidvalidity, f.uidnext,
-                        f.highestmodseq
+                        f.highestmodseq, f.server_name
                  FROM folders f JOIN accounts a ON a.id = f.account_id
                  WHERE a.name = ?1 ORDER BY f.id",
             )
@@ -371,6 +377,7 @@ impl Store {
                         r.get(0)?,
                         r.get(1)?,
                         FolderState {
+                            server_name: r.get(7)?,
                             delimiter: r.get(2)?,
                             role: r.get(3)?,
                             uidvalidity: r.get(4)?,

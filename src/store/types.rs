@@ -59,6 +59,9 @@ pub struct FolderInfo {
 /// The server-side state of an IMAP folder that sync keeps.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FolderState {
+    /// The IMAP folder's name on the wire that this local folder mirrors (see the store's
+    /// folder mapping: one local folder per server folder, and the other way round).
+    pub server_name: Option<String>,
     pub delimiter: Option<String>,
     pub role: Option<String>,
     pub uidvalidity: Option<u32>,
@@ -162,7 +165,13 @@ pub struct Action {
     /// The remote folder, UIDVALIDITY and UID the message had when the action was taken.
     pub folder: String,
     pub uidvalidity: Option<u32>,
+    /// `None` for an action chained after an earlier one on the same message that has not
+    /// reached the server yet (a move gives the message a new UID only when it is applied):
+    /// the replay takes it from the earlier action's result, or finds the message by its
+    /// Message-ID.
     pub uid: Option<u32>,
+    /// The message's Message-ID when the action was taken.
+    pub message_id: Option<String>,
     pub created: i64,
 }
 

@@ -25,6 +25,7 @@ pub mod child;
 pub mod config;
 pub mod counting_listener;
 pub mod fake_pop3;
+pub mod fake_imap;
 pub mod proxy;
 pub mod seed;
 pub mod wire;

@@ -5,7 +5,8 @@
 //! Owns: the order of work on one IMAP session and what becomes durable when. May not touch:
 //! the terminal (progress goes through [`ProgressSink`]), other accounts.
 //!
-//! Order of a sync: connect; LIST (roles, delimiters); replay the queued actions (before any
+//! Order of a sync: connect; LIST (roles, delimiters), each server folder bound to its own
+//! local folder (`mapping.rs`); replay the queued actions (before any
 //! folder is read, so the server already has the user's offline changes when its state is
 //! pulled); then each folder (`folder.rs`): SELECT with QRESYNC when offered, UIDVALIDITY
 //! check, expunges and flag changes, new messages, bodies, and the folder state last.
@@ -18,6 +19,7 @@
 mod connect;
 pub mod convert;
 mod folder;
+mod mapping;
 mod replay;
 mod writer;
 
@@ -30,7 +32,7 @@ use super::sync::{SyncOptions, SyncSummary};
 use super::{AccountError, EngineError};
 use crate::config::{Account, FetchBodies, ImapIncoming};
 use crate::proto::imap::{BodyOptions, EnvelopeOptions, ImapSession, ImapStream, Trace};
-use crate::store::{FolderState, MessageId, Store, StoreError};
+use crate::store::{MessageId, Store};
 
 /// Knobs of a sync beyond what the user configures: tests pass a [`Trace`], benchmarks may
 /// change batch sizes.
@@ -125,37 +127,14 @@ async fn run<S: ImapStream>(
     }
     let listed = session.list_folders().await?;
     session.take_unsolicited();
-    let mut folders = replay::ServerFolders::new(&listed);
+    // Every server folder bound to its own local folder before anything is sent or read.
+    let (mut folders, mut targets) = mapping::map_folders(work, &listed)?;
     replay::replay(session, work, &mut folders).await?;
 
-    let mut targets = Vec::new();
-    for f in listed.iter().filter(|f| f.selectable) {
-        let name = convert::store_name(f);
-        let id = match work.store.ensure_folder(&account, &name) {
-            Ok(id) => id,
-            Err(StoreError::BadFolderName(_)) => {
-                work.summary.warnings.push(format!(
-                    "folder {name:?} cannot be stored locally (its name is not a safe \
-                     directory name); skipped"
-                ));
-                continue;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        work.store.set_folder_state(
-            id,
-            &FolderState {
-                delimiter: f.delimiter.map(|d| d.to_string()),
-                role: f.role.map(|r| convert::role(r).to_owned()),
-                ..FolderState::default()
-            },
-        )?;
-        targets.push((id, name, f.name.clone()));
-    }
     let states = work.store.folder_states(&account)?;
     // Folders the server no longer has (only ones a sync made: local-only folders stay).
     for (id, name, state) in &states {
-        if state.uidvalidity.is_some() && !folders.by_store_name.contains_key(name) {
+        if state.uidvalidity.is_some() && !folders.contains_local(name) {
             work.store.remove_folder(*id)?;
         }
     }
@@ -218,7 +197,11 @@ pub async fn fetch_body(
     };
     let mut session = open(account, imap, options).await?;
     let (_, folder_name, state) = info;
-    let name = convert::server_name(&folder_name, state.delimiter.as_deref());
+    // The bound server folder; derived only for a folder synced before the mapping existed.
+    let name = state
+        .server_name
+        .clone()
+        .unwrap_or_else(|| convert::server_name(&folder_name, state.delimiter.as_deref()));
     let result = async {
         let sel = session.select(&name).await?;
         if state.uidvalidity.is_some_and(|v| v != sel.uid_validity) {
@@ -274,7 +257,8 @@ pub async fn replay_now(
     };
     let result = async {
         let listed = session.list_folders().await?;
-        let mut folders = replay::ServerFolders::new(&listed);
+        session.take_unsolicited();
+        let (mut folders, _) = mapping::map_folders(&mut work, &listed)?;
         replay::replay(&mut session, &mut work, &mut folders).await
     }
     .await;

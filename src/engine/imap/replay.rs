@@ -1,55 +1,31 @@
 //! Replaying the offline action queue on the server: flags as STORE, moves as MOVE, deletes as
 //! a move to Trash (or `\Deleted` + expunge where there is no Trash).
 //!
-//! What must hold: an action leaves the queue only after the server confirmed it (or refused
-//! it for good: a vanished folder, a changed UIDVALIDITY, a tagged NO — the server wins, and
-//! the user is told in a warning). A broken connection leaves the rest queued for next time.
+//! What must hold: an action leaves the queue only after the server confirmed it, or with a
+//! warning when it cannot be applied (a vanished folder, a changed UIDVALIDITY, a tagged NO, a
+//! message no longer where it was put): then the server wins, the local change is undone (the
+//! local copy of a moved message goes, and the folder is read again at the next sync, see
+//! [`Store::resync_after_refusal`](crate::store::Store::resync_after_refusal)) and the later
+//! actions on that message go with the same warning. Never silently. A broken connection
+//! leaves the rest queued for next time.
+//!
+//! Chains (issue 12, item 8): an action queued after a move of the same message has no UID;
+//! it waits for the move and takes the UID the move reported (COPYUID), else finds the
+//! message by Message-ID in the folder (`UID SEARCH HEADER Message-ID`). A MOVE that reports
+//! no new UID for a message (no UIDPLUS, or the move was already done by a run killed before
+//! it updated the queue) is followed the same way: the message is missing from the server
+//! only when the destination has no message of that Message-ID either.
+//!
 //! Runs of consecutive actions of the same kind on the same folder go as one command.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::Work;
-use super::convert;
+use super::mapping::ServerFolders;
 use crate::engine::EngineError;
 use crate::mail::Flag;
-use crate::proto::imap::{FlagOp, Folder, FolderRole, ImapError, ImapSession, ImapStream, Moved};
-use crate::store::{Action, ActionKind};
-
-/// The server folders by store name, and which one is Trash.
-pub(super) struct ServerFolders {
-    pub by_store_name: HashMap<String, Folder>,
-    pub trash: Option<String>,
-    pub delimiter: Option<char>,
-}
-
-impl ServerFolders {
-    pub fn new(folders: &[Folder]) -> ServerFolders {
-        let by_store_name: HashMap<String, Folder> = folders
-            .iter()
-            .map(|f| (convert::store_name(f), f.clone()))
-            .collect();
-        let trash = folders
-            .iter()
-            .find(|f| f.role == Some(FolderRole::Trash) && f.selectable)
-            .map(|f| f.name.clone());
-        let delimiter = folders.iter().find_map(|f| f.delimiter);
-        ServerFolders {
-            by_store_name,
-            trash,
-            delimiter,
-        }
-    }
-
-    /// The wire name of a store folder name (from LIST, else derived).
-    pub fn server_name(&self, store_name: &str) -> String {
-        match self.by_store_name.get(store_name) {
-            Some(f) => f.name.clone(),
-            None => {
-                convert::server_name(store_name, self.delimiter.map(|d| d.to_string()).as_deref())
-            }
-        }
-    }
-}
+use crate::proto::imap::{FlagOp, Folder, ImapError, ImapSession, ImapStream, Moved};
+use crate::store::{Action, ActionKind, FolderState, MessageId};
 
 #[derive(PartialEq, Eq)]
 enum Op {
@@ -65,6 +41,27 @@ fn op(kind: &ActionKind) -> Op {
         ActionKind::Move(d) => Op::Move(d.clone()),
         ActionKind::Delete => Op::Delete,
     }
+}
+
+/// Where a message is on the server now, as learned during this replay.
+#[derive(Clone)]
+struct Location {
+    folder: String,
+    uidvalidity: u32,
+    uid: u32,
+}
+
+/// What one replay has learned so far.
+#[derive(Default)]
+struct Chains {
+    /// The selected folder (wire name) and its UIDVALIDITY.
+    selected: Option<(String, u32)>,
+    /// Messages whose last applied action put them here.
+    at: HashMap<MessageId, Location>,
+    /// Messages with an action kept for the next sync: their later actions wait too.
+    waiting: HashSet<MessageId>,
+    /// Messages with an action that was not applied (and undone): their later actions go.
+    failed: HashSet<MessageId>,
 }
 
 /// Replays every queued action of the account. Returns an error only when the session broke
@@ -92,131 +89,252 @@ pub(super) async fn replay<S: ImapStream>(
             _ => runs.push(vec![a]),
         }
     }
-    let mut selected: Option<(String, u32)> = None;
+    let mut chains = Chains::default();
     for run in runs {
-        let first = &run[0];
-        let Some(folder) = folders.by_store_name.get(&first.folder).cloned() else {
-            warn(work, &run, "its folder no longer exists on the server");
-            drop_all(work, &run)?;
-            continue;
-        };
-        let validity = match &selected {
-            Some((name, v)) if *name == folder.name => *v,
-            _ => {
-                let sel = match session.select(&folder.name).await {
-                    Ok(sel) => sel,
-                    Err(e) => {
-                        refused(work, &run, e)?;
-                        selected = None;
-                        continue;
-                    }
-                };
-                session.take_unsolicited();
-                selected = Some((folder.name.clone(), sel.uid_validity));
-                sel.uid_validity
-            }
-        };
-        if first.uidvalidity.is_some_and(|v| v != validity) {
-            warn(
-                work,
-                &run,
-                "the folder was renumbered on the server (UIDVALIDITY changed)",
-            );
-            drop_all(work, &run)?;
-            continue;
-        }
-        let uids: Vec<u32> = run.iter().filter_map(|a| a.uid).collect();
-        if uids.is_empty() {
-            drop_all(work, &run)?;
-            continue;
-        }
-        // For moves with UIDPLUS: the UIDs the server actually moved (COPYUID).
-        let result: Result<Option<Vec<u32>>, ImapError> = match op(&first.kind) {
-            Op::Flag(fop, flag) => session
-                .store_flags(&uids, fop, &[flag.imap_name().to_owned()])
-                .await
-                .map(|_| None),
-            Op::Move(dest) => move_to(session, folders, &dest, &uids).await,
-            Op::Delete => match folders.trash.clone().filter(|t| *t != folder.name) {
-                Some(trash) => session
-                    .move_messages(&uids, &trash)
-                    .await
-                    .map(|m| moved_uids(session.capabilities().uidplus, m)),
-                None => {
-                    let deleted = ["\\Deleted".to_owned()];
-                    match session.store_flags(&uids, FlagOp::Add, &deleted).await {
-                        Ok(()) => session.expunge_uids(&uids).await.map(|_| None),
-                        Err(e) => Err(e),
-                    }
-                }
-            },
-        };
-        session.take_unsolicited();
-        match result {
-            Ok(moved) => {
-                if let Some(moved) = moved {
-                    forget_vanished(work, &run, &moved)?;
-                }
-                for a in &run {
-                    work.store.remove_action(a.id)?;
-                }
-                work.summary.actions_replayed += run.len() as u64;
-            }
-            Err(e) => refused(work, &run, e)?,
-        }
+        replay_run(session, work, folders, &mut chains, run).await?;
     }
     Ok(())
 }
 
-/// MOVE to a store folder name, creating the folder on the server when it has none yet (the
-/// user moved to a folder made offline).
-async fn move_to<S: ImapStream>(
+async fn replay_run<S: ImapStream>(
     session: &mut ImapSession<S>,
+    work: &mut Work<'_>,
     folders: &mut ServerFolders,
-    dest: &str,
-    uids: &[u32],
-) -> Result<Option<Vec<u32>>, ImapError> {
-    let name = folders.server_name(dest);
-    if !folders.by_store_name.contains_key(dest) {
-        session.create_folder(&name).await?;
-        folders.by_store_name.insert(
-            dest.to_owned(),
-            Folder {
-                name: name.clone(),
-                display_name: dest.to_owned(),
-                delimiter: folders.delimiter,
-                attributes: Vec::new(),
-                role: None,
-                selectable: true,
-            },
+    chains: &mut Chains,
+    run: Vec<Action>,
+) -> Result<(), EngineError> {
+    // Later actions on a message whose earlier one failed go; on one that waits, wait.
+    let (gone, run): (Vec<Action>, Vec<Action>) = run
+        .into_iter()
+        .partition(|a| a.message.is_some_and(|m| chains.failed.contains(&m)));
+    if !gone.is_empty() {
+        warn(
+            work,
+            &gone,
+            "an earlier change to the same message was not applied",
         );
+        drop_all(work, &gone)?;
     }
-    let moved = session.move_messages(uids, &name).await?;
-    Ok(moved_uids(session.capabilities().uidplus, moved))
+    let mut run: Vec<Action> = run
+        .into_iter()
+        .filter(|a| !a.message.is_some_and(|m| chains.waiting.contains(&m)))
+        .collect();
+    if run.is_empty() {
+        return Ok(());
+    }
+    let Some(folder) = folders.get(&run[0].folder).cloned() else {
+        return not_applied(
+            work,
+            chains,
+            &run,
+            "its folder no longer exists on the server",
+        );
+    };
+    let validity = match select(session, chains, &folder.name).await {
+        Ok(v) => v,
+        Err(e) => return refused(work, chains, &run, e),
+    };
+    // UIDs: as queued, else learned from the earlier action, else by Message-ID.
+    let mut lost = Vec::new();
+    let mut ready = Vec::new();
+    for mut a in std::mem::take(&mut run) {
+        if a.uid.is_none()
+            && let Some(at) = a.message.and_then(|m| chains.at.get(&m))
+            && at.folder == a.folder
+        {
+            a.uid = Some(at.uid);
+            a.uidvalidity = Some(at.uidvalidity);
+        }
+        if a.uid.is_none() {
+            a.uid = find(session, &a).await?;
+            a.uidvalidity = Some(validity);
+        }
+        if a.uid.is_none() || a.uidvalidity.is_some_and(|v| v != validity) {
+            lost.push(a);
+        } else {
+            ready.push(a);
+        }
+    }
+    let (renumbered, lost): (Vec<Action>, Vec<Action>) =
+        lost.into_iter().partition(|a| a.uid.is_some());
+    if !renumbered.is_empty() {
+        let why = "the folder was renumbered on the server (UIDVALIDITY changed)";
+        not_applied(work, chains, &renumbered, why)?;
+    }
+    if !lost.is_empty() {
+        let why = "the message is no longer where it was moved to on the server";
+        not_applied(work, chains, &lost, why)?;
+    }
+    if ready.is_empty() {
+        return Ok(());
+    }
+    let run = ready;
+    let uids: Vec<u32> = run.iter().filter_map(|a| a.uid).collect();
+    let result: Result<Option<(String, Option<Moved>)>, ImapError> = match op(&run[0].kind) {
+        Op::Flag(fop, flag) => session
+            .store_flags(&uids, fop, &[flag.imap_name().to_owned()])
+            .await
+            .map(|_| None),
+        Op::Move(dest) => move_to(session, work, folders, &dest, &uids)
+            .await
+            .map(|m| Some((dest, m))),
+        Op::Delete => match folders
+            .trash
+            .clone()
+            .filter(|(wire, _)| *wire != folder.name)
+        {
+            // A Trash with no local folder (its name cannot be one): moved all the same; the
+            // chained actions after it then cannot find the message and are undone.
+            Some((wire, local)) => session
+                .move_messages(&uids, &wire)
+                .await
+                .map(|m| Some((local.unwrap_or_default(), m))),
+            None => {
+                let deleted = ["\\Deleted".to_owned()];
+                match session.store_flags(&uids, FlagOp::Add, &deleted).await {
+                    Ok(()) => session.expunge_uids(&uids).await.map(|_| None),
+                    Err(e) => Err(e),
+                }
+            }
+        },
+    };
+    session.take_unsolicited();
+    match result {
+        Ok(moved) => {
+            for a in &run {
+                work.store.remove_action(a.id)?;
+            }
+            work.summary.actions_replayed += run.len() as u64;
+            match moved {
+                Some((dest, report)) => {
+                    follow(session, work, folders, chains, &run, &dest, report).await?
+                }
+                None => {
+                    for a in &run {
+                        if let (Some(m), Some(uid), Some(v)) = (a.message, a.uid, a.uidvalidity)
+                            && !matches!(a.kind, ActionKind::Delete)
+                        {
+                            let folder = a.folder.clone();
+                            chains.at.insert(
+                                m,
+                                Location {
+                                    folder,
+                                    uidvalidity: v,
+                                    uid,
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+        Err(e) => refused(work, chains, &run, e),
+    }
 }
 
-/// The source UIDs a MOVE reported as moved; None when the server cannot say (no UIDPLUS).
-fn moved_uids(uidplus: bool, moved: Option<Moved>) -> Option<Vec<u32>> {
-    if !uidplus {
-        return None;
+/// SELECT unless already selected; returns the UIDVALIDITY.
+async fn select<S: ImapStream>(
+    session: &mut ImapSession<S>,
+    chains: &mut Chains,
+    wire: &str,
+) -> Result<u32, ImapError> {
+    if let Some((name, v)) = &chains.selected
+        && name == wire
+    {
+        return Ok(*v);
     }
-    Some(
-        moved
-            .map(|m| m.pairs.into_iter().map(|(from, _)| from).collect())
-            .unwrap_or_default(),
-    )
+    chains.selected = None;
+    let sel = session.select(wire).await?;
+    session.take_unsolicited();
+    chains.selected = Some((wire.to_owned(), sel.uid_validity));
+    Ok(sel.uid_validity)
 }
 
-/// Moved offline, but already gone from the server (expunged by another client): the server
-/// wins, so the local copy in the destination goes too (it would never get a UID).
-fn forget_vanished(work: &mut Work<'_>, run: &[Action], moved: &[u32]) -> Result<(), EngineError> {
+/// The UID of the action's message in the selected folder, by Message-ID (the highest, the
+/// newest copy, when there are several). None when it has none or the server has no match.
+/// Errors only when the session broke.
+async fn find<S: ImapStream>(
+    session: &mut ImapSession<S>,
+    a: &Action,
+) -> Result<Option<u32>, EngineError> {
+    let Some(mid) = a
+        .message_id
+        .as_deref()
+        .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_graphic()))
+    else {
+        return Ok(None);
+    };
+    match session.uids_by_message_id(mid).await {
+        Ok(uids) => Ok(uids.last().copied()),
+        Err(e) if e.is_fatal_to_session() || matches!(e, ImapError::Broken { .. }) => Err(e.into()),
+        Err(_) => Ok(None),
+    }
+}
+
+/// After a MOVE of `run` to local folder `dest`: where each message is now. From COPYUID when
+/// the server said it, else by Message-ID in the destination. A message found in neither way
+/// was already gone from the source (expunged by another client): the server wins, and its
+/// moved local copy goes too, with a warning.
+async fn follow<S: ImapStream>(
+    session: &mut ImapSession<S>,
+    work: &mut Work<'_>,
+    folders: &ServerFolders,
+    chains: &mut Chains,
+    run: &[Action],
+    dest: &str,
+    report: Option<Moved>,
+) -> Result<(), EngineError> {
+    let pairs: HashMap<u32, u32> = report
+        .as_ref()
+        .map(|m| m.pairs.iter().copied().collect())
+        .unwrap_or_default();
+    let mut validity = report.as_ref().map(|m| m.uid_validity);
     let mut gone = 0;
     for a in run {
-        if let (Some(uid), Some(id)) = (a.uid, a.message)
-            && !moved.contains(&uid)
-            && matches!(work.store.forget_unsynced(id), Ok(true))
-        {
-            gone += 1;
+        let Some(m) = a.message else { continue };
+        let mut uid = a.uid.and_then(|u| pairs.get(&u).copied());
+        if uid.is_none() {
+            let Some(wire) = folders.get(dest).map(|f| f.name.clone()) else {
+                continue;
+            };
+            let v = match select(session, chains, &wire).await {
+                Ok(v) => v,
+                Err(e) if e.is_fatal_to_session() || matches!(e, ImapError::Broken { .. }) => {
+                    return Err(e.into());
+                }
+                Err(_) => continue,
+            };
+            validity = Some(v);
+            uid = find(session, a).await?;
+            if uid.is_none() && a.message_id.is_some() {
+                // Not in the destination either: it had been removed on the server.
+                if matches!(work.store.forget_unsynced(m), Ok(true)) {
+                    gone += 1;
+                }
+                chains.failed.insert(m);
+                continue;
+            }
+        }
+        match (uid, validity) {
+            (Some(uid), Some(v)) => {
+                work.store.record_location(a.id, m, dest, v, uid)?;
+                let folder = dest.to_owned();
+                chains.at.insert(
+                    m,
+                    Location {
+                        folder,
+                        uidvalidity: v,
+                        uid,
+                    },
+                );
+            }
+            // No Message-ID to find it by: the local copy goes, the sync brings the
+            // server's.
+            _ => {
+                let _ = work.store.forget_unsynced(m);
+                chains.failed.insert(m);
+            }
         }
     }
     if gone > 0 {
@@ -228,9 +346,68 @@ fn forget_vanished(work: &mut Work<'_>, run: &[Action], moved: &[u32]) -> Result
     Ok(())
 }
 
-/// A failed replay: a broken session is returned (the actions stay queued); a refusal drops
-/// the actions with a warning (the server wins).
-fn refused(work: &mut Work<'_>, run: &[Action], e: ImapError) -> Result<(), EngineError> {
+/// MOVE to a local folder name, creating the folder on the server when it has none yet (the
+/// user moved to a folder made offline).
+async fn move_to<S: ImapStream>(
+    session: &mut ImapSession<S>,
+    work: &mut Work<'_>,
+    folders: &mut ServerFolders,
+    dest: &str,
+    uids: &[u32],
+) -> Result<Option<Moved>, ImapError> {
+    let wire = match folders.get(dest) {
+        Some(f) => f.name.clone(),
+        None => {
+            // A folder bound before (its server folder deleted since) is made again under its
+            // own server name; a local-only one under the derived name.
+            let bound = work
+                .store
+                .folder_states(&work.account.name)
+                .ok()
+                .and_then(|all| all.into_iter().find(|(_, name, _)| name == dest))
+                .and_then(|(_, _, st)| st.server_name);
+            let Some(wire) = bound.or_else(|| folders.new_server_name(dest)) else {
+                return Err(ImapError::InvalidArgument {
+                    reason: format!(
+                        "folder {dest} would be created on the server under a name another \
+                         local folder already mirrors"
+                    ),
+                });
+            };
+            session.create_folder(&wire).await?;
+            // Bind the local folder to its new server folder (it exists here: the move made it).
+            if let Ok(id) = work.store.folder_id(&work.account.name, dest) {
+                let state = FolderState {
+                    server_name: Some(wire.clone()),
+                    ..FolderState::default()
+                };
+                if let Err(e) = work.store.set_folder_state(id, &state) {
+                    tracing::warn!("could not record folder {dest}'s server name: {e}");
+                }
+            }
+            let folder = Folder {
+                name: wire.clone(),
+                display_name: dest.to_owned(),
+                delimiter: folders.delimiter,
+                attributes: Vec::new(),
+                role: None,
+                selectable: true,
+            };
+            folders.insert(dest, folder);
+            wire
+        }
+    };
+    session.move_messages(uids, &wire).await
+}
+
+/// A failed command: a broken session is returned (the actions stay queued); "not now" keeps
+/// them (and the later actions on their messages) for the next sync; a refusal undoes them.
+fn refused(
+    work: &mut Work<'_>,
+    chains: &mut Chains,
+    run: &[Action],
+    e: ImapError,
+) -> Result<(), EngineError> {
     if e.is_fatal_to_session() || matches!(e, ImapError::Broken { .. }) {
         return Err(e.into());
     }
@@ -240,10 +417,51 @@ fn refused(work: &mut Work<'_>, run: &[Action], e: ImapError) -> Result<(), Engi
             run,
             &format!("the server said not now ({e}); kept for the next sync"),
         );
+        chains.waiting.extend(run.iter().filter_map(|a| a.message));
         return Ok(());
     }
-    warn(work, run, &format!("the server refused it ({e})"));
-    drop_all(work, run)
+    not_applied(
+        work,
+        chains,
+        run,
+        &format!(
+            "the server refused it ({}); undone here",
+            crate::error::chain_line(&e)
+        ),
+    )
+}
+
+/// Actions that will not be applied: warned about, out of the queue, and undone here. A moved
+/// message goes back to the folder and UID it has on the server (or, when that cannot be
+/// done, its local copy goes); the folder is read again at the next sync, which restores
+/// its flags, and a message deleted here for good, as the server has them.
+fn not_applied(
+    work: &mut Work<'_>,
+    chains: &mut Chains,
+    run: &[Action],
+    why: &str,
+) -> Result<(), EngineError> {
+    warn(work, run, why);
+    for a in run {
+        work.store.remove_action(a.id)?;
+        if let Some(m) = a.message {
+            let back = match a.uid {
+                Some(uid) => {
+                    let account = &work.account.name;
+                    work.store
+                        .undo_move(m, account, &a.folder, a.uidvalidity, uid)?
+                }
+                None => false,
+            };
+            if !back {
+                let _ = work.store.forget_unsynced(m);
+            }
+            chains.failed.insert(m);
+        }
+        work.store
+            .resync_after_refusal(&work.account.name, &a.folder, a.uidvalidity, a.uid)?;
+    }
+    Ok(())
 }
 
 fn warn(work: &mut Work<'_>, run: &[Action], why: &str) {

@@ -98,6 +98,31 @@ impl<S: ImapStream> ImapSession<S> {
         Ok(moved(done.copy_uid))
     }
 
+    /// UIDs of the selected folder's messages whose Message-ID header holds `<message_id>`
+    /// (`UID SEARCH HEADER Message-ID "<id>"`, a substring match on the server): how a moved
+    /// message is found when the server did not say its new UID (no UIDPLUS, or the MOVE
+    /// was already done by an earlier, interrupted run). Ascending.
+    pub async fn uids_by_message_id(&mut self, message_id: &str) -> Result<Vec<u32>, ImapError> {
+        use async_imap::imap_proto::MailboxDatum;
+        self.require_selected()?;
+        let command = format!(
+            "UID SEARCH HEADER Message-ID {}",
+            codec::quote(&format!("<{message_id}>"))?
+        );
+        let tag = self.send(&command).await?;
+        let mut uids = Vec::new();
+        self.finish(&tag, "UID SEARCH", |r| match r {
+            Response::MailboxData(MailboxDatum::Search(found)) => {
+                uids.extend_from_slice(found);
+                true
+            }
+            _ => false,
+        })
+        .await?;
+        uids.sort_unstable();
+        Ok(uids)
+    }
+
     /// Removes messages already flagged \Deleted: only `uids` with UIDPLUS (`UID EXPUNGE`),
     /// every \Deleted message of the folder without it.
     pub async fn expunge_uids(&mut self, uids: &[u32]) -> Result<(), ImapError> {

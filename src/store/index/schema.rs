@@ -115,6 +115,21 @@ ALTER TABLE outbox ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE pop3_uidls ADD COLUMN suspect INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE pop3_uidls ADD COLUMN size INTEGER;
 ",
+    // 4: the folder mapping and chained actions (issue 12, items 5 and 8).
+    // `folders.server_name`: the IMAP folder's name on the wire (as LIST spelled it) that this
+    // local folder mirrors; NULL for local-only folders and for folders synced before this
+    // version (bound at the next sync). At most one local folder per server name, so two
+    // server folders can never share one local directory. `actions.message_id`: the
+    // message's Message-ID, to find a moved copy on the server by it when its UID is unknown
+    // (the local row may be gone by then).
+    "
+ALTER TABLE folders ADD COLUMN server_name TEXT;
+CREATE UNIQUE INDEX folders_by_server_name ON folders (account_id, server_name)
+    WHERE server_name IS NOT NULL;
+UPDATE folders SET server_name = 'INBOX'
+    WHERE name = 'INBOX' AND account_id IN (SELECT id FROM accounts WHERE kind = 'imap');
+ALTER TABLE actions ADD COLUMN message_id TEXT;
+",
 ];
 
 /// The schema version this build writes.
@@ -163,4 +178,46 @@ fn check_not_too_new(version: i64) -> Result<()> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store made before the folder mapping (schema 2) migrates: INBOX of an IMAP account is
+    /// bound to the server's INBOX, every other folder is bound at its next sync, and queued
+    /// actions keep their rows (with no Message-ID).
+    #[test]
+    fn a_version_2_store_gains_the_folder_mapping() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute_batch(
+            "INSERT INTO accounts VALUES (1, 'a', 'imap', '/r'), (2, 'p', 'pop3', '/p');
+             INSERT INTO folders (id, account_id, name, path) VALUES
+                 (1, 1, 'INBOX', '/r/INBOX'), (2, 1, 'Lists/rust', '/r/Lists/rust'),
+                 (3, 2, 'INBOX', '/p/INBOX');
+             INSERT INTO actions (account_id, kind, message, folder, uid, created)
+                 VALUES (1, 'delete', 7, 'INBOX', 3, 0);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let names: Vec<Option<String>> = conn
+            .prepare("SELECT server_name FROM folders ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(names, [Some("INBOX".to_owned()), None, None]);
+        let mid: Option<String> = conn
+            .query_row("SELECT message_id FROM actions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mid, None);
+        // One local folder per server folder: a second binding of a name is refused.
+        let twice = conn.execute("UPDATE folders SET server_name = 'INBOX' WHERE id = 2", []);
+        assert!(twice.is_err());
+    }
 }
