@@ -223,6 +223,10 @@ impl Backend {
                 }
                 if let Some(parent) = &o.in_reply_to {
                     mark_answered(&mut self.store, &self.parents, parent);
+                    // The answered mark goes to the server now, like any flag change.
+                    // (The original may be in another account: ask every live connection.)
+                    let accounts: Vec<String> = self.live.keys().cloned().collect();
+                    self.push_actions(accounts);
                 }
                 // The message was accepted either way; a Sent copy that could not be APPENDed
                 // is kept locally rather than lost.

@@ -135,11 +135,13 @@ impl Backend {
     ) -> bool {
         self.syncing.remove(&account);
         let ok = self.report_sync(&account, folder, result).await;
-        // The server reported a change while that sync ran: it may have missed it.
+        // The server reported a change while that sync ran: it may have missed it. (Actions
+        // held back for this sync then wait for that one: never two replays at once.)
         if ok && let Some(folder) = self.resync.remove(&account) {
             let state = self.start_sync(&account, folder);
             return self.emit(Event::AccountState { account, state }).await;
         }
+        self.sync_ended(&account);
         ok
     }
 

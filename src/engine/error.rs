@@ -44,6 +44,16 @@ pub enum EngineError {
          said \"{server_said}\")"
     )]
     MailboxLocked { server_said: String },
+    /// The live connection is waiting out a backoff after failed connects (the action stays
+    /// queued and goes when it connects).
+    #[error("not connected ({error}); trying again in {}s", retry_in.as_secs())]
+    Reconnecting {
+        error: String,
+        retry_in: std::time::Duration,
+    },
+    /// The account's live connection has ended (postie is quitting).
+    #[error("cannot use the account's connection: it has been closed")]
+    ConnectionClosed,
 }
 
 impl EngineError {
@@ -60,6 +70,8 @@ impl EngineError {
             EngineError::NotOnServer { .. } => ErrorKind::Protocol,
             EngineError::LoginRefused { .. } => ErrorKind::Auth,
             EngineError::MailboxLocked { .. } => ErrorKind::Temporary,
+            EngineError::Reconnecting { .. } => ErrorKind::Network,
+            EngineError::ConnectionClosed => ErrorKind::Temporary,
         }
     }
 }
