@@ -23,6 +23,7 @@
 
 pub mod child;
 pub mod config;
+pub mod cut_proxy;
 pub mod proxy;
 pub mod seed;
 pub mod wire;
