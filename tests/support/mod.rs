@@ -26,6 +26,7 @@ pub mod config;
 pub mod cut_proxy;
 pub mod proxy;
 pub mod seed;
+pub mod tui;
 pub mod wire;
 
 use std::collections::HashMap;
