@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use support::config::{Incoming, Tls};
+use support::cut_proxy::CutProxy;
 use support::tui::{Tui, WAIT};
 use support::{TestUser, servers};
 
@@ -216,5 +217,50 @@ fn opening_twenty_envelope_only_messages_in_the_tui_uses_one_login() {
         sessions,
         vec![OPENS as u64],
         "the {OPENS} bodies must come over one session (one login)"
+    );
+}
+
+#[test]
+fn quitting_with_the_server_gone_says_what_stays_queued() {
+    let me = support::new_user("tuiqueued");
+    put(&me, "Kept for later", 1);
+    let s = servers();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let proxy = rt.block_on(CutProxy::start(format!("{}:{}", s.host, s.ports.imaps)));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = config_for(&me, tmp.path());
+    let text = std::fs::read_to_string(&config).expect("read config");
+    std::fs::write(
+        &config,
+        text.replacen(
+            &format!("port = {}\n", s.ports.imaps),
+            &format!("port = {}\n", proxy.port),
+            1,
+        ),
+    )
+    .expect("write config");
+    let tui = Tui::start(&["--config", &config.display().to_string()], &[]);
+    tui.wait_for("Kept for later");
+    proxy.close();
+    tui.keys(&["s"]);
+    // The failure shows in the status line; the action stays queued.
+    tui.wait_for("kept queued");
+    let started = Instant::now();
+    assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
+    let quit = started.elapsed();
+    assert_eq!(
+        tui.stderr(),
+        "postie: 1 action queued for live; they go at the next start or `postie sync`\n"
+    );
+    eprintln!("FIGURE quitting with the server gone and an action queued: {quit:?}");
+    assert!(
+        server_files(&me, "INBOX")
+            .iter()
+            .all(|p| !maildir_flags(p).contains('F')),
+        "the server never saw it"
     );
 }

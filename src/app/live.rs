@@ -160,13 +160,17 @@ impl Backend {
                 ok
             }
             Err(why) => {
+                // What happened to the user's action first: the status line may cut the rest.
                 let when = match retry_in {
                     Some(d) => format!("retrying in {}s", d.as_secs().max(1)),
-                    None => "they go with the next action or sync".to_owned(),
+                    None => "sent with the next action or sync".to_owned(),
                 };
                 self.emit(Event::Error(BackendError::new(
                     ErrorKind::Network,
-                    format!("{why}; {} kept queued, {when}", actions(queued)),
+                    format!(
+                        "{} not on the server yet (kept queued, {when}): {why}",
+                        actions(queued)
+                    ),
                 )))
                 .await
             }

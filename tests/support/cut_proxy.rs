@@ -11,6 +11,7 @@ pub struct CutProxy {
     pub port: u16,
     cut: tokio::sync::watch::Sender<u64>,
     accepted: Arc<AtomicUsize>,
+    listening: tokio::task::JoinHandle<()>,
 }
 
 impl CutProxy {
@@ -23,7 +24,7 @@ impl CutProxy {
         let (cut, cut_rx) = tokio::sync::watch::channel(0u64);
         let accepted = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&accepted);
-        tokio::spawn(async move {
+        let listening = tokio::spawn(async move {
             loop {
                 let Ok((mut client, _)) = listener.accept().await else {
                     return;
@@ -47,12 +48,20 @@ impl CutProxy {
             port,
             cut,
             accepted,
+            listening,
         }
     }
 
     /// Closes every connection open now (both sides); new ones are still accepted.
     pub fn cut_all(&self) {
         self.cut.send_modify(|n| *n += 1);
+    }
+
+    /// The server goes away: open connections are cut and new ones refused (nothing listens
+    /// on the port any more).
+    pub fn close(&self) {
+        self.listening.abort();
+        self.cut_all();
     }
 
     /// Connections accepted so far.
