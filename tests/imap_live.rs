@@ -107,7 +107,12 @@ impl Env {
             })
             .unwrap()
             .into_iter()
-            .map(|m| (m.message_id.clone().unwrap_or_default(), (m.id, m.uid.unwrap())))
+            .map(|m| {
+                (
+                    m.message_id.clone().unwrap_or_default(),
+                    (m.id, m.uid.unwrap()),
+                )
+            })
             .collect()
     }
 }
@@ -256,7 +261,10 @@ async fn actions_reach_the_server_at_once_and_after_a_cut_connection() {
     let (_, status) = c.imap("S", "SELECT Archive").await;
     assert!(status.starts_with("OK"), "{status}");
     let (lines, _) = c
-        .imap("F", "FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+        .imap(
+            "F",
+            "FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])",
+        )
         .await;
     let text = lines.join("\n");
     assert!(text.contains(&second_mid), "not in Archive: {text}");

@@ -9,11 +9,13 @@
 //! tmux is required: if it is missing these tests fail saying so, they never skip.
 
 mod support;
+#[path = "support/tui.rs"]
+mod tui;
 
 use std::process::Command;
 use std::time::Instant;
 
-use support::tui::{Tui, WAIT, walk};
+use tui::{Tui, WAIT, walk};
 
 #[test]
 fn demo_read_search_reply_and_quit_restores_the_terminal() {

@@ -4,6 +4,8 @@
 //! command connection (read back from Dovecot's per-session statistics in its log).
 
 mod support;
+#[path = "support/tui.rs"]
+mod tui;
 
 use std::os::unix::fs::chown;
 use std::path::{Path, PathBuf};
@@ -11,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use support::config::{Incoming, Tls};
 use support::cut_proxy::CutProxy;
-use support::tui::{Tui, WAIT};
 use support::{TestUser, servers};
+use tui::{Tui, WAIT};
 
 /// How long a change may take to reach the server here. The target is 1 s (the figures printed
 /// show the real time); the bound is generous because the test machine is shared.
@@ -51,7 +53,12 @@ fn server_files(me: &TestUser, folder: &str) -> Vec<PathBuf> {
     };
     ["new", "cur"]
         .iter()
-        .flat_map(|sub| std::fs::read_dir(dir.join(sub)).into_iter().flatten().flatten())
+        .flat_map(|sub| {
+            std::fs::read_dir(dir.join(sub))
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
         .map(|e| e.path())
         .collect()
 }

@@ -26,7 +26,6 @@ pub mod config;
 pub mod cut_proxy;
 pub mod proxy;
 pub mod seed;
-pub mod tui;
 pub mod wire;
 
 use std::collections::HashMap;

@@ -2,6 +2,10 @@
 //! driven with `send-keys` and read with `capture-pane`. Shared by the end-to-end test files.
 //!
 //! tmux is required: without it these helpers fail saying so, they never skip.
+//!
+//! Standalone (it names the test binary's `CARGO_BIN_EXE_postie`, which examples that include
+//! `support/` do not have): include it with `#[path = "support/tui.rs"] mod tui;`.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -210,7 +214,6 @@ impl Drop for Tui {
             .output();
     }
 }
-
 
 /// Every file under `dir`.
 pub fn walk(dir: &Path) -> Vec<PathBuf> {

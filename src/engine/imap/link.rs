@@ -115,7 +115,10 @@ mod tests {
             .collect();
         assert_eq!(waits, vec![1, 2, 4, 8, 8, 8]);
         l.connected();
-        assert_eq!(l.connect_failed(now, "refused".into()), Duration::from_secs(1));
+        assert_eq!(
+            l.connect_failed(now, "refused".into()),
+            Duration::from_secs(1)
+        );
     }
 
     #[test]

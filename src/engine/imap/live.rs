@@ -5,7 +5,7 @@
 //! is selected), not a login, and what the user does reaches the server at once.
 //!
 //! Shape: [`spawn`] starts one task that owns the session, its own [`Store`] handle (SQLite WAL
-//! lets it share the store with the UI's thread) and the connection state ([`super::link`]). The
+//! lets it share the store with the UI's thread) and the connection state (`link.rs`). The
 //! caller talks to it through a [`LiveHandle`]: [`LiveHandle::fetch_body`] answers with a
 //! `Result`; [`LiveHandle::replay`] asks for the queue to be applied, and every replay reports a
 //! [`LiveEvent`] (errors travel as events). Requests queued while one runs are served together:
@@ -13,11 +13,11 @@
 //!
 //! What must hold:
 //! - the queue stays the record: an action leaves it only once the server confirmed it
-//!   ([`super::replay`] does that), so a cut, a crash or a quit in the middle loses nothing and
+//!   (`replay.rs` does that), so a cut, a crash or a quit in the middle loses nothing and
 //!   the next start (or `postie sync`) applies the rest;
 //! - a session that broke in use is replaced at once and the request retried once; a connect
 //!   that fails starts a doubling backoff, and actions still queued are retried when it ends;
-//! - the queue is replayed in one place only, [`Live::replay_queue`] (an account-wide lock, if
+//! - the queue is replayed in one place only, `Live::replay_queue` (an account-wide lock, if
 //!   one is ever needed against a concurrent sync, belongs there);
 //! - no password in any event or error (they come from [`open`], which never shows one).
 
