@@ -23,7 +23,7 @@ use crate::error::ErrorKind;
 use crate::store::Store;
 use crate::ui::{self, BackendError, Event};
 
-use super::{Backend, Mode, convert, store_error, store_ids};
+use super::{Backend, Internal, Mode, convert, store_error, store_ids};
 
 /// How long quitting waits for queued actions to reach the servers.
 pub(super) const QUIT_WAIT: Duration = Duration::from_secs(2);
@@ -67,18 +67,41 @@ impl Backend {
         rx
     }
 
-    /// Has the queued actions of `accounts` applied now (or when their sync ends).
+    /// Has the queued actions of `accounts` applied now (or when their sync, or the replay
+    /// running, ends).
     pub(super) fn push_actions(&mut self, accounts: impl IntoIterator<Item = String>) {
         for account in accounts {
-            let Some(conn) = self.live.get(&account) else {
+            let Some(handle) = self.live.get(&account).map(|c| c.handle()) else {
                 continue;
             };
             if self.syncing.contains(&account) {
                 self.replay_after_sync.insert(account);
+            } else if self.replaying.contains(&account) {
+                self.replay_again.insert(account);
             } else {
-                conn.handle().replay();
+                self.replaying.insert(account.clone());
+                let internal = self.internal.clone();
+                self.network.spawn(async move {
+                    handle.flush().await;
+                    let _ = internal.send(Internal::Replayed { account });
+                });
             }
         }
+    }
+
+    /// A replay asked by [`Backend::push_actions`] ended: replay again for actions made
+    /// meanwhile, else run the sync that waited for it.
+    pub(super) async fn replayed(&mut self, account: String) -> bool {
+        self.replaying.remove(&account);
+        if self.replay_again.remove(&account) {
+            self.push_actions([account]);
+            return true;
+        }
+        if let Some(folder) = self.resync.remove(&account) {
+            let state = self.start_sync(&account, folder);
+            return self.emit(Event::AccountState { account, state }).await;
+        }
+        true
     }
 
     /// The sync of `account` ended: make the replay it held back.

@@ -125,6 +125,8 @@ pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result
                 watchers: Vec::new(),
                 live: HashMap::new(),
                 replay_after_sync: Default::default(),
+                replaying: Default::default(),
+                replay_again: Default::default(),
                 sends_in_flight: 0,
                 scratch: None,
             };
@@ -154,6 +156,8 @@ enum Internal {
         id: ui::MessageId,
         result: Result<(), String>,
     },
+    /// A replay of the account's queue asked of its live connection ended.
+    Replayed { account: String },
 }
 
 /// A computed list order, valid for one list generation.
@@ -184,6 +188,10 @@ struct Backend {
     live: HashMap<String, crate::engine::imap::live::LiveConnection>,
     /// Accounts whose queue is to be replayed when their running sync ends.
     replay_after_sync: std::collections::HashSet<String>,
+    /// Accounts whose live connection is replaying the queue (a sync waits for it), and those
+    /// to replay again when it ends (actions made meanwhile).
+    replaying: std::collections::HashSet<String>,
+    replay_again: std::collections::HashSet<String>,
     /// Submissions running on the network runtime; the thread waits for them before ending.
     sends_in_flight: usize,
     /// The private directory attachments are opened from (created on first use).
@@ -229,7 +237,7 @@ impl Backend {
                     Some(Internal::SyncDone { account, .. }) => {
                         self.syncing.remove(&account);
                     }
-                    Some(Internal::BodyFetched { .. }) => {}
+                    Some(Internal::BodyFetched { .. } | Internal::Replayed { .. }) => {}
                     None => break,
                 }
             }
@@ -298,6 +306,7 @@ impl Backend {
                 result,
             } => self.sync_done(account, folder, result).await,
             Internal::BodyFetched { id, result } => self.body_fetched(id, result).await,
+            Internal::Replayed { account } => self.replayed(account).await,
         }
     }
 

@@ -95,6 +95,15 @@ impl Backend {
         let Some(account) = self.options.config.account(name).cloned() else {
             return AccountState::Failed(format!("no account named {name:?} in the config"));
         };
+        // The live connection is applying the queue: the sync (which replays it too) starts
+        // when that ends, so no action goes twice.
+        if self.replaying.contains(name) {
+            self.defer_sync(name, folder);
+            return AccountState::Syncing {
+                done: 0,
+                total: None,
+            };
+        }
         self.syncing.insert(name.to_owned());
         let data_dir = self.store.data_dir().to_owned();
         let config = self.options.config.clone();
@@ -125,6 +134,18 @@ impl Backend {
             });
         });
         AccountState::Connecting
+    }
+
+    /// Remembers a sync to run after the current one (or the live replay) ends: one folder,
+    /// or the whole account when two different ones were asked for.
+    pub(super) fn defer_sync(&mut self, account: &str, folder: Option<String>) {
+        let entry = self
+            .resync
+            .entry(account.to_owned())
+            .or_insert_with(|| folder.clone());
+        if *entry != folder {
+            *entry = None;
+        }
     }
 
     pub(super) async fn sync_done(
