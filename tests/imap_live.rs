@@ -322,3 +322,44 @@ async fn an_unreachable_server_keeps_the_action_queued_and_says_when_it_retries(
     assert_eq!(conn.handle().flush().await, Some(1));
     conn.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sent_copy_goes_over_the_live_connection_once() {
+    let user = new_user("live-sent");
+    seed(&user, "INBOX", 1);
+    let s = servers();
+    let proxy = CutProxy::start(format!("{}:{}", s.host, s.ports.imaps)).await;
+    let env = Env::new(&user, proxy.port);
+    env.sync().await;
+    let (_, (id, _)) = env.rows("INBOX").into_iter().next().unwrap();
+    let (conn, _events) = env.live(LiveOptions::default());
+    let handle = conn.handle();
+    handle.fetch_body(id).await.unwrap();
+    let before = proxy.connections();
+    let copy = b"From: me@example.test\nTo: you@example.test\nSubject: live sent copy\n\nHello.\n";
+    let folder = handle.append_sent(copy.to_vec()).await.unwrap();
+    assert_eq!(folder, "Sent");
+    assert_eq!(
+        proxy.connections(),
+        before,
+        "no new login for the Sent copy"
+    );
+    // After a cut, the next copy still goes (the dead session is found before the APPEND).
+    proxy.cut_all();
+    let second = b"From: me@example.test\nTo: you@example.test\nSubject: after the cut\n\nHi.\n";
+    handle.append_sent(second.to_vec()).await.unwrap();
+    assert_eq!(proxy.connections(), before + 1, "one reconnect");
+    let files = user.wait_for_messages("Sent", 2, WAIT).await;
+    let texts: Vec<String> = files
+        .iter()
+        .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
+        .collect();
+    for subject in ["Subject: live sent copy", "Subject: after the cut"] {
+        assert_eq!(
+            texts.iter().filter(|t| t.contains(subject)).count(),
+            1,
+            "{subject} once in Sent"
+        );
+    }
+    conn.stop().await;
+}

@@ -39,8 +39,8 @@ use tokio::sync::mpsc;
 
 use crate::config::Config;
 use crate::error::ErrorKind;
+use crate::mail::ParsedMessage;
 use crate::mail::compose::{ForwardMode, Mailbox, forward, reply};
-use crate::mail::{Flag, ParsedMessage};
 use crate::store::{self, ListQuery, Store, StoreError};
 use crate::ui::{
     self, BackendError, Command, Event, ListSource, Page, PageRequest, SearchScope, Sort, SortKey,
@@ -223,7 +223,6 @@ impl Backend {
                 break;
             }
         }
-        let notes = self.finish_live().await;
         self.stop_watchers().await;
         // The UI is gone. A message handed over for sending must end up sent or in the
         // outbox, never lost with the process: wait for the submissions still running.
@@ -245,7 +244,9 @@ impl Backend {
         if tokio::time::timeout(SEND_DRAIN_LIMIT, drain).await.is_err() {
             tracing::warn!("gave up waiting for messages being sent");
         }
-        notes
+        // After the submissions: their Sent copies and answered marks go over the live
+        // connections too.
+        self.finish_live().await
     }
 
     /// Sends an event; `false` when the UI is gone.
@@ -587,16 +588,7 @@ fn store_ids(ids: &[ui::MessageId]) -> Result<Vec<store::MessageId>, BackendErro
     ids.iter().map(store_id_of).collect()
 }
 
-/// Marks the original of a sent reply answered, if the store has it.
-fn mark_answered(store: &mut Store, parents: &HashMap<String, store::MessageId>, parent: &str) {
-    if let Some(id) = parents.get(bare_id(parent))
-        && let Err(e) = store.set_flag(&[*id], Flag::Answered, true)
-    {
-        tracing::warn!("cannot mark message {id} answered: {e}");
-    }
-}
-
 /// A Message-ID without its angle brackets (the store keeps them off, drafts keep them on).
-fn bare_id(id: &str) -> &str {
+pub(super) fn bare_id(id: &str) -> &str {
     id.trim().trim_start_matches('<').trim_end_matches('>')
 }

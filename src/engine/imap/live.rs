@@ -33,7 +33,7 @@ use crate::config::{Account, ImapIncoming};
 use crate::engine::progress::NoProgress;
 use crate::engine::sync::SyncSummary;
 use crate::engine::{AccountError, EngineError};
-use crate::proto::imap::{ImapError, TcpImapSession};
+use crate::proto::imap::{Folder, FolderRole, ImapError, TcpImapSession};
 use crate::store::{MessageId, Store};
 
 /// How the live connection behaves. The defaults suit the TUI.
@@ -81,6 +81,10 @@ enum Request {
         /// Told how many actions remain queued once the replay ran.
         done: Option<oneshot::Sender<usize>>,
     },
+    AppendSent {
+        bytes: Vec<u8>,
+        reply: oneshot::Sender<Result<String, AccountError>>,
+    },
 }
 
 /// Where requests for one account's live connection go. Cheap to clone.
@@ -95,6 +99,7 @@ impl std::fmt::Debug for Request {
         match self {
             Request::FetchBody { id, .. } => write!(f, "FetchBody({id})"),
             Request::Replay { .. } => write!(f, "Replay"),
+            Request::AppendSent { bytes, .. } => write!(f, "AppendSent({} bytes)", bytes.len()),
         }
     }
 }
@@ -107,6 +112,18 @@ impl LiveHandle {
         let closed = || AccountError::new(&self.account, None, EngineError::ConnectionClosed);
         self.requests
             .send(Request::FetchBody { id, reply })
+            .map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    /// APPENDs the Sent copy of a message the submission server accepted (`\Seen`) to the
+    /// server's Sent folder (created when there is none); returns the folder's wire name. Never
+    /// repeated after a connection broke during the APPEND (the copy may be stored already).
+    pub async fn append_sent(&self, bytes: Vec<u8>) -> Result<String, AccountError> {
+        let (reply, answer) = oneshot::channel();
+        let closed = || AccountError::new(&self.account, None, EngineError::ConnectionClosed);
+        self.requests
+            .send(Request::AppendSent { bytes, reply })
             .map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
     }
@@ -250,6 +267,12 @@ impl Live {
                     replay = true;
                     waiting.extend(done);
                 }
+                Request::AppendSent { bytes, reply } => {
+                    let result = self.append_sent(&bytes).await.map_err(|e| {
+                        AccountError::new(&self.account.name, Some(&self.imap.server), e)
+                    });
+                    let _ = reply.send(result);
+                }
             }
         }
         if replay {
@@ -390,6 +413,48 @@ impl Live {
         Err(EngineError::ConnectionClosed)
     }
 
+    /// The Sent copy over the live session. The session is checked first (LIST the first time,
+    /// else NOOP) and replaced if the server dropped it; the APPEND itself goes once.
+    async fn append_sent(&mut self, bytes: &[u8]) -> Result<String, EngineError> {
+        for attempt in 0..2 {
+            self.ensure_session(true).await?;
+            let Some(session) = self.session.as_mut() else {
+                return Err(EngineError::ConnectionClosed);
+            };
+            let checked = if self.folders.is_none() {
+                session.list_folders().await.map(Some)
+            } else {
+                session.noop().await.map(|()| None)
+            };
+            session.take_unsolicited();
+            match checked {
+                Ok(Some(listed)) => self.folders = Some(ServerFolders::new(&listed)),
+                Ok(None) => {}
+                Err(e) if !session.is_usable() && attempt == 0 => {
+                    tracing::debug!("live connection found broken before an APPEND: {e}");
+                    self.drop_session();
+                    continue;
+                }
+                Err(e) => {
+                    if !session.is_usable() {
+                        self.drop_session();
+                    }
+                    return Err(e.into());
+                }
+            }
+            break;
+        }
+        let (Some(session), Some(folders)) = (self.session.as_mut(), self.folders.as_mut()) else {
+            return Err(EngineError::ConnectionClosed);
+        };
+        let result = append_on(session, folders, bytes).await;
+        session.take_unsolicited();
+        if !session.is_usable() {
+            self.drop_session();
+        }
+        Ok(result?)
+    }
+
     /// Makes sure a usable session is open: connects when the link allows it (always when
     /// `urgent`), else says when the next try is.
     async fn ensure_session(&mut self, urgent: bool) -> Result<(), EngineError> {
@@ -430,6 +495,42 @@ impl Live {
         self.folders = None;
         self.link.dropped();
     }
+}
+
+/// APPEND to the Sent folder (by role), creating `Sent` when the server has none.
+async fn append_on(
+    session: &mut TcpImapSession,
+    folders: &mut ServerFolders,
+    bytes: &[u8],
+) -> Result<String, ImapError> {
+    let sent = folders
+        .by_store_name
+        .values()
+        .find(|f| f.selectable && f.role == Some(FolderRole::Sent))
+        .map(|f| f.name.clone());
+    let folder = match sent {
+        Some(name) => name,
+        None => {
+            session.create_folder("Sent").await?;
+            folders.by_store_name.insert(
+                "Sent".to_owned(),
+                Folder {
+                    name: "Sent".to_owned(),
+                    display_name: "Sent".to_owned(),
+                    delimiter: folders.delimiter,
+                    attributes: Vec::new(),
+                    role: Some(FolderRole::Sent),
+                    selectable: true,
+                },
+            );
+            "Sent".to_owned()
+        }
+    };
+    let flags = ["\\Seen".to_owned()];
+    session
+        .append(&folder, &flags, None, &crate::engine::sent::crlf(bytes))
+        .await?;
+    Ok(folder)
 }
 
 /// `UID FETCH` of one body, selecting its folder first unless it is selected already. None
