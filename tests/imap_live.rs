@@ -196,8 +196,8 @@ async fn bodies_opened_on_demand_share_one_login() {
     old_times.sort();
     eprintln!(
         "FIGURE opening an envelope-only message on loopback (IMAPS), {OPENS} opens: live \
-         connection p50 {:?} p95 {:?} (the first includes the login: {:?}); a login per body \
-         p50 {:?} p95 {:?}",
+         connection p50 {:?} p95 {:?} (slowest, the one that logs in: {:?}); a login per \
+         body p50 {:?} p95 {:?}",
         percentile(&live_times, 50),
         percentile(&live_times, 95),
         live_times.last().unwrap(),
