@@ -97,7 +97,10 @@ impl Backend {
             self.push_actions([account]);
             return true;
         }
-        if let Some(folder) = self.resync.remove(&account) {
+        // (A sync already running takes the waiting one when it ends.)
+        if !self.syncing.contains(&account)
+            && let Some(folder) = self.resync.remove(&account)
+        {
             let state = self.start_sync(&account, folder);
             return self.emit(Event::AccountState { account, state }).await;
         }
