@@ -11,8 +11,9 @@
 //! report back to the store thread through an internal channel when the store must record
 //! their result (a sent message goes to Sent; a failed one to the outbox).
 //! Online, each IMAP account also has an IDLE watcher (`watch`) whose reports start a sync
-//! of the folder named, and opening an envelope-only message downloads its body first
-//! (`body`); both run on the network runtime too.
+//! of the folder named, and a live command connection (`live`): opening an envelope-only
+//! message downloads its body over it first (`body`), and flag changes, moves and deletes are
+//! applied on the server over it as they happen; both run on the network runtime too.
 //!
 //! # What it may touch
 //! The store, `mail` (parsing, composing, threading), the engine (sync, passwords) and the SMTP
@@ -22,6 +23,7 @@
 mod body;
 pub mod convert;
 mod files;
+mod live;
 mod send;
 mod sync;
 #[cfg(test)]
@@ -37,8 +39,8 @@ use tokio::sync::mpsc;
 
 use crate::config::Config;
 use crate::error::ErrorKind;
+use crate::mail::ParsedMessage;
 use crate::mail::compose::{ForwardMode, Mailbox, forward, reply};
-use crate::mail::{Flag, ParsedMessage};
 use crate::store::{self, ListQuery, Store, StoreError};
 use crate::ui::{
     self, BackendError, Command, Event, ListSource, Page, PageRequest, SearchScope, Sort, SortKey,
@@ -82,7 +84,8 @@ pub struct Options {
 pub struct Handles {
     pub commands: mpsc::Sender<Command>,
     pub events: mpsc::Receiver<Event>,
-    pub thread: std::thread::JoinHandle<()>,
+    /// Ends with the lines to print once the terminal is restored (actions still queued).
+    pub thread: std::thread::JoinHandle<Vec<String>>,
 }
 
 /// Starts the backend thread on `store`. Network tasks are spawned on `network` (a
@@ -105,7 +108,7 @@ pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result
                         ErrorKind::Internal,
                         format!("cannot start the backend: {e}"),
                     )));
-                    return;
+                    return Vec::new();
                 }
             };
             let (int_tx, int_rx) = mpsc::unbounded_channel();
@@ -120,10 +123,14 @@ pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result
                 syncing: Default::default(),
                 resync: Default::default(),
                 watchers: Vec::new(),
+                live: HashMap::new(),
+                replay_after_sync: Default::default(),
+                replaying: Default::default(),
+                replay_again: Default::default(),
                 sends_in_flight: 0,
                 scratch: None,
             };
-            rt.block_on(backend.run(cmd_rx, int_rx));
+            rt.block_on(backend.run(cmd_rx, int_rx))
         })?;
     Ok(Handles {
         commands: cmd_tx,
@@ -158,6 +165,8 @@ enum Internal {
         id: ui::MessageId,
         result: Result<(), String>,
     },
+    /// A replay of the account's queue asked of its live connection ended.
+    Replayed { account: String },
 }
 
 /// A computed list order, valid for one list generation.
@@ -184,6 +193,14 @@ struct Backend {
     resync: std::collections::HashMap<String, Option<String>>,
     /// The IDLE watchers of the IMAP accounts ([`Mode::Online`] only); stopped at exit.
     watchers: Vec<crate::engine::idle::IdleWatcher>,
+    /// The live command connection of each IMAP account ([`Mode::Online`] only).
+    live: HashMap<String, crate::engine::imap::live::LiveConnection>,
+    /// Accounts whose queue is to be replayed when their running sync ends.
+    replay_after_sync: std::collections::HashSet<String>,
+    /// Accounts whose live connection is replaying the queue (a sync waits for it), and those
+    /// to replay again when it ends (actions made meanwhile).
+    replaying: std::collections::HashSet<String>,
+    replay_again: std::collections::HashSet<String>,
     /// Submissions running on the network runtime; the thread waits for them before ending.
     sends_in_flight: usize,
     /// The private directory attachments are opened from (created on first use).
@@ -195,11 +212,12 @@ impl Backend {
         mut self,
         mut commands: mpsc::Receiver<Command>,
         mut internal: mpsc::UnboundedReceiver<Internal>,
-    ) {
+    ) -> Vec<String> {
         if self.options.mode == Mode::Online && self.options.initial_sync {
             self.sync(None).await;
         }
         let mut watch_events = self.start_watchers();
+        let mut live_events = self.start_live();
         loop {
             let alive = tokio::select! {
                 cmd = commands.recv() => match cmd {
@@ -208,6 +226,7 @@ impl Backend {
                 },
                 Some(msg) = internal.recv() => self.internal(msg).await,
                 Some(ev) = watch_events.recv() => self.watch_event(ev).await,
+                Some(ev) = live_events.recv() => self.live_event(ev).await,
             };
             if !alive {
                 break;
@@ -226,7 +245,11 @@ impl Backend {
                     Some(Internal::SyncDone { account, .. }) => {
                         self.syncing.remove(&account);
                     }
-                    Some(Internal::BodyFetched { .. } | Internal::RetrySync { .. }) => {}
+                    Some(
+                        Internal::BodyFetched { .. }
+                        | Internal::RetrySync { .. }
+                        | Internal::Replayed { .. },
+                    ) => {}
                     None => break,
                 }
             }
@@ -234,6 +257,9 @@ impl Backend {
         if tokio::time::timeout(SEND_DRAIN_LIMIT, drain).await.is_err() {
             tracing::warn!("gave up waiting for messages being sent");
         }
+        // After the submissions: their Sent copies and answered marks go over the live
+        // connections too.
+        self.finish_live().await
     }
 
     /// Sends an event; `false` when the UI is gone.
@@ -250,23 +276,9 @@ impl Backend {
                 self.emit(Event::Page { request, result }).await
             }
             Command::OpenMessage(id) => self.open(id).await,
-            Command::SetFlags { ids, add, remove } => {
-                let result = self.set_flags(&ids, add, remove).map_err(store_error);
-                self.emit(Event::FlagsSet { ids, result }).await
-            }
-            Command::Move { ids, to } => {
-                let result = store_ids(&ids).and_then(|sids| {
-                    self.store
-                        .move_messages(&sids, &to.folder)
-                        .map_err(store_error)
-                });
-                self.emit(Event::Moved { ids, result }).await
-            }
-            Command::Delete { ids } => {
-                let result = store_ids(&ids)
-                    .and_then(|sids| self.store.delete_messages(&sids).map_err(store_error));
-                self.emit(Event::Deleted { ids, result }).await
-            }
+            Command::SetFlags { ids, add, remove } => self.set_flags_now(ids, add, remove).await,
+            Command::Move { ids, to } => self.move_now(ids, to).await,
+            Command::Delete { ids } => self.delete_now(ids).await,
             Command::SaveDraft(draft) => {
                 let result = self.save_draft(&draft);
                 let changed = result.as_ref().ok().cloned();
@@ -313,6 +325,7 @@ impl Backend {
                 self.emit(Event::AccountState { account, state }).await
             }
             Internal::BodyFetched { id, result } => self.body_fetched(id, result).await,
+            Internal::Replayed { account } => self.replayed(account).await,
         }
     }
 
@@ -593,16 +606,7 @@ fn store_ids(ids: &[ui::MessageId]) -> Result<Vec<store::MessageId>, BackendErro
     ids.iter().map(store_id_of).collect()
 }
 
-/// Marks the original of a sent reply answered, if the store has it.
-fn mark_answered(store: &mut Store, parents: &HashMap<String, store::MessageId>, parent: &str) {
-    if let Some(id) = parents.get(bare_id(parent))
-        && let Err(e) = store.set_flag(&[*id], Flag::Answered, true)
-    {
-        tracing::warn!("cannot mark message {id} answered: {e}");
-    }
-}
-
 /// A Message-ID without its angle brackets (the store keeps them off, drafts keep them on).
-fn bare_id(id: &str) -> &str {
+pub(super) fn bare_id(id: &str) -> &str {
     id.trim().trim_start_matches('<').trim_end_matches('>')
 }

@@ -13,7 +13,7 @@ use crate::proto::smtp::{Envelope, Submission};
 use crate::store::NewMessage;
 use crate::ui::{self, BackendError, Event, SendOutcome};
 
-use super::{Backend, Internal, Mode, files, mark_answered, store_error};
+use super::{Backend, Internal, Mode, bare_id, files, store_error};
 
 /// A finished submission attempt, back on the store thread.
 #[derive(Debug)]
@@ -152,6 +152,8 @@ impl Backend {
                     .filter(|a| crate::engine::sent::on_server(a))
                     .cloned();
                 let in_reply_to = draft.in_reply_to.clone();
+                // Online, the Sent copy goes over the account's live connection (no login).
+                let live = self.live.get(&draft.account).map(|c| c.handle());
                 self.sends_in_flight += 1;
                 self.network.spawn(async move {
                     let envelope = Envelope {
@@ -172,8 +174,14 @@ impl Backend {
                     }
                     .await;
                     // Like `postie send`: an IMAP account keeps its Sent copy on the server.
-                    let appended = match (&result, &imap_account) {
-                        (Ok(()), Some(a)) => Some(
+                    let appended = match (&result, &imap_account, live) {
+                        (Ok(()), Some(_), Some(live)) => Some(
+                            live.append_sent(composed.sent_copy())
+                                .await
+                                .map(|_| ())
+                                .map_err(|e| crate::error::chain_line(&e)),
+                        ),
+                        (Ok(()), Some(a), None) => Some(
                             crate::engine::sent::save_copy(None, a, &composed.sent_copy())
                                 .await
                                 .map(|_| ())
@@ -223,6 +231,10 @@ impl Backend {
                 }
                 if let Some(parent) = &o.in_reply_to {
                     mark_answered(&mut self.store, &self.parents, parent);
+                    // The answered mark goes to the server now, like any flag change.
+                    // (The original may be in another account: ask every live connection.)
+                    let accounts: Vec<String> = self.live.keys().cloned().collect();
+                    self.push_actions(accounts);
                 }
                 // The message was accepted either way; a Sent copy that could not be APPENDed
                 // is kept locally rather than lost.
@@ -292,5 +304,18 @@ impl Backend {
         };
         self.store.deliver(folder, &msg).map_err(store_error)?;
         Ok(ui::FolderRef::new(&d.account, &name))
+    }
+}
+
+/// Marks the original of a sent reply answered, if the store has it.
+fn mark_answered(
+    store: &mut crate::store::Store,
+    parents: &std::collections::HashMap<String, crate::store::MessageId>,
+    parent: &str,
+) {
+    if let Some(id) = parents.get(bare_id(parent))
+        && let Err(e) = store.set_flag(&[*id], Flag::Answered, true)
+    {
+        tracing::warn!("cannot mark message {id} answered: {e}");
     }
 }

@@ -108,6 +108,15 @@ impl Backend {
         let Some(account) = self.options.config.account(name).cloned() else {
             return AccountState::Failed(format!("no account named {name:?} in the config"));
         };
+        // The live connection is applying the queue: the sync (which replays it too) starts
+        // when that ends, so no action goes twice.
+        if self.replaying.contains(name) {
+            self.defer_sync(name, folder);
+            return AccountState::Syncing {
+                done: 0,
+                total: None,
+            };
+        }
         self.syncing.insert(name.to_owned());
         let data_dir = self.store.data_dir().to_owned();
         let config = self.options.config.clone();
@@ -147,6 +156,18 @@ impl Backend {
         AccountState::Connecting
     }
 
+    /// Remembers a sync to run after the current one (or the live replay) ends: one folder,
+    /// or the whole account when two different ones were asked for.
+    pub(super) fn defer_sync(&mut self, account: &str, folder: Option<String>) {
+        let entry = self
+            .resync
+            .entry(account.to_owned())
+            .or_insert_with(|| folder.clone());
+        if *entry != folder {
+            *entry = None;
+        }
+    }
+
     pub(super) async fn sync_done(
         &mut self,
         account: String,
@@ -159,11 +180,13 @@ impl Backend {
             return self.retry_when_free(account, folder, pid).await;
         }
         let ok = self.report_sync(&account, folder, result).await;
-        // The server reported a change while that sync ran: it may have missed it.
+        // The server reported a change while that sync ran: it may have missed it. (Actions
+        // held back for this sync then wait for that one: never two replays at once.)
         if ok && let Some(folder) = self.resync.remove(&account) {
             let state = self.start_sync(&account, folder);
             return self.emit(Event::AccountState { account, state }).await;
         }
+        self.sync_ended(&account);
         ok
     }
 

@@ -62,13 +62,7 @@ impl Backend {
             // Just connected (or reconnected): changes made meanwhile were not reported.
             WatchEvent::Watching { account, folder } | WatchEvent::Changed { account, folder } => {
                 if self.syncing.contains(&account) {
-                    let entry = self
-                        .resync
-                        .entry(account)
-                        .or_insert_with(|| Some(folder.clone()));
-                    if entry.as_deref() != Some(folder.as_str()) {
-                        *entry = None;
-                    }
+                    self.defer_sync(&account, Some(folder));
                     return true;
                 }
                 let state = self.start_sync(&account, Some(folder));

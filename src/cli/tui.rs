@@ -191,8 +191,12 @@ fn run_ui(model: Model, store: Store, options: Options) -> Result<ExitCode, CliE
     // command and any submission in flight (so a message being sent is sent or queued, never
     // lost). A sync still running is dropped with the runtime: the store is durable at every
     // step, and the next sync resumes.
-    let _ = handles.thread.join();
+    let notes = handles.thread.join().unwrap_or_default();
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     result.map_err(TuiError::from)?;
+    // The terminal is restored: say what did not reach the servers (actions still queued).
+    for note in notes {
+        eprintln!("postie: {note}");
+    }
     Ok(ExitCode::SUCCESS)
 }

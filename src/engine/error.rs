@@ -50,6 +50,16 @@ pub enum EngineError {
         super::lock::holder_name(*pid)
     )]
     AccountBusy { pid: Option<u32> },
+    /// The live connection is waiting out a backoff after failed connects (the action stays
+    /// queued and goes when it connects).
+    #[error("not connected ({error}); trying again in {}s", retry_in.as_secs())]
+    Reconnecting {
+        error: String,
+        retry_in: std::time::Duration,
+    },
+    /// The account's live connection has ended (postie is quitting).
+    #[error("cannot use the account's connection: it has been closed")]
+    ConnectionClosed,
 }
 
 impl EngineError {
@@ -68,6 +78,8 @@ impl EngineError {
             EngineError::MailboxLocked { .. } | EngineError::AccountBusy { .. } => {
                 ErrorKind::Temporary
             }
+            EngineError::Reconnecting { .. } => ErrorKind::Network,
+            EngineError::ConnectionClosed => ErrorKind::Temporary,
         }
     }
 }

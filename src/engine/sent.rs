@@ -124,7 +124,7 @@ pub async fn append_to_sent(
 }
 
 /// IMAP wants CRLF line ends; a raw message from a script often has bare LFs.
-fn crlf(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn crlf(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 32);
     let mut prev = 0u8;
     for &b in bytes {

@@ -26,6 +26,10 @@ pub struct MessageList {
     /// The list's length (full index space); None until the first page arrives.
     pub total: Option<usize>,
     pages: BTreeMap<usize, Vec<Row>>,
+    /// The pages of the previous generation, shown and used (the cursor's row, Enter) until
+    /// the first page of the new one arrives: a reload never leaves a moment where a key
+    /// finds no row (new mail or a sync reloads the list while the user types).
+    stale: BTreeMap<usize, Vec<Row>>,
     pending: BTreeSet<usize>,
     /// Collapsed roots: full index -> (root id, messages hidden after it).
     collapsed: BTreeMap<usize, (MessageId, usize)>,
@@ -45,6 +49,7 @@ impl MessageList {
             generation,
             total: None,
             pages: BTreeMap::new(),
+            stale: BTreeMap::new(),
             pending: BTreeSet::new(),
             collapsed: BTreeMap::new(),
             selected: 0,
@@ -93,6 +98,7 @@ impl MessageList {
     pub fn row_full(&self, full: usize) -> Option<&Row> {
         self.pages
             .get(&(full / PAGE_SIZE))
+            .or_else(|| self.stale.get(&(full / PAGE_SIZE)))
             .and_then(|p| p.get(full % PAGE_SIZE))
     }
 
@@ -185,6 +191,7 @@ impl MessageList {
     /// and the cursor clamped. Collapsed roots found at another index (after a reload) are moved
     /// or dropped.
     pub fn apply(&mut self, page: Page, height: usize) {
+        self.stale.clear();
         let first = page.offset / PAGE_SIZE;
         for (i, chunk) in page.rows.chunks(PAGE_SIZE).enumerate() {
             self.pending.remove(&(first + i));
@@ -232,10 +239,10 @@ impl MessageList {
     }
 
     /// Drop every cached page (the folder changed) and start a new generation; the cursor,
-    /// scroll and collapsed threads stay.
+    /// scroll and collapsed threads stay, and so do the old rows until a new page arrives.
     pub fn invalidate(&mut self, generation: u64) {
         self.generation = generation;
-        self.pages.clear();
+        self.stale = std::mem::take(&mut self.pages);
         self.pending.clear();
     }
 
@@ -397,5 +404,25 @@ mod tests {
         );
         assert_eq!(l.visible_len(), 1);
         assert_eq!(l.row(0).unwrap().id.0, "m1");
+    }
+
+    #[test]
+    fn a_reload_keeps_the_old_rows_usable_until_the_new_page_arrives() {
+        let mut l = list_with(3, vec![row(0, 0, 0), row(1, 0, 0), row(2, 0, 0)]);
+        l.select(1, 10);
+        l.invalidate(2);
+        // A key pressed now (Enter) still finds the row under the cursor.
+        assert_eq!(l.selected_row().map(|r| r.id.0.as_str()), Some("m1"));
+        assert_eq!(l.requests(10).len(), 1, "the new page is still asked for");
+        l.apply(
+            Page {
+                offset: 0,
+                total: 2,
+                rows: vec![row(0, 0, 0), row(2, 0, 0)],
+            },
+            10,
+        );
+        assert_eq!(l.selected_row().map(|r| r.id.0.as_str()), Some("m2"));
+        assert!(l.row(2).is_none(), "nothing of the old generation is left");
     }
 }

@@ -24,8 +24,9 @@
 pub mod child;
 pub mod config;
 pub mod counting_listener;
-pub mod fake_pop3;
+pub mod cut_proxy;
 pub mod fake_imap;
+pub mod fake_pop3;
 pub mod proxy;
 pub mod seed;
 pub mod wire;

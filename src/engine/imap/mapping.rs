@@ -42,6 +42,13 @@ impl ServerFolders {
         self.local_of.get(wire).map(String::as_str)
     }
 
+    /// A selectable server folder with special-use `role` (e.g. Sent), if the server has one.
+    pub fn with_role(&self, role: FolderRole) -> Option<&Folder> {
+        self.by_local
+            .values()
+            .find(|f| f.selectable && f.role == Some(role))
+    }
+
     pub fn contains_local(&self, local: &str) -> bool {
         self.by_local.contains_key(local)
     }

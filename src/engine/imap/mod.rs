@@ -15,10 +15,14 @@
 //!   protocol [`Trace`] for tests and benchmarks).
 //! - [`fetch_body`]: `postie read` of an envelope-only message.
 //! - [`replay_now`]: `postie flag|move|delete` applying the queue at once.
+//! - [`live`]: the TUI's long-lived command connection (bodies on demand, the queue applied as
+//!   the user acts).
 
 mod connect;
 pub mod convert;
 mod folder;
+mod link;
+pub mod live;
 mod mapping;
 mod replay;
 mod writer;
