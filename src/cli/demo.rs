@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::offline::OfflineError;
+use super::plural::plural;
 use super::{CliError, Context};
 use crate::store::demo;
 
@@ -22,10 +23,13 @@ pub fn run_offline(parent: Option<&Path>, out: &mut dyn Write) -> Result<PathBuf
     let store = demo::generate(&dir)?;
     writeln!(out, "demo data dir: {}", dir.display())?;
     for f in store.folders(None)? {
+        let total = f.total as u64;
         writeln!(
             out,
-            "  {:<12} {:>3} messages, {:>3} unread",
-            f.name, f.total, f.unread
+            "  {:<12} {total:>3} {:<9} {:>3} unread",
+            f.name,
+            format!("{},", plural(total, "message", "messages")),
+            f.unread
         )?;
     }
     Ok(dir)

@@ -12,6 +12,7 @@
 //! prints errors itself (main.rs does, as one line) and holds no mail logic: subcommands call
 //! into config, credentials, engine and store.
 
+mod check;
 mod completions;
 mod config;
 pub mod delete;
@@ -25,6 +26,7 @@ mod man;
 pub mod move_to;
 pub mod offline;
 pub mod outbox;
+mod plural;
 pub mod read;
 pub mod remote;
 pub mod search;

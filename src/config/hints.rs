@@ -33,7 +33,7 @@ pub(super) fn other_protocol_hint(key: &str, protocol: &str) -> Option<String> {
 }
 
 /// The closest known key, if it is close enough to be a typo.
-pub(super) fn did_you_mean<'a>(key: &str, fields: &[&'a str]) -> Option<&'a str> {
+pub fn did_you_mean<'a>(key: &str, fields: &[&'a str]) -> Option<&'a str> {
     fields
         .iter()
         .map(|f| (levenshtein(key, f), *f))

@@ -6,6 +6,7 @@
 //! never runs `password_command` and never touches the keyring (see [`crate::credentials`]).
 
 mod hints;
+mod lines;
 mod parse;
 mod paths;
 mod raw;
@@ -18,6 +19,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::ErrorKind;
 
+pub use hints::did_you_mean;
+pub use lines::key_line;
 pub use paths::Env;
 
 /// The whole, validated config.
@@ -120,7 +123,8 @@ pub struct Outgoing {
 }
 
 /// The commented template `postie init` writes: every key of the spec's example, explained,
-/// with one example account whose placeholder values pass `postie config check` as written.
+/// with one example account whose placeholder values parse as written (`postie config check`
+/// then names each one still to replace).
 pub const TEMPLATE: &str = include_str!("template.toml");
 
 /// One problem in the config file.

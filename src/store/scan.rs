@@ -40,7 +40,16 @@ impl Store {
 
     /// Like [`Store::refresh`] but lists every folder whatever the directory times say.
     pub fn rescan(&mut self) -> Result<RefreshStats> {
-        self.refresh_all(true, &mut |_| {})
+        self.rescan_with_progress(&mut |_| {})
+    }
+
+    /// [`Store::rescan`], reporting the messages indexed so far (`total` 0: not known ahead)
+    /// after each transaction, for a progress line during a long first indexing.
+    pub fn rescan_with_progress(
+        &mut self,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<RefreshStats> {
+        self.refresh_all(true, progress)
     }
 
     fn refresh_all(
