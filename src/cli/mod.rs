@@ -29,6 +29,7 @@ pub mod outbox;
 mod plural;
 pub mod read;
 pub mod remote;
+mod roff;
 pub mod search;
 pub mod send;
 pub mod sync;
@@ -88,7 +89,8 @@ pub enum Command {
     Login(LoginArgs),
     /// Print a shell completion script to standard output.
     Completions(CompletionsArgs),
-    /// Print the man page (roff) to standard output.
+    /// Print a man page (roff) to standard output: postie(1), postie-COMMAND(1),
+    /// postie-config(5); or write them all to a directory (--out-dir).
     Man(ManArgs),
     /// Send a message: from flags, or a whole message on standard input (-t, or ADDR...);
     /// a sendmail stand-in (-i, -oi, -f ADDR).

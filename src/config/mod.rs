@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::ErrorKind;
 
-pub use hints::did_you_mean;
+pub use hints::{accepted_keys, did_you_mean};
 pub use lines::key_line;
 pub use paths::Env;
 
