@@ -40,9 +40,7 @@ pub fn findings(config: &Config, text: &str, keyring: KeyringProbe<'_>) -> Findi
     };
     found.warnings.extend(unbound_actions(&config.keys, text));
     for account in &config.accounts {
-        found
-            .placeholders
-            .extend(placeholders(account, text).into_iter());
+        found.placeholders.extend(placeholders(account, text));
         found
             .warnings
             .extend(password_sources(account, text, keyring));
@@ -320,6 +318,32 @@ mod tests {
         assert_eq!(found.errors.len(), 1);
         assert_eq!(found.errors[0].line, Some(1));
         assert!(found.errors[0].message.contains("\"nope\""));
+    }
+
+    #[test]
+    fn a_bad_colour_in_a_users_theme_is_an_error_at_the_theme_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("themes")).expect("themes dir");
+        std::fs::write(
+            dir.path().join("themes/mine.toml"),
+            "row_unread = { fg = \"chartreuse-ish\" }\n",
+        )
+        .expect("theme");
+        let text = format!("theme = \"mine\"\n{REAL}");
+        let env = Env {
+            home: Some(PathBuf::from("/home/u")),
+            postie_data_dir: Some(PathBuf::from("/tmp/data")),
+            ..Env::default()
+        };
+        std::fs::write(dir.path().join("config.toml"), &text).expect("config");
+        let config = Config::parse(&text, &dir.path().join("config.toml"), &env).expect("valid");
+        let problems = ui_problems(&config);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].line, Some(1));
+        assert!(
+            problems[0].message.contains("chartreuse-ish"),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -91,7 +91,11 @@ pub fn from_markdown(markdown: &str, skip_title: bool) -> String {
 /// A table row as a tagged paragraph: the first cell is the tag; a two-column table's second
 /// cell is the text, wider tables name each further cell by its header.
 fn table_row(header: &[String], cells: &[String]) -> String {
-    let tag = cells.first().map(|c| inline(c)).unwrap_or_default();
+    // The tag is bold as a whole: inline markers inside it would nest.
+    let tag = cells
+        .first()
+        .map(|c| inline(c).replace(['\u{1}', '\u{2}'], ""))
+        .unwrap_or_default();
     let body = if cells.len() <= 2 {
         cells.get(1).map(|c| inline(c)).unwrap_or_default()
     } else {
@@ -118,11 +122,15 @@ fn table_cells(row: &str) -> Vec<String> {
         match c {
             '\\' if chars.peek() == Some(&'|') => {
                 chars.next();
-                cells.last_mut().map(|s| s.push('|'));
+                if let Some(cell) = cells.last_mut() {
+                    cell.push('|');
+                }
             }
             '|' => cells.push(String::new()),
             c => {
-                cells.last_mut().map(|s| s.push(c));
+                if let Some(cell) = cells.last_mut() {
+                    cell.push(c);
+                }
             }
         }
     }
