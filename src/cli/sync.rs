@@ -6,10 +6,11 @@
 
 use std::process::ExitCode;
 
-use super::offline::open_store;
+use super::offline::{OfflineError, open_store_unrefreshed};
 use super::plural::{count, plural};
 use super::sync_progress::{TerminalProgress, human_bytes};
 use super::{CliError, Context, block_on, error_line, exit_code, write_stdout};
+use crate::config::Incoming;
 use crate::engine::sync::{SyncOptions, SyncSummary, sync_account};
 
 /// Download new mail (POP3, IMAP), push changes made offline, and send the outbox.
@@ -35,7 +36,18 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode, CliError> {
             config.accounts.clone()
         }
     };
-    let mut store = open_store(&config)?;
+    let mut store = open_store_unrefreshed(&config)?;
+    // Other programs' changes to the folders of network accounts (cheap when there are none);
+    // a Maildir account is indexed by its own sync, which counts what it found.
+    for account in config
+        .accounts
+        .iter()
+        .filter(|a| !matches!(a.incoming, Incoming::Maildir(_)))
+    {
+        store
+            .refresh_account(&account.name, false, &mut |_| {})
+            .map_err(OfflineError::from)?;
+    }
     let options = SyncOptions {
         folder: args.folder.clone(),
     };

@@ -127,6 +127,7 @@ mod tests {
         assert!(nothing_done("0 new"));
         assert!(nothing_done("0 new, 0 deleted"));
         assert!(nothing_done("0 indexed, 0 gone"));
+        assert!(nothing_done(""), "a summary left to the account line");
         assert!(!nothing_done("10 new"));
         assert!(!nothing_done("0 sent, 1 still queued"));
     }

@@ -78,7 +78,7 @@ pub async fn sync_account(
                 total: None,
             });
             let stats = store
-                .rescan_with_progress(&mut |p| {
+                .refresh_account(&account.name, true, &mut |p| {
                     progress.event(SyncEvent::Progress {
                         account: account.name.clone(),
                         folder: folder.clone(),
@@ -90,10 +90,12 @@ pub async fn sync_account(
                 .map_err(|e| AccountError::new(&account.name, None, EngineError::from(e)))?;
             summary.indexed = stats.added;
             summary.unindexed = stats.removed;
+            // Ends the progress line; the counts are in the account's summary, so no
+            // folder line repeats them.
             progress.event(SyncEvent::Finished {
                 account: account.name.clone(),
                 folder,
-                summary: format!("{} indexed, {} gone", stats.added, stats.removed),
+                summary: String::new(),
             });
         }
     }
