@@ -58,11 +58,20 @@ pub fn account_badges(model: &Model) -> Vec<String> {
 /// Rows the status line takes: two when an error does not fit on one beside the account
 /// badges, so the end of the error (where the remedy is) stays visible.
 pub fn status_rows(model: &Model) -> u16 {
+    let badges: usize = account_badges(model).iter().map(|b| width_of(b)).sum();
+    error_rows(model, badges + 1)
+}
+
+/// Rows the compose screen's status line takes (no badges there): as [`status_rows`].
+pub fn compose_status_rows(model: &Model) -> u16 {
+    error_rows(model, 0)
+}
+
+fn error_rows(model: &Model, taken: usize) -> u16 {
     let Some(status) = model.status.as_ref().filter(|s| s.error) else {
         return 1;
     };
-    let badges: usize = account_badges(model).iter().map(|b| width_of(b)).sum();
-    let room = (model.size.0 as usize).saturating_sub(badges + 1);
+    let room = (model.size.0 as usize).saturating_sub(taken);
     if width_of(&status.text) + 1 > room && model.size.1 > 6 {
         2
     } else {
@@ -106,7 +115,7 @@ pub fn compose_areas(model: &Model) -> ComposeAreas {
     let [fields, body, status] = Layout::vertical([
         Constraint::Length(5),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(compose_status_rows(model)),
     ])
     .areas(screen(model));
     let f: [Rect; 5] = Layout::vertical([Constraint::Length(1); 5]).areas(fields);

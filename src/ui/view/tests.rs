@@ -257,3 +257,21 @@ fn messages_shows_recent_errors_in_full() {
     fake.send(&mut m, Msg::Key(key(KeyCode::Esc)));
     assert_eq!(m.help, None);
 }
+
+#[test]
+fn a_long_error_while_composing_keeps_its_remedy_visible() {
+    let (mut m, fake) = started(10);
+    m.size = (60, 20);
+    fake.keys(&mut m, "c");
+    update(
+        &mut m,
+        Msg::Backend(Event::Error(BackendError::new(
+            crate::error::ErrorKind::Auth,
+            LONG_ERROR,
+        ))),
+    );
+    assert!(m.compose.is_some(), "still composing");
+    let rows = rows(&draw(&m));
+    let bottom = rows[rows.len() - 2..].join(" ");
+    assert!(bottom.contains("or set password_command"), "{bottom}");
+}
