@@ -140,7 +140,7 @@ fn unbound_actions(keys: &BTreeMap<String, String>, text: &str) -> Vec<Problem> 
             .map(|(name, _)| name.as_str())
             .unwrap_or("");
         warnings.push(Problem {
-            line: key_line(text, &["keys", taker]),
+            line: key_line(text, &["keys", taker]).or_else(|| key_line(text, &["keys"])),
             message: format!(
                 "warning: [keys]: {} now has no key ({} went to {taker}); give it one, e.g. {} = \"...\"",
                 action.name(),
@@ -265,7 +265,7 @@ fn missing_program(command: &str) -> Option<String> {
 
 /// Shell builtins and keywords a command may start with.
 const SH_WORDS: &[&str] = &[
-    "exec", "cat", "echo", "printf", "read", "test", "[", "if", "command", ".", "eval", "env",
+    "exec", "echo", "printf", "read", "test", "[", "if", "command", ".", "eval",
 ];
 
 #[cfg(test)]
