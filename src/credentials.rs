@@ -128,6 +128,16 @@ pub fn delete_password(account: &str, user: &str) -> Result<bool, CredentialErro
     }
 }
 
+/// Whether the keyring holds a password for `account`'s login `user` (what `config check`
+/// asks); the secret is dropped unread.
+pub fn keyring_has_password(account: &str, user: &str) -> Result<bool, CredentialError> {
+    match keyring_get(account, user) {
+        Ok(_) => Ok(true),
+        Err(CredentialError::NotFound { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 fn keyring_get(account: &str, user: &str) -> Result<SecretString, CredentialError> {
     let entry = entry(account, user)?;
     match on_own_thread(move || entry.get_password()) {

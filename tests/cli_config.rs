@@ -74,7 +74,8 @@ fn config_check_reports_a_typo_with_file_and_line_and_exits_78() {
 #[test]
 fn config_check_accepts_a_good_file() {
     let home = Home::new();
-    let path = home.write("config/postie/config.toml", &account("work"));
+    let text = account("work") + "password_command = \"cat ~/.pw\"\n";
+    let path = home.write("config/postie/config.toml", &text);
     home.postie()
         .args(["config", "check"])
         .assert()
@@ -121,7 +122,7 @@ fn login_of_an_unknown_account_lists_the_known_ones() {
 }
 
 #[test]
-fn init_writes_once_privately_and_its_template_passes_check() {
+fn init_writes_once_privately_and_its_template_parses() {
     let home = Home::new();
     let path = home.xdg_config();
     home.postie()
@@ -134,7 +135,13 @@ fn init_writes_once_privately_and_its_template_passes_check() {
     assert_eq!(mode(path.parent().expect("dir")), 0o700);
     let written = fs::read_to_string(&path).expect("template");
 
-    home.postie().args(["config", "check"]).assert().success();
+    // Untouched, it parses (no syntax error, no unknown key) but is not yet configured.
+    home.postie()
+        .args(["config", "check"])
+        .assert()
+        .code(78)
+        .stderr(predicate::str::contains("not yet configured"))
+        .stderr(predicate::str::contains("unknown").not());
 
     fs::write(&path, "# mine\n").expect("edit");
     home.postie()
@@ -362,4 +369,73 @@ fn a_group_writable_or_secret_readable_config_warns_once() {
         .assert()
         .success()
         .stderr("");
+}
+
+#[test]
+fn config_check_of_the_untouched_template_names_each_placeholder_and_is_not_ok() {
+    let home = Home::new();
+    home.postie().arg("init").assert().success();
+    let path = home.xdg_config().display().to_string();
+    let out = home.postie().args(["config", "check"]).assert().code(78);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(!stdout.contains("OK"), "{stdout}");
+    for value in ["you@example.org", "imap.example.org", "smtp.example.org"] {
+        let line = stderr
+            .lines()
+            .find(|l| l.contains(value))
+            .unwrap_or_else(|| panic!("{value} named: {stderr}"));
+        assert!(line.starts_with(&format!("{path}:")), "FILE:LINE: {line}");
+        assert!(
+            line[path.len() + 1..].starts_with(|c: char| c.is_ascii_digit()),
+            "{line}"
+        );
+    }
+    assert!(stderr.contains("run `postie login example`"), "{stderr}");
+    assert!(stderr.contains("not yet configured"), "{stderr}");
+}
+
+#[test]
+fn config_check_rejects_an_unknown_keys_action_with_file_and_line() {
+    let home = Home::new();
+    let text = account("work") + "password_command = \"cat ~/.pw\"\n[keys]\ncompse = \"c\"\n";
+    let path = home.write("config/postie/config.toml", &text);
+    home.postie()
+        .args(["config", "check"])
+        .assert()
+        .code(78)
+        .stdout("")
+        .stderr(predicate::str::contains(format!(
+            "{}:9: [keys]: unknown action \"compse\" (did you mean \"compose\"?)",
+            path.display()
+        )));
+}
+
+#[test]
+fn config_check_rejects_a_missing_theme_with_file_and_line() {
+    let home = Home::new();
+    let text = format!("theme = \"solarised\"\n{}", account("work"));
+    let path = home.write("config/postie/config.toml", &text);
+    home.postie()
+        .args(["config", "check"])
+        .assert()
+        .code(78)
+        .stderr(predicate::str::contains(format!(
+            "{}:1: theme: cannot find theme \"solarised\"",
+            path.display()
+        )));
+}
+
+#[test]
+fn the_tui_refuses_a_bad_keys_table_with_the_same_file_and_line() {
+    let home = Home::new();
+    let text = account("work") + "[keys]\nreply = \"C-\"\n";
+    let path = home.write("config/postie/config.toml", &text);
+    let out = home.postie().assert().code(78);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.starts_with(&format!("postie: {}:8: [keys]: ", path.display())),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }

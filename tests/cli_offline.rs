@@ -480,3 +480,45 @@ protocol = \"maildir\"\npath = \"{}\"\n",
         "{text:?}"
     );
 }
+
+#[test]
+fn sync_of_a_maildir_account_says_how_many_messages_it_indexed() {
+    let home = tempfile::tempdir().unwrap();
+    let mdir = home.path().join("Maildir");
+    maildir_fixture(&mdir);
+    let cfg = home.path().join("config.toml");
+    fs::write(
+        &cfg,
+        format!(
+            "[accounts.local]\nemail = \"me@x.test\"\n\n[accounts.local.incoming]\n\
+protocol = \"maildir\"\npath = \"{}\"\n",
+            mdir.display()
+        ),
+    )
+    .unwrap();
+    let sync = || {
+        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("postie");
+        cmd.env_clear()
+            .env("HOME", home.path())
+            .env("POSTIE_DATA_DIR", home.path().join("data"))
+            .env("PATH", "/usr/bin:/bin")
+            .arg("--config")
+            .arg(&cfg)
+            .arg("sync");
+        let out = cmd.assert().success().get_output().clone();
+        (
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    // The fixture's three messages, all new to the index.
+    let (stdout, stderr) = sync();
+    assert_eq!(stdout, "local: 3 messages indexed\n");
+    assert_eq!(stderr, "", "no line per folder, no progress off a terminal");
+    let (stdout, stderr) = sync();
+    assert_eq!(stdout, "local: nothing new\n");
+    assert_eq!(stderr, "");
+    fs::remove_file(mdir.join("cur/1700000003.c.host:2,")).unwrap();
+    let (stdout, _) = sync();
+    assert_eq!(stdout, "local: 1 gone from the Maildir\n");
+}

@@ -68,6 +68,15 @@ fn without_a_config_the_screen_says_how_to_make_one() {
     let tui = Tui::start(&[], &[]);
     let s = tui.wait_for("postie init");
     assert!(s.contains("postie demo"), "{s}");
+    // Ctrl-C asks first, and a second one quits.
+    tui.keys(&["C-c"]);
+    tui.wait_for("Ctrl-C again");
+    assert!(
+        !tui.screen().contains("POSTIE-EXIT="),
+        "one Ctrl-C only asks"
+    );
+    tui.keys(&["C-c"]);
+    tui.wait_for("POSTIE-EXIT=0");
     assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
     tui.assert_restored();
 }

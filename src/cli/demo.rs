@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::offline::OfflineError;
+use super::plural::plural;
 use super::{CliError, Context};
 use crate::store::demo;
 
@@ -22,10 +23,13 @@ pub fn run_offline(parent: Option<&Path>, out: &mut dyn Write) -> Result<PathBuf
     let store = demo::generate(&dir)?;
     writeln!(out, "demo data dir: {}", dir.display())?;
     for f in store.folders(None)? {
+        let total = f.total;
         writeln!(
             out,
-            "  {:<12} {:>3} messages, {:>3} unread",
-            f.name, f.total, f.unread
+            "  {:<12} {total:>3} {:<9} {:>3} unread",
+            f.name,
+            format!("{},", plural(total, "message", "messages")),
+            f.unread
         )?;
     }
     Ok(dir)
@@ -46,5 +50,24 @@ pub fn run(ctx: &Context, args: DemoArgs) -> Result<std::process::ExitCode, CliE
         super::offline::run_to_stdout(|out| run_offline(None, out).map(|_| ()))
     } else {
         super::tui::run_demo(ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_offline;
+
+    #[test]
+    fn print_counts_one_message_in_the_singular() {
+        let parent = tempfile::tempdir().expect("temp dir");
+        let mut out = Vec::new();
+        run_offline(Some(parent.path()), &mut out).expect("demo store");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(!text.contains(" 1 messages"), "{text}");
+        assert!(
+            text.contains(" 1 message,"),
+            "the demo has a folder of one: {text}"
+        );
+        assert!(text.contains(" messages,"), "{text}");
     }
 }

@@ -12,6 +12,7 @@
 //! prints errors itself (main.rs does, as one line) and holds no mail logic: subcommands call
 //! into config, credentials, engine and store.
 
+mod check;
 mod completions;
 mod config;
 pub mod delete;
@@ -25,8 +26,10 @@ mod man;
 pub mod move_to;
 pub mod offline;
 pub mod outbox;
+mod plural;
 pub mod read;
 pub mod remote;
+mod roff;
 pub mod search;
 pub mod send;
 pub mod sync;
@@ -92,7 +95,8 @@ pub enum Command {
     Login(LoginArgs),
     /// Print a shell completion script to standard output.
     Completions(CompletionsArgs),
-    /// Print the man page (roff) to standard output.
+    /// Print a man page (roff) to standard output: postie(1), postie-COMMAND(1),
+    /// postie-config(5); or write them all to a directory (--out-dir).
     Man(ManArgs),
     /// Send a message: from flags, or a whole message on standard input (-t, or ADDR...);
     /// a sendmail stand-in (-i, -oi, -f ADDR).

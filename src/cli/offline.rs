@@ -62,6 +62,14 @@ pub fn run_to_stdout(
 /// Opens the store of `config`, registers its accounts and picks up changes other programs
 /// made. A rebuild (missing or corrupt index) shows a progress line on a terminal.
 pub fn open_store(config: &Config) -> Result<Store, OfflineError> {
+    let mut store = open_store_unrefreshed(config)?;
+    store.refresh()?;
+    Ok(store)
+}
+
+/// [`open_store`] without the pick-up of other programs' changes, for `postie sync`, which
+/// indexes Maildir accounts itself so it can say how many messages that was.
+pub fn open_store_unrefreshed(config: &Config) -> Result<Store, OfflineError> {
     let tty = io::stderr().is_terminal();
     let mut last = 0u64;
     let mut progress = |p: Progress| {
@@ -75,7 +83,6 @@ pub fn open_store(config: &Config) -> Result<Store, OfflineError> {
     };
     let mut store = Store::open_with_progress(&config.data_dir, &mut progress)?;
     store.register_accounts(config)?;
-    store.refresh()?;
     Ok(store)
 }
 

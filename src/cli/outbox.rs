@@ -167,9 +167,9 @@ fn flush(
         let waiting: usize = reports.iter().map(|r| r.waiting).sum();
         lines = if waiting > 0 {
             format!(
-                "nothing sent: {waiting} message(s) wait in the outbox (see `postie outbox \
-                 list`); a refused one is retried only by `postie outbox flush ID`, or removed \
-                 by `postie outbox drop ID`\n"
+                "nothing sent: {} in the outbox (see `postie outbox list`); a refused one is \
+                 retried only by `postie outbox flush ID`, or removed by `postie outbox drop ID`\n",
+                super::plural::count(waiting as u64, "message waits", "messages wait")
             )
         } else {
             "the outbox is empty\n".to_owned()

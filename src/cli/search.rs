@@ -10,9 +10,10 @@ use crate::config::Config;
 
 /// Search the local store (subject, addresses, body text); best match first.
 ///
-/// QUERY: words (all must match), "exact phrases", from:WORD, to:WORD (To and Cc),
-/// subject:WORD, body:WORD, a trailing * for a prefix (deploy*), -WORD to exclude.
-/// Case and accents are ignored ("cafe" finds "Café").
+/// QUERY: words (all must match), "exact phrases", from:WORD, to:WORD (To and Cc; cc: is
+/// the same), subject:WORD, body:WORD, a field with a phrase (subject:"weekly report"), a
+/// trailing * for a prefix (deploy*), -WORD to exclude (-from:noreply too). Case and accents
+/// are ignored ("cafe" finds "Café"). The whole syntax: docs/search.md, or `man postie-search`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SearchArgs {
     /// The query; several arguments are joined with spaces.

@@ -11,9 +11,11 @@
 
 use std::process::ExitCode;
 
-use super::offline::open_store;
+use super::offline::{OfflineError, open_store_unrefreshed};
+use super::plural::{count, plural};
 use super::sync_progress::{TerminalProgress, human_bytes};
 use super::{CliError, Context, block_on, error_line, exit_code, write_stdout};
+use crate::config::Incoming;
 use crate::engine::sync::{SyncOptions, SyncSummary, sync_account};
 
 /// Download new mail (POP3, IMAP), push changes made offline, and send the outbox.
@@ -44,7 +46,18 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode, CliError> {
     let (accounts, not_contacted): (Vec<_>, Vec<_>) = accounts
         .into_iter()
         .partition(|a| crate::net::offline::connections_allowed() || a.incoming_server().is_none());
-    let mut store = open_store(&config)?;
+    let mut store = open_store_unrefreshed(&config)?;
+    // Other programs' changes to the folders of network accounts (cheap when there are none);
+    // a Maildir account is indexed by its own sync, which counts what it found.
+    for account in config
+        .accounts
+        .iter()
+        .filter(|a| !matches!(a.incoming, Incoming::Maildir(_)))
+    {
+        store
+            .refresh_account(&account.name, false, &mut |_| {})
+            .map_err(OfflineError::from)?;
+    }
     let options = SyncOptions {
         folder: args.folder.clone(),
     };
@@ -104,22 +117,45 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode, CliError> {
     }
 }
 
-/// `work: 12 new (1.2 MiB), 3 deleted, 2 flag changes, 1 warning` — only what happened is
-/// named.
+/// `work: 12 new messages (1.2 MiB), 3 deleted on the server, 2 flag changes`: only what
+/// happened is named, with correct plurals; `work: nothing new` when nothing happened.
 fn summary_line(s: &SyncSummary) -> String {
-    let mut parts = vec![format!("{} new", s.new)];
-    if s.bytes > 0 {
-        parts[0].push_str(&format!(" ({})", human_bytes(s.bytes)));
+    let mut parts = Vec::new();
+    if s.new > 0 || s.bytes > 0 {
+        let mut new = format!("{} new {}", s.new, plural(s.new, "message", "messages"));
+        if s.bytes > 0 {
+            new.push_str(&format!(" ({})", human_bytes(s.bytes)));
+        }
+        parts.push(new);
     }
-    for (n, what) in [
-        (s.deleted, "deleted on the server"),
-        (s.flags_changed, "flag changes"),
-        (s.expunged, "expunged"),
-        (s.actions_replayed, "offline actions sent"),
-        (s.outbox_sent, "sent from the outbox"),
+    if s.indexed > 0 {
+        parts.push(format!(
+            "{} indexed",
+            count(s.indexed, "message", "messages")
+        ));
+    }
+    for (n, one, many) in [
+        (
+            s.unindexed,
+            "gone from the Maildir",
+            "gone from the Maildir",
+        ),
+        (s.deleted, "deleted on the server", "deleted on the server"),
+        (s.flags_changed, "flag change", "flag changes"),
+        (s.expunged, "expunged", "expunged"),
+        (
+            s.actions_replayed,
+            "offline action sent",
+            "offline actions sent",
+        ),
+        (
+            s.outbox_sent,
+            "sent from the outbox",
+            "sent from the outbox",
+        ),
     ] {
         if n > 0 {
-            parts.push(format!("{n} {what}"));
+            parts.push(format!("{n} {}", plural(n, one, many)));
         }
     }
     // Each warning is on its own line above; the count keeps them from going unnoticed.
@@ -128,5 +164,68 @@ fn summary_line(s: &SyncSummary) -> String {
         1 => parts.push("1 warning".to_owned()),
         n => parts.push(format!("{n} warnings")),
     }
+    if parts.is_empty() {
+        parts.push("nothing new".to_owned());
+    }
     format!("{}: {}", s.account, parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summary_line;
+    use crate::engine::sync::SyncSummary;
+
+    fn summary() -> SyncSummary {
+        SyncSummary {
+            account: "work".to_owned(),
+            protocol: "imap",
+            ..SyncSummary::default()
+        }
+    }
+
+    #[test]
+    fn nothing_done_says_so_in_words() {
+        assert_eq!(summary_line(&summary()), "work: nothing new");
+    }
+
+    #[test]
+    fn counts_use_the_singular_for_one() {
+        let one = SyncSummary {
+            new: 1,
+            bytes: 1536,
+            deleted: 1,
+            flags_changed: 1,
+            actions_replayed: 1,
+            ..summary()
+        };
+        assert_eq!(
+            summary_line(&one),
+            "work: 1 new message (1.5 KiB), 1 deleted on the server, 1 flag change, 1 offline action sent"
+        );
+        let two = SyncSummary {
+            new: 2,
+            flags_changed: 2,
+            actions_replayed: 2,
+            ..summary()
+        };
+        assert_eq!(
+            summary_line(&two),
+            "work: 2 new messages, 2 flag changes, 2 offline actions sent"
+        );
+    }
+
+    #[test]
+    fn a_maildir_sync_says_how_many_it_indexed() {
+        let local = SyncSummary {
+            account: "local".to_owned(),
+            protocol: "maildir",
+            indexed: 100_000,
+            unindexed: 1,
+            ..SyncSummary::default()
+        };
+        assert_eq!(
+            summary_line(&local),
+            "local: 100000 messages indexed, 1 gone from the Maildir"
+        );
+    }
 }

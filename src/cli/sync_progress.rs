@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::plural::count;
 use crate::engine::progress::{ProgressSink, SyncEvent};
 
 pub struct TerminalProgress {
@@ -53,18 +54,8 @@ impl ProgressSink for TerminalProgress {
                 let _ = writeln!(err, "postie: warning: account {account}: {message}");
             }
             _ if self.quiet => {}
-            SyncEvent::Started {
-                account,
-                folder,
-                total,
-            } => {
-                if !self.tty {
-                    let what = total
-                        .map(|t| format!(" ({t} to fetch)"))
-                        .unwrap_or_default();
-                    let _ = writeln!(err, "{account}/{folder}: syncing{what}");
-                }
-            }
+            // A folder with nothing to do says nothing: its start is not news.
+            SyncEvent::Started { .. } => {}
             SyncEvent::Progress {
                 account,
                 folder,
@@ -92,13 +83,14 @@ impl ProgressSink for TerminalProgress {
                             "-".repeat(width as usize - filled)
                         )
                     }
-                    _ => format!("{done}"),
+                    _ => count(done, "message", "messages"),
                 };
-                let _ = write!(
-                    err,
-                    "\r\x1b[K{account}/{folder}: {count} {}",
-                    human_bytes(bytes)
-                );
+                let size = if bytes > 0 {
+                    format!(" {}", human_bytes(bytes))
+                } else {
+                    String::new()
+                };
+                let _ = write!(err, "\r\x1b[K{account}/{folder}: {count}{size}");
             }
             SyncEvent::Finished {
                 account,
@@ -108,16 +100,37 @@ impl ProgressSink for TerminalProgress {
                 if self.tty {
                     let _ = write!(err, "\r\x1b[K");
                 }
-                let _ = writeln!(err, "{account}/{folder}: {summary}");
+                if !nothing_done(&summary) {
+                    let _ = writeln!(err, "{account}/{folder}: {summary}");
+                }
             }
         }
         let _ = err.flush();
     }
 }
 
+/// Whether a folder's summary ("0 new, 0 deleted") counts nothing but zeros: such a folder
+/// gets no line of its own (the account's summary line says what the sync did).
+pub fn nothing_done(summary: &str) -> bool {
+    summary
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|n| !n.is_empty())
+        .all(|n| n.bytes().all(|b| b == b'0'))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::human_bytes;
+    use super::{human_bytes, nothing_done};
+
+    #[test]
+    fn folders_with_only_zeros_are_quiet() {
+        assert!(nothing_done("0 new"));
+        assert!(nothing_done("0 new, 0 deleted"));
+        assert!(nothing_done("0 indexed, 0 gone"));
+        assert!(nothing_done(""), "a summary left to the account line");
+        assert!(!nothing_done("10 new"));
+        assert!(!nothing_done("0 sent, 1 still queued"));
+    }
 
     #[test]
     fn sizes_read_like_a_person_would_write_them() {

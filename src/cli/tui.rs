@@ -73,6 +73,11 @@ pub fn run(ctx: &Context) -> Result<ExitCode, CliError> {
         }
         Err(e) => return Err(e),
     };
+    // The same checks and FILE:LINE messages as `postie config check`.
+    let problems = super::check::ui_problems(&config);
+    if let (false, Some(path)) = (problems.is_empty(), config.path.clone()) {
+        return Err(ConfigError::Invalid { path, problems }.into());
+    }
     let mut model = model_for(&config, &account_names(&config))?;
     // Nothing may be written to the terminal the UI runs in: the config's permission
     // warnings go to the log and the status line.
@@ -126,11 +131,7 @@ fn no_config(ctx: &Context, path: &Path) -> Result<ExitCode, CliError> {
 /// A model with the config's key map and theme (users' themes beside the config file).
 fn model_for(config: &Config, accounts: &[String]) -> Result<Model, CliError> {
     let keymap = Keymap::from_config(&config.keys).map_err(TuiError::from)?;
-    let user_themes = config
-        .path
-        .as_deref()
-        .and_then(Path::parent)
-        .map(|d| d.join("themes"));
+    let user_themes = super::check::user_theme_dir(config);
     let theme = ui::theme::load(&config.theme, user_themes.as_deref()).map_err(TuiError::from)?;
     Ok(Model::new(accounts, keymap, theme))
 }

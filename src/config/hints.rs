@@ -3,13 +3,35 @@
 
 use serde::de::{self, DeserializeOwned, Visitor};
 
-use super::raw::{RawImap, RawMaildir, RawPop3};
+use super::raw::{RawAccount, RawImap, RawMaildir, RawOutgoing, RawPop3, RawTop};
 
 /// serde names Rust types ("expected i64"); the user wrote TOML.
 pub(super) fn friendlier(message: &str) -> String {
     message
         .replace("expected i64", "expected an integer")
         .replace("expected u32", "expected a whole number of 0 or more")
+}
+
+/// Every key the parser accepts, by table: `top`, `account`, `imap`, `pop3`, `maildir` (the
+/// incoming table of that protocol), `outgoing`. From serde's own field lists plus the keys
+/// the parser takes out before serde runs, so docs/config.md can be checked against it.
+pub fn accepted_keys() -> Vec<(&'static str, Vec<&'static str>)> {
+    let with = |fields: &[&'static str], extra: &[&'static str]| {
+        let mut all: Vec<&'static str> = fields.iter().chain(extra).copied().collect();
+        all.sort_unstable();
+        all
+    };
+    vec![
+        ("top", with(field_names::<RawTop>(), &["accounts"])),
+        (
+            "account",
+            with(field_names::<RawAccount>(), &["incoming", "outgoing"]),
+        ),
+        ("imap", with(field_names::<RawImap>(), &["protocol"])),
+        ("pop3", with(field_names::<RawPop3>(), &["protocol"])),
+        ("maildir", with(field_names::<RawMaildir>(), &["protocol"])),
+        ("outgoing", with(field_names::<RawOutgoing>(), &[])),
+    ]
 }
 
 /// Why `key` does not belong in an incoming table of `protocol`, when it belongs to another.
@@ -33,7 +55,7 @@ pub(super) fn other_protocol_hint(key: &str, protocol: &str) -> Option<String> {
 }
 
 /// The closest known key, if it is close enough to be a typo.
-pub(super) fn did_you_mean<'a>(key: &str, fields: &[&'a str]) -> Option<&'a str> {
+pub fn did_you_mean<'a>(key: &str, fields: &[&'a str]) -> Option<&'a str> {
     fields
         .iter()
         .map(|f| (levenshtein(key, f), *f))

@@ -9,6 +9,7 @@
 //! runs from it); milder exposures are [`permission_warnings`] (see `permissions.rs`).
 
 mod hints;
+mod lines;
 mod parse;
 mod paths;
 mod permissions;
@@ -22,6 +23,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::ErrorKind;
 
+pub use hints::{accepted_keys, did_you_mean};
+pub use lines::key_line;
 pub use paths::Env;
 
 /// The whole, validated config.
@@ -124,7 +127,8 @@ pub struct Outgoing {
 }
 
 /// The commented template `postie init` writes: every key of the spec's example, explained,
-/// with one example account whose placeholder values pass `postie config check` as written.
+/// with one example account whose placeholder values parse as written (`postie config check`
+/// then names each one still to replace).
 pub const TEMPLATE: &str = include_str!("template.toml");
 
 /// One problem in the config file.

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::progress::ProgressSink;
+use super::progress::{ProgressSink, SyncEvent};
 use super::{AccountError, EngineError};
 use crate::config::{Account, Incoming};
 use crate::store::Store;
@@ -25,6 +25,10 @@ pub struct SyncSummary {
     pub protocol: &'static str,
     /// Messages newly stored (POP3 downloads, IMAP envelopes of new messages).
     pub new: u64,
+    /// Maildir accounts: messages another program delivered that are now in the index.
+    pub indexed: u64,
+    /// Maildir accounts: messages gone from the Maildir, dropped from the index.
+    pub unindexed: u64,
     /// Bytes of message bodies downloaded.
     pub bytes: u64,
     /// Messages deleted on the server (POP3 delete mode, `leave_on_server_days`).
@@ -76,9 +80,32 @@ pub async fn sync_account(
             super::imap::sync(store, account, imap, options, progress, &mut summary).await?;
         }
         Incoming::Maildir(_) => {
-            store
-                .rescan()
+            let folder = "(index)".to_owned();
+            progress.event(SyncEvent::Started {
+                account: account.name.clone(),
+                folder: folder.clone(),
+                total: None,
+            });
+            let stats = store
+                .refresh_account(&account.name, true, &mut |p| {
+                    progress.event(SyncEvent::Progress {
+                        account: account.name.clone(),
+                        folder: folder.clone(),
+                        done: p.done,
+                        total: (p.total > 0).then_some(p.total),
+                        bytes: 0,
+                    });
+                })
                 .map_err(|e| AccountError::new(&account.name, None, EngineError::from(e)))?;
+            summary.indexed = stats.added;
+            summary.unindexed = stats.removed;
+            // Ends the progress line; the counts are in the account's summary, so no
+            // folder line repeats them.
+            progress.event(SyncEvent::Finished {
+                account: account.name.clone(),
+                folder,
+                summary: String::new(),
+            });
         }
     }
     super::outbox::flush(store, account, progress, &mut summary).await?;

@@ -43,13 +43,38 @@ impl Store {
         self.refresh_all(true, &mut |_| {})
     }
 
+    /// Picks up changes in one account's folders only: every folder listed when `force`, else
+    /// as [`Store::refresh`] decides. Reports the messages indexed so far (`total` 0: not known
+    /// ahead) after each transaction, for a progress line during a long first indexing; the
+    /// stats are this account's, for `postie sync` to say what it did.
+    pub fn refresh_account(
+        &mut self,
+        account: &str,
+        force: bool,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<RefreshStats> {
+        self.refresh_where(force, Some(account), progress)
+    }
+
     fn refresh_all(
         &mut self,
         force: bool,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<RefreshStats> {
+        self.refresh_where(force, None, progress)
+    }
+
+    fn refresh_where(
+        &mut self,
+        force: bool,
+        only_account: Option<&str>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<RefreshStats> {
         let mut total = RefreshStats::default();
-        let folders = self.all_folder_rows()?;
+        let mut folders = self.all_folder_rows()?;
+        if let Some(account) = only_account {
+            folders.retain(|f| f.account == account);
+        }
         let mut done = 0u64;
         for f in folders {
             if !Maildir::is_maildir(&f.path) {

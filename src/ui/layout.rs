@@ -4,6 +4,7 @@
 use ratatui::layout::{Constraint, Layout, Rect};
 
 use super::model::Model;
+use super::types::AccountState;
 
 /// The reading screen's areas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,9 +29,66 @@ pub fn screen(model: &Model) -> Rect {
     Rect::new(0, 0, model.size.0, model.size.1)
 }
 
+/// The text of each account's badge at the right of the status line ("work ● online").
+pub fn account_badges(model: &Model) -> Vec<String> {
+    model
+        .folders
+        .accounts
+        .iter()
+        .map(|a| {
+            let state = match &a.state {
+                AccountState::Online => "● online".to_string(),
+                AccountState::Offline => "○ offline".to_string(),
+                AccountState::Connecting => "◐ connecting".to_string(),
+                AccountState::Syncing {
+                    done,
+                    total: Some(total),
+                } => {
+                    let pct = if *total > 0 { done * 100 / total } else { 100 };
+                    format!("◐ syncing {done}/{total} {pct}%")
+                }
+                AccountState::Syncing { done, total: None } => format!("◐ syncing {done}"),
+                AccountState::Failed(_) => "✗ failed".to_string(),
+                AccountState::Busy(_) => "◐ busy".to_string(),
+            };
+            format!(" {} {state} ", a.name)
+        })
+        .collect()
+}
+
+/// Rows the status line takes: two when an error does not fit on one beside the account
+/// badges, so the end of the error (where the remedy is) stays visible.
+pub fn status_rows(model: &Model) -> u16 {
+    let badges: usize = account_badges(model).iter().map(|b| width_of(b)).sum();
+    error_rows(model, badges + 1)
+}
+
+/// Rows the compose screen's status line takes (no badges there): as [`status_rows`].
+pub fn compose_status_rows(model: &Model) -> u16 {
+    error_rows(model, 0)
+}
+
+fn error_rows(model: &Model, taken: usize) -> u16 {
+    let Some(status) = model.status.as_ref().filter(|s| s.error) else {
+        return 1;
+    };
+    let room = (model.size.0 as usize).saturating_sub(taken);
+    if width_of(&status.text) + 1 > room && model.size.1 > 6 {
+        2
+    } else {
+        1
+    }
+}
+
+/// How many terminal columns `s` takes.
+fn width_of(s: &str) -> usize {
+    ratatui::text::Span::raw(s).width()
+}
+
 pub fn areas(model: &Model) -> Areas {
     let [main, status] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(screen(model));
+        Layout::vertical([Constraint::Min(1), Constraint::Length(status_rows(model))])
+            .areas(screen(model));
     let fw = (main.width / 4).clamp(14, 28).min(main.width);
     let [folders, right] =
         Layout::horizontal([Constraint::Length(fw), Constraint::Min(0)]).areas(main);
@@ -58,7 +116,7 @@ pub fn compose_areas(model: &Model) -> ComposeAreas {
     let [fields, body, status] = Layout::vertical([
         Constraint::Length(5),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(compose_status_rows(model)),
     ])
     .areas(screen(model));
     let f: [Rect; 5] = Layout::vertical([Constraint::Length(1); 5]).areas(fields);

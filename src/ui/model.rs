@@ -222,6 +222,19 @@ pub struct Status {
     pub error: bool,
 }
 
+/// How many recent errors `:messages` keeps.
+pub const LOG_LEN: usize = 50;
+
+/// What the overlay opened by `?` or `:messages` shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Overlay {
+    /// The keys in force and the `:` commands.
+    #[default]
+    Help,
+    /// The full text of recent errors ([`Model::log`]), newest last.
+    Messages,
+}
+
 /// Everything the UI knows.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -238,6 +251,13 @@ pub struct Model {
     pub prompt: Option<Prompt>,
     /// The help overlay's scroll offset, when shown.
     pub help: Option<usize>,
+    /// What that overlay shows.
+    pub overlay: Overlay,
+    /// The full text of the last [`LOG_LEN`] errors, oldest first: the status line may have
+    /// to shorten one, and the next key clears it; `:messages` shows them all.
+    pub log: std::collections::VecDeque<String>,
+    /// Ctrl-C was pressed once: a second one quits, any other key forgets it.
+    pub quit_armed: bool,
     pub compose: Option<Compose>,
     pub status: Option<Status>,
     /// Terminal size (columns, rows).
@@ -282,6 +302,9 @@ impl Model {
             message: None,
             prompt: None,
             help: None,
+            overlay: Overlay::Help,
+            log: std::collections::VecDeque::new(),
+            quit_armed: false,
             compose: None,
             status: None,
             size: (80, 24),
@@ -307,11 +330,14 @@ impl Model {
         });
     }
 
+    /// Shows an error in the status line and keeps its full text for `:messages`.
     pub fn set_error(&mut self, text: impl Into<String>) {
-        self.status = Some(Status {
-            text: text.into(),
-            error: true,
-        });
+        let text = text.into();
+        if self.log.len() == LOG_LEN {
+            self.log.pop_front();
+        }
+        self.log.push_back(text.clone());
+        self.status = Some(Status { text, error: true });
     }
 
     /// The account new messages are sent from: the current folder's, else the first.

@@ -128,14 +128,22 @@ impl Term {
     }
 }
 
+/// The field prefixes a query may use (`from:alice`), with the index column each searches.
+/// docs/search.md documents every one (a test checks).
+pub const FIELDS: &[(&str, &str)] = &[
+    ("from", "sender"),
+    ("to", "recipients"),
+    ("cc", "recipients"),
+    ("subject", "subject"),
+    ("body", "body"),
+];
+
 fn column_for(field: &str) -> Option<&'static str> {
-    match field.to_ascii_lowercase().as_str() {
-        "from" => Some("sender"),
-        "to" | "cc" => Some("recipients"),
-        "subject" => Some("subject"),
-        "body" => Some("body"),
-        _ => None,
-    }
+    let field = field.to_ascii_lowercase();
+    FIELDS
+        .iter()
+        .find(|(name, _)| *name == field)
+        .map(|(_, column)| *column)
 }
 
 /// Whether `s` holds anything the unicode61 tokenizer would index (letters or digits).

@@ -213,7 +213,7 @@ fn next_field(c: &mut Compose, step: isize) {
     c.field = Field::ALL[(i + step).rem_euclid(n) as usize];
 }
 
-fn act(model: &mut Model, action: Action) -> Vec<Command> {
+pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
     let Some(c) = model.compose.as_mut() else {
         return Vec::new();
     };

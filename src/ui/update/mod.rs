@@ -18,7 +18,7 @@ use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent};
 
 use super::layout;
 use super::list::MessageList;
-use super::model::{Focus, MessageView, Model};
+use super::model::{Focus, MessageView, Model, Overlay};
 use super::protocol::{Command, Event, ListSource};
 use super::types::{Flags, FolderRef, MessageId};
 
@@ -63,6 +63,10 @@ fn step(model: &mut Model, msg: Msg) -> Vec<Command> {
                 return Vec::new();
             }
             model.dirty = true;
+            if is_interrupt(model, &key) {
+                return interrupt(model);
+            }
+            model.quit_armed = false;
             if model.compose.is_some() {
                 return compose::key(model, key);
             }
@@ -106,6 +110,43 @@ fn step(model: &mut Model, msg: Msg) -> Vec<Command> {
     }
 }
 
+/// Ctrl-C, unless the user bound it to an action of the current screen.
+fn is_interrupt(model: &Model, key: &KeyEvent) -> bool {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    let mode = if model.compose.is_some() {
+        super::keymap::Mode::Compose
+    } else {
+        super::keymap::Mode::Normal
+    };
+    key.code == KeyCode::Char('c')
+        && key.modifiers.contains(KeyModifiers::CONTROL)
+        && model.keymap.action(mode, key).is_none()
+}
+
+/// Ctrl-C never does nothing: in the editor it is "cancel" (which asks before discarding
+/// anything typed); elsewhere it closes what is open and asks to press it again to quit.
+fn interrupt(model: &mut Model) -> Vec<Command> {
+    if model.compose.is_some() {
+        model.quit_armed = false;
+        return compose::act(model, super::keymap::Action::ComposeCancel);
+    }
+    if model.quit_armed {
+        model.quit = true;
+        return vec![Command::Quit];
+    }
+    model.prompt = None;
+    model.help = None;
+    model.quit_armed = true;
+    let q = model.keymap.keys_for(super::keymap::Action::Quit);
+    let also = if q.is_empty() {
+        String::new()
+    } else {
+        format!(" ({q} quits from the list too)")
+    };
+    model.set_status(format!("Quit postie? Press Ctrl-C again to quit{also}"));
+    Vec::new()
+}
+
 fn help_key(model: &mut Model, key: KeyEvent) {
     use super::keymap::Action;
     use crossterm::event::KeyCode;
@@ -122,8 +163,12 @@ fn help_key(model: &mut Model, key: KeyEvent) {
         (_, Some(Action::Bottom)) => Some(usize::MAX),
         _ => Some(scroll),
     };
-    // The help text: a heading and a blank line per mode, one line per action, the commands.
-    let lines = super::keymap::Action::ALL.len() + prompt::COMMANDS.len() + 5;
+    let lines = match model.overlay {
+        // A heading and a blank line per mode, one line per action, the commands.
+        Overlay::Help => super::keymap::Action::ALL.len() + prompt::COMMANDS.len() + 5,
+        // Each entry may wrap; scrolling past the end is cut by the view.
+        Overlay::Messages => model.log.iter().map(|m| m.len() / 40 + 1).sum::<usize>() + 1,
+    };
     let room = layout::inner_height(layout::help_area(model));
     model.help = model.help.map(|s| s.min(lines.saturating_sub(room)));
 }

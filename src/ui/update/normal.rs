@@ -215,6 +215,7 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
             Vec::new()
         }
         Action::Help => {
+            model.overlay = super::super::model::Overlay::Help;
             model.help = Some(0);
             Vec::new()
         }

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::super::input::Edit;
 use super::super::keymap::Action;
 use super::super::layout;
-use super::super::model::{Focus, Model, PromptKind};
+use super::super::model::{Focus, Model, Overlay, PromptKind};
 use super::super::protocol::{Command, ListSource, SearchScope};
 use super::super::text;
 use super::super::types::{FolderRef, SortKey};
@@ -202,6 +202,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("open", "open the selected attachment"),
     ("sync", "sync all accounts now"),
     ("help", "keys and commands"),
+    ("messages", "the full text of recent errors"),
 ];
 
 fn command(model: &mut Model, line: &str) -> Vec<Command> {
@@ -212,6 +213,11 @@ fn command(model: &mut Model, line: &str) -> Vec<Command> {
         "" => Vec::new(),
         "q" | "quit" => super::normal::act(model, Action::Quit),
         "help" => super::normal::act(model, Action::Help),
+        "messages" => {
+            model.overlay = Overlay::Messages;
+            model.help = Some(0);
+            Vec::new()
+        }
         "sync" => super::normal::act(model, Action::Sync),
         "delete" => super::normal::act(model, Action::Delete),
         "open" => super::normal::act(model, Action::OpenAttachment),

@@ -423,3 +423,57 @@ fn a_no_op_never_cancels_a_pending_redraw() {
     update(&mut m, Msg::Key(key(KeyCode::Char('Z'))));
     assert!(!m.dirty, "an unbound key alone draws nothing");
 }
+
+#[test]
+fn ctrl_c_asks_then_quits_and_any_other_key_forgets() {
+    let (mut m, fake) = started(10);
+    assert!(fake.send(&mut m, Msg::Key(ctrl('c'))).is_empty());
+    assert!(!m.quit);
+    let status = m.status.as_ref().expect("Ctrl-C says something");
+    assert!(status.text.contains("Ctrl-C again"), "{status:?}");
+    // Another key in between: the next Ctrl-C asks again.
+    fake.keys(&mut m, "j");
+    assert!(fake.send(&mut m, Msg::Key(ctrl('c'))).is_empty());
+    assert!(!m.quit);
+    assert_eq!(fake.send(&mut m, Msg::Key(ctrl('c'))), vec![Command::Quit]);
+    assert!(m.quit);
+}
+
+#[test]
+fn ctrl_c_closes_an_open_prompt_and_in_the_editor_asks_before_discarding() {
+    let (mut m, fake) = started(10);
+    fake.keys(&mut m, ":sor");
+    fake.send(&mut m, Msg::Key(ctrl('c')));
+    assert!(m.prompt.is_none());
+    assert!(!m.quit);
+    let (mut m, fake) = started(10);
+    fake.keys(&mut m, "cbob");
+    fake.send(&mut m, Msg::Key(ctrl('c')));
+    let c = m.compose.as_ref().expect("still composing");
+    assert!(c.confirm_discard, "asks before discarding");
+    assert!(!m.quit);
+}
+
+#[test]
+fn ctrl_c_bound_by_the_user_is_their_action() {
+    let keys = std::collections::BTreeMap::from([("sync".to_string(), "C-c".to_string())]);
+    let mut m = model_with(crate::ui::Keymap::from_config(&keys).expect("valid"));
+    assert_eq!(
+        update(&mut m, Msg::Key(ctrl('c'))),
+        vec![Command::Sync { account: None }]
+    );
+}
+
+#[test]
+fn errors_are_logged_for_messages_and_the_log_is_bounded() {
+    let mut m = model();
+    for i in 0..crate::ui::model::LOG_LEN + 5 {
+        m.set_error(format!("error {i}"));
+    }
+    assert_eq!(m.log.len(), crate::ui::model::LOG_LEN);
+    assert_eq!(m.log.front().map(String::as_str), Some("error 5"));
+    assert_eq!(
+        m.log.back().map(String::as_str),
+        Some(format!("error {}", crate::ui::model::LOG_LEN + 4).as_str())
+    );
+}

@@ -177,6 +177,16 @@ fn status(model: &Model, c: &Compose, frame: &mut Frame, area: Rect) {
         }
     };
     fill(frame, area, style);
+    if area.height >= 2 {
+        // A long error: its start, then its end (the remedy), as in the reading screen.
+        let width = area.width as usize;
+        let (first, second) = super::status::split_two_rows(&text, width, width);
+        frame.render_widget(
+            Paragraph::new(vec![first.into(), second.into()]).style(style),
+            area,
+        );
+        return;
+    }
     frame.render_widget(
         Paragraph::new(fit(&format!(" {text}"), area.width as usize)).style(style),
         area,

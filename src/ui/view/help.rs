@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::super::keymap::Mode;
-use super::super::model::Model;
-use super::{pad, pane};
+use super::super::model::{Model, Overlay};
+use super::{pad, pane, width_of};
 
 /// Every line of the help text (also used by the tests).
 pub(super) fn lines(model: &Model) -> Vec<Line<'static>> {
@@ -43,13 +43,75 @@ pub(super) fn lines(model: &Model) -> Vec<Line<'static>> {
     out
 }
 
+/// The `:messages` overlay: every logged error in full, wrapped to `width` columns.
+pub(super) fn message_lines(model: &Model, width: usize) -> Vec<Line<'static>> {
+    let t = &model.theme;
+    if model.log.is_empty() {
+        return vec![Line::from(Span::styled("No errors so far.", t.help))];
+    }
+    let mut out = Vec::new();
+    for entry in &model.log {
+        for (i, row) in wrap(entry, width.saturating_sub(2).max(10))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if i == 0 { "• " } else { "  " };
+            out.push(Line::from(Span::styled(format!("{lead}{row}"), t.help)));
+        }
+    }
+    out
+}
+
+/// Word-wraps `text` to rows of at most `width` columns (a longer word is cut).
+pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    for word in text.split_whitespace() {
+        let mut rest = word;
+        while width_of(rest) > width {
+            if !row.is_empty() {
+                rows.push(std::mem::take(&mut row));
+            }
+            let mut used = 0;
+            let mut at = 0;
+            for (i, c) in rest.char_indices() {
+                used += width_of(&rest[i..i + c.len_utf8()]);
+                if used > width && at > 0 {
+                    break;
+                }
+                at = i + c.len_utf8();
+            }
+            rows.push(rest[..at].to_string());
+            rest = &rest[at..];
+        }
+        if !row.is_empty() && width_of(&row) + 1 + width_of(rest) > width {
+            rows.push(std::mem::take(&mut row));
+        }
+        if !row.is_empty() {
+            row.push(' ');
+        }
+        row.push_str(rest);
+    }
+    if !row.is_empty() || rows.is_empty() {
+        rows.push(row);
+    }
+    rows
+}
+
 pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect, scroll: usize) {
     frame.render_widget(Clear, area);
-    let block =
-        pane(model, "Help — Esc closes, j/k scroll".to_string(), true).style(model.theme.help);
+    let title = match model.overlay {
+        Overlay::Help => "Help — Esc closes, j/k scroll",
+        Overlay::Messages => "Messages — recent errors in full; Esc closes, j/k scroll",
+    };
+    let block = pane(model, title.to_string(), true).style(model.theme.help);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let all = lines(model);
+    let all = match model.overlay {
+        Overlay::Help => lines(model),
+        Overlay::Messages => message_lines(model, inner.width as usize),
+    };
     let max = all.len().saturating_sub(inner.height as usize);
     let shown: Vec<Line> = all.into_iter().skip(scroll.min(max)).collect();
     frame.render_widget(Paragraph::new(shown).style(model.theme.help), inner);

@@ -6,6 +6,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::super::layout;
 use super::super::model::Model;
 use super::super::types::AccountState;
 use super::{fill, fit, width_of};
@@ -28,32 +29,52 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         return;
     }
     fill(frame, area, t.status);
-    let mut right: Vec<Span> = Vec::new();
-    for a in &model.folders.accounts {
-        let (text, style) = match &a.state {
-            AccountState::Online => (format!("{} ● online", a.name), t.status_online),
-            AccountState::Offline => (format!("{} ○ offline", a.name), t.status_offline),
-            AccountState::Connecting => (format!("{} ◐ connecting", a.name), t.status),
-            AccountState::Syncing {
-                done,
-                total: Some(total),
-            } => {
-                let pct = if *total > 0 { done * 100 / total } else { 100 };
-                (
-                    format!("{} ◐ syncing {done}/{total} {pct}%", a.name),
-                    t.status,
-                )
-            }
-            AccountState::Syncing { done, total: None } => {
-                (format!("{} ◐ syncing {done}", a.name), t.status)
-            }
-            AccountState::Failed(_) => (format!("{} ✗ failed", a.name), t.status_error),
-            AccountState::Busy(_) => (format!("{} ◐ busy", a.name), t.status),
-        };
-        right.push(Span::styled(format!(" {text} "), style));
-    }
+    let badges = layout::account_badges(model);
+    let right: Vec<Span> = model
+        .folders
+        .accounts
+        .iter()
+        .zip(badges)
+        .map(|(a, text)| {
+            let style = match &a.state {
+                AccountState::Online => t.status_online,
+                AccountState::Offline => t.status_offline,
+                AccountState::Failed(_) => t.status_error,
+                AccountState::Connecting | AccountState::Syncing { .. } | AccountState::Busy(_) => {
+                    t.status
+                }
+            };
+            Span::styled(text, style)
+        })
+        .collect();
     let right_w: usize = right.iter().map(|s| width_of(&s.content)).sum();
     let width = area.width as usize;
+    let mut bottom = area;
+    if let (Some(s), true) = (&model.status, area.height >= 2) {
+        // An error too long for one row: its start on the first row, its end (the remedy)
+        // on the second, beside the badges; a middle that fits on neither is elided.
+        let (first, second) = split_two_rows(&s.text, width, width.saturating_sub(right_w + 1));
+        let top = Rect { height: 1, ..area };
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(first, t.status_error))),
+            top,
+        );
+        bottom = Rect {
+            y: area.y + 1,
+            height: 1,
+            ..area
+        };
+        let gap = width.saturating_sub(width_of(&second) + right_w);
+        let mut spans = vec![
+            Span::styled(second, t.status_error),
+            Span::styled(" ".repeat(gap), t.status),
+        ];
+        if right_w < width {
+            spans.extend(right);
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), bottom);
+        return;
+    }
     let left = match &model.status {
         Some(s) => Span::styled(
             fit(&format!(" {}", s.text), width.saturating_sub(right_w + 1)),
@@ -75,5 +96,32 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     if right_w < width {
         spans.extend(right);
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(Paragraph::new(Line::from(spans)), bottom);
+}
+
+/// Splits ` text` over two rows of `first_w` and `second_w` columns at a word boundary. When
+/// it is longer than both, the middle goes (`…`): the end of an error says what to do.
+pub(super) fn split_two_rows(text: &str, first_w: usize, second_w: usize) -> (String, String) {
+    let clean = fit(text, usize::MAX);
+    let rows = super::help::wrap(&clean, first_w.saturating_sub(1).max(1));
+    let first = format!(" {}", rows.first().cloned().unwrap_or_default());
+    let rest = rows.get(1..).unwrap_or_default().join(" ");
+    let room = second_w.saturating_sub(1);
+    let second = if width_of(&rest) <= room {
+        rest
+    } else {
+        // Keep the end: drop whole characters from the front of the rest.
+        let mut kept = String::new();
+        let mut used = 1; // the `…`
+        for c in rest.chars().rev() {
+            let w = width_of(c.encode_utf8(&mut [0u8; 4]));
+            if used + w > room {
+                break;
+            }
+            used += w;
+            kept.insert(0, c);
+        }
+        format!("…{kept}")
+    };
+    (first, format!(" {second}"))
 }

@@ -219,3 +219,88 @@ fn another_process_syncing_an_account_shows_in_the_status_line() {
     assert!(!shown.error);
     assert_eq!(m.folders.accounts[0].state, AccountState::Busy(why.into()));
 }
+
+/// The text of a drawn screen's rows.
+fn rows(t: &Terminal<TestBackend>) -> Vec<String> {
+    let buf = t.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect())
+        .collect()
+}
+
+const LONG_ERROR: &str = "example: no password for account example (login you@example.org): \
+     run `postie login example`, or set password_command";
+
+#[test]
+fn a_long_error_keeps_its_remedy_visible_on_two_rows() {
+    let (mut m, _fake) = started(10);
+    update(
+        &mut m,
+        Msg::Backend(Event::Error(BackendError::new(
+            crate::error::ErrorKind::Auth,
+            LONG_ERROR,
+        ))),
+    );
+    let t = draw(&m);
+    let rows = rows(&t);
+    let bottom = rows[rows.len() - 2..].join(" ");
+    assert!(bottom.contains("postie login example"), "{bottom}");
+    assert!(bottom.contains("password_command"), "{bottom}");
+    assert!(rows[rows.len() - 1].contains("work ○ offline"), "{bottom}");
+    // Narrower than the error on two rows: the end still shows, the middle goes.
+    m.size = (60, 24);
+    let narrow = self::rows(&draw(&m));
+    let bottom = narrow[narrow.len() - 2..].join(" ");
+    assert!(bottom.contains("or set password_command"), "{bottom}");
+    assert!(bottom.contains('…'), "{bottom}");
+    // A short error keeps to one row.
+    update(
+        &mut m,
+        Msg::Backend(Event::Error(BackendError::new(
+            crate::error::ErrorKind::Auth,
+            "short",
+        ))),
+    );
+    assert_eq!(crate::ui::layout::status_rows(&m), 1);
+}
+
+#[test]
+fn messages_shows_recent_errors_in_full() {
+    let (mut m, fake) = started(10);
+    m.size = (60, 30);
+    for text in ["first failure", LONG_ERROR] {
+        update(
+            &mut m,
+            Msg::Backend(Event::Error(BackendError::new(
+                crate::error::ErrorKind::Auth,
+                text,
+            ))),
+        );
+    }
+    fake.keys(&mut m, ":messages");
+    fake.send(&mut m, Msg::Key(key(KeyCode::Enter)));
+    let shown = rows(&draw(&m)).join("\n");
+    assert!(shown.contains("Messages"), "{shown}");
+    assert!(shown.contains("first failure"), "{shown}");
+    assert!(shown.contains("`postie login example`, or set"), "{shown}");
+    fake.send(&mut m, Msg::Key(key(KeyCode::Esc)));
+    assert_eq!(m.help, None);
+}
+
+#[test]
+fn a_long_error_while_composing_keeps_its_remedy_visible() {
+    let (mut m, fake) = started(10);
+    m.size = (60, 20);
+    fake.keys(&mut m, "c");
+    update(
+        &mut m,
+        Msg::Backend(Event::Error(BackendError::new(
+            crate::error::ErrorKind::Auth,
+            LONG_ERROR,
+        ))),
+    );
+    assert!(m.compose.is_some(), "still composing");
+    let rows = rows(&draw(&m));
+    let bottom = rows[rows.len() - 2..].join(" ");
+    assert!(bottom.contains("or set password_command"), "{bottom}");
+}
