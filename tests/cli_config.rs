@@ -311,7 +311,9 @@ fn a_world_writable_config_is_refused_with_exit_78() {
 #[test]
 fn a_config_in_a_world_writable_directory_is_refused_unless_sticky() {
     let home = reachable_home();
-    let path = home.write("config/postie/config.toml", &account("work"));
+    // A password source, so that `config check` has nothing else to warn about.
+    let text = account("work") + "password_command = \"cat /dev/null\"\n";
+    let path = home.write("config/postie/config.toml", &text);
     let dir = path.parent().expect("dir").to_path_buf();
     chmod(&dir, 0o777);
     let out = home.postie().args(["config", "check"]).assert().code(78);
