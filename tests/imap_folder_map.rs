@@ -31,7 +31,11 @@ impl Env {
             dir.path().join("data").display().to_string(),
             server.port
         );
-        std::fs::write(dir.path().join("config.toml"), text).unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        // Private, as a config holding its password inline must be (else postie warns).
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         Env { dir }
     }
 

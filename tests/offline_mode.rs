@@ -204,9 +204,9 @@ async fn offline_commands_connect_nowhere_and_their_queue_goes_out_online() {
 
     // sync: the Maildir account is indexed, the others are named, exit 0.
     let (stdout, stderr) = env.offline(&["sync"], b"", 0);
-    assert!(stdout.starts_with("local: 0 new"), "{stdout}");
+    assert!(stdout.starts_with("local: nothing new"), "{stdout}");
     assert!(
-        stderr.contains("offline: 2 account(s) not contacted (mail, pop)"),
+        stderr.contains("offline: 2 accounts not contacted (mail, pop)"),
         "{stderr}"
     );
     one_line(&stderr);
@@ -218,7 +218,7 @@ async fn offline_commands_connect_nowhere_and_their_queue_goes_out_online() {
     );
     assert_exit(&out, 0, &["POSTIE_OFFLINE=1 sync --account pop"]);
     assert!(
-        text(&out.stderr).contains("offline: 1 account(s) not contacted (pop)"),
+        text(&out.stderr).contains("offline: 1 account not contacted (pop)"),
         "{}",
         text(&out.stderr)
     );
@@ -293,7 +293,7 @@ async fn offline_commands_connect_nowhere_and_their_queue_goes_out_online() {
         75,
     );
     let (stdout, stderr) = env.offline(&["sync", "--account", "local"], b"", 0);
-    assert!(stdout.starts_with("local: 0 new"), "{stdout}");
+    assert!(stdout.starts_with("local: nothing new"), "{stdout}");
     assert!(
         stderr.contains("account local: offline: 1 outbox message(s) not sent"),
         "{stderr}"
@@ -379,7 +379,7 @@ fn offline_with_only_server_accounts_syncs_nothing_and_exits_zero() {
         serde_json::json!([])
     );
     assert!(
-        text(&out.stderr).contains("offline: 1 account(s) not contacted (only)"),
+        text(&out.stderr).contains("offline: 1 account not contacted (only)"),
         "{}",
         text(&out.stderr)
     );

@@ -85,9 +85,9 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode, CliError> {
     if !not_contacted.is_empty() {
         let names: Vec<&str> = not_contacted.iter().map(|a| a.name.as_str()).collect();
         eprintln!(
-            "postie: offline: {} account(s) not contacted ({}); run `postie sync` without \
-             --offline to sync them",
-            names.len(),
+            "postie: offline: {} not contacted ({}); run `postie sync` without --offline to \
+             sync them",
+            count(names.len() as u64, "account", "accounts"),
             names.join(", ")
         );
     }
