@@ -7,9 +7,13 @@
 //! each protocol client, which must fail closed: [`NetError::StartTlsUnavailable`] is the one
 //! error they all use, so a stripped capability is never a silent downgrade.
 //!
+//! Also here: [`Paced`], the reply pace every protocol client enforces (a minimum throughput
+//! and a per-reply deadline), since a read timeout alone lets a trickling server keep us forever.
+//!
 //! May not touch: the store, the engine, the UI.
 
 mod error;
+mod pace;
 mod stream;
 mod tls;
 
@@ -20,6 +24,7 @@ use tokio::net::TcpStream;
 use crate::config::{Server, TlsMode};
 
 pub use error::NetError;
+pub use pace::{PaceControl, PaceError, PaceLimits, Paced, pace_error};
 pub use stream::MaybeTlsStream;
 pub use tls::TlsConnector;
 
