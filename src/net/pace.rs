@@ -124,6 +124,17 @@ impl PaceControl {
         });
     }
 
+    /// The reply turned out to be about `bytes` larger (an announced literal): its deadline
+    /// moves by `bytes / min_rate`. Nothing happens when no reply is due.
+    pub fn extend(&self, bytes: u64) {
+        let mut state = self.lock();
+        let min_rate = state.limits.min_rate.max(1);
+        if let Some(due) = &mut state.due {
+            due.expected = due.expected.saturating_add(bytes);
+            due.deadline += Duration::from_secs((bytes / min_rate).min(u64::from(u32::MAX)));
+        }
+    }
+
     /// No reply is due (between commands, during IDLE): nothing is enforced.
     pub fn pause(&self) {
         self.lock().due = None;

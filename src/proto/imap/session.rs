@@ -19,21 +19,39 @@ use std::time::Duration;
 
 use async_imap::Session;
 use async_imap::imap_proto::{self, RequestId, Response, ResponseCode, Status};
-use futures::FutureExt as _;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::codec;
 use super::error::ImapError;
+use super::frame::excerpt;
 use super::trace::{Trace, mask};
 use super::types::{AppendUid, Capabilities, Unsolicited};
 use super::watch::{Activity, Watched};
-use crate::net::MaybeTlsStream;
+use crate::net::{MaybeTlsStream, PaceControl};
 
 /// Why a session broke when imap-proto panicked on a response instead of returning an error
 /// (it unwraps a NIL INTERNALDATE, for one): the session is dropped as after any response it
 /// cannot parse, and the process lives on.
 pub(crate) const UNPARSABLE: &str = "a response that cannot be parsed (the parser panicked)";
+
+/// How much of a response an error line may quote.
+const EXCERPT: usize = 200;
+
+/// Parses one framed response (and what followed it in the frame, if anything). The error is
+/// one readable line quoting at most the start of the response: never message content in bulk.
+pub(crate) fn parse_frame(frame: &[u8]) -> Result<(Response<'_>, &[u8]), String> {
+    // imap-proto panics on some malformed responses (e.g. `INTERNALDATE NIL`, found by
+    // fuzz/imap_codec): a hostile server must break the session, not the process.
+    match std::panic::catch_unwind(|| Response::parse(frame)) {
+        Ok(Ok((rest, response))) => Ok((response, rest)),
+        Ok(Err(_)) => Err(format!(
+            "a response that cannot be parsed: {}",
+            excerpt(frame, EXCERPT)
+        )),
+        Err(_) => Err(format!("{UNPARSABLE}: {}", excerpt(frame, EXCERPT))),
+    }
+}
 
 /// The stream bound every session needs (async-imap wants Debug and Send).
 pub trait ImapStream: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
@@ -58,6 +76,8 @@ pub struct ImapSession<S: ImapStream> {
     pub(crate) inner: Session<Watched<S>>,
     /// When bytes last arrived: the IO timeout counts silence, not response size.
     pub(crate) activity: Activity,
+    /// Armed while a reply is due: the minimum throughput and the per-reply deadline.
+    pub(crate) pace: PaceControl,
     pub(crate) server: String,
     pub(crate) caps: Capabilities,
     pub(crate) trace: Option<Trace>,
@@ -180,6 +200,13 @@ impl<S: ImapStream> ImapSession<S> {
         }
     }
 
+    /// The error for a failed read: the pace and framing limits say what happened in words
+    /// of their own; anything else is a broken connection.
+    pub(crate) fn fail_io(&mut self, e: std::io::Error) -> ImapError {
+        self.broken = true;
+        gave_up_or_broken(&self.server, e)
+    }
+
     pub(crate) fn record(&self, command: &str) {
         let shown = mask(command);
         tracing::debug!(server = %self.server, "C: {shown}");
@@ -208,6 +235,7 @@ impl<S: ImapStream> ImapSession<S> {
         }
         self.record(command);
         self.activity.reset();
+        self.pace.expect(0);
         match self.inner.run_command(command).await {
             Ok(tag) => Ok(tag),
             Err(e) => Err(self.fail(e)),
@@ -222,6 +250,8 @@ impl<S: ImapStream> ImapSession<S> {
             stream.flush().await
         }
         .await;
+        // A literal's payload or DONE: the reply to it is due from now.
+        self.pace.expect(0);
         result.map_err(|e| self.fail(e))
     }
 
@@ -243,9 +273,9 @@ impl<S: ImapStream> ImapSession<S> {
         // the server.
         activity.reset();
         let resp = {
-            // imap-proto panics on some malformed responses (e.g. `INTERNALDATE NIL`, found by
-            // fuzz/imap_codec): a hostile server must break the session, not the process.
-            let read = std::panic::AssertUnwindSafe(self.inner.read_response()).catch_unwind();
+            // Whole responses only (see `watch`): nothing announced is allocated before it
+            // arrives, and the read is cancel-safe.
+            let read = self.inner.get_mut().next_response();
             tokio::pin!(read);
             match timeout {
                 Some(t) => loop {
@@ -268,19 +298,25 @@ impl<S: ImapStream> ImapSession<S> {
                 server: self.server.clone(),
             });
         };
-        let Ok(resp) = resp else {
-            return Err(self.fail(UNPARSABLE));
-        };
-        match resp {
-            Ok(Some(resp)) => Ok(f(resp.parsed(), &mut self.unsolicited)),
+        let frame = match resp {
+            Ok(Some(frame)) => frame,
             Ok(None) => {
                 self.broken = true;
-                Err(ImapError::Closed {
+                return Err(ImapError::Closed {
                     server: self.server.clone(),
                     message: None,
-                })
+                });
             }
-            Err(e) => Err(self.fail(e)),
+            Err(e) => return Err(self.fail_io(e)),
+        };
+        match parse_frame(&frame) {
+            Ok((response, rest)) => {
+                if !rest.is_empty() {
+                    self.inner.get_mut().unread(rest);
+                }
+                Ok(f(&response, &mut self.unsolicited))
+            }
+            Err(reason) => Err(self.fail(reason)),
         }
     }
 
@@ -373,6 +409,13 @@ impl<S: ImapStream> ImapSession<S> {
         if copy_uid.is_some() {
             self.pending_copy_uid = copy_uid;
         }
+        match &step {
+            // Progress: the next response the caller wants gets a fresh deadline, so only a
+            // flood of responses nobody asked for runs into it.
+            Step::More(Some(_)) => self.pace.expect(0),
+            Step::Done { tag, .. } => self.progress_after(tag),
+            _ => {}
+        }
         if let Step::Bye(m) = &step {
             // A BYE is followed by the server closing; the tagged reply may never come.
             tracing::debug!(server = %self.server, "S: BYE {m}");
@@ -454,6 +497,16 @@ impl<S: ImapStream> ImapSession<S> {
         }
     }
 
+    /// After the completion of `tag`: a fresh deadline if other commands are still in
+    /// flight, else nothing is due until the next command.
+    fn progress_after(&self, tag: &RequestId) {
+        if self.orphans.iter().any(|o| o != tag) {
+            self.pace.expect(0);
+        } else {
+            self.pace.pause();
+        }
+    }
+
     /// Reads and discards the completions of pipelined commands nobody waited for.
     async fn settle(&mut self) -> Result<(), ImapError> {
         while !self.orphans.is_empty() {
@@ -470,6 +523,7 @@ impl<S: ImapStream> ImapSession<S> {
                 })
                 .await?;
             if let Some(tag) = done {
+                self.progress_after(&tag);
                 self.orphans.retain(|o| o != &tag);
             }
         }
@@ -486,5 +540,27 @@ impl<S: ImapStream> ImapSession<S> {
     /// [`ImapSession::take_unsolicited`]) and keeps the connection alive.
     pub async fn noop(&mut self) -> Result<(), ImapError> {
         self.simple("NOOP").await.map(|_| ())
+    }
+}
+
+/// [`ImapError::GaveUp`] when the pace or framing limits failed the read, else
+/// [`ImapError::Connection`].
+pub(crate) fn gave_up_or_broken(server: &str, e: std::io::Error) -> ImapError {
+    let limit = crate::net::pace_error(&e)
+        .map(ToString::to_string)
+        .or_else(|| {
+            e.get_ref()
+                .and_then(|inner| inner.downcast_ref::<super::frame::FrameError>())
+                .map(ToString::to_string)
+        });
+    match limit {
+        Some(reason) => ImapError::GaveUp {
+            server: server.to_owned(),
+            reason,
+        },
+        None => ImapError::Connection {
+            server: server.to_owned(),
+            reason: e.to_string(),
+        },
     }
 }
