@@ -23,6 +23,8 @@
 
 pub mod child;
 pub mod config;
+pub mod hostile_imap;
+pub mod hostile_pop3;
 pub mod proxy;
 pub mod seed;
 pub mod wire;

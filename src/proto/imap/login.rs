@@ -223,7 +223,10 @@ impl<S: ImapStream> PreAuth<S> {
             }
             Ok(Ok(Some(frame))) => frame,
         };
-        let (response, rest) = parse_frame(&frame).map_err(|reason| self.conn_error(reason))?;
+        let (response, rest) = parse_frame(&frame).map_err(|reason| ImapError::GaveUp {
+            server: self.server.clone(),
+            reason,
+        })?;
         if !rest.is_empty() {
             self.client.get_mut().unread(rest);
         }

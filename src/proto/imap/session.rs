@@ -36,7 +36,7 @@ use crate::net::{MaybeTlsStream, PaceControl};
 pub(crate) const UNPARSABLE: &str = "a response that cannot be parsed (the parser panicked)";
 
 /// How much of a response an error line may quote.
-const EXCERPT: usize = 200;
+const EXCERPT: usize = 100;
 
 /// Parses one framed response (and what followed it in the frame, if anything). The error is
 /// one readable line quoting at most the start of the response: never message content in bulk.
@@ -46,7 +46,7 @@ pub(crate) fn parse_frame(frame: &[u8]) -> Result<(Response<'_>, &[u8]), String>
     match std::panic::catch_unwind(|| Response::parse(frame)) {
         Ok(Ok((rest, response))) => Ok((response, rest)),
         Ok(Err(_)) => Err(format!(
-            "a response that cannot be parsed: {}",
+            "the server sent a response that cannot be parsed: {}",
             excerpt(frame, EXCERPT)
         )),
         Err(_) => Err(format!("{UNPARSABLE}: {}", excerpt(frame, EXCERPT))),
@@ -316,7 +316,13 @@ impl<S: ImapStream> ImapSession<S> {
                 }
                 Ok(f(&response, &mut self.unsolicited))
             }
-            Err(reason) => Err(self.fail(reason)),
+            Err(reason) => {
+                self.broken = true;
+                Err(ImapError::GaveUp {
+                    server: self.server.clone(),
+                    reason,
+                })
+            }
         }
     }
 

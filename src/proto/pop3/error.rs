@@ -13,6 +13,9 @@ pub enum Pop3Error {
     Closed,
     #[error("cannot continue: the POP3 server sent nothing for {0:?}")]
     Timeout(std::time::Duration),
+    /// The server broke the pace limits (too slow, or a reply that never ends).
+    #[error("cannot continue: {0}; try again later")]
+    GaveUp(String),
     #[error("cannot understand the POP3 server's reply")]
     Codec(#[source] CodecError),
     /// A `-ERR` reply. `command` names the command (`"PASS"`, `"RETR 5"`), never its secret
@@ -54,9 +57,11 @@ impl Pop3Error {
     /// What kind of failure this is: decides retrying in the engine and the exit code.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Pop3Error::Io(_) | Pop3Error::Closed | Pop3Error::Timeout(_) | Pop3Error::Broken => {
-                ErrorKind::Network
-            }
+            Pop3Error::Io(_)
+            | Pop3Error::Closed
+            | Pop3Error::Timeout(_)
+            | Pop3Error::GaveUp(_)
+            | Pop3Error::Broken => ErrorKind::Network,
             Pop3Error::Codec(_) | Pop3Error::Unsupported(_) => ErrorKind::Protocol,
             Pop3Error::Server { command, code, .. } => {
                 code.as_ref().and_then(ResponseCode::error_kind).unwrap_or(

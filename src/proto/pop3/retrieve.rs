@@ -84,6 +84,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Retrieval<'a, S> {
         self.received += 1;
         match status.kind {
             StatusKind::Ok => {
+                self.client.expect_message(number);
                 let data = self.client.read_body(self.client_max()).await?;
                 Ok(RetrievedMessage { number, data })
             }
