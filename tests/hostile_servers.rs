@@ -4,7 +4,7 @@
 //! in one readable line, never hold postie forever, and never allocate what was announced.
 //!
 //! The servers are in-process fakes on 127.0.0.1 (tests/support/hostile_imap.rs and
-//! hostile_pop3.rs; SMTP below); the limits are the small test ones of [`pace`].
+//! hostile_pop3.rs, hostile_smtp.rs); the limits are the small test ones of [`pace`].
 
 #![allow(clippy::unwrap_used)]
 
@@ -12,6 +12,8 @@
 mod hostile_imap;
 #[path = "support/hostile_pop3.rs"]
 mod hostile_pop3;
+#[path = "support/hostile_smtp.rs"]
+mod hostile_smtp;
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +23,7 @@ use postie::error::ErrorKind;
 use postie::net::{MaybeTlsStream, PaceLimits, TlsConnector};
 use postie::proto::imap::{FrameLimits, ImapError, ImapSession, Login, SessionOptions};
 use postie::proto::pop3::{ClientOptions, Pop3Client, Pop3Error, Transport};
+use postie::proto::smtp::{SmtpError, Submission};
 use secrecy::SecretString;
 use tokio::net::TcpStream;
 
@@ -225,4 +228,51 @@ async fn pop3_retr_trickle_fails_at_the_throughput_floor() {
     assert_eq!(err.kind(), ErrorKind::Network);
     assert!(err.to_string().contains("less than 100 B/s for 2 s"), "{err}");
     assert!(took < Duration::from_secs(10), "{took:?}");
+}
+
+/// Connects to the fake SMTP server with a 3 s step timeout: the error and how long it took.
+async fn submit_to(greeting: hostile_smtp::Greeting) -> (SmtpError, Duration) {
+    let fake = hostile_smtp::start(greeting).await;
+    let submission = Submission {
+        host: "127.0.0.1".into(),
+        port: fake.port,
+        tls: TlsMode::None,
+        allow_plaintext: true,
+        ca_file: None,
+        user: "alice".into(),
+        password: SecretString::from("secret"),
+        timeout: Duration::from_secs(3),
+    };
+    let started = Instant::now();
+    let err = tokio::time::timeout(BOUND, submission.connect())
+        .await
+        .expect("the SMTP connection must end within the bound")
+        .expect_err("a hostile greeting must fail");
+    let took = started.elapsed();
+    eprintln!("{err} (after {took:?})");
+    (err, took)
+}
+
+#[tokio::test]
+async fn smtp_trickled_greeting_fails_at_the_step_deadline() {
+    let (err, took) = submit_to(hostile_smtp::Greeting::Trickle {
+        every: Duration::from_millis(500),
+    })
+    .await;
+    assert!(matches!(err, SmtpError::Timeout { .. }), "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::Network);
+    assert!(took >= Duration::from_secs(3) && took < Duration::from_secs(10), "{took:?}");
+}
+
+#[tokio::test]
+async fn smtp_endless_reply_line_fails_at_the_reply_cap_not_the_timeout() {
+    let before = peak_rss_kib();
+    let (err, took) = submit_to(hostile_smtp::Greeting::EndlessLine).await;
+    assert!(!matches!(err, SmtpError::Timeout { .. }), "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::Network, "{err:?}");
+    let chain = postie::error::chain_line(&err);
+    assert!(chain.contains("reply longer than 65536 bytes"), "{chain}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    let grown = peak_rss_kib().saturating_sub(before);
+    assert!(grown < 64 * 1024, "peak RSS grew by {grown} KiB");
 }

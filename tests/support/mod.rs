@@ -25,6 +25,7 @@ pub mod child;
 pub mod config;
 pub mod hostile_imap;
 pub mod hostile_pop3;
+pub mod hostile_smtp;
 pub mod proxy;
 pub mod seed;
 pub mod wire;
