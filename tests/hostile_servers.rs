@@ -95,7 +95,10 @@ async fn fetch_from(m: Misbehaviour, frame: FrameLimits) -> (ImapError, Duration
         .expect_err("a hostile FETCH must fail");
     let took = started.elapsed();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
-    assert!(!session.is_usable(), "the session must be dropped after {err}");
+    assert!(
+        !session.is_usable(),
+        "the session must be dropped after {err}"
+    );
     eprintln!("{err} (after {took:?})");
     (err, took)
 }
@@ -126,7 +129,10 @@ async fn imap_trickle_of_one_byte_a_second_fails_at_the_throughput_floor() {
 async fn imap_exists_flood_that_never_completes_fails_at_the_reply_deadline() {
     let (err, took) = fetch_from(Misbehaviour::ExistsFlood, FrameLimits::default()).await;
     let line = one_short_line(&err);
-    assert!(line.contains("did not finish its reply within 4 s"), "{line}");
+    assert!(
+        line.contains("did not finish its reply within 4 s"),
+        "{line}"
+    );
     assert!(took >= Duration::from_secs(4) && took < BOUND, "{took:?}");
 }
 
@@ -226,7 +232,10 @@ async fn pop3_retr_trickle_fails_at_the_throughput_floor() {
     eprintln!("{err} (after {took:?})");
     assert!(matches!(err, Pop3Error::GaveUp(_)), "{err:?}");
     assert_eq!(err.kind(), ErrorKind::Network);
-    assert!(err.to_string().contains("less than 100 B/s for 2 s"), "{err}");
+    assert!(
+        err.to_string().contains("less than 100 B/s for 2 s"),
+        "{err}"
+    );
     assert!(took < Duration::from_secs(10), "{took:?}");
 }
 
@@ -261,7 +270,10 @@ async fn smtp_trickled_greeting_fails_at_the_step_deadline() {
     .await;
     assert!(matches!(err, SmtpError::Timeout { .. }), "{err:?}");
     assert_eq!(err.kind(), ErrorKind::Network);
-    assert!(took >= Duration::from_secs(3) && took < Duration::from_secs(10), "{took:?}");
+    assert!(
+        took >= Duration::from_secs(3) && took < Duration::from_secs(10),
+        "{took:?}"
+    );
 }
 
 #[tokio::test]

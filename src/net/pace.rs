@@ -63,15 +63,20 @@ impl PaceLimits {
 pub enum PaceError {
     #[error("the server sent less than {} for {} s", rate_text(*.min_rate), .window.as_secs())]
     TooSlow { min_rate: u64, window: Duration },
-    #[error(
-        "the server did not finish its reply within {} s (allowed for about {expected} bytes)",
-        .after.as_secs()
-    )]
+    #[error("the server did not finish its reply within {} s{}", .after.as_secs(), size_text(*.expected))]
     Deadline { after: Duration, expected: u64 },
 }
 
+fn size_text(expected: u64) -> String {
+    if expected == 0 {
+        String::new()
+    } else {
+        format!(" (allowed for about {expected} bytes)")
+    }
+}
+
 fn rate_text(rate: u64) -> String {
-    if rate >= 1024 && rate % 1024 == 0 {
+    if rate >= 1024 && rate.is_multiple_of(1024) {
         format!("{} KiB/s", rate / 1024)
     } else {
         format!("{rate} B/s")
@@ -80,7 +85,8 @@ fn rate_text(rate: u64) -> String {
 
 /// The [`PaceError`] inside an IO error from a [`Paced`] stream, if that is what it is.
 pub fn pace_error(e: &io::Error) -> Option<&PaceError> {
-    e.get_ref().and_then(|inner| inner.downcast_ref::<PaceError>())
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<PaceError>())
 }
 
 /// One reply being waited for.
@@ -185,7 +191,9 @@ impl PaceState {
             .map_or(Duration::ZERO, |s| now.saturating_duration_since(s));
         let waited = due.waited + ongoing;
         if waited >= limits.window {
-            let needed = limits.min_rate.saturating_mul(limits.window.as_secs().max(1));
+            let needed = limits
+                .min_rate
+                .saturating_mul(limits.window.as_secs().max(1));
             if due.bytes < needed {
                 return Verdict::Fail(PaceError::TooSlow {
                     min_rate: limits.min_rate,

@@ -38,7 +38,11 @@ async fn a_trickle_fails_after_one_window() {
         }),
         "{err}"
     );
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(err.to_string().contains("less than 100 B/s"), "{err}");
     trickle.abort();
 }
@@ -63,11 +67,17 @@ async fn a_fast_endless_reply_meets_the_deadline() {
         }
     };
     assert!(
-        matches!(pace_error(&err), Some(PaceError::Deadline { expected: 100, .. })),
+        matches!(
+            pace_error(&err),
+            Some(PaceError::Deadline { expected: 100, .. })
+        ),
         "{err}"
     );
     let took = started.elapsed();
-    assert!(took >= Duration::from_secs(3) && took < Duration::from_secs(10), "{took:?}");
+    assert!(
+        took >= Duration::from_secs(3) && took < Duration::from_secs(10),
+        "{took:?}"
+    );
     flood.abort();
 }
 

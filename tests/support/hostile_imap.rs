@@ -131,7 +131,8 @@ async fn misbehave(
                 .cycle()
                 .take(*content_bytes)
                 .collect::<Vec<u8>>();
-            let mut reply = format!("* 1 FETCH (UID 1 BODY[] {{{}}}\r\n", content.len()).into_bytes();
+            let mut reply =
+                format!("* 1 FETCH (UID 1 BODY[] {{{}}}\r\n", content.len()).into_bytes();
             reply.extend_from_slice(&content);
             reply.extend_from_slice(b" ((NOT IMAP\r\n");
             reply.extend_from_slice(format!("{tag} OK done\r\n").as_bytes());

@@ -41,11 +41,7 @@ async fn serve(socket: tokio::net::TcpStream, every: Duration) -> std::io::Resul
     let mut lines = BufReader::new(read).lines();
     write.write_all(b"+OK hostile fake ready\r\n").await?;
     while let Some(line) = lines.next_line().await? {
-        let verb = line
-            .split(' ')
-            .next()
-            .unwrap_or("")
-            .to_ascii_uppercase();
+        let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
         let reply: &[u8] = match verb.as_str() {
             "CAPA" => b"+OK\r\nUSER\r\nUIDL\r\n.\r\n",
             "USER" | "PASS" | "NOOP" => b"+OK\r\n",
@@ -54,7 +50,9 @@ async fn serve(socket: tokio::net::TcpStream, every: Duration) -> std::io::Resul
             "UIDL" => b"+OK\r\n1 a1\r\n.\r\n",
             "QUIT" => b"+OK bye\r\n",
             "RETR" => {
-                write.write_all(b"+OK 2000 octets\r\nSubject: slow\r\n\r\n").await?;
+                write
+                    .write_all(b"+OK 2000 octets\r\nSubject: slow\r\n\r\n")
+                    .await?;
                 loop {
                     write.write_all(b"x").await?;
                     tokio::time::sleep(every).await;

@@ -7,9 +7,7 @@ use super::super::AccountError;
 use super::super::connect::{password, tls_for};
 use crate::config::{Account, ImapIncoming};
 use crate::net::PaceLimits;
-use crate::proto::imap::{
-    FrameLimits, ImapSession, Login, SessionOptions, TcpImapSession, Trace,
-};
+use crate::proto::imap::{FrameLimits, ImapSession, Login, SessionOptions, TcpImapSession, Trace};
 
 /// How a session is opened. The defaults suit `postie sync`.
 #[derive(Debug, Clone, Default)]

@@ -197,7 +197,10 @@ mod tests {
             ]
         );
         let two = b"* 1 FETCH (BODY[1] {2}\r\nxy BODY[2] {0}\r\n)\r\n";
-        assert_eq!(frames(two, FrameLimits::default()).unwrap(), vec![two.to_vec()]);
+        assert_eq!(
+            frames(two, FrameLimits::default()).unwrap(),
+            vec![two.to_vec()]
+        );
     }
 
     #[test]
@@ -224,7 +227,10 @@ mod tests {
     #[test]
     fn text_that_only_looks_like_a_literal_is_no_literal() {
         for line in [&b"* OK {abc}\r\n"[..], b"* OK {}\r\n", b"* OK }\r\n"] {
-            assert_eq!(frames(line, FrameLimits::default()).unwrap(), vec![line.to_vec()]);
+            assert_eq!(
+                frames(line, FrameLimits::default()).unwrap(),
+                vec![line.to_vec()]
+            );
         }
     }
 

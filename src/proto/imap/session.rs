@@ -1,8 +1,13 @@
 //! The session and the command/response loop every other file builds on (getting one:
 //! login.rs).
 //!
-//! Commands go out through async-imap's `run_command` (its tags, its framing) and replies come
-//! back through `read_response`, parsed by imap-proto; this file matches tags, turns tagged
+//! Commands go out through async-imap's `run_command` (its tags). Replies come back whole
+//! through the stream's own framing (`Watched::next_response`: line and literal caps, nothing
+//! announced allocated before it arrives) and are parsed once by imap-proto, never by
+//! async-imap's reader, which allocates announced literals up front and re-parses its whole
+//! buffer after every 4 KiB read. While a reply is due the stream is paced (`net::Paced`):
+//! each command, and each response the caller asked for, gets a fresh deadline, so a flood of
+//! unsolicited responses ends; this file matches tags, turns tagged
 //! NO/BAD into [`ImapError`], and keeps every server-initiated report (EXISTS, EXPUNGE,
 //! VANISHED, FETCH FLAGS) in an unbounded list the caller drains with
 //! [`ImapSession::take_unsolicited`]. (async-imap's own unsolicited channel holds 100 items and
@@ -11,8 +16,9 @@
 //!
 //! What must hold: a password goes out only on a TLS stream, or with `allow_plaintext`;
 //! STARTTLS that is not offered is an error, never a silent downgrade; any IO error, EOF,
-//! timeout or unparsable response marks the session broken (kind Network) and every later
-//! call fails fast with [`ImapError::Broken`].
+//! timeout, pace or framing limit, or unparsable response marks the session broken (kind
+//! Network) and every later call fails fast with [`ImapError::Broken`]; an error line quotes
+//! at most the first 100 bytes of a response.
 
 use std::fmt::Debug;
 use std::time::Duration;
