@@ -64,6 +64,19 @@ fn server(port: u16) -> Server {
 /// Logs in to the fake, selects INBOX and fetches message 1: the error it ends with, and how
 /// long the FETCH took.
 async fn fetch_from(m: Misbehaviour, frame: FrameLimits) -> (ImapError, Duration) {
+    let (result, took) = try_fetch(m, frame).await;
+    let err = result.expect_err("a hostile FETCH must fail");
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    eprintln!("{err} (after {took:?})");
+    (err, took)
+}
+
+/// Logs in to the fake, selects INBOX and fetches message 1: what came of it, and how long
+/// the FETCH took.
+async fn try_fetch(
+    m: Misbehaviour,
+    frame: FrameLimits,
+) -> (Result<Option<Vec<u8>>, ImapError>, Duration) {
     let fake = hostile_imap::start(m).await;
     let tcp = TcpStream::connect(("127.0.0.1", fake.port)).await.unwrap();
     let password = SecretString::from("secret");
@@ -89,18 +102,17 @@ async fn fetch_from(m: Misbehaviour, frame: FrameLimits) -> (ImapError, Duration
     .unwrap();
     session.select("INBOX").await.unwrap();
     let started = Instant::now();
-    let err = tokio::time::timeout(BOUND, session.fetch_body(1))
+    let result = tokio::time::timeout(BOUND, session.fetch_body(1))
         .await
-        .expect("the FETCH must end within the bound")
-        .expect_err("a hostile FETCH must fail");
+        .expect("the FETCH must end within the bound");
     let took = started.elapsed();
-    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
-    assert!(
-        !session.is_usable(),
-        "the session must be dropped after {err}"
-    );
-    eprintln!("{err} (after {took:?})");
-    (err, took)
+    if let Err(e) = &result {
+        assert!(
+            !session.is_usable(),
+            "the session must be dropped after {e}"
+        );
+    }
+    (result, took)
 }
 
 fn one_short_line(err: &ImapError) -> String {
@@ -142,6 +154,7 @@ async fn imap_literal_larger_than_any_message_fails_when_announced() {
     let (err, took) = fetch_from(
         Misbehaviour::Literal {
             announced: 400_000_000,
+            chunk: 1,
             every: Duration::from_secs(1),
         },
         FrameLimits::default(),
@@ -160,6 +173,7 @@ async fn imap_literal_allowed_but_trickled_is_never_allocated_up_front() {
     let (err, took) = fetch_from(
         Misbehaviour::Literal {
             announced: 400_000_000,
+            chunk: 1,
             every: Duration::from_secs(1),
         },
         FrameLimits {
@@ -174,6 +188,24 @@ async fn imap_literal_allowed_but_trickled_is_never_allocated_up_front() {
     let grown = peak_rss_kib().saturating_sub(before);
     eprintln!("peak RSS grew by {grown} KiB");
     assert!(grown < 64 * 1024, "peak RSS grew by {grown} KiB");
+}
+
+#[tokio::test]
+async fn imap_large_reply_at_a_steady_rate_outlives_the_base_deadline() {
+    // 1,000 bytes at 250 B/s: about 4 s, past the 4 s base deadline, but the response in
+    // progress is allowed its size at the minimum rate (10 s more) and the rate is met.
+    let (result, took) = try_fetch(
+        Misbehaviour::Literal {
+            announced: 1000,
+            chunk: 10,
+            every: Duration::from_millis(40),
+        },
+        FrameLimits::default(),
+    )
+    .await;
+    let body = result.unwrap().expect("message 1");
+    assert_eq!(body.len(), 1000);
+    assert!(took >= Duration::from_secs(4), "{took:?}");
 }
 
 #[tokio::test]

@@ -94,6 +94,8 @@ pub fn pace_error(e: &io::Error) -> Option<&PaceError> {
 struct Due {
     deadline: Instant,
     expected: u64,
+    /// The size of the response in progress ([`PaceControl::allow_response`]).
+    response: u64,
     /// Waiting time and bytes of the current throughput window.
     waited: Duration,
     bytes: u64,
@@ -124,20 +126,20 @@ impl PaceControl {
         state.due = Some(Due {
             deadline,
             expected: expected_bytes,
+            response: 0,
             waited: Duration::ZERO,
             bytes: 0,
             waiting_since: None,
         });
     }
 
-    /// The reply turned out to be about `bytes` larger (an announced literal): its deadline
-    /// moves by `bytes / min_rate`. Nothing happens when no reply is due.
-    pub fn extend(&self, bytes: u64) {
-        let mut state = self.lock();
-        let min_rate = state.limits.min_rate.max(1);
-        if let Some(due) = &mut state.due {
-            due.expected = due.expected.saturating_add(bytes);
-            due.deadline += Duration::from_secs((bytes / min_rate).min(u64::from(u32::MAX)));
+    /// The response now being received is `bytes` large so far (announced literals
+    /// included): the deadline allows `bytes / min_rate` more for it. Set to what the next one
+    /// has when a response completes, so only the response in progress (whose size the
+    /// caller's framing caps) is ever allowed for: a flood of complete responses gets nothing.
+    pub fn allow_response(&self, bytes: u64) {
+        if let Some(due) = &mut self.lock().due {
+            due.response = bytes;
         }
     }
 
@@ -180,10 +182,13 @@ impl PaceState {
         let Some(due) = &mut self.due else {
             return Verdict::WakeAt(None);
         };
-        if now >= due.deadline {
+        let allowance = limits.deadline_for(due.response) - limits.base_deadline;
+        let deadline = due.deadline + allowance;
+        if now >= deadline {
+            let expected = due.expected.saturating_add(due.response);
             return Verdict::Fail(PaceError::Deadline {
-                after: limits.deadline_for(due.expected),
-                expected: due.expected,
+                after: limits.deadline_for(expected),
+                expected,
             });
         }
         let ongoing = due
@@ -211,8 +216,8 @@ impl PaceState {
             .waiting_since
             .map(|_| now + limits.window.saturating_sub(due.waited));
         let wake = match window_end {
-            Some(end) => end.min(due.deadline),
-            None => due.deadline,
+            Some(end) => end.min(deadline),
+            None => deadline,
         };
         Verdict::WakeAt(Some(wake))
     }

@@ -119,3 +119,24 @@ fn the_deadline_grows_with_the_expected_size() {
     };
     assert_eq!(e.to_string(), "the server sent less than 1 KiB/s for 60 s");
 }
+
+#[tokio::test]
+async fn only_the_response_in_progress_gets_time_for_its_size() {
+    let (a, _server) = tokio::io::duplex(64);
+    let paced = Paced::new(a, small());
+    let control = paced.control();
+    control.expect(0);
+    let later = Instant::now() + Duration::from_secs(4);
+    // 1,000 bytes at 100 B/s: 10 s on top of the 3 s base.
+    control.allow_response(1000);
+    assert!(matches!(
+        control.lock().judge(later),
+        Verdict::WakeAt(Some(_))
+    ));
+    // Completed: a flood of finished responses earns nothing.
+    control.allow_response(0);
+    assert!(matches!(
+        control.lock().judge(later),
+        Verdict::Fail(PaceError::Deadline { expected: 0, .. })
+    ));
+}

@@ -18,8 +18,13 @@ pub enum Misbehaviour {
     Trickle { every: Duration },
     /// `* 1 EXISTS` lines as fast as the client takes them, never the tagged completion.
     ExistsFlood,
-    /// A FETCH announcing a literal of `announced` bytes, then one byte every `every`.
-    Literal { announced: u64, every: Duration },
+    /// A FETCH announcing a literal of `announced` bytes, then `chunk` bytes of it every
+    /// `every` (and, if it ever gets there, the end of the FETCH and the tagged OK).
+    Literal {
+        announced: u64,
+        chunk: usize,
+        every: Duration,
+    },
     /// A line that never ends, sent as fast as the client takes it.
     EndlessLine,
     /// A complete but unparsable FETCH reply holding `content_bytes` of message content
@@ -108,14 +113,26 @@ async fn misbehave(
                 tokio::task::yield_now().await;
             }
         }
-        Misbehaviour::Literal { announced, every } => {
+        Misbehaviour::Literal {
+            announced,
+            chunk,
+            every,
+        } => {
             write
                 .write_all(format!("* 1 FETCH (UID 1 BODY[] {{{announced}}}\r\n").as_bytes())
                 .await?;
-            loop {
-                write.write_all(b"x").await?;
+            let piece = vec![b'x'; *chunk];
+            let mut left = *announced;
+            while left > 0 {
+                let n = left.min(piece.len() as u64);
+                write.write_all(&piece[..n as usize]).await?;
+                left -= n;
                 tokio::time::sleep(*every).await;
             }
+            write
+                .write_all(format!(")\r\n{tag} OK done\r\n").as_bytes())
+                .await?;
+            std::future::pending::<()>().await;
         }
         Misbehaviour::EndlessLine => {
             write.write_all(b"* OK ").await?;

@@ -6,9 +6,9 @@
 //! quadratic time. The session reads through this framer instead: it scans each byte once,
 //! keeps only what has arrived, and hands a response on only when it is complete.
 //!
-//! What must hold: a line (the text between literals) longer than [`FrameLimits::max_line`]
-//! or a literal larger than [`FrameLimits::max_literal`] is an error as soon as it shows,
-//! never a wait; the framer is pure (no IO), so it is tested byte by byte.
+//! What must hold: a line (the text between literals) longer than [`FrameLimits::max_line`],
+//! a literal larger than [`FrameLimits::max_literal`], or a response larger than both together
+//! is an error as soon as it shows, never a wait; the framer is pure (no IO), so it is tested byte by byte.
 
 /// How large a response may grow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +17,14 @@ pub struct FrameLimits {
     pub max_line: usize,
     /// Largest literal: the largest message we accept.
     pub max_literal: u64,
+}
+
+impl FrameLimits {
+    /// The most one response may hold in all: one largest literal plus one longest line
+    /// (a response of endless small literals would otherwise never end).
+    pub fn max_response(&self) -> u64 {
+        self.max_literal.saturating_add(self.max_line as u64)
+    }
 }
 
 impl Default for FrameLimits {
@@ -38,6 +46,8 @@ pub enum FrameError {
          accepted ({max} bytes)"
     )]
     LiteralTooLarge { announced: u64, max: u64 },
+    #[error("the server sent a response larger than {max} bytes")]
+    ResponseTooLarge { max: u64 },
 }
 
 /// The scan state over the bytes of one response, which grow as they arrive.
@@ -50,8 +60,6 @@ pub struct Framer {
     line_start: usize,
     /// Literal bytes still to come.
     literal_left: u64,
-    /// Literal bytes announced since [`Framer::take_announced`] last ran.
-    announced: u64,
 }
 
 impl Framer {
@@ -101,15 +109,17 @@ impl Framer {
                         max: self.limits.max_literal,
                     });
                 }
+                Some(n) if (end as u64).saturating_add(n) > self.limits.max_response() => {
+                    return Err(FrameError::ResponseTooLarge {
+                        max: self.limits.max_response(),
+                    });
+                }
                 Some(n) => {
-                    self.announced = self.announced.saturating_add(n);
                     self.literal_left = n;
                     self.line_start = end;
                 }
                 None => {
-                    let announced = self.announced;
                     *self = Framer::new(self.limits);
-                    self.announced = announced;
                     return Ok(Some(end));
                 }
             }
@@ -122,9 +132,10 @@ impl Framer {
         self.limits
     }
 
-    /// Literal bytes announced since the last call (the reply's deadline grows by them).
-    pub fn take_announced(&mut self) -> u64 {
-        std::mem::take(&mut self.announced)
+    /// Announced literal bytes that have not arrived yet (with the bytes that did, the size
+    /// of the response in progress: its deadline grows by it).
+    pub fn literal_left(&self) -> u64 {
+        self.literal_left
     }
 }
 
@@ -212,6 +223,18 @@ mod tests {
                 announced: 400_000_000,
                 max: 1000
             })
+        );
+    }
+
+    #[test]
+    fn endless_small_literals_fail_at_the_response_cap() {
+        let mut wire = b"* 1 FETCH (BODY[] ".to_vec();
+        for _ in 0..200 {
+            wire.extend_from_slice(b"{10}\r\n0123456789 ");
+        }
+        assert_eq!(
+            frames(&wire, limits(100, 1000)),
+            Err(FrameError::ResponseTooLarge { max: 1100 })
         );
     }
 

@@ -132,16 +132,20 @@ impl<S: AsyncRead + Unpin> Watched<S> {
     fn poll_response(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Vec<u8>>>> {
         loop {
             let complete = self.framer.complete(&self.pending);
-            let announced = self.framer.take_announced();
-            if announced > 0 {
-                self.inner.control().extend(announced);
-            }
             match complete {
                 Ok(Some(n)) => {
                     let rest = self.pending.split_off(n);
+                    // Done: the allowance was for this response only.
+                    self.inner.control().allow_response(0);
                     return Poll::Ready(Ok(Some(std::mem::replace(&mut self.pending, rest))));
                 }
-                Ok(None) => {}
+                Ok(None) => {
+                    // The response in progress, announced literals included, gets its size's
+                    // worth of extra time; it is capped, and forgotten when it completes.
+                    let size =
+                        (self.pending.len() as u64).saturating_add(self.framer.literal_left());
+                    self.inner.control().allow_response(size);
+                }
                 Err(e) => return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, e))),
             }
             let len = self.pending.len();
