@@ -29,12 +29,14 @@ use super::codec::{
     CodecError, Greeting, MAX_STATUS_LINE, MultilineDecoder, Status, StatusKind, check_line,
     parse_status_line,
 };
-use super::error::Pop3Error;
+use super::error::{Pop3Error, invalid, server_error};
 use super::replies::{
     Capabilities, ListEntry, Stat, UidlEntry, parse_list, parse_list_line, parse_stat, parse_uidl,
     parse_uidl_line,
 };
 pub use super::retrieve::{Retrieval, RetrievedMessage};
+pub(super) use super::secrets::redact;
+use super::secrets::secret_line;
 
 /// How much to ask the socket for at a time.
 const READ_CHUNK: usize = 64 * 1024;
@@ -585,44 +587,5 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Client<S> {
             Ok(Ok(0)) => Err(Pop3Error::Closed),
             Ok(Ok(_)) => Ok(()),
         }
-    }
-}
-
-pub(super) fn server_error(command: &str, status: Status) -> Pop3Error {
-    Pop3Error::Server {
-        command: command.to_owned(),
-        code: status.code,
-        text: status.text,
-    }
-}
-
-/// `prefix secret CRLF` in one allocation that is zeroed when dropped.
-fn secret_line(prefix: &str, secret: &str) -> Zeroizing<String> {
-    let mut line = Zeroizing::new(String::with_capacity(prefix.len() + secret.len() + 2));
-    line.push_str(prefix);
-    line.push_str(secret);
-    line.push_str("\r\n");
-    line
-}
-
-fn invalid(what: &str) -> Pop3Error {
-    Pop3Error::Codec(CodecError::Invalid(what.to_owned()))
-}
-
-/// A command line fit for the log: arguments of PASS and AUTH (and a bare SASL response
-/// line) replaced, the line end dropped.
-pub(super) fn redact(line: &[u8]) -> String {
-    let text = String::from_utf8_lossy(super::codec::trim_eol(line));
-    let mut words = text.split(' ');
-    let verb = words.next().unwrap_or_default().to_ascii_uppercase();
-    match verb.as_str() {
-        "PASS" => "PASS ****".to_owned(),
-        "AUTH" => match words.next() {
-            Some(mech) => format!("AUTH {mech} ****"),
-            None => "AUTH".to_owned(),
-        },
-        "USER" | "STAT" | "LIST" | "UIDL" | "TOP" | "RETR" | "DELE" | "RSET" | "NOOP" | "QUIT"
-        | "CAPA" | "STLS" | "APOP" => text.lines().collect::<Vec<_>>().join(" | "),
-        _ => "****".to_owned(),
     }
 }

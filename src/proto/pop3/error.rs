@@ -1,6 +1,6 @@
 //! The POP3 layer's error type and how each failure maps to an [`ErrorKind`].
 
-use super::codec::{CodecError, ResponseCode};
+use super::codec::{CodecError, ResponseCode, Status};
 use crate::error::ErrorKind;
 
 /// Everything a POP3 session can fail with. Never carries a password: server texts after
@@ -98,6 +98,20 @@ impl Pop3Error {
                 | Pop3Error::BadCredentials
         )
     }
+}
+
+/// A `-ERR` reply to `command` (named, never quoted: it may hold a secret).
+pub(super) fn server_error(command: &str, status: Status) -> Pop3Error {
+    Pop3Error::Server {
+        command: command.to_owned(),
+        code: status.code,
+        text: status.text,
+    }
+}
+
+/// A reply that breaks the protocol.
+pub(super) fn invalid(what: &str) -> Pop3Error {
+    Pop3Error::Codec(CodecError::Invalid(what.to_owned()))
 }
 
 impl From<CodecError> for Pop3Error {

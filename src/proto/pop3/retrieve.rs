@@ -6,9 +6,10 @@ use std::fmt::Write as _;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::client::{Pop3Client, server_error};
+use super::client::Pop3Client;
 use super::codec::{CodecError, StatusKind};
 use super::error::Pop3Error;
+use super::error::server_error;
 
 /// One retrieved message: its number in this session and its exact bytes (dot-unstuffed,
 /// final CRLF kept).
