@@ -72,8 +72,10 @@ pub struct Watched<S> {
     inner: Paced<S>,
     activity: Activity,
     framer: Framer,
-    /// Bytes read from the server that are not yet a complete response.
+    /// Bytes read from the server and not yet handed on are `pending[start..]` (an offset, so
+    /// handing on many small responses from one read copies each once).
     pending: Vec<u8>,
+    start: usize,
     /// A complete response being handed to the [`AsyncRead`] side, and how much of it went.
     ready: Vec<u8>,
     ready_sent: usize,
@@ -88,6 +90,7 @@ impl<S> Watched<S> {
             activity,
             framer: Framer::new(frame),
             pending: Vec::new(),
+            start: 0,
             ready: Vec::new(),
             ready_sent: 0,
         }
@@ -113,7 +116,8 @@ impl<S> Watched<S> {
 
     /// Puts bytes that followed a parsed response back in front of the unread ones.
     pub fn unread(&mut self, rest: &[u8]) {
-        self.pending.splice(0..0, rest.iter().copied());
+        self.pending
+            .splice(self.start..self.start, rest.iter().copied());
         self.framer = Framer::new(self.framer_limits());
     }
 
@@ -131,22 +135,41 @@ impl<S: AsyncRead + Unpin> Watched<S> {
 
     fn poll_response(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Vec<u8>>>> {
         loop {
-            let complete = self.framer.complete(&self.pending);
+            let complete = self.framer.complete(&self.pending[self.start..]);
             match complete {
                 Ok(Some(n)) => {
-                    let rest = self.pending.split_off(n);
+                    let response = if self.start == 0 && n >= self.pending.len() - n {
+                        // A response at least as large as what follows it: keep its buffer and
+                        // copy the smaller rest (each byte is copied a bounded number of times).
+                        let rest = self.pending.split_off(n);
+                        std::mem::replace(&mut self.pending, rest)
+                    } else {
+                        let response = self.pending[self.start..self.start + n].to_vec();
+                        self.start += n;
+                        response
+                    };
+                    if self.start == self.pending.len() {
+                        self.pending.clear();
+                        self.start = 0;
+                    }
                     // Done: the allowance was for this response only.
                     self.inner.control().allow_response(0);
-                    return Poll::Ready(Ok(Some(std::mem::replace(&mut self.pending, rest))));
+                    return Poll::Ready(Ok(Some(response)));
                 }
                 Ok(None) => {
                     // The response in progress, announced literals included, gets its size's
                     // worth of extra time; it is capped, and forgotten when it completes.
-                    let size =
-                        (self.pending.len() as u64).saturating_add(self.framer.literal_left());
+                    let size = ((self.pending.len() - self.start) as u64)
+                        .saturating_add(self.framer.literal_left());
                     self.inner.control().allow_response(size);
                 }
                 Err(e) => return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, e))),
+            }
+            if self.start > 0 {
+                // The response in progress starts at 0 again (the framer's offsets are
+                // relative to it, so they still hold).
+                self.pending.drain(..self.start);
+                self.start = 0;
             }
             let len = self.pending.len();
             self.pending.resize(len + READ_CHUNK, 0);
@@ -236,6 +259,33 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     use super::*;
+
+    #[tokio::test]
+    async fn responses_come_whole_however_the_bytes_are_cut() {
+        let (a, mut b) = tokio::io::duplex(1024);
+        let mut w = Watched::with_limits(a, PaceLimits::default(), FrameLimits::default());
+        b.write_all(b"* 1 EXISTS\r\n* 2 EXISTS\r\na1 OK done\r\n* 3 FETCH (BODY[] {3}\r\na")
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            got.push(w.next_response().await.unwrap().unwrap());
+        }
+        b.write_all(b"bc)\r\n").await.unwrap();
+        got.push(w.next_response().await.unwrap().unwrap());
+        w.unread(b"* 4 EXISTS\r\n");
+        got.push(w.next_response().await.unwrap().unwrap());
+        drop(b);
+        assert!(w.next_response().await.unwrap().is_none());
+        let expected: [&[u8]; 5] = [
+            b"* 1 EXISTS\r\n",
+            b"* 2 EXISTS\r\n",
+            b"a1 OK done\r\n",
+            b"* 3 FETCH (BODY[] {3}\r\nabc)\r\n",
+            b"* 4 EXISTS\r\n",
+        ];
+        assert_eq!(got, expected.map(<[u8]>::to_vec));
+    }
 
     #[tokio::test]
     async fn reads_refresh_the_activity() {
