@@ -11,6 +11,9 @@
 //! - a deadline for the whole reply, `base_deadline + expected_bytes / min_rate` after it was
 //!   asked for, so a fast flood that never ends the command ends all the same.
 //!
+//! Time the caller spends away from the stream between two reads ([`PaceControl::hold`] to
+//! [`PaceControl::resume`]) is not counted either.
+//!
 //! Both fail the read with an [`io::Error`] of kind `TimedOut` carrying a [`PaceError`]
 //! (find it with [`pace_error`]); the protocol clients turn that into their own
 //! connection-kind error. Between replies ([`PaceControl::pause`], e.g. during IDLE) nothing is
@@ -96,6 +99,8 @@ struct Due {
     expected: u64,
     /// The size of the response in progress ([`PaceControl::allow_response`]).
     response: u64,
+    /// Since when the caller has been busy with something else ([`PaceControl::hold`]).
+    held_since: Option<Instant>,
     /// Waiting time and bytes of the current throughput window.
     waited: Duration,
     bytes: u64,
@@ -127,6 +132,7 @@ impl PaceControl {
             deadline,
             expected: expected_bytes,
             response: 0,
+            held_since: None,
             waited: Duration::ZERO,
             bytes: 0,
             waiting_since: None,
@@ -141,6 +147,17 @@ impl PaceControl {
         if let Some(due) = &mut self.lock().due {
             due.response = bytes;
         }
+    }
+
+    /// The caller stops reading for a while (it writes a batch to disk): until
+    /// [`PaceControl::resume`], the time is not counted against the reply's deadline.
+    pub fn hold(&self) {
+        self.lock().hold_at(Instant::now());
+    }
+
+    /// The caller reads again: the deadline moves by the time it was away.
+    pub fn resume(&self) {
+        self.lock().resume_at(Instant::now());
     }
 
     /// No reply is due (between commands, during IDLE): nothing is enforced.
@@ -162,6 +179,20 @@ enum Verdict {
 }
 
 impl PaceState {
+    fn hold_at(&mut self, now: Instant) {
+        if let Some(due) = &mut self.due {
+            due.held_since.get_or_insert(now);
+        }
+    }
+
+    fn resume_at(&mut self, now: Instant) {
+        if let Some(due) = &mut self.due
+            && let Some(since) = due.held_since.take()
+        {
+            due.deadline += now.saturating_duration_since(since);
+        }
+    }
+
     fn received(&mut self, n: usize, now: Instant) {
         if let Some(due) = &mut self.due {
             if let Some(since) = due.waiting_since.take() {

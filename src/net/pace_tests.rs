@@ -140,3 +140,23 @@ async fn only_the_response_in_progress_gets_time_for_its_size() {
         Verdict::Fail(PaceError::Deadline { expected: 0, .. })
     ));
 }
+
+#[tokio::test]
+async fn time_the_caller_spends_away_is_not_counted() {
+    let (a, _server) = tokio::io::duplex(64);
+    let paced = Paced::new(a, small());
+    let control = paced.control();
+    control.expect(0);
+    let t0 = Instant::now();
+    // Away 10 s (writing a batch to disk) right after asking: the 3 s deadline moves by 10 s.
+    control.lock().hold_at(t0);
+    control.lock().resume_at(t0 + Duration::from_secs(10));
+    assert!(matches!(
+        control.lock().judge(t0 + Duration::from_secs(12)),
+        Verdict::WakeAt(Some(_))
+    ));
+    assert!(matches!(
+        control.lock().judge(t0 + Duration::from_secs(14)),
+        Verdict::Fail(PaceError::Deadline { .. })
+    ));
+}

@@ -262,8 +262,20 @@ impl<S: ImapStream> ImapSession<S> {
     }
 
     /// Reads one response (within the IO timeout) and hands it to `f` with the unsolicited
-    /// sink. EOF, IO errors, parse failures and timeouts break the session.
+    /// sink. EOF, IO errors, parse failures and timeouts break the session. The time between
+    /// two reads is the caller's, not counted against the reply's deadline.
     pub(crate) async fn read_with<R>(
+        &mut self,
+        timeout: Option<Duration>,
+        f: impl FnOnce(&Response<'_>, &mut Vec<Unsolicited>) -> R,
+    ) -> Result<R, ImapError> {
+        self.pace.resume();
+        let result = self.read_one(timeout, f).await;
+        self.pace.hold();
+        result
+    }
+
+    async fn read_one<R>(
         &mut self,
         timeout: Option<Duration>,
         f: impl FnOnce(&Response<'_>, &mut Vec<Unsolicited>) -> R,

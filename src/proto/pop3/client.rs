@@ -432,6 +432,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Client<S> {
             return Err(Pop3Error::Broken);
         }
         self.poisoned = true;
+        // The time since the last call was the caller's, not the server's.
+        self.pace.resume();
         while self.owed > 0 {
             let status = self.read_status().await?;
             if status.is_ok() {
@@ -444,6 +446,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Client<S> {
 
     /// Ends a call: the session stays usable unless the error was fatal.
     pub(super) fn leave<T>(&mut self, r: Result<T, Pop3Error>) -> Result<T, Pop3Error> {
+        self.pace.hold();
         if !matches!(&r, Err(e) if e.is_fatal()) {
             self.poisoned = false;
         }
