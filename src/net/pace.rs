@@ -127,12 +127,15 @@ impl PaceControl {
     /// A reply of about `expected_bytes` is due from now: a fresh deadline and window.
     pub fn expect(&self, expected_bytes: u64) {
         let mut state = self.lock();
-        let deadline = Instant::now() + state.limits.deadline_for(expected_bytes);
+        let now = Instant::now();
+        let deadline = now + state.limits.deadline_for(expected_bytes);
+        // A caller away from the stream stays away: the new deadline waits for its return.
+        let held_since = state.due.as_ref().and_then(|d| d.held_since).map(|_| now);
         state.due = Some(Due {
             deadline,
             expected: expected_bytes,
             response: 0,
-            held_since: None,
+            held_since,
             waited: Duration::ZERO,
             bytes: 0,
             waiting_since: None,

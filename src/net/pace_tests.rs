@@ -160,3 +160,20 @@ async fn time_the_caller_spends_away_is_not_counted() {
         Verdict::Fail(PaceError::Deadline { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_fresh_deadline_while_away_still_waits_for_the_caller() {
+    let (a, _server) = tokio::io::duplex(64);
+    let paced = Paced::new(a, small());
+    let control = paced.control();
+    control.expect(0);
+    control.hold();
+    // The session re-arms after a response the caller wanted, then the caller goes away.
+    control.expect(0);
+    let back = Instant::now() + Duration::from_secs(10);
+    control.lock().resume_at(back);
+    assert!(matches!(
+        control.lock().judge(back + Duration::from_secs(2)),
+        Verdict::WakeAt(Some(_))
+    ));
+}
