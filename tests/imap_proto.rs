@@ -55,6 +55,7 @@ async fn connect_with(
         SessionOptions {
             trace,
             io_timeout: None,
+            ..Default::default()
         },
     )
     .await
@@ -658,6 +659,7 @@ async fn connect_via(
     let options = SessionOptions {
         trace: None,
         io_timeout,
+        ..Default::default()
     };
     ImapSession::connect(&server, &connector, &login, options).await
 }

@@ -10,10 +10,14 @@
 //! Every TCP connection goes through [`connect_tcp_within`], which refuses when the run is
 //! offline ([`offline`]): that is where `--offline` is enforced for every command.
 //!
+//! Also here: [`Paced`], the reply pace every protocol client enforces (a minimum throughput
+//! and a per-reply deadline), since a read timeout alone lets a trickling server keep us forever.
+//!
 //! May not touch: the store, the engine, the UI.
 
 mod error;
 pub mod offline;
+mod pace;
 mod stream;
 mod tls;
 
@@ -24,6 +28,7 @@ use tokio::net::TcpStream;
 use crate::config::{Server, TlsMode};
 
 pub use error::NetError;
+pub use pace::{PaceControl, PaceError, PaceLimits, Paced, pace_error};
 pub use stream::MaybeTlsStream;
 pub use tls::TlsConnector;
 

@@ -6,7 +6,8 @@ use std::time::Duration;
 use super::super::AccountError;
 use super::super::connect::{password, tls_for};
 use crate::config::{Account, ImapIncoming};
-use crate::proto::imap::{ImapSession, Login, SessionOptions, TcpImapSession, Trace};
+use crate::net::PaceLimits;
+use crate::proto::imap::{FrameLimits, ImapSession, Login, SessionOptions, TcpImapSession, Trace};
 
 /// How a session is opened. The defaults suit `postie sync`.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +20,10 @@ pub struct ConnectOptions {
     /// timeout). `flag`/`move`/`delete` use a short one so an unreachable server only delays
     /// them briefly.
     pub connect_timeout: Option<Duration>,
+    /// The minimum throughput and per-reply deadline (tests use small ones).
+    pub pace: PaceLimits,
+    /// The longest response line and largest literal accepted.
+    pub frame: FrameLimits,
 }
 
 /// Connects and logs in to the account's IMAP server.
@@ -38,6 +43,8 @@ pub async fn open(
     let session_options = SessionOptions {
         trace: options.trace.clone(),
         io_timeout: options.io_timeout,
+        pace: options.pace,
+        frame: options.frame,
     };
     let connecting = ImapSession::connect(server, &tls, &login, session_options);
     let result = match options.connect_timeout {

@@ -57,6 +57,8 @@ pub struct Pop3Limits {
     pub read_timeout: Duration,
     /// RETRs kept in flight when the server offers PIPELINING.
     pub pipeline_window: usize,
+    /// The minimum throughput and per-reply deadline (tests use small ones).
+    pub pace: crate::net::PaceLimits,
 }
 
 impl Default for Pop3Limits {
@@ -70,6 +72,7 @@ impl Default for Pop3Limits {
             batch_age: Duration::from_secs(2),
             read_timeout: crate::net::IO_TIMEOUT,
             pipeline_window: 64,
+            pace: crate::net::PaceLimits::default(),
         }
     }
 }
@@ -85,6 +88,7 @@ impl Pop3Limits {
                 .saturating_mul(2)
                 .max(64 * 1024),
             pipeline_window: self.pipeline_window,
+            pace: self.pace,
         }
     }
 }

@@ -22,6 +22,10 @@ pub enum ImapError {
         server: String,
         message: Option<String>,
     },
+    /// The server broke a limit that keeps a hostile or broken one from holding us forever
+    /// (too slow, a reply without end, a line or literal too large); reconnect later.
+    #[error("gave up on the IMAP server {server}: {reason}; try again later")]
+    GaveUp { server: String, reason: String },
     /// No response within the IO timeout.
     #[error("the IMAP server {server} did not answer in time")]
     Timeout { server: String },
@@ -75,6 +79,7 @@ impl ImapError {
             ImapError::Connection { .. }
             | ImapError::Closed { .. }
             | ImapError::Timeout { .. }
+            | ImapError::GaveUp { .. }
             | ImapError::Broken { .. } => ErrorKind::Network,
             ImapError::Auth { .. } | ImapError::NoUsableLogin { .. } => ErrorKind::Auth,
             ImapError::No { temporary, .. } => {

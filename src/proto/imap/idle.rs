@@ -93,6 +93,8 @@ impl<S: ImapStream> ImapSession<S> {
                     None => {}
                 }
             }
+            // Idling: no reply is due, so no pace limit (the silence is the point).
+            self.pace.pause();
             let deadline = tokio::time::sleep(options.refresh);
             tokio::pin!(deadline);
             let mut stopped = false;

@@ -18,12 +18,15 @@ use tokio::net::TcpStream;
 
 use super::codec;
 use super::error::ImapError;
-use super::session::{ImapSession, ImapStream, UNPARSABLE, own_status};
+use super::frame::FrameLimits;
+use super::session::{
+    ImapSession, ImapStream, UNPARSABLE, gave_up_or_broken, own_status, parse_frame,
+};
 use super::trace::{Trace, mask};
 use super::types::Capabilities;
 use super::watch::Watched;
 use crate::config::{Server, TlsMode};
-use crate::net::{self, MaybeTlsStream, NetError, TlsConnector};
+use crate::net::{self, MaybeTlsStream, NetError, PaceLimits, TlsConnector};
 
 /// The login name and password for one server.
 pub struct Login<'a> {
@@ -50,8 +53,13 @@ impl Authenticator for PlainAuth<'_> {
 pub struct SessionOptions {
     /// Records every command sent (masked).
     pub trace: Option<Trace>,
-    /// How long one response may take (default [`net::IO_TIMEOUT`]).
+    /// How long the server may stay silent while a reply is due (default
+    /// [`net::IO_TIMEOUT`]).
     pub io_timeout: Option<Duration>,
+    /// The minimum throughput and per-reply deadline (see [`net::Paced`]).
+    pub pace: PaceLimits,
+    /// The longest response line and largest literal accepted.
+    pub frame: FrameLimits,
 }
 
 impl ImapSession<MaybeTlsStream<TcpStream>> {
@@ -83,8 +91,9 @@ impl<S: ImapStream> ImapSession<MaybeTlsStream<S>> {
     ) -> Result<Self, ImapError> {
         let name = format!("{}:{}", server.host, server.port);
         let io_timeout = options.io_timeout.unwrap_or(net::IO_TIMEOUT);
+        let watched = |s| Watched::with_limits(s, options.pace, options.frame);
         let mut pre = PreAuth {
-            client: Client::new(Watched::new(stream)),
+            client: Client::new(watched(stream)),
             server: name.clone(),
             trace: options.trace.clone(),
             io_timeout,
@@ -115,7 +124,7 @@ impl<S: ImapStream> ImapSession<MaybeTlsStream<S>> {
             // Anything the server sent before the handshake is dropped with the old client:
             // nothing read in plaintext may survive into the TLS session.
             let tls = connector.upgrade(plain, &server.host, server.port).await?;
-            pre.client = Client::new(Watched::new(MaybeTlsStream::Tls(Box::new(tls))));
+            pre.client = Client::new(watched(MaybeTlsStream::Tls(Box::new(tls))));
             caps = None;
         }
         let caps = match caps {
@@ -132,6 +141,7 @@ impl<S: ImapStream> ImapSession<MaybeTlsStream<S>> {
         let session = pre.login(&caps, login).await?;
         let mut this = ImapSession {
             activity: session.get_ref().activity(),
+            pace: session.get_ref().pace(),
             inner: session,
             server: name,
             caps,
@@ -197,25 +207,30 @@ impl<S: ImapStream> PreAuth<S> {
     }
 
     async fn step(&mut self, tag: Option<&str>) -> Result<PreStep, ImapError> {
-        // imap-proto panics on some malformed responses: see `session::UNPARSABLE`.
-        let read = AssertUnwindSafe(self.client.read_response()).catch_unwind();
-        let resp = match tokio::time::timeout(self.io_timeout, read).await {
+        let read = self.client.get_mut().next_response();
+        let frame = match tokio::time::timeout(self.io_timeout, read).await {
             Err(_) => {
                 return Err(ImapError::Timeout {
                     server: self.server.clone(),
                 });
             }
-            Ok(Err(_panic)) => return Err(self.conn_error(UNPARSABLE)),
-            Ok(Ok(Err(e))) => return Err(self.conn_error(e)),
-            Ok(Ok(Ok(None))) => {
+            Ok(Err(e)) => return Err(gave_up_or_broken(&self.server, e)),
+            Ok(Ok(None)) => {
                 return Err(ImapError::Closed {
                     server: self.server.clone(),
                     message: None,
                 });
             }
-            Ok(Ok(Ok(Some(r)))) => r,
+            Ok(Ok(Some(frame))) => frame,
         };
-        Ok(match resp.parsed() {
+        let (response, rest) = parse_frame(&frame).map_err(|reason| ImapError::GaveUp {
+            server: self.server.clone(),
+            reason,
+        })?;
+        if !rest.is_empty() {
+            self.client.get_mut().unread(rest);
+        }
+        Ok(match &response {
             Response::Capabilities(c) => PreStep::Caps(c.iter().map(cap_text).collect()),
             Response::Data { status, outcome } => {
                 let caps = match &outcome.code {
@@ -276,6 +291,7 @@ impl<S: ImapStream> PreAuth<S> {
             stream.flush().await
         };
         written.await.map_err(|e| self.conn_error(e))?;
+        self.client.get_ref().pace().expect(0);
         Ok(tag)
     }
 
@@ -338,6 +354,7 @@ impl<S: ImapStream> PreAuth<S> {
             }
             tracing::debug!(server = %server, "C: {line}");
         };
+        self.client.get_ref().pace().expect(0);
         let attempt = if caps.has_auth("PLAIN") {
             record("AUTHENTICATE PLAIN");
             let fut = AssertUnwindSafe(self.client.authenticate("PLAIN", PlainAuth(login)));
@@ -380,6 +397,7 @@ impl<S: ImapStream> PreAuth<S> {
                     server,
                     message: None,
                 },
+                async_imap::error::Error::Io(e) => gave_up_or_broken(&server, e),
                 other => ImapError::Connection {
                     server,
                     reason: other.to_string(),

@@ -291,6 +291,7 @@ async fn login_is_used_when_auth_plain_is_absent_and_masked_in_the_trace() {
         SessionOptions {
             trace: Some(trace.clone()),
             io_timeout: None,
+            ..Default::default()
         },
     )
     .await
@@ -402,6 +403,7 @@ async fn session_with(
         SessionOptions {
             trace: None,
             io_timeout: Some(io_timeout),
+            ..Default::default()
         },
     )
     .await

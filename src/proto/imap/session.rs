@@ -1,8 +1,13 @@
 //! The session and the command/response loop every other file builds on (getting one:
 //! login.rs).
 //!
-//! Commands go out through async-imap's `run_command` (its tags, its framing) and replies come
-//! back through `read_response`, parsed by imap-proto; this file matches tags, turns tagged
+//! Commands go out through async-imap's `run_command` (its tags). Replies come back whole
+//! through the stream's own framing (`Watched::next_response`: line and literal caps, nothing
+//! announced allocated before it arrives) and are parsed once by imap-proto, never by
+//! async-imap's reader, which allocates announced literals up front and re-parses its whole
+//! buffer after every 4 KiB read. While a reply is due the stream is paced (`net::Paced`):
+//! each command, and each response the caller asked for, gets a fresh deadline, so a flood of
+//! unsolicited responses ends; this file matches tags, turns tagged
 //! NO/BAD into [`ImapError`], and keeps every server-initiated report (EXISTS, EXPUNGE,
 //! VANISHED, FETCH FLAGS) in an unbounded list the caller drains with
 //! [`ImapSession::take_unsolicited`]. (async-imap's own unsolicited channel holds 100 items and
@@ -11,29 +16,48 @@
 //!
 //! What must hold: a password goes out only on a TLS stream, or with `allow_plaintext`;
 //! STARTTLS that is not offered is an error, never a silent downgrade; any IO error, EOF,
-//! timeout or unparsable response marks the session broken (kind Network) and every later
-//! call fails fast with [`ImapError::Broken`].
+//! timeout, pace or framing limit, or unparsable response marks the session broken (kind
+//! Network) and every later call fails fast with [`ImapError::Broken`]; an error line quotes
+//! at most the first 100 bytes of a response.
 
 use std::fmt::Debug;
 use std::time::Duration;
 
 use async_imap::Session;
 use async_imap::imap_proto::{self, RequestId, Response, ResponseCode, Status};
-use futures::FutureExt as _;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::codec;
 use super::error::ImapError;
+use super::frame::excerpt;
 use super::trace::{Trace, mask};
 use super::types::{AppendUid, Capabilities, Unsolicited};
 use super::watch::{Activity, Watched};
-use crate::net::MaybeTlsStream;
+use crate::net::{MaybeTlsStream, PaceControl};
 
 /// Why a session broke when imap-proto panicked on a response instead of returning an error
 /// (it unwraps a NIL INTERNALDATE, for one): the session is dropped as after any response it
 /// cannot parse, and the process lives on.
 pub(crate) const UNPARSABLE: &str = "a response that cannot be parsed (the parser panicked)";
+
+/// How much of a response an error line may quote.
+const EXCERPT: usize = 100;
+
+/// Parses one framed response (and what followed it in the frame, if anything). The error is
+/// one readable line quoting at most the start of the response: never message content in bulk.
+pub(crate) fn parse_frame(frame: &[u8]) -> Result<(Response<'_>, &[u8]), String> {
+    // imap-proto panics on some malformed responses (e.g. `INTERNALDATE NIL`, found by
+    // fuzz/imap_codec): a hostile server must break the session, not the process.
+    match std::panic::catch_unwind(|| Response::parse(frame)) {
+        Ok(Ok((rest, response))) => Ok((response, rest)),
+        Ok(Err(_)) => Err(format!(
+            "the server sent a response that cannot be parsed: {}",
+            excerpt(frame, EXCERPT)
+        )),
+        Err(_) => Err(format!("{UNPARSABLE}: {}", excerpt(frame, EXCERPT))),
+    }
+}
 
 /// The stream bound every session needs (async-imap wants Debug and Send).
 pub trait ImapStream: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
@@ -58,6 +82,8 @@ pub struct ImapSession<S: ImapStream> {
     pub(crate) inner: Session<Watched<S>>,
     /// When bytes last arrived: the IO timeout counts silence, not response size.
     pub(crate) activity: Activity,
+    /// Armed while a reply is due: the minimum throughput and the per-reply deadline.
+    pub(crate) pace: PaceControl,
     pub(crate) server: String,
     pub(crate) caps: Capabilities,
     pub(crate) trace: Option<Trace>,
@@ -180,6 +206,13 @@ impl<S: ImapStream> ImapSession<S> {
         }
     }
 
+    /// The error for a failed read: the pace and framing limits say what happened in words
+    /// of their own; anything else is a broken connection.
+    pub(crate) fn fail_io(&mut self, e: std::io::Error) -> ImapError {
+        self.broken = true;
+        gave_up_or_broken(&self.server, e)
+    }
+
     pub(crate) fn record(&self, command: &str) {
         let shown = mask(command);
         tracing::debug!(server = %self.server, "C: {shown}");
@@ -208,6 +241,7 @@ impl<S: ImapStream> ImapSession<S> {
         }
         self.record(command);
         self.activity.reset();
+        self.pace.expect(0);
         match self.inner.run_command(command).await {
             Ok(tag) => Ok(tag),
             Err(e) => Err(self.fail(e)),
@@ -222,12 +256,26 @@ impl<S: ImapStream> ImapSession<S> {
             stream.flush().await
         }
         .await;
+        // A literal's payload or DONE: the reply to it is due from now.
+        self.pace.expect(0);
         result.map_err(|e| self.fail(e))
     }
 
     /// Reads one response (within the IO timeout) and hands it to `f` with the unsolicited
-    /// sink. EOF, IO errors, parse failures and timeouts break the session.
+    /// sink. EOF, IO errors, parse failures and timeouts break the session. The time between
+    /// two reads is the caller's, not counted against the reply's deadline.
     pub(crate) async fn read_with<R>(
+        &mut self,
+        timeout: Option<Duration>,
+        f: impl FnOnce(&Response<'_>, &mut Vec<Unsolicited>) -> R,
+    ) -> Result<R, ImapError> {
+        self.pace.resume();
+        let result = self.read_one(timeout, f).await;
+        self.pace.hold();
+        result
+    }
+
+    async fn read_one<R>(
         &mut self,
         timeout: Option<Duration>,
         f: impl FnOnce(&Response<'_>, &mut Vec<Unsolicited>) -> R,
@@ -243,9 +291,9 @@ impl<S: ImapStream> ImapSession<S> {
         // the server.
         activity.reset();
         let resp = {
-            // imap-proto panics on some malformed responses (e.g. `INTERNALDATE NIL`, found by
-            // fuzz/imap_codec): a hostile server must break the session, not the process.
-            let read = std::panic::AssertUnwindSafe(self.inner.read_response()).catch_unwind();
+            // Whole responses only (see `watch`): nothing announced is allocated before it
+            // arrives, and the read is cancel-safe.
+            let read = self.inner.get_mut().next_response();
             tokio::pin!(read);
             match timeout {
                 Some(t) => loop {
@@ -268,19 +316,31 @@ impl<S: ImapStream> ImapSession<S> {
                 server: self.server.clone(),
             });
         };
-        let Ok(resp) = resp else {
-            return Err(self.fail(UNPARSABLE));
-        };
-        match resp {
-            Ok(Some(resp)) => Ok(f(resp.parsed(), &mut self.unsolicited)),
+        let frame = match resp {
+            Ok(Some(frame)) => frame,
             Ok(None) => {
                 self.broken = true;
-                Err(ImapError::Closed {
+                return Err(ImapError::Closed {
                     server: self.server.clone(),
                     message: None,
+                });
+            }
+            Err(e) => return Err(self.fail_io(e)),
+        };
+        match parse_frame(&frame) {
+            Ok((response, rest)) => {
+                if !rest.is_empty() {
+                    self.inner.get_mut().unread(rest);
+                }
+                Ok(f(&response, &mut self.unsolicited))
+            }
+            Err(reason) => {
+                self.broken = true;
+                Err(ImapError::GaveUp {
+                    server: self.server.clone(),
+                    reason,
                 })
             }
-            Err(e) => Err(self.fail(e)),
         }
     }
 
@@ -373,6 +433,13 @@ impl<S: ImapStream> ImapSession<S> {
         if copy_uid.is_some() {
             self.pending_copy_uid = copy_uid;
         }
+        match &step {
+            // Progress: the next response the caller wants gets a fresh deadline, so only a
+            // flood of responses nobody asked for runs into it.
+            Step::More(Some(_)) => self.pace.expect(0),
+            Step::Done { tag, .. } => self.progress_after(tag),
+            _ => {}
+        }
         if let Step::Bye(m) = &step {
             // A BYE is followed by the server closing; the tagged reply may never come.
             tracing::debug!(server = %self.server, "S: BYE {m}");
@@ -454,6 +521,16 @@ impl<S: ImapStream> ImapSession<S> {
         }
     }
 
+    /// After the completion of `tag`: a fresh deadline if other commands are still in
+    /// flight, else nothing is due until the next command.
+    fn progress_after(&self, tag: &RequestId) {
+        if self.orphans.iter().any(|o| o != tag) {
+            self.pace.expect(0);
+        } else {
+            self.pace.pause();
+        }
+    }
+
     /// Reads and discards the completions of pipelined commands nobody waited for.
     async fn settle(&mut self) -> Result<(), ImapError> {
         while !self.orphans.is_empty() {
@@ -470,6 +547,7 @@ impl<S: ImapStream> ImapSession<S> {
                 })
                 .await?;
             if let Some(tag) = done {
+                self.progress_after(&tag);
                 self.orphans.retain(|o| o != &tag);
             }
         }
@@ -486,5 +564,27 @@ impl<S: ImapStream> ImapSession<S> {
     /// [`ImapSession::take_unsolicited`]) and keeps the connection alive.
     pub async fn noop(&mut self) -> Result<(), ImapError> {
         self.simple("NOOP").await.map(|_| ())
+    }
+}
+
+/// [`ImapError::GaveUp`] when the pace or framing limits failed the read, else
+/// [`ImapError::Connection`].
+pub(crate) fn gave_up_or_broken(server: &str, e: std::io::Error) -> ImapError {
+    let limit = crate::net::pace_error(&e)
+        .map(ToString::to_string)
+        .or_else(|| {
+            e.get_ref()
+                .and_then(|inner| inner.downcast_ref::<super::frame::FrameError>())
+                .map(ToString::to_string)
+        });
+    match limit {
+        Some(reason) => ImapError::GaveUp {
+            server: server.to_owned(),
+            reason,
+        },
+        None => ImapError::Connection {
+            server: server.to_owned(),
+            reason: e.to_string(),
+        },
     }
 }

@@ -6,6 +6,11 @@
 //! download forever. With this, the session gives up only after [`net::IO_TIMEOUT`] without a
 //! single byte.
 //!
+//! It is also where the stream is paced ([`Paced`]: a minimum throughput and a per-reply
+//! deadline, armed by the session while a reply is due) and cut into whole responses
+//! ([`Framer`]) before anything parses them, so an announced literal is never allocated
+//! before it arrives and an endless line fails at the line cap.
+//!
 //! [`net::IO_TIMEOUT`]: crate::net::IO_TIMEOUT
 
 use std::io;
@@ -16,6 +21,9 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use super::frame::{FrameLimits, Framer};
+use crate::net::{PaceControl, PaceLimits, Paced};
 
 /// When the wrapped stream last delivered bytes; cheap to clone and read from elsewhere.
 #[derive(Debug, Clone)]
@@ -49,30 +57,141 @@ impl Activity {
     }
 }
 
-/// `S`, recording read activity.
+/// How much to ask the socket for at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// `S`, paced ([`Paced`]), recording read activity, and cut into whole responses
+/// ([`Framer`]).
+///
+/// Invariant: `pending` holds only bytes that arrived (never room for an announced size), and
+/// a reader of the [`AsyncRead`] side (async-imap, during login) gets bytes of one complete
+/// response per read at most, so its own buffer never holds a partial response or the start
+/// of the next one.
 #[derive(Debug)]
 pub struct Watched<S> {
-    inner: S,
+    inner: Paced<S>,
     activity: Activity,
+    framer: Framer,
+    /// Bytes read from the server and not yet handed on are `pending[start..]` (an offset, so
+    /// handing on many small responses from one read copies each once).
+    pending: Vec<u8>,
+    start: usize,
+    /// A complete response being handed to the [`AsyncRead`] side, and how much of it went.
+    ready: Vec<u8>,
+    ready_sent: usize,
 }
 
 impl<S> Watched<S> {
-    pub fn new(inner: S) -> Self {
+    pub fn with_limits(inner: S, pace: PaceLimits, frame: FrameLimits) -> Self {
         let activity = Activity::new();
         activity.touch();
-        Self { inner, activity }
+        Self {
+            inner: Paced::new(inner, pace),
+            activity,
+            framer: Framer::new(frame),
+            pending: Vec::new(),
+            start: 0,
+            ready: Vec::new(),
+            ready_sent: 0,
+        }
     }
 
     pub fn activity(&self) -> Activity {
         self.activity.clone()
     }
 
-    pub fn get_ref(&self) -> &S {
-        &self.inner
+    /// The handle that says when a reply is due.
+    pub fn pace(&self) -> PaceControl {
+        self.inner.control()
     }
 
+    pub fn get_ref(&self) -> &S {
+        self.inner.get_ref()
+    }
+
+    /// The bare stream; whatever was read and not handed on is dropped (STARTTLS wants that).
     pub fn into_inner(self) -> S {
-        self.inner
+        self.inner.into_inner()
+    }
+
+    /// Puts bytes that followed a parsed response back in front of the unread ones.
+    pub fn unread(&mut self, rest: &[u8]) {
+        self.pending
+            .splice(self.start..self.start, rest.iter().copied());
+        self.framer = Framer::new(self.framer_limits());
+    }
+
+    fn framer_limits(&self) -> FrameLimits {
+        self.framer.limits()
+    }
+}
+
+impl<S: AsyncRead + Unpin> Watched<S> {
+    /// The next complete response, `None` at a clean end of stream. Cancel-safe: bytes read
+    /// so far stay in `pending`.
+    pub async fn next_response(&mut self) -> io::Result<Option<Vec<u8>>> {
+        std::future::poll_fn(|cx| self.poll_response(cx)).await
+    }
+
+    fn poll_response(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Vec<u8>>>> {
+        loop {
+            let complete = self.framer.complete(&self.pending[self.start..]);
+            match complete {
+                Ok(Some(n)) => {
+                    let response = if self.start == 0 && n >= self.pending.len() - n {
+                        // A response at least as large as what follows it: keep its buffer and
+                        // copy the smaller rest (each byte is copied a bounded number of times).
+                        let rest = self.pending.split_off(n);
+                        std::mem::replace(&mut self.pending, rest)
+                    } else {
+                        let response = self.pending[self.start..self.start + n].to_vec();
+                        self.start += n;
+                        response
+                    };
+                    if self.start == self.pending.len() {
+                        self.pending.clear();
+                        self.start = 0;
+                    }
+                    // Done: the allowance was for this response only.
+                    self.inner.control().allow_response(0);
+                    return Poll::Ready(Ok(Some(response)));
+                }
+                Ok(None) => {
+                    // The response in progress, announced literals included, gets its size's
+                    // worth of extra time; it is capped, and forgotten when it completes.
+                    let size = ((self.pending.len() - self.start) as u64)
+                        .saturating_add(self.framer.literal_left());
+                    self.inner.control().allow_response(size);
+                }
+                Err(e) => return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, e))),
+            }
+            if self.start > 0 {
+                // The response in progress starts at 0 again (the framer's offsets are
+                // relative to it, so they still hold).
+                self.pending.drain(..self.start);
+                self.start = 0;
+            }
+            let len = self.pending.len();
+            self.pending.resize(len + READ_CHUNK, 0);
+            let mut buf = ReadBuf::new(&mut self.pending[len..]);
+            let polled = Pin::new(&mut self.inner).poll_read(cx, &mut buf);
+            let n = buf.filled().len();
+            self.pending.truncate(len + n);
+            match polled {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok(())) if n == 0 => {
+                    if self.pending.is_empty() {
+                        return Poll::Ready(Ok(None));
+                    }
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the server closed the connection in the middle of a response",
+                    )));
+                }
+                Poll::Ready(Ok(())) => self.activity.touch(),
+            }
+        }
     }
 }
 
@@ -83,12 +202,25 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let before = buf.filled().len();
-        let result = Pin::new(&mut this.inner).poll_read(cx, buf);
-        if matches!(result, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            this.activity.touch();
+        if this.ready_sent == this.ready.len() {
+            match this.poll_response(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok(None)) => return Poll::Ready(Ok(())),
+                Poll::Ready(Ok(Some(response))) => {
+                    this.ready = response;
+                    this.ready_sent = 0;
+                }
+            }
         }
-        result
+        let take = (this.ready.len() - this.ready_sent).min(buf.remaining());
+        buf.put_slice(&this.ready[this.ready_sent..this.ready_sent + take]);
+        this.ready_sent += take;
+        if this.ready_sent == this.ready.len() {
+            this.ready = Vec::new();
+            this.ready_sent = 0;
+        }
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -129,13 +261,40 @@ mod tests {
     use super::*;
 
     #[tokio::test]
+    async fn responses_come_whole_however_the_bytes_are_cut() {
+        let (a, mut b) = tokio::io::duplex(1024);
+        let mut w = Watched::with_limits(a, PaceLimits::default(), FrameLimits::default());
+        b.write_all(b"* 1 EXISTS\r\n* 2 EXISTS\r\na1 OK done\r\n* 3 FETCH (BODY[] {3}\r\na")
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            got.push(w.next_response().await.unwrap().unwrap());
+        }
+        b.write_all(b"bc)\r\n").await.unwrap();
+        got.push(w.next_response().await.unwrap().unwrap());
+        w.unread(b"* 4 EXISTS\r\n");
+        got.push(w.next_response().await.unwrap().unwrap());
+        drop(b);
+        assert!(w.next_response().await.unwrap().is_none());
+        let expected: [&[u8]; 5] = [
+            b"* 1 EXISTS\r\n",
+            b"* 2 EXISTS\r\n",
+            b"a1 OK done\r\n",
+            b"* 3 FETCH (BODY[] {3}\r\nabc)\r\n",
+            b"* 4 EXISTS\r\n",
+        ];
+        assert_eq!(got, expected.map(<[u8]>::to_vec));
+    }
+
+    #[tokio::test]
     async fn reads_refresh_the_activity() {
         let (a, mut b) = tokio::io::duplex(64);
-        let mut w = Watched::new(a);
+        let mut w = Watched::with_limits(a, PaceLimits::default(), FrameLimits::default());
         let act = w.activity();
         tokio::time::sleep(Duration::from_millis(10)).await;
-        b.write_all(b"x").await.unwrap();
-        let mut buf = [0u8; 1];
+        b.write_all(b"x\r\n").await.unwrap();
+        let mut buf = [0u8; 3];
         w.read_exact(&mut buf).await.unwrap();
         assert!(act.idle_for() < Duration::from_secs(5));
     }

@@ -8,10 +8,13 @@
 //! - A reply is either read whole or the call fails: a connection cut mid-RETR is an error,
 //!   never a shorter message. After a transport or framing failure, or a cancelled call, the
 //!   client refuses further use ([`Pop3Error::Broken`]) instead of misreading replies.
-//! - Every wait for the server is bounded by [`ClientOptions::read_timeout`].
+//! - Every wait for the server is bounded by [`ClientOptions::read_timeout`] (silence) and
+//!   by [`ClientOptions::pace`] (a minimum throughput, and a deadline per reply scaled by its
+//!   LIST size, or by its byte cap when unknown): a trickling server cannot hold us forever.
 //!
 //! It never touches the store, the engine or the terminal.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -20,16 +23,20 @@ use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret as _, SecretString};
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 
+use crate::net::{PaceControl, PaceLimits, Paced, pace_error};
+
 use super::codec::{
     CodecError, Greeting, MAX_STATUS_LINE, MultilineDecoder, Status, StatusKind, check_line,
     parse_status_line,
 };
-use super::error::Pop3Error;
+use super::error::{Pop3Error, invalid, server_error};
 use super::replies::{
     Capabilities, ListEntry, Stat, UidlEntry, parse_list, parse_list_line, parse_stat, parse_uidl,
     parse_uidl_line,
 };
 pub use super::retrieve::{Retrieval, RetrievedMessage};
+pub(super) use super::secrets::redact;
+use super::secrets::secret_line;
 
 /// How much to ask the socket for at a time.
 const READ_CHUNK: usize = 64 * 1024;
@@ -53,6 +60,8 @@ pub struct ClientOptions {
     pub max_message_bytes: usize,
     /// RETR commands kept in flight when the server offers PIPELINING (1 = no pipelining).
     pub pipeline_window: usize,
+    /// The minimum throughput and per-reply deadline.
+    pub pace: PaceLimits,
 }
 
 impl Default for ClientOptions {
@@ -61,13 +70,18 @@ impl Default for ClientOptions {
             read_timeout: Duration::from_secs(60),
             max_message_bytes: 256 * 1024 * 1024,
             pipeline_window: 64,
+            pace: PaceLimits::default(),
         }
     }
 }
 
 /// One POP3 session over the stream `S`.
 pub struct Pop3Client<S> {
-    stream: S,
+    stream: Paced<S>,
+    /// Says when a reply is due (armed per command, and per message body).
+    pace: PaceControl,
+    /// Sizes from the last LIST: a RETR's deadline scales with its message's size.
+    sizes: HashMap<u32, u64>,
     /// Bytes read but not consumed are `buf[start..]`.
     buf: Vec<u8>,
     start: usize,
@@ -124,7 +138,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Client<S> {
     }
 
     fn new(stream: S, secure: bool, opts: ClientOptions) -> Self {
+        let stream = Paced::new(stream, opts.pace);
         Pop3Client {
+            pace: stream.control(),
+            sizes: HashMap::new(),
             stream,
             buf: Vec::with_capacity(READ_CHUNK),
             start: 0,
@@ -187,7 +204,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Client<S> {
         if self.start < self.buf.len() {
             return Err(Pop3Error::StlsInjection);
         }
-        Ok(self.stream)
+        Ok(self.stream.into_inner())
     }
 
     /// Logs in: AUTH PLAIN (RFC 5034) when CAPA offers SASL PLAIN, else USER/PASS.
@@ -284,6 +301,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Client<S> {
     pub async fn list(&mut self) -> Result<Vec<ListEntry>, Pop3Error> {
         self.enter().await?;
         let r = async { Ok(parse_list(&self.listing("LIST", "LIST").await?)?) }.await;
+        if let Ok(entries) = &r {
+            self.sizes = entries.iter().map(|e| (e.number, e.size)).collect();
+        }
         self.leave(r)
     }
 
@@ -350,7 +370,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Client<S> {
         let r = async {
             let cmd = format!("RETR {number}");
             let max = self.opts.max_message_bytes;
-            self.multi(&cmd, &cmd, max).await
+            self.simple(&cmd, &cmd).await?;
+            self.expect_message(number);
+            self.read_body(max).await
         }
         .await;
         self.leave(r)
@@ -410,6 +432,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Client<S> {
             return Err(Pop3Error::Broken);
         }
         self.poisoned = true;
+        // The time since the last call was the caller's, not the server's.
+        self.pace.resume();
         while self.owed > 0 {
             let status = self.read_status().await?;
             if status.is_ok() {
@@ -422,10 +446,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Client<S> {
 
     /// Ends a call: the session stays usable unless the error was fatal.
     pub(super) fn leave<T>(&mut self, r: Result<T, Pop3Error>) -> Result<T, Pop3Error> {
+        self.pace.hold();
         if !matches!(&r, Err(e) if e.is_fatal()) {
             self.poisoned = false;
         }
         r
+    }
+
+    /// The body of message `number` is due: its deadline scales with its LIST size (or, not
+    /// listed, with the largest message accepted).
+    pub(super) fn expect_message(&mut self, number: u32) {
+        let size = self
+            .sizes
+            .get(&number)
+            .copied()
+            .unwrap_or(self.opts.max_message_bytes as u64);
+        self.pace.expect(size);
     }
 
     pub(super) fn max_message_bytes(&self) -> usize {
@@ -474,12 +510,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Client<S> {
     async fn listing(&mut self, cmd: &str, name: &str) -> Result<Vec<u8>, Pop3Error> {
         let max = self.opts.max_message_bytes;
         self.simple(cmd, name).await?;
+        // Its length is unknown; it is bounded by `max` bytes and by the throughput floor.
+        self.pace.expect(max as u64);
         self.read_lines(MAX_STATUS_LINE, max).await
     }
 
     /// Sends a command whose `+OK` carries a message (RETR, TOP).
     async fn multi(&mut self, cmd: &str, name: &str, max: usize) -> Result<Vec<u8>, Pop3Error> {
         self.simple(cmd, name).await?;
+        self.pace.expect(max as u64);
         self.read_body(max).await
     }
 
@@ -489,10 +528,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Client<S> {
             self.stream.write_all(bytes).await?;
             self.stream.flush().await
         };
-        match tokio::time::timeout(self.opts.read_timeout, write).await {
+        let r = match tokio::time::timeout(self.opts.read_timeout, write).await {
             Err(_) => Err(Pop3Error::Timeout(self.opts.read_timeout)),
             Ok(r) => r.map_err(Pop3Error::Io),
-        }
+        };
+        // A status line is due from now.
+        self.pace.expect(0);
+        r
     }
 
     /// Reads one status line.
@@ -541,48 +583,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Client<S> {
         let read = self.stream.read_buf(&mut self.buf);
         match tokio::time::timeout(self.opts.read_timeout, read).await {
             Err(_) => Err(Pop3Error::Timeout(self.opts.read_timeout)),
-            Ok(Err(e)) => Err(Pop3Error::Io(e)),
+            Ok(Err(e)) => Err(match pace_error(&e) {
+                Some(limit) => Pop3Error::GaveUp(limit.to_string()),
+                None => Pop3Error::Io(e),
+            }),
             Ok(Ok(0)) => Err(Pop3Error::Closed),
             Ok(Ok(_)) => Ok(()),
         }
-    }
-}
-
-pub(super) fn server_error(command: &str, status: Status) -> Pop3Error {
-    Pop3Error::Server {
-        command: command.to_owned(),
-        code: status.code,
-        text: status.text,
-    }
-}
-
-/// `prefix secret CRLF` in one allocation that is zeroed when dropped.
-fn secret_line(prefix: &str, secret: &str) -> Zeroizing<String> {
-    let mut line = Zeroizing::new(String::with_capacity(prefix.len() + secret.len() + 2));
-    line.push_str(prefix);
-    line.push_str(secret);
-    line.push_str("\r\n");
-    line
-}
-
-fn invalid(what: &str) -> Pop3Error {
-    Pop3Error::Codec(CodecError::Invalid(what.to_owned()))
-}
-
-/// A command line fit for the log: arguments of PASS and AUTH (and a bare SASL response
-/// line) replaced, the line end dropped.
-pub(super) fn redact(line: &[u8]) -> String {
-    let text = String::from_utf8_lossy(super::codec::trim_eol(line));
-    let mut words = text.split(' ');
-    let verb = words.next().unwrap_or_default().to_ascii_uppercase();
-    match verb.as_str() {
-        "PASS" => "PASS ****".to_owned(),
-        "AUTH" => match words.next() {
-            Some(mech) => format!("AUTH {mech} ****"),
-            None => "AUTH".to_owned(),
-        },
-        "USER" | "STAT" | "LIST" | "UIDL" | "TOP" | "RETR" | "DELE" | "RSET" | "NOOP" | "QUIT"
-        | "CAPA" | "STLS" | "APOP" => text.lines().collect::<Vec<_>>().join(" | "),
-        _ => "****".to_owned(),
     }
 }

@@ -1,6 +1,6 @@
 //! The POP3 layer's error type and how each failure maps to an [`ErrorKind`].
 
-use super::codec::{CodecError, ResponseCode};
+use super::codec::{CodecError, ResponseCode, Status};
 use crate::error::ErrorKind;
 
 /// Everything a POP3 session can fail with. Never carries a password: server texts after
@@ -13,6 +13,9 @@ pub enum Pop3Error {
     Closed,
     #[error("cannot continue: the POP3 server sent nothing for {0:?}")]
     Timeout(std::time::Duration),
+    /// The server broke the pace limits (too slow, or a reply that never ends).
+    #[error("cannot continue: {0}; try again later")]
+    GaveUp(String),
     #[error("cannot understand the POP3 server's reply")]
     Codec(#[source] CodecError),
     /// A `-ERR` reply. `command` names the command (`"PASS"`, `"RETR 5"`), never its secret
@@ -54,9 +57,11 @@ impl Pop3Error {
     /// What kind of failure this is: decides retrying in the engine and the exit code.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Pop3Error::Io(_) | Pop3Error::Closed | Pop3Error::Timeout(_) | Pop3Error::Broken => {
-                ErrorKind::Network
-            }
+            Pop3Error::Io(_)
+            | Pop3Error::Closed
+            | Pop3Error::Timeout(_)
+            | Pop3Error::GaveUp(_)
+            | Pop3Error::Broken => ErrorKind::Network,
             Pop3Error::Codec(_) | Pop3Error::Unsupported(_) => ErrorKind::Protocol,
             Pop3Error::Server { command, code, .. } => {
                 code.as_ref().and_then(ResponseCode::error_kind).unwrap_or(
@@ -93,6 +98,20 @@ impl Pop3Error {
                 | Pop3Error::BadCredentials
         )
     }
+}
+
+/// A `-ERR` reply to `command` (named, never quoted: it may hold a secret).
+pub(super) fn server_error(command: &str, status: Status) -> Pop3Error {
+    Pop3Error::Server {
+        command: command.to_owned(),
+        code: status.code,
+        text: status.text,
+    }
+}
+
+/// A reply that breaks the protocol.
+pub(super) fn invalid(what: &str) -> Pop3Error {
+    Pop3Error::Codec(CodecError::Invalid(what.to_owned()))
 }
 
 impl From<CodecError> for Pop3Error {

@@ -13,6 +13,7 @@ pub mod codec;
 pub mod error;
 pub mod replies;
 mod retrieve;
+mod secrets;
 
 pub use client::{ClientOptions, Pop3Client, Transport};
 pub use codec::{CodecError, Greeting, ResponseCode};

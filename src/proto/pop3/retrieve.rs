@@ -6,9 +6,10 @@ use std::fmt::Write as _;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::client::{Pop3Client, server_error};
+use super::client::Pop3Client;
 use super::codec::{CodecError, StatusKind};
 use super::error::Pop3Error;
+use super::error::server_error;
 
 /// One retrieved message: its number in this session and its exact bytes (dot-unstuffed,
 /// final CRLF kept).
@@ -84,6 +85,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Retrieval<'a, S> {
         self.received += 1;
         match status.kind {
             StatusKind::Ok => {
+                self.client.expect_message(number);
                 let data = self.client.read_body(self.client_max()).await?;
                 Ok(RetrievedMessage { number, data })
             }

@@ -106,7 +106,7 @@ impl Submission {
                 quick_ack(tls.get_ref().0);
                 Box::new(tls::LettreStream::after_starttls(tls))
             }
-            _ => Box::new(tcp),
+            _ => Box::new(tls::LettreStream::plain(tcp)),
         };
         let mut conn = timeout(
             self.timeout,

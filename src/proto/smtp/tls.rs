@@ -8,6 +8,10 @@
 //!
 //! After the upgrade lettre expects a greeting; [`LettreStream`] supplies a synthetic one, and
 //! lettre's EHLO then runs over TLS, as RFC 3207 requires.
+//!
+//! [`LettreStream`] also caps a reply at [`MAX_REPLY_BYTES`] (bytes read since the last write:
+//! SMTP is strictly command/reply here): lettre checks its line limit only once a line has
+//! ended, so an endless line would otherwise grow its buffer until the step's timeout.
 
 use std::io;
 use std::net::SocketAddr;
@@ -23,32 +27,48 @@ use tokio::io::{
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
+use crate::net::MaybeTlsStream;
+
 use super::{SmtpError, Stage};
 
 /// What lettre reads first on a connection we upgraded with STARTTLS ourselves.
 const SYNTHETIC_GREETING: &[u8] = b"220 STARTTLS done\r\n";
 
-/// A TLS stream for lettre, optionally starting with [`SYNTHETIC_GREETING`].
+/// The most one reply may hold: far above any real one (EHLO lists a few hundred bytes; RFC
+/// 5321 allows 512 a line), far below a memory problem.
+pub(super) const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+/// The stream lettre talks over (plain only with `allow_plaintext`), optionally starting with
+/// [`SYNTHETIC_GREETING`], with each reply capped at [`MAX_REPLY_BYTES`].
 #[derive(Debug)]
 pub(super) struct LettreStream {
-    inner: tokio_rustls::client::TlsStream<TcpStream>,
+    inner: MaybeTlsStream<TcpStream>,
     pending: &'static [u8],
+    /// Bytes read since the last write: the size of the reply being read.
+    reply_bytes: usize,
 }
 
 impl LettreStream {
     /// Implicit TLS: the server's own greeting follows.
     pub(super) fn implicit(inner: tokio_rustls::client::TlsStream<TcpStream>) -> Self {
-        LettreStream {
-            inner,
-            pending: b"",
-        }
+        LettreStream::new(MaybeTlsStream::Tls(Box::new(inner)), b"")
     }
 
     /// After STARTTLS: the greeting was before the upgrade, so lettre gets a stand-in.
     pub(super) fn after_starttls(inner: tokio_rustls::client::TlsStream<TcpStream>) -> Self {
+        LettreStream::new(MaybeTlsStream::Tls(Box::new(inner)), SYNTHETIC_GREETING)
+    }
+
+    /// No TLS at all (`tls = "none"` with `allow_plaintext`).
+    pub(super) fn plain(inner: TcpStream) -> Self {
+        LettreStream::new(MaybeTlsStream::Plain(inner), b"")
+    }
+
+    fn new(inner: MaybeTlsStream<TcpStream>, pending: &'static [u8]) -> Self {
         LettreStream {
             inner,
-            pending: SYNTHETIC_GREETING,
+            pending,
+            reply_bytes: 0,
         }
     }
 }
@@ -65,7 +85,18 @@ impl AsyncRead for LettreStream {
             self.pending = &self.pending[n..];
             return Poll::Ready(Ok(()));
         }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = polled {
+            self.reply_bytes += buf.filled().len() - before;
+            if self.reply_bytes > MAX_REPLY_BYTES {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("the server sent a reply longer than {MAX_REPLY_BYTES} bytes"),
+                )));
+            }
+        }
+        polled
     }
 }
 
@@ -75,7 +106,14 @@ impl AsyncWrite for LettreStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = written
+            && n > 0
+        {
+            // A command went out: what is read next is its reply.
+            self.reply_bytes = 0;
+        }
+        written
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -89,7 +127,10 @@ impl AsyncWrite for LettreStream {
 
 impl AsyncTokioStream for LettreStream {
     fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.get_ref().0.peer_addr()
+        match &self.inner {
+            MaybeTlsStream::Plain(tcp) => tcp.peer_addr(),
+            MaybeTlsStream::Tls(tls) => tls.get_ref().0.peer_addr(),
+        }
     }
 }
 
