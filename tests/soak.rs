@@ -579,11 +579,11 @@ async fn trial(n: usize, rng: &mut XorShift, kill: bool, tally: &mut Tally) {
     let session_to_server = (w.proxy.bytes_to_server() - to_server).max(1);
     let session_to_client = (w.proxy.bytes_to_client() - to_client).max(1);
 
-    if scenario == Scenario::ImapChain {
-        if let Err(e) = chain::prepare(&w).await {
-            tally.fail(&trial, format!("queueing the chained actions failed: {e}"));
-            return;
-        }
+    if scenario == Scenario::ImapChain
+        && let Err(e) = chain::prepare(&w).await
+    {
+        tally.fail(&trial, format!("queueing the chained actions failed: {e}"));
+        return;
     }
 
     let subject = format!("soak {n} {}", rng.alnum(8));
