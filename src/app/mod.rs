@@ -499,6 +499,7 @@ impl Backend {
                                   next sync (press the sync key, or run `postie sync`)",
                         })
                     ),
+                    downloaded: false,
                     attachments: Vec::new(),
                     prefill: ui::Prefill {
                         reply: empty.clone(),
@@ -537,6 +538,7 @@ impl Backend {
             folder,
             headers: convert::headers(&parsed.envelope),
             body: parsed.text.clone(),
+            downloaded: true,
             attachments: convert::attachments(&parsed),
             prefill,
         })

@@ -242,6 +242,12 @@ impl Backend {
                         )))
                         .await;
                 }
+                // Renumbered folders first: the UI drops every id it holds for them.
+                for name in &summary.renumbered {
+                    ok &= self
+                        .emit(Event::FolderReset(FolderRef::new(&account, name)))
+                        .await;
+                }
                 let changed = summary.new
                     + summary.deleted
                     + summary.flags_changed
