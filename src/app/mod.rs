@@ -14,6 +14,8 @@
 //! of the folder named, and a live command connection (`live`): opening an envelope-only
 //! message downloads its body over it first (`body`), and flag changes, moves and deletes are
 //! applied on the server over it as they happen; both run on the network runtime too.
+//! Every account with a `check_interval` is also synced on its clock (`check`), and new mail
+//! a sync brings runs the account's `notify_command`.
 //!
 //! # What it may touch
 //! The store, `mail` (parsing, composing, threading), the engine (sync, passwords) and the SMTP
@@ -21,6 +23,7 @@
 //! [`convert`]. A closed event channel means the UI is gone: the thread ends quietly.
 
 mod body;
+mod check;
 pub mod convert;
 mod files;
 mod live;
@@ -28,6 +31,8 @@ mod send;
 mod sync;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_check;
 mod watch;
 
 use std::collections::HashMap;
@@ -129,6 +134,8 @@ pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result
                 replay_again: Default::default(),
                 sends_in_flight: 0,
                 scratch: None,
+                clock: Default::default(),
+                synced_once: Default::default(),
             };
             rt.block_on(backend.run(cmd_rx, int_rx))
         })?;
@@ -205,6 +212,10 @@ struct Backend {
     sends_in_flight: usize,
     /// The private directory attachments are opened from (created on first use).
     scratch: Option<PathBuf>,
+    /// When each account is next checked for new mail ([`Mode::Online`] only).
+    clock: check::CheckClock,
+    /// Accounts synced at least once in this session (their next new mail is news).
+    synced_once: std::collections::HashSet<String>,
 }
 
 impl Backend {
@@ -218,7 +229,9 @@ impl Backend {
         }
         let mut watch_events = self.start_watchers();
         let mut live_events = self.start_live();
+        self.start_clocks();
         loop {
+            let next_check = self.clock.next();
             let alive = tokio::select! {
                 cmd = commands.recv() => match cmd {
                     Some(cmd) => self.handle(cmd).await,
@@ -227,6 +240,7 @@ impl Backend {
                 Some(msg) = internal.recv() => self.internal(msg).await,
                 Some(ev) = watch_events.recv() => self.watch_event(ev).await,
                 Some(ev) = live_events.recv() => self.live_event(ev).await,
+                () = sleep_until(next_check) => self.check_due().await,
             };
             if !alive {
                 break;
@@ -591,6 +605,14 @@ impl Backend {
         let mut list: Vec<(String, (usize, i64))> = counts.into_iter().collect();
         list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         Ok(list.into_iter().take(10).map(|(s, _)| s).collect())
+    }
+}
+
+/// Waits until `at`; forever when there is no such time.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -228,6 +228,7 @@ impl Backend {
         let account = account.to_owned();
         match result {
             Ok(summary) => {
+                self.notify_new_mail(&account, &summary);
                 let mut ok = self
                     .emit(Event::AccountState {
                         account: account.clone(),

@@ -37,7 +37,10 @@ pub(super) fn parse_interval(value: &toml::Value) -> Result<Option<Duration>, St
             duration_seconds(&text).ok_or_else(|| format!("{s:?} is not a duration: {EXAMPLE}"))?
         }
         other => {
-            return Err(format!("expected an integer or a string, not {}: {EXAMPLE}", other.type_str()));
+            return Err(format!(
+                "expected an integer or a string, not {}: {EXAMPLE}",
+                other.type_str()
+            ));
         }
     };
     if seconds == 0 {
@@ -92,12 +95,14 @@ impl Parser<'_> {
         match parse_interval(value.get_ref()) {
             Ok(interval) => Some(interval),
             Err(why) => {
-                self.at(&value.span(), format!("check_interval in {table_name}: {why}"));
+                self.at(
+                    &value.span(),
+                    format!("check_interval in {table_name}: {why}"),
+                );
                 None
             }
         }
     }
-
 }
 
 #[cfg(test)]

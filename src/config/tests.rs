@@ -443,7 +443,13 @@ incoming = { protocol = "imap", host = "h", check_interval = 90 }
     let got: Vec<_> = config
         .accounts
         .iter()
-        .map(|a| (a.name.as_str(), a.check_interval, a.notify_command.as_deref()))
+        .map(|a| {
+            (
+                a.name.as_str(),
+                a.check_interval,
+                a.notify_command.as_deref(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -462,7 +468,11 @@ fn a_bad_check_interval_names_its_line() {
         "host = \"mail.x.test\"",
         "host = \"mail.x.test\"\ncheck_interval = \"5 minutes\"",
     );
-    assert_one(&text, 9, "check_interval in [accounts.work.incoming]: \"5 minutes\" is not a duration");
+    assert_one(
+        &text,
+        9,
+        "check_interval in [accounts.work.incoming]: \"5 minutes\" is not a duration",
+    );
     let text = GOOD.replace(
         "host = \"mail.x.test\"",
         "host = \"mail.x.test\"\ncheck_interval = true",

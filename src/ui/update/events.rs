@@ -3,9 +3,9 @@
 //! are dropped.
 
 use super::super::layout;
+use super::super::list::MessageList;
 use super::super::model::{Focus, Model};
 use super::super::protocol::{Command, Event, ListSource, SearchScope, SendOutcome};
-use super::super::list::MessageList;
 use super::super::types::{AccountState, Flags, FolderInfo, FolderRef, MessageId, SpecialUse};
 use super::{load_pages, open_folder, reload_list, set_flags, start_compose};
 

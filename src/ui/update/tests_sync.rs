@@ -89,7 +89,10 @@ fn a_renumbered_folder_is_shown_afresh_and_its_open_message_closed() {
     assert_eq!(m.message, None, "the open message's id is stale");
     assert_eq!(m.focus, Focus::List);
     let list = m.list.as_ref().unwrap();
-    assert!(list.generation > before, "answers for the old numbering are dropped");
+    assert!(
+        list.generation > before,
+        "answers for the old numbering are dropped"
+    );
     assert_eq!(list.selected, 0);
     assert_eq!(list.selected_row(), None, "no stale row is kept");
     assert_eq!(
