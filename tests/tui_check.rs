@@ -1,7 +1,8 @@
-//! Every account checked (issue #13): the real binary in tmux with a POP3 account on the
-//! harness's Dovecot and a `check_interval` of a few seconds. Mail delivered while postie runs
-//! appears in the list with no key pressed, and the account's `notify_command` gets the news
-//! in its environment (a hostile subject stays data).
+//! Every account checked, and stale rows dropped (issue #13): the real binary in tmux against
+//! the harness's Dovecot. A POP3 account with a `check_interval` of a few seconds shows mail
+//! delivered while postie runs with no key pressed, and its `notify_command` gets the news in
+//! its environment (a hostile subject stays data). An IMAP folder the server renumbered
+//! (UIDVALIDITY changed) is shown afresh as soon as one of its stale rows is opened.
 
 mod support;
 #[path = "support/tui.rs"]
@@ -15,8 +16,17 @@ use support::config::{Incoming, Tls};
 use support::{TestUser, servers};
 use tui::{Tui, WAIT};
 
-/// Delivers a message straight into the server's Maildir (`new/`), as a local delivery would.
+/// Delivers a message straight into the server's INBOX (`new/`), as a local delivery would.
 fn put(me: &TestUser, subject: &str, day: u32) {
+    put_in(me, "INBOX", subject, day);
+}
+
+/// Delivers a message into a server folder (made by `support::seed` when missing).
+fn put_in(me: &TestUser, folder: &str, subject: &str, day: u32) {
+    let dir = me.folder_dir(folder);
+    if !dir.join("new").exists() {
+        support::seed::seed_with(me, folder, 0, 1);
+    }
     let s = servers();
     let body = format!(
         "From: Them <them@{d}>\nTo: {me}\nSubject: {subject}\n\
@@ -32,10 +42,10 @@ fn put(me: &TestUser, subject: &str, day: u32) {
         body.len(),
         body.len() + lines
     );
-    let tmp = me.maildir.join("tmp").join(&name);
+    let tmp = dir.join("tmp").join(&name);
     std::fs::write(&tmp, &body).expect("write message");
     chown(&tmp, Some(s.mail_uid), Some(s.mail_gid)).expect("chown");
-    std::fs::rename(&tmp, me.maildir.join("new").join(&name)).expect("rename");
+    std::fs::rename(&tmp, dir.join("new").join(&name)).expect("rename");
 }
 
 /// A POP3 account checked every `interval`, whose notify command writes its environment to
@@ -98,6 +108,50 @@ fn new_mail_to_a_pop3_account_appears_within_its_check_interval_without_a_key() 
     assert!(!pwned.exists(), "the subject ran as shell code");
     // No key was pressed, and no sync line is left behind.
     assert!(!tui.screen().contains("Syncing…"));
+    assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
+    tui.assert_restored();
+}
+
+#[test]
+fn opening_a_stale_row_of_a_renumbered_folder_shows_the_folder_afresh() {
+    let me = support::new_user("tuirenumber");
+    for day in 1..=3 {
+        put_in(&me, "Box", &format!("Stale {day}"), day);
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = tmp.path().join("config.toml");
+    // No clock: only opening a stale row may notice the change.
+    let account = me
+        .account_toml("imap", Incoming::Imap, Tls::Implicit)
+        .replacen(
+            "protocol = \"imap\"",
+            "protocol = \"imap\"\ncheck_interval = \"off\"",
+            1,
+        );
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {:?}\n{account}",
+            tmp.path().join("data").display().to_string()
+        ),
+    )
+    .expect("write config");
+    let tui = Tui::start(&["--config", &config.display().to_string()], &[]);
+    tui.wait_for("INBOX");
+    tui.keys(&[":"]);
+    tui.type_text("folder Box");
+    tui.keys(&["Enter"]);
+    tui.wait_for("Stale 3");
+    // The folder is made anew on the server: Dovecot gives it a new UIDVALIDITY.
+    std::fs::remove_dir_all(me.folder_dir("Box")).expect("remove Box");
+    for day in 4..=5 {
+        put_in(&me, "Box", &format!("Fresh {day}"), day);
+    }
+    tui.keys(&["Enter"]);
+    let screen = tui.wait_until("the renumbered folder shown afresh", |s| {
+        s.contains("Fresh 5") && s.contains("Fresh 4") && !s.contains("Stale")
+    });
+    assert!(!screen.contains("Syncing"), "{screen}");
     assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
     tui.assert_restored();
 }

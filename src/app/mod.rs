@@ -171,6 +171,9 @@ enum Internal {
     BodyFetched {
         id: ui::MessageId,
         result: Result<(), String>,
+        /// The server no longer has the message under the UID we hold (expunged, or its
+        /// folder renumbered): the folder is synced so the stale rows go.
+        gone: bool,
     },
     /// A replay of the account's queue asked of its live connection ended.
     Replayed { account: String },
@@ -338,7 +341,7 @@ impl Backend {
                 let state = self.start_sync(&account, folder);
                 self.emit(Event::AccountState { account, state }).await
             }
-            Internal::BodyFetched { id, result } => self.body_fetched(id, result).await,
+            Internal::BodyFetched { id, result, gone } => self.body_fetched(id, result, gone).await,
             Internal::Replayed { account } => self.replayed(account).await,
         }
     }
