@@ -35,6 +35,14 @@ impl CheckClock {
     }
 }
 
+/// Waits until `at`; forever when there is no such time.
+pub(super) async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// What a notify command is told, one environment variable each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct NewMail {

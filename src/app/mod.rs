@@ -243,7 +243,7 @@ impl Backend {
                 Some(msg) = internal.recv() => self.internal(msg).await,
                 Some(ev) = watch_events.recv() => self.watch_event(ev).await,
                 Some(ev) = live_events.recv() => self.live_event(ev).await,
-                () = sleep_until(next_check) => self.check_due().await,
+                () = check::sleep_until(next_check) => self.check_due().await,
             };
             if !alive {
                 break;
@@ -608,14 +608,6 @@ impl Backend {
         let mut list: Vec<(String, (usize, i64))> = counts.into_iter().collect();
         list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         Ok(list.into_iter().take(10).map(|(s, _)| s).collect())
-    }
-}
-
-/// Waits until `at`; forever when there is no such time.
-async fn sleep_until(at: Option<tokio::time::Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }
 
