@@ -23,7 +23,7 @@ use crate::error::ErrorKind;
 use crate::store::Store;
 use crate::ui::{self, BackendError, Event};
 
-use super::{Backend, Internal, Mode, convert, store_error, store_ids};
+use super::{Backend, Internal, Mode, convert, store_error, store_ids, undo};
 
 /// How long quitting waits for queued actions to reach the servers.
 pub(super) const QUIT_WAIT: Duration = Duration::from_secs(2);
@@ -132,9 +132,14 @@ impl Backend {
         ids: Vec<ui::MessageId>,
         add: ui::Flags,
         remove: ui::Flags,
+        undoable: bool,
     ) -> bool {
         let accounts = self.accounts_of(&ids);
+        let before = undo::snapshot(&self.store, &store_ids(&ids).unwrap_or_default());
         let result = self.set_flags(&ids, add, remove).map_err(store_error);
+        if undoable && let Some(entry) = undo::after_flags(&self.store, &before) {
+            self.undo.push(entry);
+        }
         if result.is_ok() {
             self.push_actions(accounts);
         }
@@ -143,11 +148,15 @@ impl Backend {
 
     pub(super) async fn move_now(&mut self, ids: Vec<ui::MessageId>, to: ui::FolderRef) -> bool {
         let accounts = self.accounts_of(&ids);
+        let before = undo::snapshot(&self.store, &store_ids(&ids).unwrap_or_default());
         let result = store_ids(&ids).and_then(|sids| {
             self.store
                 .move_messages(&sids, &to.folder)
                 .map_err(store_error)
         });
+        if let Some(entry) = undo::after_move(&self.store, &before, false) {
+            self.undo.push(entry);
+        }
         if result.is_ok() {
             self.push_actions(accounts);
         }
@@ -156,12 +165,39 @@ impl Backend {
 
     pub(super) async fn delete_now(&mut self, ids: Vec<ui::MessageId>) -> bool {
         let accounts = self.accounts_of(&ids);
+        let before = undo::snapshot(&self.store, &store_ids(&ids).unwrap_or_default());
         let result =
             store_ids(&ids).and_then(|sids| self.store.delete_messages(&sids).map_err(store_error));
+        if let Some(entry) = undo::after_move(&self.store, &before, true) {
+            self.undo.push(entry);
+        }
         if result.is_ok() {
             self.push_actions(accounts);
         }
         self.emit(Event::Deleted { ids, result }).await
+    }
+
+    /// Takes back the session's newest undoable action (a new action the other way, queued
+    /// and pushed like any other).
+    pub(super) async fn undo_now(&mut self) -> bool {
+        let result = match self.undo.pop() {
+            None => Err(undo::UndoError::Nothing),
+            Some(entry) => undo::apply(&mut self.store, entry),
+        };
+        let result = match result {
+            Ok((line, accounts)) => {
+                self.push_actions(accounts);
+                Ok(line)
+            }
+            Err(e) => {
+                let kind = match &e {
+                    undo::UndoError::Store(s) => s.kind(),
+                    _ => ErrorKind::Usage,
+                };
+                Err(BackendError::new(kind, crate::error::chain_line(&e)))
+            }
+        };
+        self.emit(Event::Undone { result }).await
     }
 
     /// A live connection's report: refusals and failures go to the status line.

@@ -33,6 +33,7 @@ mod sync;
 mod tests;
 #[cfg(test)]
 mod tests_check;
+mod undo;
 mod watch;
 
 use std::collections::HashMap;
@@ -136,6 +137,7 @@ pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result
                 scratch: None,
                 clock: Default::default(),
                 synced_once: Default::default(),
+                undo: Default::default(),
             };
             rt.block_on(backend.run(cmd_rx, int_rx))
         })?;
@@ -219,6 +221,8 @@ struct Backend {
     clock: check::CheckClock,
     /// Accounts synced at least once in this session (their next new mail is news).
     synced_once: std::collections::HashSet<String>,
+    /// The session's flag changes, moves and deletes, for `z` / `:undo`.
+    undo: undo::UndoStack,
 }
 
 impl Backend {
@@ -293,7 +297,14 @@ impl Backend {
                 self.emit(Event::Page { request, result }).await
             }
             Command::OpenMessage(id) => self.open(id).await,
-            Command::SetFlags { ids, add, remove } => self.set_flags_now(ids, add, remove).await,
+            Command::SetFlags { ids, add, remove } => {
+                self.set_flags_now(ids, add, remove, true).await
+            }
+            Command::MarkRead { ids } => {
+                self.set_flags_now(ids, ui::Flags::SEEN, ui::Flags::NONE, false)
+                    .await
+            }
+            Command::Undo => self.undo_now().await,
             Command::Move { ids, to } => self.move_now(ids, to).await,
             Command::Delete { ids } => self.delete_now(ids).await,
             Command::SaveDraft(draft) => {

@@ -61,6 +61,7 @@ actions! {
     Move, "move", Normal, "m", "move to a folder";
     Flag, "flag", Normal, "s", "toggle the flagged (starred) mark";
     ToggleUnread, "toggle_unread", Normal, "u", "toggle read / unread";
+    Undo, "undo", Normal, "z", "undo the last delete, move or flag change";
     ToggleThread, "toggle_thread", Normal, "Space", "collapse / expand the thread";
     ToggleThreads, "toggle_threads", Normal, "t", "threaded / flat list";
     SortNext, "sort_next", Normal, "o", "sort by date, sender, subject, size";

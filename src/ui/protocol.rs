@@ -78,11 +78,17 @@ pub enum Command {
         add: Flags,
         remove: Flags,
     },
+    /// Mark read because the message was opened (not a user action: `Undo` skips it). Answer
+    /// with [`Event::FlagsSet`].
+    MarkRead { ids: Vec<MessageId> },
     /// Answer with [`Event::Moved`].
     Move { ids: Vec<MessageId>, to: FolderRef },
     /// To Trash where the account has one, else flag deleted and expunge. Answer with
     /// [`Event::Deleted`].
     Delete { ids: Vec<MessageId> },
+    /// Take back the session's newest flag change, move or delete (a new action the other
+    /// way). Answer with [`Event::Undone`].
+    Undo,
     /// Store in the account's Drafts folder. Answer with [`Event::DraftSaved`].
     SaveDraft(Draft),
     /// Submit (or queue in the outbox). Answer with [`Event::Sent`].
@@ -159,6 +165,11 @@ pub enum Event {
     },
     DraftSaved {
         result: Result<(), BackendError>,
+    },
+    /// The answer to [`Command::Undo`]: what was done ("moved 3 messages back to INBOX"), or
+    /// why nothing was (nothing to undo, a permanent delete).
+    Undone {
+        result: Result<String, BackendError>,
     },
     Sent {
         result: Result<SendOutcome, BackendError>,

@@ -6,8 +6,8 @@ use super::super::layout;
 use super::super::list::MessageList;
 use super::super::model::{Focus, Model};
 use super::super::protocol::{Command, Event, ListSource, SearchScope, SendOutcome};
-use super::super::types::{AccountState, Flags, FolderInfo, FolderRef, MessageId, SpecialUse};
-use super::{load_pages, open_folder, reload_list, set_flags, start_compose};
+use super::super::types::{AccountState, FolderInfo, FolderRef, MessageId, SpecialUse};
+use super::{load_pages, open_folder, reload_list, start_compose};
 
 /// The status line while a sync asked for by key runs; cleared when every account is done.
 pub(super) const SYNCING: &str = "Syncing…";
@@ -90,7 +90,7 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                     if !message.downloaded {
                         model.set_status("Body not downloaded: the message stays unread");
                     } else if mark_read {
-                        cmds = set_flags(model, vec![id], Flags::SEEN, Flags::NONE);
+                        cmds = super::mark_read(model, vec![id]);
                     }
                     if let Some(action) = then {
                         start_compose(model, super::normal::prefill_for(&message.prefill, action));
@@ -113,6 +113,19 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
             Err(e) => {
                 model.set_error(e.message);
                 reload_list(model)
+            }
+        },
+        Event::Undone { result } => match result {
+            Ok(what) => {
+                model.set_status(format!("Undone: {what}"));
+                let mut cmds = reload_list(model);
+                let account = model.current.as_ref().map(|f| f.account.clone());
+                cmds.push(Command::LoadFolders { account });
+                cmds
+            }
+            Err(e) => {
+                model.set_error(e.message);
+                Vec::new()
             }
         },
         Event::Moved { ids, result } => done(model, ids, result, "Moved"),

@@ -225,18 +225,31 @@ pub(super) fn open_selected(model: &mut Model) -> Vec<Command> {
     model.focus = Focus::Message;
     let mut cmds = vec![Command::OpenMessage(row.id.clone())];
     if !row.flags.seen && row.has_body {
-        cmds.extend(set_flags(model, vec![row.id], Flags::SEEN, Flags::NONE));
+        cmds.extend(mark_read(model, vec![row.id]));
     }
     cmds
 }
 
-/// Change flags: at once in the loaded rows and folder counts, and through the backend.
+/// Change flags (a user action, which `z` can undo): at once in the loaded rows and folder
+/// counts, and through the backend.
 pub(super) fn set_flags(
     model: &mut Model,
     ids: Vec<MessageId>,
     add: Flags,
     remove: Flags,
 ) -> Vec<Command> {
+    show_flags(model, &ids, add, remove);
+    vec![Command::SetFlags { ids, add, remove }]
+}
+
+/// Mark read because the message was opened: like [`set_flags`], but not an action `z` undoes.
+pub(super) fn mark_read(model: &mut Model, ids: Vec<MessageId>) -> Vec<Command> {
+    show_flags(model, &ids, Flags::SEEN, Flags::NONE);
+    vec![Command::MarkRead { ids }]
+}
+
+/// A flag change shown at once in the loaded rows and folder counts.
+fn show_flags(model: &mut Model, ids: &[MessageId], add: Flags, remove: Flags) {
     let mut unread_delta: Vec<(FolderRef, i64)> = Vec::new();
     if let Some(l) = model.list.as_mut() {
         for r in l.rows_mut().filter(|r| ids.contains(&r.id)) {
@@ -252,7 +265,6 @@ pub(super) fn set_flags(
             info.unread = info.unread.saturating_add_signed(d);
         }
     }
-    vec![Command::SetFlags { ids, add, remove }]
 }
 
 /// The ids an action applies to: the open message when it has the focus, else the list's row.

@@ -148,6 +148,10 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
         }
         Action::Flag => toggle_flag(model, |f| f.flagged, Flags::FLAGGED),
         Action::ToggleUnread => toggle_flag(model, |f| f.seen, Flags::SEEN),
+        Action::Undo => {
+            model.set_status("Undoing…");
+            vec![Command::Undo]
+        }
         Action::ToggleThread => {
             if let Some(l) = model.list.as_mut() {
                 l.toggle_collapse(list_h);

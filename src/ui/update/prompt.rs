@@ -201,6 +201,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("save PATH", "save the selected attachment"),
     ("open", "open the selected attachment"),
     ("sync", "sync all accounts now"),
+    ("undo", "undo the last delete, move or flag change"),
     ("help", "keys and commands"),
     ("messages", "the full text of recent errors"),
 ];
@@ -219,6 +220,7 @@ fn command(model: &mut Model, line: &str) -> Vec<Command> {
             Vec::new()
         }
         "sync" => super::normal::act(model, Action::Sync),
+        "undo" => super::normal::act(model, Action::Undo),
         "delete" => super::normal::act(model, Action::Delete),
         "open" => super::normal::act(model, Action::OpenAttachment),
         "filter" => filter(model, arg),
