@@ -33,6 +33,8 @@ mod sync;
 mod tests;
 #[cfg(test)]
 mod tests_check;
+#[cfg(test)]
+mod tests_undo;
 mod undo;
 mod watch;
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::*;
 use crate::ui::{DraftAttachment, Flags, FolderRef, SortKey};
 
-struct Rig {
+pub(super) struct Rig {
     rt: tokio::runtime::Runtime,
     cmd: mpsc::Sender<Command>,
     ev: mpsc::Receiver<Event>,
@@ -13,7 +13,7 @@ struct Rig {
     data: std::path::PathBuf,
 }
 
-fn rig(mode: Mode) -> Rig {
+pub(super) fn rig(mode: Mode) -> Rig {
     rig_with(mode, false)
 }
 
@@ -76,11 +76,11 @@ fn rig_with(mode: Mode, with_config: bool) -> Rig {
 }
 
 impl Rig {
-    fn send(&mut self, c: Command) {
+    pub(super) fn send(&mut self, c: Command) {
         self.cmd.blocking_send(c).unwrap();
     }
 
-    fn next(&mut self) -> Event {
+    pub(super) fn next(&mut self) -> Event {
         let ev = &mut self.ev;
         self.rt
             .block_on(async { tokio::time::timeout(Duration::from_secs(10), ev.recv()).await })
@@ -89,7 +89,7 @@ impl Rig {
     }
 
     /// Sends `c` and returns the first event `pick` accepts, skipping others.
-    fn ask<T>(&mut self, c: Command, pick: impl Fn(Event) -> Option<T>) -> T {
+    pub(super) fn ask<T>(&mut self, c: Command, pick: impl Fn(Event) -> Option<T>) -> T {
         self.send(c);
         for _ in 0..50 {
             if let Some(t) = pick(self.next()) {
@@ -99,7 +99,7 @@ impl Rig {
         panic!("no matching event");
     }
 
-    fn folders(&mut self) -> Vec<ui::FolderInfo> {
+    pub(super) fn folders(&mut self) -> Vec<ui::FolderInfo> {
         self.ask(
             Command::LoadFolders {
                 account: Some(DEMO_ACCOUNT.into()),
@@ -111,7 +111,7 @@ impl Rig {
         )
     }
 
-    fn page(&mut self, source: ListSource, sort: Sort, generation: u64, offset: usize) -> Page {
+    pub(super) fn page(&mut self, source: ListSource, sort: Sort, generation: u64, offset: usize) -> Page {
         let req = PageRequest {
             source,
             offset,
@@ -133,11 +133,11 @@ impl Rig {
     }
 }
 
-fn inbox() -> ListSource {
+pub(super) fn inbox() -> ListSource {
     ListSource::Folder(FolderRef::new(DEMO_ACCOUNT, "INBOX"))
 }
 
-fn folder(name: &str) -> ListSource {
+pub(super) fn folder(name: &str) -> ListSource {
     ListSource::Folder(FolderRef::new(DEMO_ACCOUNT, name))
 }
 

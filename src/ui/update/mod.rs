@@ -15,6 +15,8 @@ mod tests_actions;
 mod tests_compose;
 #[cfg(test)]
 mod tests_sync;
+#[cfg(test)]
+mod tests_undo;
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent};
 

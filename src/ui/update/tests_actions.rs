@@ -22,10 +22,8 @@ fn opening_marks_read_and_shows_the_message() {
         cmds,
         vec![
             Command::OpenMessage(id.clone()),
-            Command::SetFlags {
-                ids: vec![id.clone()],
-                add: Flags::SEEN,
-                remove: Flags::NONE
+            Command::MarkRead {
+                ids: vec![id.clone()]
             }
         ]
     );
