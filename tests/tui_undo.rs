@@ -126,7 +126,9 @@ fn delete_move_and_flag_are_undone_on_the_server() {
     // Delete (newest first: the cursor is on Alpha), then undo: back from Trash to INBOX.
     let key = Instant::now();
     tui.keys(&["d"]);
-    on_server(key, "Alpha in Trash", || in_folder(&me, "Trash", "Alpha undo"));
+    on_server(key, "Alpha in Trash", || {
+        in_folder(&me, "Trash", "Alpha undo")
+    });
     tui.wait_until("Alpha to leave the list", |s| !s.contains("Alpha undo"));
     let key = Instant::now();
     tui.keys(&["z"]);

@@ -111,7 +111,13 @@ impl Rig {
         )
     }
 
-    pub(super) fn page(&mut self, source: ListSource, sort: Sort, generation: u64, offset: usize) -> Page {
+    pub(super) fn page(
+        &mut self,
+        source: ListSource,
+        sort: Sort,
+        generation: u64,
+        offset: usize,
+    ) -> Page {
         let req = PageRequest {
             source,
             offset,

@@ -44,10 +44,15 @@ fn flags(r: &mut Rig, ids: Vec<ui::MessageId>, add: Flags, remove: Flags) {
 }
 
 fn delete(r: &mut Rig, id: &ui::MessageId) {
-    r.ask(Command::Delete { ids: vec![id.clone()] }, |e| match e {
-        Event::Deleted { result, .. } => Some(result),
-        _ => None,
-    })
+    r.ask(
+        Command::Delete {
+            ids: vec![id.clone()],
+        },
+        |e| match e {
+            Event::Deleted { result, .. } => Some(result),
+            _ => None,
+        },
+    )
     .unwrap();
 }
 
@@ -157,12 +162,17 @@ fn a_permanent_delete_says_it_cannot_be_undone() {
     delete(&mut r, &id);
     let err = undo(&mut r).unwrap_err();
     assert!(
-        err.message.starts_with("Cannot undo: deleting 1 message was permanent"),
+        err.message
+            .starts_with("Cannot undo: deleting 1 message was permanent"),
         "{}",
         err.message
     );
     assert!(!ids_in(&mut r, folder("Trash")).contains(&id));
     // The step before it (to Trash) has nothing left to restore.
     let gone = undo(&mut r).unwrap_err();
-    assert!(gone.message.contains("no longer in the store"), "{}", gone.message);
+    assert!(
+        gone.message.contains("no longer in the store"),
+        "{}",
+        gone.message
+    );
 }

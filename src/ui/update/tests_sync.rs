@@ -180,10 +180,7 @@ fn an_envelope_only_message_is_marked_read_once_its_body_came_down() {
             result: Ok(message(&id)),
         }),
     );
-    assert_eq!(
-        cmds,
-        vec![Command::MarkRead { ids: vec![id] }]
-    );
+    assert_eq!(cmds, vec![Command::MarkRead { ids: vec![id] }]);
     assert!(m.list.as_ref().unwrap().selected_row().unwrap().flags.seen);
     assert_eq!(m.folders.accounts[0].folders[0].unread, unread - 1);
 }
