@@ -176,3 +176,49 @@ fn a_permanent_delete_says_it_cannot_be_undone() {
         gone.message
     );
 }
+
+/// Offline, on an IMAP account: the undo of a delete is queued as a move from Trash back to
+/// INBOX, chained after the delete (no UID yet in Trash: the replay resolves it).
+#[test]
+fn offline_the_undo_is_queued_after_the_action_it_takes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(dir.path()).unwrap();
+    s.ensure_account("imap", store::AccountKind::Imap).unwrap();
+    let inbox = s.ensure_folder("imap", "INBOX").unwrap();
+    s.ensure_folder("imap", "Trash").unwrap();
+    s.set_folder_state(
+        inbox,
+        &store::FolderState {
+            uidvalidity: Some(42),
+            uidnext: Some(2),
+            ..store::FolderState::default()
+        },
+    )
+    .unwrap();
+    let raw = b"From: a@x.test\r\nSubject: undo me\r\nMessage-ID: <u1@x.test>\r\n\r\nhi\r\n";
+    let ids = s
+        .deliver_batch(
+            inbox,
+            &[store::NewMessage {
+                uid: Some(1),
+                ..store::NewMessage::new(raw)
+            }],
+        )
+        .unwrap();
+
+    let before = undo::snapshot(&s, &ids);
+    s.delete_messages(&ids).unwrap();
+    let entry = undo::after_move(&s, &before, true).expect("the delete moved it to Trash");
+    let (line, accounts) = undo::apply(&mut s, entry).unwrap();
+    assert_eq!(line, "restored 1 message to INBOX");
+    assert_eq!(accounts, vec!["imap".to_owned()]);
+    assert_eq!(s.get(ids[0]).unwrap().folder, "INBOX");
+
+    let q = s.pending_actions("imap").unwrap();
+    assert_eq!(q.len(), 2, "{q:?}");
+    assert_eq!(q[0].kind, store::ActionKind::Delete);
+    assert_eq!((q[0].folder.as_str(), q[0].uid), ("INBOX", Some(1)));
+    assert_eq!(q[1].kind, store::ActionKind::Move("INBOX".into()));
+    assert_eq!((q[1].folder.as_str(), q[1].uid), ("Trash", None));
+    assert_eq!(q[1].message, Some(ids[0]));
+}
