@@ -23,6 +23,7 @@
 mod body;
 pub mod convert;
 mod files;
+mod folders;
 mod live;
 mod send;
 mod sync;
@@ -167,6 +168,11 @@ enum Internal {
     },
     /// A replay of the account's queue asked of its live connection ended.
     Replayed { account: String },
+    /// A folder change made over the live connection finished.
+    FolderManaged {
+        change: crate::ui::FolderChange,
+        result: Result<(), BackendError>,
+    },
 }
 
 /// A computed list order, valid for one list generation.
@@ -248,7 +254,8 @@ impl Backend {
                     Some(
                         Internal::BodyFetched { .. }
                         | Internal::RetrySync { .. }
-                        | Internal::Replayed { .. },
+                        | Internal::Replayed { .. }
+                        | Internal::FolderManaged { .. },
                     ) => {}
                     None => break,
                 }
@@ -306,6 +313,7 @@ impl Backend {
                 self.emit(Event::Completions { prefix, result }).await
             }
             Command::Sync { account } => self.sync(account).await,
+            Command::ManageFolder(change) => self.manage_folder(change).await,
             // The terminal runner handles these; nothing to do if one arrives.
             Command::EditExternally(_) | Command::Suspend | Command::Redraw | Command::Quit => true,
         }
@@ -326,6 +334,7 @@ impl Backend {
             }
             Internal::BodyFetched { id, result } => self.body_fetched(id, result).await,
             Internal::Replayed { account } => self.replayed(account).await,
+            Internal::FolderManaged { change, result } => self.folder_managed(change, result).await,
         }
     }
 

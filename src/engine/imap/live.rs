@@ -28,10 +28,12 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::link::Link;
+use super::manage;
 use super::mapping::{self, ServerFolders};
 use super::replay;
 use super::{ConnectOptions, Work, convert, open};
 use crate::config::{Account, ImapIncoming};
+use crate::engine::folders::FolderOp;
 use crate::engine::progress::NoProgress;
 use crate::engine::sync::SyncSummary;
 use crate::engine::{AccountError, EngineError};
@@ -87,6 +89,10 @@ enum Request {
         bytes: Vec<u8>,
         reply: oneshot::Sender<Result<String, AccountError>>,
     },
+    ManageFolder {
+        op: FolderOp,
+        reply: oneshot::Sender<Result<(), AccountError>>,
+    },
 }
 
 /// Where requests for one account's live connection go. Cheap to clone.
@@ -102,6 +108,7 @@ impl std::fmt::Debug for Request {
             Request::FetchBody { id, .. } => write!(f, "FetchBody({id})"),
             Request::Replay { .. } => write!(f, "Replay"),
             Request::AppendSent { bytes, .. } => write!(f, "AppendSent({} bytes)", bytes.len()),
+            Request::ManageFolder { op, .. } => write!(f, "ManageFolder({op:?})"),
         }
     }
 }
@@ -126,6 +133,18 @@ impl LiveHandle {
         let closed = || AccountError::new(&self.account, None, EngineError::ConnectionClosed);
         self.requests
             .send(Request::AppendSent { bytes, reply })
+            .map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    /// Creates, renames, deletes or subscribes a folder on the server, then in the store
+    /// ([`crate::engine::folders`]); never queued: no connection is an error
+    /// ([`EngineError::NeedsConnection`]).
+    pub async fn manage_folder(&self, op: FolderOp) -> Result<(), AccountError> {
+        let (reply, answer) = oneshot::channel();
+        let closed = || AccountError::new(&self.account, None, EngineError::ConnectionClosed);
+        self.requests
+            .send(Request::ManageFolder { op, reply })
             .map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
     }
@@ -271,6 +290,12 @@ impl Live {
                 }
                 Request::AppendSent { bytes, reply } => {
                     let result = self.append_sent(&bytes).await.map_err(|e| {
+                        AccountError::new(&self.account.name, Some(&self.imap.server), e)
+                    });
+                    let _ = reply.send(result);
+                }
+                Request::ManageFolder { op, reply } => {
+                    let result = self.manage_folder(&op).await.map_err(|e| {
                         AccountError::new(&self.account.name, Some(&self.imap.server), e)
                     });
                     let _ = reply.send(result);
@@ -468,6 +493,48 @@ impl Live {
             self.drop_session();
         }
         Ok(result?)
+    }
+
+    /// A folder operation over the live session, under the account's lock (no sync in another
+    /// process maps folders meanwhile). LIST is retried once on a broken session; the operation
+    /// itself goes once. Cannot connect: [`EngineError::NeedsConnection`].
+    async fn manage_folder(&mut self, op: &FolderOp) -> Result<(), EngineError> {
+        let _managing =
+            crate::engine::lock::lock_account(self.store.data_dir(), &self.account.name, LOCK_WAIT)
+                .await
+                .map_err(|e| e.source)?;
+        for attempt in 0..2 {
+            if let Err(e) = self.ensure_session(true).await {
+                tracing::debug!("no connection for a folder change: {e}");
+                return Err(match e.kind() {
+                    crate::error::ErrorKind::Network | crate::error::ErrorKind::Temporary => {
+                        EngineError::NeedsConnection { what: op.doing() }
+                    }
+                    _ => e,
+                });
+            }
+            let Some(session) = self.session.as_mut() else {
+                return Err(EngineError::ConnectionClosed);
+            };
+            let listed = match session.list_folders().await {
+                Ok(listed) => listed,
+                Err(e) if !session.is_usable() && attempt == 0 => {
+                    tracing::debug!("live connection broke on LIST, reconnecting: {e}");
+                    self.drop_session();
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            session.take_unsolicited();
+            let result = manage::apply(session, &mut self.store, &self.account, &listed, op).await;
+            // The folders changed: the next replay lists them afresh.
+            self.folders = None;
+            if !session.is_usable() {
+                self.drop_session();
+            }
+            return result;
+        }
+        Err(EngineError::ConnectionClosed)
     }
 
     /// Makes sure a usable session is open: connects when the link allows it (always when

@@ -11,6 +11,7 @@ use super::{load_pages, open_folder, reload_list, start_compose};
 pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
     model.dirty = true;
     match ev {
+        Event::FolderManaged { change, result } => super::folders::managed(model, change, result),
         Event::Folders { account, result } => match result {
             Ok(mut folders) => {
                 sort_folders(&mut folders);
