@@ -554,4 +554,6 @@ pub(crate) fn now_secs() -> i64 {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_folders;
+#[cfg(test)]
 mod tests_shared;
