@@ -4,7 +4,9 @@
 //! accounts (Maildir, POP3, the demo) change the store on this thread.
 //!
 //! What must hold: the store thread never waits on the network (the live connection has its
-//! own store handle); every change is answered with one [`Event::FolderManaged`].
+//! own store handle); every change is answered with one [`Event::FolderManaged`]; a change
+//! asked while its account syncs (the sync holds the account's lock) waits for the sync's end
+//! instead of failing as "busy".
 
 use crate::config::Incoming;
 use crate::engine::folders::{FolderOp, apply_locally};
@@ -50,7 +52,7 @@ impl Backend {
                 .map_err(|e| backend_error(&AccountError::new(&account, None, e)));
             return self.emit(Event::FolderManaged { change, result }).await;
         }
-        let Some(live) = self.live.get(&account).map(|c| c.handle()) else {
+        if !self.live.contains_key(&account) {
             let e = AccountError::new(
                 &account,
                 None,
@@ -58,13 +60,38 @@ impl Backend {
             );
             let result = Err(backend_error(&e));
             return self.emit(Event::FolderManaged { change, result }).await;
+        }
+        if self.syncing.contains(&account) {
+            self.folder_changes_after_sync.push(change);
+        } else {
+            self.start_folder_change(change);
+        }
+        true
+    }
+
+    /// Hands `change` to its account's live connection; the answer comes back as
+    /// [`Internal::FolderManaged`].
+    fn start_folder_change(&mut self, change: FolderChange) {
+        let Some(live) = self.live.get(&change.folder().account).map(|c| c.handle()) else {
+            return;
         };
+        let op = op_of(&change);
         let internal = self.internal.clone();
         self.network.spawn(async move {
             let result = live.manage_folder(op).await.map_err(|e| backend_error(&e));
             let _ = internal.send(Internal::FolderManaged { change, result });
         });
-        true
+    }
+
+    /// The sync of `account` ended: make the folder changes that waited for it.
+    pub(super) fn folder_changes_ended_sync(&mut self, account: &str) {
+        let (now, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.folder_changes_after_sync)
+            .into_iter()
+            .partition(|c| c.folder().account == account);
+        self.folder_changes_after_sync = later;
+        for change in now {
+            self.start_folder_change(change);
+        }
     }
 
     /// A change made by the live connection finished: answer the UI.

@@ -126,6 +126,7 @@ pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result
                 watchers: Vec::new(),
                 live: HashMap::new(),
                 replay_after_sync: Default::default(),
+                folder_changes_after_sync: Vec::new(),
                 replaying: Default::default(),
                 replay_again: Default::default(),
                 sends_in_flight: 0,
@@ -195,6 +196,9 @@ struct Backend {
     /// answered.
     parents: HashMap<String, store::MessageId>,
     syncing: std::collections::HashSet<String>,
+    /// Folder changes asked while their account synced (the sync holds the account's lock):
+    /// made when that sync ends (`folders.rs`).
+    folder_changes_after_sync: Vec<crate::ui::FolderChange>,
     /// Accounts whose server reported a change while their sync ran: synced again after it.
     resync: std::collections::HashMap<String, Option<String>>,
     /// The IDLE watchers of the IMAP accounts ([`Mode::Online`] only); stopped at exit.
