@@ -123,14 +123,24 @@ impl Env {
 
 /// The server's folder names, by LIST over a raw session.
 fn server_folders(user: &TestUser) -> Vec<String> {
+    listed(user, "LIST")
+}
+
+/// The server's subscribed folders, by LSUB over a raw session.
+fn server_subscribed(user: &TestUser) -> Vec<String> {
+    listed(user, "LSUB")
+}
+
+fn listed(user: &TestUser, verb: &str) -> Vec<String> {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let mut c = servers().imaps_session(user).await;
-        let (lines, st) = c.imap("L", "LIST \"\" \"*\"").await;
+        let (lines, st) = c.imap("L", &format!("{verb} \"\" \"*\"")).await;
         assert!(st.starts_with("OK"), "{st}");
+        let prefix = format!("* {verb} ");
         let mut names: Vec<String> = lines
             .iter()
-            .filter(|l| l.starts_with("* LIST "))
+            .filter(|l| l.starts_with(&prefix))
             .map(|l| {
                 let name = l.rsplit_once(' ').unwrap().1;
                 name.trim_matches('"').to_owned()
@@ -246,6 +256,13 @@ fn imap_folder_changes_need_a_connection_and_are_not_queued() {
     assert!(!env.local_folders().contains(&"Later".to_owned()));
     assert!(env.local_folders().contains(&"Projects".to_owned()));
     assert_eq!(env.store().pending_actions("a").unwrap().len(), 0);
+    // Subscriptions: online only, on the server.
+    env.fails(&["--offline", "folder", "subscribe", "a", "Projects"], 69);
+    assert!(!server_subscribed(&user).contains(&"Projects".to_owned()));
+    env.ok(&["folder", "subscribe", "a", "Projects"]);
+    assert!(server_subscribed(&user).contains(&"Projects".to_owned()));
+    env.ok(&["folder", "unsubscribe", "a", "Projects"]);
+    assert!(!server_subscribed(&user).contains(&"Projects".to_owned()));
     // Nothing reached the server, at once or at the next sync.
     env.ok(&["sync"]);
     let listed = server_folders(&user);

@@ -229,9 +229,18 @@ impl Store {
     pub fn delete_folder(&mut self, account: &str, name: &str, force: bool) -> Result<()> {
         let id = self.check_delete_folder(account, name, force)?;
         let row = self.folder_row_by_id(id)?;
+        let (_, root, _) = self.account_root(account)?;
         self.clear_folder(id)?;
         remove_maildir(&row.path)?;
-        if let Some(parent) = row.path.parent() {
+        // Parents left empty by a nested layout (`Work` of `Work/New`) go too; never the root.
+        let mut parent = row.path.parent();
+        while let Some(dir) = parent.filter(|d| d.starts_with(&root) && *d != root) {
+            if std::fs::remove_dir(dir).is_err() {
+                break;
+            }
+            parent = dir.parent();
+        }
+        if let Some(parent) = parent {
             sync_dir(parent)?;
         }
         self.drop_folder(id)

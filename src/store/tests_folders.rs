@@ -131,6 +131,11 @@ fn a_delete_refuses_inbox_subfolders_and_unforced_mail() {
     assert!(!dir.path().join("p/Box/Sub").exists());
     store.delete_folder("p", "Box", false).unwrap();
     assert!(!dir.path().join("p/Box").exists());
+    // A nested folder's empty parent directories go with it; the account's stay.
+    store.create_folder("p", "Work/New").unwrap();
+    store.delete_folder("p", "Work/New", false).unwrap();
+    assert!(!dir.path().join("p/Work").exists());
+    assert!(dir.path().join("p/INBOX/cur").is_dir());
     assert!(store.list(&ListQuery::default()).unwrap().is_empty());
 }
 
