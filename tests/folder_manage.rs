@@ -256,6 +256,21 @@ fn imap_folder_changes_need_a_connection_and_are_not_queued() {
     assert!(!env.local_folders().contains(&"Later".to_owned()));
     assert!(env.local_folders().contains(&"Projects".to_owned()));
     assert_eq!(env.store().pending_actions("a").unwrap().len(), 0);
+    // Online but the server cannot be reached: the same refusal, exit 69.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let unreachable = Env::new(
+        &user
+            .account_toml("a", Incoming::Imap, Tls::Implicit)
+            .replacen(
+                &format!("port = {}\n", servers().ports.imaps),
+                &format!("port = {dead_port}\n"),
+                1,
+            ),
+    );
+    let err = unreachable.fails(&["folder", "create", "a", "Later"], 69);
+    assert!(err.contains("needs a connection"), "{err}");
     // Subscriptions: online only, on the server.
     env.fails(&["--offline", "folder", "subscribe", "a", "Projects"], 69);
     assert!(!server_subscribed(&user).contains(&"Projects".to_owned()));
