@@ -26,6 +26,8 @@ fn config(data_dir: &Path, maildir: Option<&Path>) -> Config {
                     default: true,
                     incoming: Incoming::Maildir(MaildirIncoming { path: p.to_owned() }),
                     outgoing: None,
+                    check_interval: None,
+                    notify_command: None,
                 }]
             })
             .unwrap_or_default(),

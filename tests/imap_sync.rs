@@ -482,6 +482,8 @@ async fn a_changed_uidvalidity_refetches_the_folder() {
         summary.warnings.iter().any(|w| w.contains("UIDVALIDITY")),
         "{summary:?}"
     );
+    // What tells the TUI to drop the rows it holds for the folder and show it afresh.
+    assert_eq!(summary.renumbered, vec!["Box".to_owned()]);
 }
 
 #[test]

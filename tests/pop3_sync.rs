@@ -49,6 +49,11 @@ impl Env {
             self.data_dir().display()
         );
         std::fs::write(self.config_path(), text).expect("write config");
+        // Private, as a config whose password_command holds the password must be (postie
+        // warns on stderr otherwise, and these tests count stderr lines).
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(self.config_path(), std::fs::Permissions::from_mode(0o600))
+            .expect("chmod config");
     }
 
     fn config_path(&self) -> PathBuf {

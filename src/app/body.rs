@@ -4,8 +4,11 @@
 //! usual.
 //!
 //! What must hold: the store thread never waits on the network; a fetch that fails (offline,
-//! server gone, message expunged) still answers, with the headers and the reason in the body.
+//! server gone, message expunged) still answers, with the headers and the reason in the body;
+//! a message the server no longer has under its UID (expunged elsewhere, or its folder
+//! renumbered) gets its folder synced, so stale rows do not stay in the list.
 
+use crate::engine::EngineError;
 use crate::ui::{self, Event};
 
 use super::{Backend, Internal, Mode, convert};
@@ -43,25 +46,49 @@ impl Backend {
         let internal = self.internal.clone();
         let id = id.clone();
         self.network.spawn(async move {
-            let result = live
-                .fetch_body(sid)
-                .await
-                .map_err(|e| crate::error::chain_line(&e));
-            let _ = internal.send(Internal::BodyFetched { id, result });
+            let result = live.fetch_body(sid).await;
+            let gone = matches!(
+                &result,
+                Err(e) if matches!(e.source, EngineError::NotOnServer { .. })
+            );
+            let result = result.map_err(|e| crate::error::chain_line(&e));
+            let _ = internal.send(Internal::BodyFetched { id, result, gone });
         });
         true
     }
 
     /// A download started by [`Backend::open`] finished: answer the open.
+    /// A download started by [`Backend::open`] finished: answer the open. When the server no
+    /// longer has the message, its folder is synced too: that drops the stale rows (and, when
+    /// the folder was renumbered, makes the UI show it afresh).
     pub(super) async fn body_fetched(
         &mut self,
         id: ui::MessageId,
         result: Result<(), String>,
+        gone: bool,
     ) -> bool {
         if let Err(why) = &result {
             tracing::warn!("cannot download the body of message {id}: {why}");
         }
-        let result = self.open_message(&id, result.err().as_deref());
-        self.emit(Event::Message { id, result }).await
+        let answer = self.open_message(&id, result.err().as_deref());
+        let folder = answer.as_ref().ok().map(|m| m.folder.clone());
+        if !self.emit(Event::Message { id, result: answer }).await {
+            return false;
+        }
+        match folder.filter(|_| gone) {
+            Some(f) => {
+                if self.syncing.contains(&f.account) {
+                    self.defer_sync(&f.account, Some(f.folder));
+                    return true;
+                }
+                let state = self.start_sync(&f.account, Some(f.folder));
+                self.emit(Event::AccountState {
+                    account: f.account,
+                    state,
+                })
+                .await
+            }
+            None => true,
+        }
     }
 }

@@ -100,6 +100,7 @@ pub fn row(m: &MessageSummary, pos: ThreadPos) -> Row {
         flags: flags_to_ui(&m.flags),
         // The index does not record MIME structure; the message view lists attachments.
         has_attachments: false,
+        has_body: m.has_body,
         size: m.size,
         thread: pos,
     }

@@ -14,6 +14,8 @@
 //! of the folder named, and a live command connection (`live`): opening an envelope-only
 //! message downloads its body over it first (`body`), and flag changes, moves and deletes are
 //! applied on the server over it as they happen; both run on the network runtime too.
+//! Every account with a `check_interval` is also synced on its clock (`check`), and new mail
+//! a sync brings runs the account's `notify_command`.
 //!
 //! # What it may touch
 //! The store, `mail` (parsing, composing, threading), the engine (sync, passwords) and the SMTP
@@ -21,6 +23,7 @@
 //! [`convert`]. A closed event channel means the UI is gone: the thread ends quietly.
 
 mod body;
+mod check;
 pub mod convert;
 mod files;
 mod folders;
@@ -29,6 +32,8 @@ mod send;
 mod sync;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_check;
 mod watch;
 
 use std::collections::HashMap;
@@ -131,6 +136,8 @@ pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result
                 replay_again: Default::default(),
                 sends_in_flight: 0,
                 scratch: None,
+                clock: Default::default(),
+                synced_once: Default::default(),
             };
             rt.block_on(backend.run(cmd_rx, int_rx))
         })?;
@@ -166,6 +173,9 @@ enum Internal {
     BodyFetched {
         id: ui::MessageId,
         result: Result<(), String>,
+        /// The server no longer has the message under the UID we hold (expunged, or its
+        /// folder renumbered): the folder is synced so the stale rows go.
+        gone: bool,
     },
     /// A replay of the account's queue asked of its live connection ended.
     Replayed { account: String },
@@ -215,6 +225,10 @@ struct Backend {
     sends_in_flight: usize,
     /// The private directory attachments are opened from (created on first use).
     scratch: Option<PathBuf>,
+    /// When each account is next checked for new mail ([`Mode::Online`] only).
+    clock: check::CheckClock,
+    /// Accounts synced at least once in this session (their next new mail is news).
+    synced_once: std::collections::HashSet<String>,
 }
 
 impl Backend {
@@ -228,7 +242,9 @@ impl Backend {
         }
         let mut watch_events = self.start_watchers();
         let mut live_events = self.start_live();
+        self.start_clocks();
         loop {
+            let next_check = self.clock.next();
             let alive = tokio::select! {
                 cmd = commands.recv() => match cmd {
                     Some(cmd) => self.handle(cmd).await,
@@ -237,6 +253,7 @@ impl Backend {
                 Some(msg) = internal.recv() => self.internal(msg).await,
                 Some(ev) = watch_events.recv() => self.watch_event(ev).await,
                 Some(ev) = live_events.recv() => self.live_event(ev).await,
+                () = check::sleep_until(next_check) => self.check_due().await,
             };
             if !alive {
                 break;
@@ -336,7 +353,7 @@ impl Backend {
                 let state = self.start_sync(&account, folder);
                 self.emit(Event::AccountState { account, state }).await
             }
-            Internal::BodyFetched { id, result } => self.body_fetched(id, result).await,
+            Internal::BodyFetched { id, result, gone } => self.body_fetched(id, result, gone).await,
             Internal::Replayed { account } => self.replayed(account).await,
             Internal::FolderManaged { change, result } => self.folder_managed(change, result).await,
         }
@@ -512,6 +529,7 @@ impl Backend {
                                   next sync (press the sync key, or run `postie sync`)",
                         })
                     ),
+                    downloaded: false,
                     attachments: Vec::new(),
                     prefill: ui::Prefill {
                         reply: empty.clone(),
@@ -550,6 +568,7 @@ impl Backend {
             folder,
             headers: convert::headers(&parsed.envelope),
             body: parsed.text.clone(),
+            downloaded: true,
             attachments: convert::attachments(&parsed),
             prefill,
         })

@@ -230,6 +230,7 @@ impl Backend {
         let account = account.to_owned();
         match result {
             Ok(summary) => {
+                self.notify_new_mail(&account, &summary);
                 let mut ok = self
                     .emit(Event::AccountState {
                         account: account.clone(),
@@ -242,6 +243,12 @@ impl Backend {
                             ErrorKind::Temporary,
                             format!("{account}: {w}"),
                         )))
+                        .await;
+                }
+                // Renumbered folders first: the UI drops every id it holds for them.
+                for name in &summary.renumbered {
+                    ok &= self
+                        .emit(Event::FolderReset(FolderRef::new(&account, name)))
                         .await;
                 }
                 let changed = summary.new

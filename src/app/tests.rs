@@ -220,6 +220,8 @@ fn a_message_opens_with_headers_body_attachments_and_replies() {
     assert!(with_att.headers.iter().any(|(k, _)| k == "From"));
     assert!(with_att.headers.iter().any(|(k, _)| k == "Subject"));
     assert!(!with_att.body.is_empty());
+    assert!(with_att.downloaded);
+    assert!(p.rows.iter().all(|row| row.has_body));
     let reply = &with_att.prefill.reply;
     assert_eq!(reply.account, DEMO_ACCOUNT);
     assert!(reply.subject.starts_with("Re: "));
@@ -707,6 +709,7 @@ fn an_envelope_only_message_whose_download_fails_shows_its_headers_and_why() {
         "{:?}",
         m.headers
     );
+    assert!(!m.downloaded, "so the UI leaves it unread");
 }
 
 #[test]
@@ -735,6 +738,7 @@ fn offline_an_envelope_only_message_says_so_and_nothing_connects() {
         "{}",
         m.body
     );
+    assert!(!m.downloaded, "so the UI leaves it unread");
     // No watcher runs: no account state arrives on its own.
     let ev = &mut r.ev;
     let got =

@@ -132,8 +132,9 @@ fn flush(
     let held: usize = reports.iter().map(|r| r.held_offline).sum();
     if held > 0 {
         eprintln!(
-            "postie: offline: nothing sent; {held} message(s) stay in the outbox (`postie outbox \
-             flush` without --offline sends them)"
+            "postie: offline: nothing sent; {} in the outbox (`postie outbox flush` without \
+             --offline sends them)",
+            super::plural::count(held as u64, "message stays", "messages stay")
         );
         return Ok(ExitCode::from(super::send::EX_TEMPFAIL));
     }

@@ -9,6 +9,7 @@
 //! runs from it); milder exposures are [`permission_warnings`] (see `permissions.rs`).
 
 mod hints;
+mod interval;
 mod lines;
 mod parse;
 mod paths;
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 use crate::error::ErrorKind;
 
 pub use hints::{accepted_keys, did_you_mean};
+pub use interval::{DEFAULT_CHECK_INTERVAL, MIN_CHECK_INTERVAL};
 pub use lines::key_line;
 pub use paths::Env;
 
@@ -51,6 +53,13 @@ pub struct Account {
     pub default: bool,
     pub incoming: Incoming,
     pub outgoing: Option<Outgoing>,
+    /// How often the TUI checks for new mail (`check_interval` of an imap or pop3 incoming
+    /// table; default [`DEFAULT_CHECK_INTERVAL`]); None: never by the clock (`"off"`, and
+    /// Maildir accounts, which the UI re-reads as it goes).
+    pub check_interval: Option<std::time::Duration>,
+    /// Run (`sh -c`) when the TUI finds new mail in the account: the account's
+    /// `notify_command`, else the top-level one. Gets the news in `POSTIE_*` variables.
+    pub notify_command: Option<String>,
 }
 
 /// How mail comes in: one variant per `protocol`.

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use toml::Spanned;
@@ -50,7 +51,7 @@ pub(super) fn parse(text: &str, path: &Path, env: &Env) -> Result<Config, Config
     }
 }
 
-struct Parser<'t> {
+pub(super) struct Parser<'t> {
     text: &'t str,
     env: &'t Env,
     problems: Vec<Problem>,
@@ -102,6 +103,7 @@ impl<'t> Parser<'t> {
             theme: None,
             data_dir: None,
             keys: None,
+            notify_command: None,
         });
         if let Some(theme) = top.theme {
             config.theme = theme;
@@ -122,6 +124,12 @@ impl<'t> Parser<'t> {
         };
         if let Some(accounts) = accounts {
             config.accounts = self.accounts(accounts);
+        }
+        // An account without its own notify_command uses the top-level one.
+        for account in &mut config.accounts {
+            if account.notify_command.is_none() {
+                account.notify_command.clone_from(&top.notify_command);
+            }
         }
         config
     }
@@ -218,7 +226,7 @@ impl<'t> Parser<'t> {
             }
         };
         let inherited = match &incoming {
-            Some(incoming) => inherit(incoming, email.as_deref().unwrap_or_default()),
+            Some((incoming, _)) => inherit(incoming, email.as_deref().unwrap_or_default()),
             None => inherit_nothing(email.as_deref().unwrap_or_default()),
         };
         let outgoing = outgoing.and_then(|value| self.outgoing(name, value, inherited));
@@ -229,25 +237,28 @@ impl<'t> Parser<'t> {
             .filter(|d| *d.get_ref())
             .map(|d| d.span());
         let account = match (raw, email, incoming) {
-            (Some(raw), Some(email), Some(incoming)) => Some(Account {
+            (Some(raw), Some(email), Some((incoming, check_interval))) => Some(Account {
                 name: name.to_string(),
                 email,
                 display_name: raw.name,
                 default: default_span.is_some(),
                 incoming,
                 outgoing,
+                check_interval,
+                notify_command: raw.notify_command,
             }),
             _ => None,
         };
         (account, default_span)
     }
 
+    /// The incoming table, and the account's check interval (None: off; Maildir has none).
     fn incoming(
         &mut self,
         name: &str,
         value: Spanned<DeValue<'_>>,
         email: &str,
-    ) -> Option<Incoming> {
+    ) -> Option<(Incoming, Option<Duration>)> {
         let table_name = format!("[accounts.{name}.incoming]");
         let span = value.span();
         let DeValue::Table(mut table) = value.into_inner() else {
@@ -276,8 +287,9 @@ impl<'t> Parser<'t> {
         let value = Spanned::new(span.clone(), DeValue::Table(table));
         match protocol.as_str() {
             "imap" => {
-                let raw: RawImap =
+                let mut raw: RawImap =
                     self.read_table(value, &table_name, |key| other_protocol_hint(key, "imap"))?;
+                let interval = self.check_interval(raw.check_interval.take(), &table_name);
                 let (server, fetch_bodies, idle_folders) = raw.into_parts();
                 let server = self.server(
                     server,
@@ -286,18 +298,20 @@ impl<'t> Parser<'t> {
                     IMAP_PORTS,
                     &inherit_nothing(email),
                 )?;
-                Some(Incoming::Imap(ImapIncoming {
+                let imap = Incoming::Imap(ImapIncoming {
                     server,
                     fetch_bodies: match fetch_bodies {
                         Some(RawFetchBodies::All) => FetchBodies::All,
                         Some(RawFetchBodies::OnDemand) | None => FetchBodies::OnDemand,
                     },
                     idle_folders: idle_folders.unwrap_or_else(|| vec!["INBOX".to_string()]),
-                }))
+                });
+                Some((imap, interval?))
             }
             "pop3" => {
-                let raw: RawPop3 =
+                let mut raw: RawPop3 =
                     self.read_table(value, &table_name, |key| other_protocol_hint(key, "pop3"))?;
+                let interval = self.check_interval(raw.check_interval.take(), &table_name);
                 let (server, mode, days) = raw.into_parts();
                 let mode = match mode.as_ref().map(|m| *m.get_ref()) {
                     Some(RawPop3Mode::Delete) => Pop3Mode::Delete,
@@ -316,11 +330,12 @@ impl<'t> Parser<'t> {
                     POP3_PORTS,
                     &inherit_nothing(email),
                 )?;
-                Some(Incoming::Pop3(Pop3Incoming {
+                let pop3 = Incoming::Pop3(Pop3Incoming {
                     server,
                     mode,
                     leave_on_server_days: days.map(|d| d.into_inner()),
-                }))
+                });
+                Some((pop3, interval?))
             }
             "maildir" => {
                 let raw: RawMaildir = self.read_table(value, &table_name, |key| {
@@ -331,7 +346,7 @@ impl<'t> Parser<'t> {
                     return None;
                 };
                 let path = self.path_value(path, "path")?;
-                Some(Incoming::Maildir(MaildirIncoming { path }))
+                Some((Incoming::Maildir(MaildirIncoming { path }), None))
             }
             other => {
                 let message = format!(
@@ -535,7 +550,7 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn at(&mut self, span: &Range<usize>, message: String) {
+    pub(super) fn at(&mut self, span: &Range<usize>, message: String) {
         let line = self.line(span);
         self.problems.push(Problem {
             line: Some(line),

@@ -17,6 +17,7 @@ pub(super) struct RawTop {
     pub theme: Option<String>,
     pub data_dir: Option<Spanned<String>>,
     pub keys: Option<BTreeMap<String, String>>,
+    pub notify_command: Option<String>,
     // `accounts` is taken out of the document and read table by table; see `parse`.
 }
 
@@ -26,6 +27,7 @@ pub(super) struct RawAccount {
     pub email: Option<Spanned<String>>,
     pub name: Option<String>,
     pub default: Option<Spanned<bool>>,
+    pub notify_command: Option<String>,
     // `incoming` and `outgoing` are read separately, so a problem there hides none here.
 }
 
@@ -75,6 +77,7 @@ pub(super) struct RawImap {
     pub password_command: Option<String>,
     pub fetch_bodies: Option<RawFetchBodies>,
     pub idle_folders: Option<Vec<String>>,
+    pub check_interval: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -89,6 +92,7 @@ pub(super) struct RawPop3 {
     pub password_command: Option<String>,
     pub pop3_mode: Option<Spanned<RawPop3Mode>>,
     pub leave_on_server_days: Option<Spanned<u32>>,
+    pub check_interval: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -419,3 +419,63 @@ fn field_names_match_the_structs() {
     assert!(hints::field_names::<raw::RawPop3>().contains(&"pop3_mode"));
     assert_eq!(hints::field_names::<raw::RawMaildir>(), ["path"]);
 }
+
+#[test]
+fn check_interval_per_account_with_default_off_and_notify_fallback() {
+    let text = r#"
+notify_command = "notify-send postie"
+[accounts.a]
+email = "a@x.test"
+incoming = { protocol = "imap", host = "h" }
+[accounts.b]
+email = "b@x.test"
+notify_command = "my-notifier"
+incoming = { protocol = "pop3", host = "h", check_interval = "30s" }
+[accounts.c]
+email = "c@x.test"
+incoming = { protocol = "pop3", host = "h", check_interval = "off" }
+[accounts.d]
+email = "d@x.test"
+incoming = { protocol = "imap", host = "h", check_interval = 90 }
+"#;
+    let config = parse(text).expect("valid");
+    let secs = |n| Some(std::time::Duration::from_secs(n));
+    let got: Vec<_> = config
+        .accounts
+        .iter()
+        .map(|a| {
+            (
+                a.name.as_str(),
+                a.check_interval,
+                a.notify_command.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("a", secs(300), Some("notify-send postie")),
+            ("b", secs(30), Some("my-notifier")),
+            ("c", None, Some("notify-send postie")),
+            ("d", secs(90), Some("notify-send postie")),
+        ]
+    );
+}
+
+#[test]
+fn a_bad_check_interval_names_its_line() {
+    let text = GOOD.replace(
+        "host = \"mail.x.test\"",
+        "host = \"mail.x.test\"\ncheck_interval = \"5 minutes\"",
+    );
+    assert_one(
+        &text,
+        9,
+        "check_interval in [accounts.work.incoming]: \"5 minutes\" is not a duration",
+    );
+    let text = GOOD.replace(
+        "host = \"mail.x.test\"",
+        "host = \"mail.x.test\"\ncheck_interval = true",
+    );
+    assert_one(&text, 9, "expected an integer or a string, not boolean");
+}

@@ -197,9 +197,14 @@ pub async fn flush_account(
     if !crate::net::offline::connections_allowed() {
         report.held_offline = due.len();
         report.warnings.push(format!(
-            "offline: {} outbox message(s) not sent; they stay queued for a sync or `postie \
-             outbox flush` without --offline",
-            due.len()
+            "offline: {} outbox {} not sent; they stay queued for a sync or `postie outbox \
+             flush` without --offline",
+            due.len(),
+            if due.len() == 1 {
+                "message"
+            } else {
+                "messages"
+            }
         ));
         return Ok(report);
     }

@@ -43,6 +43,9 @@ pub struct SyncSummary {
     pub outbox_sent: u64,
     /// Things the user should know that did not stop the sync.
     pub warnings: Vec<String>,
+    /// Folders (store names) the server renumbered (UIDVALIDITY changed): their rows were
+    /// dropped and fetched again under new ids, so anything holding the old ids must reload.
+    pub renumbered: Vec<String>,
 }
 
 impl SyncSummary {

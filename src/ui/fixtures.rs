@@ -83,6 +83,7 @@ pub fn row(folder: &FolderRef, i: usize, threaded: bool) -> Row {
             ..Flags::NONE
         },
         has_attachments: i % 6 == 4,
+        has_body: true,
         size: 1_000 + 937 * i as u64,
         thread,
     }
@@ -192,6 +193,7 @@ pub fn message(id: &MessageId) -> Message {
             ("Date".into(), "Wed, 25 Nov 2026 11:00:00 +0000".into()),
             ("Subject".into(), "Topic number 0".into()),
         ],
+        downloaded: true,
         body: "Hello Bob,\n\nthe plan is at https://plans.x.test/q4. Thoughts?\n\n> earlier quoted text\n> more quoted\n\nAlice\n".into(),
         attachments: vec![
             AttachmentInfo { part: 2, name: "plan.pdf".into(), mime: "application/pdf".into(), size: 48_213 },

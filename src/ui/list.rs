@@ -294,6 +294,7 @@ mod tests {
             subject: format!("Subject {i}"),
             flags: Flags::NONE,
             has_attachments: false,
+            has_body: true,
             size: 1000,
             thread: ThreadPos {
                 depth,

@@ -95,6 +95,8 @@ pub struct MessageView {
     pub find_at: usize,
     /// A reply or forward asked for before the message had loaded: started when it arrives.
     pub then: Option<Action>,
+    /// Opened unread with only its envelope stored: marked read when it arrives downloaded.
+    pub mark_read_when_downloaded: bool,
 }
 
 impl MessageView {
@@ -107,6 +109,7 @@ impl MessageView {
             find: None,
             find_hits: Vec::new(),
             find_at: 0,
+            mark_read_when_downloaded: false,
             then: None,
         }
     }

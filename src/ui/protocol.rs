@@ -187,6 +187,10 @@ pub enum Event {
     },
     /// A folder's content changed (new mail, sync, another client): the UI reloads what it shows.
     FolderChanged(FolderRef),
+    /// The server renumbered a folder (its UIDVALIDITY changed): the backend dropped its rows
+    /// and fetched them again under new ids, so every id the UI holds for it is stale. The UI
+    /// closes a message opened from it and shows its list afresh.
+    FolderReset(FolderRef),
     /// A failure not tied to a command (a background sync, IDLE...).
     Error(BackendError),
     /// The answer to [`Command::ManageFolder`], with the change it answers.

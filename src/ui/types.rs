@@ -127,6 +127,9 @@ pub struct Row {
     pub subject: String,
     pub flags: Flags,
     pub has_attachments: bool,
+    /// Whether the body is stored here (else only the envelope: opening it offline shows no
+    /// text, so it is not marked read).
+    pub has_body: bool,
     /// Bytes.
     pub size: u64,
     pub thread: ThreadPos,
@@ -210,6 +213,9 @@ pub struct Message {
     pub headers: Vec<(String, String)>,
     /// The text to show: the text/plain part, else the HTML part rendered as text.
     pub body: String,
+    /// Whether `body` is the message's text; false when only the envelope is stored (then
+    /// `body` says why), and the message is not marked read.
+    pub downloaded: bool,
     pub attachments: Vec<AttachmentInfo>,
     pub prefill: Prefill,
 }

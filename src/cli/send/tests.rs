@@ -26,6 +26,8 @@ fn account(name: &str, email: &str, outgoing: bool) -> Account {
         incoming: Incoming::Maildir(MaildirIncoming {
             path: "/tmp/none".into(),
         }),
+        check_interval: None,
+        notify_command: None,
         outgoing: outgoing.then(|| Outgoing {
             server: Server {
                 host: "smtp.x.test".into(),

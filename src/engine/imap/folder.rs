@@ -61,6 +61,7 @@ pub(super) async fn sync_folder<S: ImapStream>(
         // The server renumbered the folder: nothing we hold for it is valid any more. Queued
         // actions stay in their queue (they name the old UIDVALIDITY and are dropped at replay).
         work.store.clear_folder(folder)?;
+        work.summary.renumbered.push(store_name.to_owned());
         work.summary.warnings.push(format!(
             "folder {store_name}: UIDVALIDITY changed on the server; its cache was refetched"
         ));

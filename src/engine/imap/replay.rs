@@ -339,8 +339,8 @@ async fn follow<S: ImapStream>(
     }
     if gone > 0 {
         work.summary.warnings.push(format!(
-            "{gone} message(s) moved offline had already been removed on the server; removed \
-             here too"
+            "{gone} {} moved offline had already been removed on the server; removed here too",
+            if gone == 1 { "message" } else { "messages" }
         ));
     }
     Ok(())
@@ -466,8 +466,9 @@ fn not_applied(
 
 fn warn(work: &mut Work<'_>, run: &[Action], why: &str) {
     work.summary.warnings.push(format!(
-        "{} queued change(s) in folder {} not applied: {why}",
+        "{} queued {} in folder {} not applied: {why}",
         run.len(),
+        if run.len() == 1 { "change" } else { "changes" },
         run[0].folder
     ));
 }

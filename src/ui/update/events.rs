@@ -3,10 +3,14 @@
 //! are dropped.
 
 use super::super::layout;
+use super::super::list::MessageList;
 use super::super::model::{Focus, Model};
 use super::super::protocol::{Command, Event, ListSource, SearchScope, SendOutcome};
-use super::super::types::{AccountState, FolderInfo, MessageId, SpecialUse};
-use super::{load_pages, open_folder, reload_list, start_compose};
+use super::super::types::{AccountState, Flags, FolderInfo, FolderRef, MessageId, SpecialUse};
+use super::{load_pages, open_folder, reload_list, set_flags, start_compose};
+
+/// The status line while a sync asked for by key runs; cleared when every account is done.
+pub(super) const SYNCING: &str = "Syncing…";
 
 pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
     model.dirty = true;
@@ -40,7 +44,7 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                     .is_some_and(|a| a.name == account);
                 match (&model.current, first) {
                     (None, Some(f)) if is_default => {
-                        let f = super::super::types::FolderRef::new(&account, &f.name);
+                        let f = FolderRef::new(&account, &f.name);
                         open_folder(model, f)
                     }
                     _ => Vec::new(),
@@ -81,10 +85,18 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
             match result {
                 Ok(message) => {
                     let then = view.then.take();
+                    let mark_read = std::mem::take(&mut view.mark_read_when_downloaded);
                     view.message = Some(message.clone());
+                    let mut cmds = Vec::new();
+                    if !message.downloaded {
+                        model.set_status("Body not downloaded: the message stays unread");
+                    } else if mark_read {
+                        cmds = set_flags(model, vec![id], Flags::SEEN, Flags::NONE);
+                    }
                     if let Some(action) = then {
                         start_compose(model, super::normal::prefill_for(&message.prefill, action));
                     }
+                    return cmds;
                 }
                 Err(e) => {
                     model.message = None;
@@ -181,23 +193,17 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                 AccountState::Busy(why) => model.set_status(format!("{account}: {why}")),
                 _ => {}
             }
+            let settled = matches!(state, AccountState::Online | AccountState::Offline);
             if let Some(a) = model.folders.account_mut(&account) {
                 a.state = state;
+            }
+            if settled {
+                clear_sync_status(model, &account);
             }
             Vec::new()
         }
         Event::FolderChanged(folder) => {
-            let shown = model.list.as_ref().is_some_and(|l| match &l.source {
-                ListSource::Folder(f)
-                | ListSource::Search {
-                    scope: SearchScope::Folder(f),
-                    ..
-                } => *f == folder,
-                ListSource::Search {
-                    scope: SearchScope::AllAccounts,
-                    ..
-                } => true,
-            });
+            let shown = list_shows(model, &folder);
             let mut cmds = vec![Command::LoadFolders {
                 account: Some(folder.account),
             }];
@@ -206,10 +212,69 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
             }
             cmds
         }
+        Event::FolderReset(folder) => {
+            let mut cmds = vec![Command::LoadFolders {
+                account: Some(folder.account.clone()),
+            }];
+            // A message still loading was opened from the list on screen.
+            let opened_here = model.message.as_ref().is_some_and(|m| match &m.message {
+                Some(msg) => msg.folder == folder,
+                None => list_shows(model, &folder),
+            });
+            if opened_here {
+                model.message = None;
+                model.focus = Focus::List;
+            }
+            if list_shows(model, &folder)
+                && let Some(source) = model.list.as_ref().map(|l| l.source.clone())
+            {
+                // Offsets and ids of the old numbering mean nothing now: start from the top.
+                let generation = model.next_generation();
+                model.list = Some(MessageList::new(source, model.sort, generation));
+                cmds.extend(load_pages(model));
+            }
+            cmds
+        }
         Event::Error(e) => {
             model.set_error(e.message);
             Vec::new()
         }
+    }
+}
+
+/// Whether the list on screen shows messages of `folder`.
+fn list_shows(model: &Model, folder: &FolderRef) -> bool {
+    model.list.as_ref().is_some_and(|l| match &l.source {
+        ListSource::Folder(f)
+        | ListSource::Search {
+            scope: SearchScope::Folder(f),
+            ..
+        } => f == folder,
+        ListSource::Search {
+            scope: SearchScope::AllAccounts,
+            ..
+        } => true,
+    })
+}
+
+/// `account` finished syncing: the status line stops saying a sync runs (or that the account
+/// was busy) once no account is syncing any more. Errors and other news stay.
+fn clear_sync_status(model: &mut Model, account: &str) {
+    let Some(status) = model.status.as_ref().filter(|s| !s.error) else {
+        return;
+    };
+    let busy_line = status.text.starts_with(&format!("{account}: busy"));
+    if busy_line {
+        model.status = None;
+    }
+    let running = model.folders.accounts.iter().any(|a| {
+        matches!(
+            a.state,
+            AccountState::Connecting | AccountState::Syncing { .. } | AccountState::Busy(_)
+        )
+    });
+    if !running && model.status.as_ref().is_some_and(|s| s.text == SYNCING) {
+        model.status = None;
     }
 }
 

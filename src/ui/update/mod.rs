@@ -16,6 +16,8 @@ mod tests_actions;
 mod tests_compose;
 #[cfg(test)]
 mod tests_folders;
+#[cfg(test)]
+mod tests_sync;
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent};
 
@@ -213,15 +215,19 @@ pub(super) fn reload_list(model: &mut Model) -> Vec<Command> {
     load_pages(model)
 }
 
-/// Open the message under the list cursor, marking it read.
+/// Open the message under the list cursor, marking it read: at once when its body is stored,
+/// else once it arrives downloaded (an envelope-only message opened offline shows no text, so
+/// it stays unread).
 pub(super) fn open_selected(model: &mut Model) -> Vec<Command> {
     let Some(row) = model.list.as_ref().and_then(|l| l.selected_row()).cloned() else {
         return Vec::new();
     };
-    model.message = Some(MessageView::loading(row.id.clone()));
+    let mut view = MessageView::loading(row.id.clone());
+    view.mark_read_when_downloaded = !row.flags.seen && !row.has_body;
+    model.message = Some(view);
     model.focus = Focus::Message;
     let mut cmds = vec![Command::OpenMessage(row.id.clone())];
-    if !row.flags.seen {
+    if !row.flags.seen && row.has_body {
         cmds.extend(set_flags(model, vec![row.id], Flags::SEEN, Flags::NONE));
     }
     cmds

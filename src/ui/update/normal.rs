@@ -207,7 +207,7 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
             }
         },
         Action::Sync => {
-            model.set_status("Syncing…");
+            model.set_status(super::events::SYNCING);
             vec![Command::Sync { account: None }]
         }
         Action::Command => {
