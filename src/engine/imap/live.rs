@@ -10,6 +10,8 @@
 //! `Result`; [`LiveHandle::replay`] asks for the queue to be applied, and every replay reports a
 //! [`LiveEvent`] (errors travel as events). Requests queued while one runs are served together:
 //! several replay requests become one replay (whose runs of like actions are single commands).
+//! Folder changes ([`LiveHandle::manage_folder`]: create, rename, delete, subscribe) go over it
+//! too, at once and never queued (`manage.rs` does the work).
 //!
 //! What must hold:
 //! - the queue stays the record: an action leaves it only once the server confirmed it
