@@ -153,8 +153,14 @@ pub(super) fn managed(
         }
         FolderChange::Rename { folder, to } => {
             model.set_status(format!("Folder {} renamed to {to}", folder.folder));
-            if model.current.as_ref() == Some(&folder) {
-                cmds.extend(open_folder(model, FolderRef::new(account.clone(), to)));
+            // The open folder, or one inside it, under its new name.
+            let renamed = model.current.as_ref().and_then(|c| {
+                let rest = c.folder.strip_prefix(&folder.folder)?;
+                (c.account == folder.account && (rest.is_empty() || rest.starts_with('/')))
+                    .then(|| format!("{to}{rest}"))
+            });
+            if let Some(name) = renamed {
+                cmds.extend(open_folder(model, FolderRef::new(account.clone(), name)));
             }
         }
         FolderChange::Delete { folder } => {

@@ -115,6 +115,15 @@ fn rename_asks_then_follows_the_open_folder() {
     );
     fake.send(&mut m, answered(change));
     assert_eq!(m.current, Some(FolderRef::new("work", "Clients/Acme")));
+    // Renaming the parent of the open folder follows it too.
+    fake.send(
+        &mut m,
+        answered(FolderChange::Rename {
+            folder: FolderRef::new("work", "Clients"),
+            to: "Customers".into(),
+        }),
+    );
+    assert_eq!(m.current, Some(FolderRef::new("work", "Customers/Acme")));
     // A name that exists is refused before asking.
     assert!(typed(&fake, &mut m, ":rename Archive").is_empty());
     assert!(m.prompt.is_none() && status(&m).1);
