@@ -368,7 +368,11 @@ impl Live {
             if self.folders.is_none() {
                 match session.list_folders().await {
                     Ok(listed) => {
-                        self.folders = Some(map_listed(&mut self.store, &self.account, &listed)?)
+                        self.folders = Some(mapping::map_listed(
+                            &mut self.store,
+                            &self.account,
+                            &listed,
+                        )?)
                     }
                     Err(e) if !session.is_usable() && attempt == 0 => {
                         tracing::debug!("live connection broke on LIST, reconnecting: {e}");
@@ -469,7 +473,11 @@ impl Live {
             session.take_unsolicited();
             match checked {
                 Ok(Some(listed)) => {
-                    self.folders = Some(map_listed(&mut self.store, &self.account, &listed)?)
+                    self.folders = Some(mapping::map_listed(
+                        &mut self.store,
+                        &self.account,
+                        &listed,
+                    )?)
                 }
                 Ok(None) => {}
                 Err(e) if !session.is_usable() && attempt == 0 => {
@@ -584,28 +592,6 @@ impl Live {
 /// How long a replay waits for another process's sync of the account before leaving the
 /// queue to that sync.
 const LOCK_WAIT: Duration = Duration::from_secs(1);
-
-/// Binds the listed server folders to local folders (the stored mapping, `mapping.rs`), as a
-/// sync does; its warnings (a folder that cannot be a local directory) go to the log.
-fn map_listed(
-    store: &mut Store,
-    account: &Account,
-    listed: &[Folder],
-) -> Result<ServerFolders, EngineError> {
-    let mut summary = SyncSummary::new(account);
-    let mut work = Work {
-        store,
-        account,
-        progress: &NoProgress,
-        summary: &mut summary,
-        fetch_all: false,
-    };
-    let (folders, _) = mapping::map_folders(&mut work, listed)?;
-    for w in &summary.warnings {
-        tracing::warn!("{}: {w}", account.name);
-    }
-    Ok(folders)
-}
 
 /// APPEND to the Sent folder (by role), creating `Sent` when the server has none.
 async fn append_on(

@@ -9,13 +9,10 @@
 //! deleted folder's binding goes with its row. A folder holding messages on the server is
 //! deleted only when forced, whatever the local copy holds.
 
-use super::Work;
-use super::mapping::{self, ServerFolders};
+use super::mapping;
 use crate::config::Account;
 use crate::engine::EngineError;
 use crate::engine::folders::FolderOp;
-use crate::engine::progress::NoProgress;
-use crate::engine::sync::SyncSummary;
 use crate::proto::imap::{Folder, ImapSession, ImapStream};
 use crate::store::{FolderState, Store, StoreError};
 
@@ -41,7 +38,7 @@ pub(crate) async fn apply<S: ImapStream>(
         }
         FolderOp::Create { .. } | FolderOp::Subscribe { .. } => {}
     }
-    let folders = map_listed(store, account, listed)?;
+    let folders = mapping::map_listed(store, account, listed)?;
     let exists = |folder: &str| StoreError::FolderExists {
         account: name.to_owned(),
         folder: folder.to_owned(),
@@ -121,22 +118,4 @@ pub(crate) async fn apply<S: ImapStream>(
     }
     session.take_unsolicited();
     Ok(())
-}
-
-/// The listed folders bound to local folders (as a sync binds them).
-fn map_listed(
-    store: &mut Store,
-    account: &Account,
-    listed: &[Folder],
-) -> Result<ServerFolders, EngineError> {
-    let mut summary = SyncSummary::new(account);
-    let mut work = Work {
-        store,
-        account,
-        progress: &NoProgress,
-        summary: &mut summary,
-        fetch_all: false,
-    };
-    let (folders, _) = mapping::map_folders(&mut work, listed)?;
-    Ok(folders)
 }
