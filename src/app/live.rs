@@ -112,6 +112,7 @@ impl Backend {
         if self.replay_after_sync.remove(account) {
             self.push_actions([account.to_owned()]);
         }
+        self.folder_changes_ended_sync(account);
     }
 
     /// The accounts the messages belong to (looked up before they move).

@@ -26,6 +26,7 @@ mod body;
 mod check;
 pub mod convert;
 mod files;
+mod folders;
 mod live;
 mod send;
 mod sync;
@@ -133,6 +134,7 @@ pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result
                 watchers: Vec::new(),
                 live: HashMap::new(),
                 replay_after_sync: Default::default(),
+                folder_changes_after_sync: Vec::new(),
                 replaying: Default::default(),
                 replay_again: Default::default(),
                 sends_in_flight: 0,
@@ -181,6 +183,11 @@ enum Internal {
     },
     /// A replay of the account's queue asked of its live connection ended.
     Replayed { account: String },
+    /// A folder change made over the live connection finished.
+    FolderManaged {
+        change: crate::ui::FolderChange,
+        result: Result<(), BackendError>,
+    },
 }
 
 /// A computed list order, valid for one list generation.
@@ -203,6 +210,9 @@ struct Backend {
     /// answered.
     parents: HashMap<String, store::MessageId>,
     syncing: std::collections::HashSet<String>,
+    /// Folder changes asked while their account synced (the sync holds the account's lock):
+    /// made when that sync ends (`folders.rs`).
+    folder_changes_after_sync: Vec<crate::ui::FolderChange>,
     /// Accounts whose server reported a change while their sync ran: synced again after it.
     resync: std::collections::HashMap<String, Option<String>>,
     /// The IDLE watchers of the IMAP accounts ([`Mode::Online`] only); stopped at exit.
@@ -271,7 +281,8 @@ impl Backend {
                     Some(
                         Internal::BodyFetched { .. }
                         | Internal::RetrySync { .. }
-                        | Internal::Replayed { .. },
+                        | Internal::Replayed { .. }
+                        | Internal::FolderManaged { .. },
                     ) => {}
                     None => break,
                 }
@@ -336,6 +347,7 @@ impl Backend {
                 self.emit(Event::Completions { prefix, result }).await
             }
             Command::Sync { account } => self.sync(account).await,
+            Command::ManageFolder(change) => self.manage_folder(change).await,
             // The terminal runner handles these; nothing to do if one arrives.
             Command::EditExternally(_) | Command::Suspend | Command::Redraw | Command::Quit => true,
         }
@@ -356,6 +368,7 @@ impl Backend {
             }
             Internal::BodyFetched { id, result, gone } => self.body_fetched(id, result, gone).await,
             Internal::Replayed { account } => self.replayed(account).await,
+            Internal::FolderManaged { change, result } => self.folder_managed(change, result).await,
         }
     }
 

@@ -177,6 +177,8 @@ impl Backend {
     ) -> bool {
         self.syncing.remove(&account);
         if let Some(pid) = busy {
+            // Another process holds the lock: the waiting folder changes say so themselves.
+            self.folder_changes_ended_sync(&account);
             return self.retry_when_free(account, folder, pid).await;
         }
         let ok = self.report_sync(&account, folder, result).await;

@@ -795,3 +795,5 @@ fn an_account_another_process_is_syncing_shows_busy_then_syncs_when_free() {
     });
     assert!(online, "synced after the lock was released");
 }
+
+mod folders;

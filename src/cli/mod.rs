@@ -18,6 +18,7 @@ mod config;
 pub mod delete;
 pub mod demo;
 pub mod flag;
+pub mod folder;
 pub mod folders;
 mod init;
 pub mod list;
@@ -103,6 +104,8 @@ pub enum Command {
     Send(Box<send::SendArgs>),
     /// List folders with total and unread counts (from the local store; works offline).
     Folders(folders::FoldersArgs),
+    /// Create, rename, delete or subscribe to a folder (on the server at once for IMAP).
+    Folder(folder::FolderArgs),
     /// List messages newest first: id, date, flags, sender, subject (works offline).
     List(list::ListArgs),
     /// Print a message as text (headers, body, attachment list), or its exact bytes (--raw).
@@ -296,6 +299,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Man(args)) => man::run(&ctx, args),
         Some(Command::Send(args)) => send::run(&ctx, *args),
         Some(Command::Folders(args)) => folders::run(&ctx, args),
+        Some(Command::Folder(args)) => folder::run(&ctx, args),
         Some(Command::List(args)) => list::run(&ctx, args),
         Some(Command::Read(args)) => read::run(&ctx, args),
         Some(Command::Search(args)) => search::run(&ctx, args),

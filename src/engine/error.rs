@@ -60,6 +60,16 @@ pub enum EngineError {
     /// The account's live connection has ended (postie is quitting).
     #[error("cannot use the account's connection: it has been closed")]
     ConnectionClosed,
+    /// A folder operation on an IMAP account while offline or unreachable: folder changes are
+    /// never queued (`what` is e.g. "creating a folder").
+    #[error(
+        "{what} needs a connection to the IMAP server; try again online (folder changes are \
+         not queued)"
+    )]
+    NeedsConnection { what: &'static str },
+    /// SUBSCRIBE on an account without server folders.
+    #[error("has no server folders to subscribe to (only IMAP accounts do)")]
+    NoSubscriptions,
 }
 
 impl EngineError {
@@ -80,6 +90,8 @@ impl EngineError {
             }
             EngineError::Reconnecting { .. } => ErrorKind::Network,
             EngineError::ConnectionClosed => ErrorKind::Temporary,
+            EngineError::NeedsConnection { .. } => ErrorKind::Network,
+            EngineError::NoSubscriptions => ErrorKind::Usage,
         }
     }
 }

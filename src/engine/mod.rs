@@ -11,11 +11,13 @@
 //! - [`connect`]: passwords (off the async threads) and TLS connectors.
 //! - [`imap`]: IMAP sync ([`imap::sync`]), a body on demand ([`imap::fetch_body`]), applying
 //!   queued actions at once ([`imap::replay_now`]).
+//! - [`folders`]: create, rename, delete and subscribe folders (the server first on IMAP).
 //! - [`lock`]: one sync per account at a time across processes (which operations lock).
 //! - [`idle`]: IDLE watchers for the TUI ([`idle::spawn`] -> [`idle::WatchEvent`]s).
 
 pub mod connect;
 pub mod error;
+pub mod folders;
 pub mod idle;
 pub mod imap;
 pub mod lock;

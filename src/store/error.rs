@@ -46,6 +46,18 @@ pub enum StoreError {
     /// A folder name that would escape the data dir or is otherwise unusable.
     #[error("cannot use {0:?} as a folder name")]
     BadFolderName(String),
+    #[error("folder {folder:?} exists already in account {account:?}")]
+    FolderExists { account: String, folder: String },
+    /// INBOX stays where it is: `action` is what was asked ("rename", "delete").
+    #[error("cannot {action} INBOX: every account keeps its inbox")]
+    InboxFixed { action: &'static str },
+    #[error("cannot delete folder {folder:?}: it has subfolder {subfolder:?} (delete that first)")]
+    FolderHasSubfolders { folder: String, subfolder: String },
+    #[error(
+        "folder {folder:?} holds {messages} message{}; delete it with --force to lose them",
+        if *messages == 1 { "" } else { "s" }
+    )]
+    FolderNotEmpty { folder: String, messages: u64 },
 }
 
 impl StoreError {
@@ -57,7 +69,11 @@ impl StoreError {
             StoreError::NoSuchMessage(_)
             | StoreError::NoSuchFolder { .. }
             | StoreError::NoSuchAccount(_)
-            | StoreError::BadFolderName(_) => ErrorKind::Usage,
+            | StoreError::BadFolderName(_)
+            | StoreError::FolderExists { .. }
+            | StoreError::InboxFixed { .. }
+            | StoreError::FolderHasSubfolders { .. }
+            | StoreError::FolderNotEmpty { .. } => ErrorKind::Usage,
             StoreError::NoBody(_) | StoreError::IndexBusy { .. } => ErrorKind::Temporary,
         }
     }

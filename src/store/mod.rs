@@ -57,6 +57,7 @@ pub mod types;
 mod actions;
 mod chain;
 mod deliver;
+mod folder_admin;
 mod keys;
 mod outbox;
 mod pop3_uidls;
@@ -552,5 +553,7 @@ pub(crate) fn now_secs() -> i64 {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_folders;
 #[cfg(test)]
 mod tests_shared;

@@ -6,6 +6,7 @@ use ratatui_textarea::TextArea;
 use super::input::LineInput;
 use super::keymap::{Action, Keymap};
 use super::list::MessageList;
+use super::protocol::FolderChange;
 use super::theme::Theme;
 use super::types::{
     AccountState, DraftAttachment, FolderInfo, FolderRef, Message, MessageId, Sort,
@@ -134,18 +135,41 @@ pub enum PromptKind {
     SaveAttachment { id: MessageId, part: usize },
     /// Compose: attach the file typed.
     Attach,
+    /// A yes/no question before a folder change (`y` goes ahead, any other key cancels).
+    Confirm(FolderChange),
 }
 
 impl PromptKind {
-    pub fn label(&self) -> &'static str {
-        match self {
+    pub fn label(&self) -> std::borrow::Cow<'static, str> {
+        let text = match self {
+            PromptKind::Confirm(change) => return confirm_question(change).into(),
             PromptKind::Command => ":",
             PromptKind::Filter | PromptKind::Find => "/",
             PromptKind::SearchAll => "Search all accounts: ",
             PromptKind::MoveTo { .. } => "Move to: ",
             PromptKind::SaveAttachment { .. } => "Save to: ",
             PromptKind::Attach => "Attach file: ",
+        };
+        text.into()
+    }
+}
+
+/// The question a [`PromptKind::Confirm`] asks.
+fn confirm_question(change: &FolderChange) -> String {
+    match change {
+        FolderChange::Create { folder, .. } => {
+            format!(
+                "Create folder {} in {}? y/n ",
+                folder.folder, folder.account
+            )
         }
+        FolderChange::Rename { folder, to } => {
+            format!("Rename folder {} to {to}? y/n ", folder.folder)
+        }
+        FolderChange::Delete { folder } => format!(
+            "Delete folder {} of {} and the messages in it? y/n ",
+            folder.folder, folder.account
+        ),
     }
 }
 

@@ -107,6 +107,9 @@ pub enum Command {
     CompleteAddress { prefix: String },
     /// Sync now (one account or all); progress comes as [`Event::AccountState`].
     Sync { account: Option<String> },
+    /// Create, rename or delete a folder (on the server at once for IMAP accounts; refused
+    /// without a connection). Answer with [`Event::FolderManaged`].
+    ManageFolder(FolderChange),
 
     // --- handled by the terminal runner, never sent to the backend ---
     /// Suspend the terminal, edit the draft in $VISUAL/$EDITOR, resume; answer with
@@ -201,4 +204,34 @@ pub enum Event {
     FolderReset(FolderRef),
     /// A failure not tied to a command (a background sync, IDLE...).
     Error(BackendError),
+    /// The answer to [`Command::ManageFolder`], with the change it answers.
+    FolderManaged {
+        change: FolderChange,
+        result: Result<(), BackendError>,
+    },
+}
+
+/// A folder change the user asked for (`:mkdir`, `:rename`, `:rmdir`, `m` to a new folder).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FolderChange {
+    /// Make `folder`; then move `then_move` there (empty: nothing to move).
+    Create {
+        folder: FolderRef,
+        then_move: Vec<MessageId>,
+    },
+    /// Rename `folder` to `to` (same account).
+    Rename { folder: FolderRef, to: String },
+    /// Delete `folder`, messages and all (the user confirmed).
+    Delete { folder: FolderRef },
+}
+
+impl FolderChange {
+    /// The folder the change is about (for Rename: the old name).
+    pub fn folder(&self) -> &FolderRef {
+        match self {
+            FolderChange::Create { folder, .. }
+            | FolderChange::Rename { folder, .. }
+            | FolderChange::Delete { folder } => folder,
+        }
+    }
 }

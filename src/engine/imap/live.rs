@@ -10,6 +10,8 @@
 //! `Result`; [`LiveHandle::replay`] asks for the queue to be applied, and every replay reports a
 //! [`LiveEvent`] (errors travel as events). Requests queued while one runs are served together:
 //! several replay requests become one replay (whose runs of like actions are single commands).
+//! Folder changes ([`LiveHandle::manage_folder`]: create, rename, delete, subscribe) go over it
+//! too, at once and never queued (`manage.rs` does the work).
 //!
 //! What must hold:
 //! - the queue stays the record: an action leaves it only once the server confirmed it
@@ -28,10 +30,12 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::link::Link;
+use super::manage;
 use super::mapping::{self, ServerFolders};
 use super::replay;
 use super::{ConnectOptions, Work, convert, open};
 use crate::config::{Account, ImapIncoming};
+use crate::engine::folders::FolderOp;
 use crate::engine::progress::NoProgress;
 use crate::engine::sync::SyncSummary;
 use crate::engine::{AccountError, EngineError};
@@ -87,6 +91,10 @@ enum Request {
         bytes: Vec<u8>,
         reply: oneshot::Sender<Result<String, AccountError>>,
     },
+    ManageFolder {
+        op: FolderOp,
+        reply: oneshot::Sender<Result<(), AccountError>>,
+    },
 }
 
 /// Where requests for one account's live connection go. Cheap to clone.
@@ -102,6 +110,7 @@ impl std::fmt::Debug for Request {
             Request::FetchBody { id, .. } => write!(f, "FetchBody({id})"),
             Request::Replay { .. } => write!(f, "Replay"),
             Request::AppendSent { bytes, .. } => write!(f, "AppendSent({} bytes)", bytes.len()),
+            Request::ManageFolder { op, .. } => write!(f, "ManageFolder({op:?})"),
         }
     }
 }
@@ -126,6 +135,18 @@ impl LiveHandle {
         let closed = || AccountError::new(&self.account, None, EngineError::ConnectionClosed);
         self.requests
             .send(Request::AppendSent { bytes, reply })
+            .map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    /// Creates, renames, deletes or subscribes a folder on the server, then in the store
+    /// ([`crate::engine::folders`]); never queued: no connection is an error
+    /// ([`EngineError::NeedsConnection`]).
+    pub async fn manage_folder(&self, op: FolderOp) -> Result<(), AccountError> {
+        let (reply, answer) = oneshot::channel();
+        let closed = || AccountError::new(&self.account, None, EngineError::ConnectionClosed);
+        self.requests
+            .send(Request::ManageFolder { op, reply })
             .map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
     }
@@ -275,6 +296,12 @@ impl Live {
                     });
                     let _ = reply.send(result);
                 }
+                Request::ManageFolder { op, reply } => {
+                    let result = self.manage_folder(&op).await.map_err(|e| {
+                        AccountError::new(&self.account.name, Some(&self.imap.server), e)
+                    });
+                    let _ = reply.send(result);
+                }
             }
         }
         if replay {
@@ -341,7 +368,11 @@ impl Live {
             if self.folders.is_none() {
                 match session.list_folders().await {
                     Ok(listed) => {
-                        self.folders = Some(map_listed(&mut self.store, &self.account, &listed)?)
+                        self.folders = Some(mapping::map_listed(
+                            &mut self.store,
+                            &self.account,
+                            &listed,
+                        )?)
                     }
                     Err(e) if !session.is_usable() && attempt == 0 => {
                         tracing::debug!("live connection broke on LIST, reconnecting: {e}");
@@ -442,7 +473,11 @@ impl Live {
             session.take_unsolicited();
             match checked {
                 Ok(Some(listed)) => {
-                    self.folders = Some(map_listed(&mut self.store, &self.account, &listed)?)
+                    self.folders = Some(mapping::map_listed(
+                        &mut self.store,
+                        &self.account,
+                        &listed,
+                    )?)
                 }
                 Ok(None) => {}
                 Err(e) if !session.is_usable() && attempt == 0 => {
@@ -468,6 +503,48 @@ impl Live {
             self.drop_session();
         }
         Ok(result?)
+    }
+
+    /// A folder operation over the live session, under the account's lock (no sync in another
+    /// process maps folders meanwhile). LIST is retried once on a broken session; the operation
+    /// itself goes once. Cannot connect: [`EngineError::NeedsConnection`].
+    async fn manage_folder(&mut self, op: &FolderOp) -> Result<(), EngineError> {
+        let _managing =
+            crate::engine::lock::lock_account(self.store.data_dir(), &self.account.name, LOCK_WAIT)
+                .await
+                .map_err(|e| e.source)?;
+        for attempt in 0..2 {
+            if let Err(e) = self.ensure_session(true).await {
+                tracing::debug!("no connection for a folder change: {e}");
+                return Err(match e.kind() {
+                    crate::error::ErrorKind::Network | crate::error::ErrorKind::Temporary => {
+                        EngineError::NeedsConnection { what: op.doing() }
+                    }
+                    _ => e,
+                });
+            }
+            let Some(session) = self.session.as_mut() else {
+                return Err(EngineError::ConnectionClosed);
+            };
+            let listed = match session.list_folders().await {
+                Ok(listed) => listed,
+                Err(e) if !session.is_usable() && attempt == 0 => {
+                    tracing::debug!("live connection broke on LIST, reconnecting: {e}");
+                    self.drop_session();
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            session.take_unsolicited();
+            let result = manage::apply(session, &mut self.store, &self.account, &listed, op).await;
+            // The folders changed: the next replay lists them afresh.
+            self.folders = None;
+            if !session.is_usable() {
+                self.drop_session();
+            }
+            return result;
+        }
+        Err(EngineError::ConnectionClosed)
     }
 
     /// Makes sure a usable session is open: connects when the link allows it (always when
@@ -515,28 +592,6 @@ impl Live {
 /// How long a replay waits for another process's sync of the account before leaving the
 /// queue to that sync.
 const LOCK_WAIT: Duration = Duration::from_secs(1);
-
-/// Binds the listed server folders to local folders (the stored mapping, `mapping.rs`), as a
-/// sync does; its warnings (a folder that cannot be a local directory) go to the log.
-fn map_listed(
-    store: &mut Store,
-    account: &Account,
-    listed: &[Folder],
-) -> Result<ServerFolders, EngineError> {
-    let mut summary = SyncSummary::new(account);
-    let mut work = Work {
-        store,
-        account,
-        progress: &NoProgress,
-        summary: &mut summary,
-        fetch_all: false,
-    };
-    let (folders, _) = mapping::map_folders(&mut work, listed)?;
-    for w in &summary.warnings {
-        tracing::warn!("{}: {w}", account.name);
-    }
-    Ok(folders)
-}
 
 /// APPEND to the Sent folder (by role), creating `Sent` when the server has none.
 async fn append_on(

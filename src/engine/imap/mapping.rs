@@ -213,6 +213,29 @@ fn free_name(f: &Folder, taken: &HashSet<String>) -> Option<String> {
     candidates.into_iter().find(|c| !taken.contains(c))
 }
 
+/// [`map_folders`] for work outside a sync (the live connection, folder changes): binds the
+/// listed server folders to local folders; its warnings (a folder that cannot be a local
+/// directory) go to the log.
+pub(super) fn map_listed(
+    store: &mut crate::store::Store,
+    account: &crate::config::Account,
+    listed: &[Folder],
+) -> Result<ServerFolders, EngineError> {
+    let mut summary = crate::engine::sync::SyncSummary::new(account);
+    let mut work = Work {
+        store,
+        account,
+        progress: &crate::engine::progress::NoProgress,
+        summary: &mut summary,
+        fetch_all: false,
+    };
+    let (folders, _) = map_folders(&mut work, listed)?;
+    for w in &summary.warnings {
+        tracing::warn!("{}: {w}", account.name);
+    }
+    Ok(folders)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,7 @@ pub mod convert;
 mod folder;
 mod link;
 pub mod live;
+pub(crate) mod manage;
 mod mapping;
 mod replay;
 mod writer;

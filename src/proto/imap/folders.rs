@@ -129,6 +129,14 @@ impl<S: ImapStream> ImapSession<S> {
         .map(|_| ())
     }
 
+    /// SUBSCRIBE (`on`) or UNSUBSCRIBE a folder (`name` as LIST spelled it).
+    pub async fn subscribe_folder(&mut self, name: &str, on: bool) -> Result<(), ImapError> {
+        let verb = if on { "SUBSCRIBE" } else { "UNSUBSCRIBE" };
+        self.simple(&format!("{verb} {}", codec::quote(name)?))
+            .await
+            .map(|_| ())
+    }
+
     pub async fn delete_folder(&mut self, name: &str) -> Result<(), ImapError> {
         if self.selected.as_ref().is_some_and(|s| s.name == name) {
             // Deleting the selected mailbox is allowed but leaves the session in a murky state.

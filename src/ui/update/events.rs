@@ -15,6 +15,7 @@ pub(super) const SYNCING: &str = "Syncing…";
 pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
     model.dirty = true;
     match ev {
+        Event::FolderManaged { change, result } => super::folders::managed(model, change, result),
         Event::Folders { account, result } => match result {
             Ok(mut folders) => {
                 sort_folders(&mut folders);

@@ -4,6 +4,7 @@
 
 mod compose;
 mod events;
+mod folders;
 mod mouse;
 mod normal;
 mod prompt;
@@ -13,6 +14,8 @@ mod tests;
 mod tests_actions;
 #[cfg(test)]
 mod tests_compose;
+#[cfg(test)]
+mod tests_folders;
 #[cfg(test)]
 mod tests_sync;
 #[cfg(test)]

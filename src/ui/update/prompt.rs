@@ -16,6 +16,10 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     let Some(prompt) = model.prompt.as_mut() else {
         return Vec::new();
     };
+    if let PromptKind::Confirm(change) = &prompt.kind {
+        let change = change.clone();
+        return super::folders::confirm_key(model, change, key);
+    }
     match key.code {
         KeyCode::Esc => {
             let kind = prompt.kind.clone();
@@ -153,7 +157,8 @@ fn submit(model: &mut Model, kind: PromptKind, text: &str) -> Vec<Command> {
                 .iter()
                 .any(|a| a.name == account && a.folders.iter().any(|f| f.name == text));
             if !known {
-                model.set_error(format!("No folder {text:?} in {account}"));
+                let folder = FolderRef::new(account, text.trim_matches('/'));
+                super::folders::offer_create(model, folder, ids);
                 return Vec::new();
             }
             model.set_status(format!("Moving to {text}…"));
@@ -169,7 +174,7 @@ fn submit(model: &mut Model, kind: PromptKind, text: &str) -> Vec<Command> {
             let path = expand_home(model.home.as_deref(), text);
             vec![Command::SaveAttachment { id, part, path }]
         }
-        PromptKind::Attach => Vec::new(),
+        PromptKind::Attach | PromptKind::Confirm(_) => Vec::new(),
     }
 }
 
@@ -200,6 +205,9 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("compose [ADDRESS...]", "write a message"),
     ("save PATH", "save the selected attachment"),
     ("open", "open the selected attachment"),
+    ("mkdir NAME", "create a folder in this account"),
+    ("rename NEW", "rename the selected folder"),
+    ("rmdir", "delete the selected folder (asks y/n)"),
     ("sync", "sync all accounts now"),
     ("undo", "undo the last delete, move or flag change"),
     ("help", "keys and commands"),
@@ -224,6 +232,9 @@ fn command(model: &mut Model, line: &str) -> Vec<Command> {
         "delete" => super::normal::act(model, Action::Delete),
         "open" => super::normal::act(model, Action::OpenAttachment),
         "filter" => filter(model, arg),
+        "mkdir" => super::folders::mkdir(model, arg),
+        "rename" => super::folders::rename(model, arg),
+        "rmdir" => super::folders::rmdir(model),
         "search" => search_all(model, arg),
         "folder" | "cd" => {
             let (account, name) = match arg.split_once('/') {

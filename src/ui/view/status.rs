@@ -15,6 +15,7 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let t = &model.theme;
     if let Some(p) = &model.prompt {
         let label = p.kind.label();
+        let label = label.as_ref();
         let (shown, cursor) = p
             .input
             .visible((area.width as usize).saturating_sub(width_of(label)));
