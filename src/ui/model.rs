@@ -134,6 +134,8 @@ pub enum PromptKind {
     SaveAttachment { id: MessageId, part: usize },
     /// Compose: attach the file typed.
     Attach,
+    /// In the Outbox: drop these messages unsent? `y` confirms, any other key cancels.
+    DropOutbox { ids: Vec<MessageId> },
 }
 
 impl PromptKind {
@@ -145,6 +147,7 @@ impl PromptKind {
             PromptKind::MoveTo { .. } => "Move to: ",
             PromptKind::SaveAttachment { .. } => "Save to: ",
             PromptKind::Attach => "Attach file: ",
+            PromptKind::DropOutbox { .. } => "Drop from the outbox, unsent? (y/n) ",
         }
     }
 }

@@ -6,6 +6,7 @@ mod compose;
 mod events;
 mod mouse;
 mod normal;
+mod outbox;
 mod prompt;
 #[cfg(test)]
 mod tests;
@@ -13,6 +14,8 @@ mod tests;
 mod tests_actions;
 #[cfg(test)]
 mod tests_compose;
+#[cfg(test)]
+mod tests_outbox;
 #[cfg(test)]
 mod tests_sync;
 

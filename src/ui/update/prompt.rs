@@ -16,6 +16,13 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     let Some(prompt) = model.prompt.as_mut() else {
         return Vec::new();
     };
+    // A yes/no question: one key answers it.
+    if let PromptKind::DropOutbox { ids } = &prompt.kind {
+        let ids = ids.clone();
+        model.prompt = None;
+        let yes = matches!(key.code, KeyCode::Char('y' | 'Y'));
+        return super::outbox::answer_drop(model, ids, yes);
+    }
     match key.code {
         KeyCode::Esc => {
             let kind = prompt.kind.clone();
@@ -170,6 +177,7 @@ fn submit(model: &mut Model, kind: PromptKind, text: &str) -> Vec<Command> {
             vec![Command::SaveAttachment { id, part, path }]
         }
         PromptKind::Attach => Vec::new(),
+        PromptKind::DropOutbox { ids } => super::outbox::answer_drop(model, ids, text == "y"),
     }
 }
 
