@@ -66,10 +66,17 @@ pub(super) fn answer_drop(model: &mut Model, ids: Vec<MessageId>, yes: bool) -> 
     vec![Command::DropOutbox { ids }]
 }
 
-pub(super) fn retried(model: &mut Model, result: Result<usize, BackendError>) -> Vec<Command> {
+pub(super) fn retried(
+    model: &mut Model,
+    ids: &[MessageId],
+    result: Result<usize, BackendError>,
+) -> Vec<Command> {
     match result {
         Ok(0) => model.set_status("Nothing sent: the message is no longer in the outbox"),
-        Ok(_) => model.set_status("Sent from the outbox"),
+        Ok(_) => {
+            close_if_open(model, ids);
+            model.set_status("Sent from the outbox");
+        }
         Err(e) => model.set_error(format!("Still in the outbox: {}", e.message)),
     }
     Vec::new()
@@ -82,13 +89,18 @@ pub(super) fn dropped(
 ) -> Vec<Command> {
     match result {
         Ok(()) => {
-            if model.message.as_ref().is_some_and(|m| ids.contains(&m.id)) {
-                model.message = None;
-                model.focus = super::super::model::Focus::List;
-            }
+            close_if_open(model, ids);
             model.set_status("Dropped from the outbox (not sent)");
         }
         Err(e) => model.set_error(format!("Not dropped: {}", e.message)),
     }
     Vec::new()
+}
+
+/// A message that left the outbox is no longer there to show: its view closes.
+fn close_if_open(model: &mut Model, ids: &[MessageId]) {
+    if model.message.as_ref().is_some_and(|m| ids.contains(&m.id)) {
+        model.message = None;
+        model.focus = super::super::model::Focus::List;
+    }
 }

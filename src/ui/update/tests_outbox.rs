@@ -70,6 +70,17 @@ fn f_in_the_outbox_retries_the_selected_message() {
         }),
     );
     assert_eq!(m.status.as_ref().unwrap().text, "Sent from the outbox");
+    // Sent from the message view: the view closes (the message left the outbox).
+    fake.send(&mut m, Msg::Key(key(KeyCode::Enter)));
+    assert!(m.message.is_some());
+    update(
+        &mut m,
+        Msg::Backend(Event::OutboxRetried {
+            ids: vec![id.clone()],
+            result: Ok(1),
+        }),
+    );
+    assert!(m.message.is_none() && m.focus == Focus::List);
     update(
         &mut m,
         Msg::Backend(Event::OutboxRetried {
