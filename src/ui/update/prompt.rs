@@ -163,11 +163,13 @@ fn submit(model: &mut Model, kind: PromptKind, text: &str) -> Vec<Command> {
                 model.set_error(format!("No folder {text:?} in {account}"));
                 return Vec::new();
             }
+            let to = FolderRef::new(account, text);
+            if super::outbox::is_outbox(model, &to) {
+                model.set_error("The Outbox holds only messages being sent: compose to send");
+                return Vec::new();
+            }
             model.set_status(format!("Moving to {text}…"));
-            vec![Command::Move {
-                ids,
-                to: FolderRef::new(account, text),
-            }]
+            vec![Command::Move { ids, to }]
         }
         PromptKind::SaveAttachment { id, part } => {
             if text.is_empty() {

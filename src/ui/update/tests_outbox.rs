@@ -30,13 +30,17 @@ fn in_outbox() -> (Model, Fake) {
         }),
     );
     fake.send(&mut m, Msg::Backend(Event::FolderChanged(outbox())));
-    let cmds = super::open_folder(&mut m, outbox());
-    for c in cmds {
+    open(&mut m, &fake, outbox());
+    (m, fake)
+}
+
+/// Opens `folder` with its first page answered.
+fn open(m: &mut Model, fake: &Fake, folder: FolderRef) {
+    for c in super::open_folder(m, folder) {
         if let Command::LoadPage(req) = c {
-            fake.send(&mut m, Msg::Backend(fake.answer(&req)));
+            fake.send(m, Msg::Backend(fake.answer(&req)));
         }
     }
-    (m, fake)
 }
 
 #[test]
@@ -181,4 +185,17 @@ fn a_change_to_the_outbox_reloads_its_list() {
             .any(|c| matches!(c, Command::LoadPage(r) if r.source == ListSource::Folder(outbox()))),
         "{cmds:?}"
     );
+}
+
+#[test]
+fn nothing_is_moved_into_the_outbox() {
+    let (mut m, fake) = in_outbox();
+    open(&mut m, &fake, FolderRef::new("work", "INBOX"));
+    fake.keys(&mut m, "m");
+    assert!(m.prompt.is_some());
+    let cmds = fake.keys(&mut m, "Outbox");
+    assert!(cmds.is_empty());
+    let cmds = fake.send(&mut m, Msg::Key(key(KeyCode::Enter)));
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert!(m.status.as_ref().unwrap().error);
 }
