@@ -27,6 +27,7 @@ pub fn special_use(role: Option<&str>, name: &str) -> Option<SpecialUse> {
     let role = role.or_else(|| store::guess_role(name))?;
     Some(match role {
         "inbox" => SpecialUse::Inbox,
+        "outbox" => SpecialUse::Outbox,
         "drafts" => SpecialUse::Drafts,
         "sent" => SpecialUse::Sent,
         "archive" => SpecialUse::Archive,

@@ -28,12 +28,15 @@ pub mod convert;
 mod files;
 mod folders;
 mod live;
+mod outbox;
 mod send;
 mod sync;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_check;
+#[cfg(test)]
+mod tests_outbox;
 #[cfg(test)]
 mod tests_undo;
 mod undo;
@@ -173,6 +176,12 @@ enum Internal {
         account: String,
         folder: Option<String>,
     },
+    /// A send-now from the Outbox finished.
+    OutboxFlushed {
+        account: String,
+        ids: Vec<ui::MessageId>,
+        result: Result<crate::engine::outbox::FlushReport, BackendError>,
+    },
     /// A body download started by opening a message finished (`Err`: one line saying why).
     BodyFetched {
         id: ui::MessageId,
@@ -280,6 +289,7 @@ impl Backend {
                     }
                     Some(
                         Internal::BodyFetched { .. }
+                        | Internal::OutboxFlushed { .. }
                         | Internal::RetrySync { .. }
                         | Internal::Replayed { .. }
                         | Internal::FolderManaged { .. },
@@ -348,6 +358,8 @@ impl Backend {
             }
             Command::Sync { account } => self.sync(account).await,
             Command::ManageFolder(change) => self.manage_folder(change).await,
+            Command::RetryOutbox { ids } => self.retry_outbox(ids).await,
+            Command::DropOutbox { ids } => self.drop_outbox(ids).await,
             // The terminal runner handles these; nothing to do if one arrives.
             Command::EditExternally(_) | Command::Suspend | Command::Redraw | Command::Quit => true,
         }
@@ -369,6 +381,11 @@ impl Backend {
             Internal::BodyFetched { id, result, gone } => self.body_fetched(id, result, gone).await,
             Internal::Replayed { account } => self.replayed(account).await,
             Internal::FolderManaged { change, result } => self.folder_managed(change, result).await,
+            Internal::OutboxFlushed {
+                account,
+                ids,
+                result,
+            } => self.outbox_flushed(account, ids, result).await,
         }
     }
 
@@ -389,8 +406,9 @@ impl Backend {
                 .folders(Some(&account))
                 .map(|fs| {
                     fs.iter()
-                        // The outbox is the engine's queue, not a folder to read.
-                        .filter(|f| f.role.as_deref() != Some("outbox"))
+                        // The outbox is the engine's queue: shown (as a pseudo-folder of its
+                        // queued messages) only while something waits in it.
+                        .filter(|f| f.role.as_deref() != Some(outbox::ROLE) || f.total > 0)
                         .map(convert::folder_info)
                         .collect()
                 })
@@ -459,6 +477,11 @@ impl Backend {
     }
 
     fn page(&mut self, req: &PageRequest) -> Result<Page, StoreError> {
+        if let ListSource::Folder(f) = &req.source
+            && self.is_outbox(f)
+        {
+            return self.outbox_page(f, req);
+        }
         // Newest first, flat: straight from the index's date order, only the rows asked for,
         // whatever the folder's size.
         if let ListSource::Folder(f) = &req.source
@@ -576,11 +599,12 @@ impl Backend {
             }
             None => ui::Prefill::default(),
         };
+        let note = self.outbox_note(sid).unwrap_or_default();
         Ok(ui::Message {
             id: id.clone(),
             folder,
             headers: convert::headers(&parsed.envelope),
-            body: parsed.text.clone(),
+            body: format!("{note}{}", parsed.text),
             downloaded: true,
             attachments: convert::attachments(&parsed),
             prefill,

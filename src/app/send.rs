@@ -125,7 +125,9 @@ impl Backend {
             }
             Mode::Offline => {
                 let result = self.queue(&draft.account, &composed, "offline");
-                self.emit(Event::Sent { result }).await
+                let queued = result.is_ok();
+                let ok = self.emit(Event::Sent { result }).await;
+                ok && (!queued || self.outbox_changed(&draft.account).await)
             }
             Mode::Online => {
                 let Some(outgoing) = self
@@ -258,15 +260,18 @@ impl Backend {
             Err(e) => Err(e),
         };
         let sent = result == Ok(SendOutcome::Sent);
+        let queued = result == Ok(SendOutcome::Queued);
         let ok = self.emit(Event::Sent { result }).await;
         if sent {
             ok && self.sent_folder_changed(&o.account).await
+        } else if queued {
+            ok && self.outbox_changed(&o.account).await
         } else {
             ok
         }
     }
 
-    async fn sent_folder_changed(&mut self, account: &str) -> bool {
+    pub(super) async fn sent_folder_changed(&mut self, account: &str) -> bool {
         match self.store.sent_folder(account).and_then(|id| {
             self.store
                 .folders(Some(account))

@@ -71,6 +71,7 @@ actions! {
     SaveAttachment, "save_attachment", Normal, "w", "save the selected attachment to a path";
     OpenAttachment, "open_attachment", Normal, "v", "open the selected attachment (xdg-open)";
     Sync, "sync", Normal, "$", "sync all accounts now";
+    OutboxRetry, "outbox_retry", Normal, "F", "in the Outbox: send the message now (d drops it)";
     Command, "command", Normal, ":", "command line";
     Help, "help", Normal, "?", "this help";
     Redraw, "redraw", Normal, "C-l", "redraw the screen";

@@ -137,6 +137,8 @@ pub enum PromptKind {
     Attach,
     /// A yes/no question before a folder change (`y` goes ahead, any other key cancels).
     Confirm(FolderChange),
+    /// In the Outbox: drop these messages unsent? `y` confirms, any other key cancels.
+    DropOutbox { ids: Vec<MessageId> },
 }
 
 impl PromptKind {
@@ -149,6 +151,7 @@ impl PromptKind {
             PromptKind::MoveTo { .. } => "Move to: ",
             PromptKind::SaveAttachment { .. } => "Save to: ",
             PromptKind::Attach => "Attach file: ",
+            PromptKind::DropOutbox { .. } => "Drop from the outbox, unsent? (y/n) ",
         };
         text.into()
     }

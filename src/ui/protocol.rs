@@ -110,6 +110,13 @@ pub enum Command {
     /// Create, rename or delete a folder (on the server at once for IMAP accounts; refused
     /// without a connection). Answer with [`Event::FolderManaged`].
     ManageFolder(FolderChange),
+    /// Send these outbox messages now, refused ones included (what `postie outbox flush ID`
+    /// does). Answer with [`Event::OutboxRetried`], then [`Event::FolderChanged`] for the
+    /// Outbox.
+    RetryOutbox { ids: Vec<MessageId> },
+    /// Take these messages out of the outbox unsent (what `postie outbox drop ID` does).
+    /// Answer with [`Event::OutboxDropped`], then [`Event::FolderChanged`] for the Outbox.
+    DropOutbox { ids: Vec<MessageId> },
 
     // --- handled by the terminal runner, never sent to the backend ---
     /// Suspend the terminal, edit the draft in $VISUAL/$EDITOR, resume; answer with
@@ -202,6 +209,17 @@ pub enum Event {
     /// and fetched them again under new ids, so every id the UI holds for it is stale. The UI
     /// closes a message opened from it and shows its list afresh.
     FolderReset(FolderRef),
+    /// The answer to [`Command::RetryOutbox`]: `Ok(n)`, n messages sent; `Err`: why (one
+    /// still queued says the server's words).
+    OutboxRetried {
+        ids: Vec<MessageId>,
+        result: Result<usize, BackendError>,
+    },
+    /// The answer to [`Command::DropOutbox`].
+    OutboxDropped {
+        ids: Vec<MessageId>,
+        result: Result<(), BackendError>,
+    },
     /// A failure not tied to a command (a background sync, IDLE...).
     Error(BackendError),
     /// The answer to [`Command::ManageFolder`], with the change it answers.

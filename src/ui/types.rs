@@ -40,6 +40,9 @@ impl FolderRef {
 pub enum SpecialUse {
     // Declaration order is display order.
     Inbox,
+    /// The local queue of messages waiting to be sent (not a server folder): shown only while
+    /// something waits in it.
+    Outbox,
     Drafts,
     Sent,
     Archive,

@@ -131,6 +131,8 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
         },
         Event::Moved { ids, result } => done(model, ids, result, "Moved"),
         Event::Deleted { ids, result } => done(model, ids, result, "Deleted"),
+        Event::OutboxRetried { ids, result } => super::outbox::retried(model, &ids, result),
+        Event::OutboxDropped { ids, result } => super::outbox::dropped(model, &ids, result),
         Event::DraftSaved { result } => {
             match result {
                 Ok(()) => model.set_status("Draft saved"),

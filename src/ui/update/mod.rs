@@ -7,6 +7,7 @@ mod events;
 mod folders;
 mod mouse;
 mod normal;
+mod outbox;
 mod prompt;
 #[cfg(test)]
 mod tests;
@@ -16,6 +17,8 @@ mod tests_actions;
 mod tests_compose;
 #[cfg(test)]
 mod tests_folders;
+#[cfg(test)]
+mod tests_outbox;
 #[cfg(test)]
 mod tests_sync;
 #[cfg(test)]

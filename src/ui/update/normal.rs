@@ -126,6 +126,12 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
             Vec::new()
         }
         Action::Reply | Action::ReplyAll | Action::Forward => reply(model, action),
+        Action::Delete if super::outbox::showing_outbox(model) => super::outbox::ask_drop(model),
+        Action::Move if super::outbox::showing_outbox(model) => {
+            model.set_error("A queued message cannot be moved: F sends it now, d drops it");
+            Vec::new()
+        }
+        Action::OutboxRetry => super::outbox::retry(model),
         Action::Delete => {
             let ids = target_ids(model);
             if ids.is_empty() {

@@ -20,6 +20,13 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         let change = change.clone();
         return super::folders::confirm_key(model, change, key);
     }
+    // A yes/no question: one key answers it.
+    if let PromptKind::DropOutbox { ids } = &prompt.kind {
+        let ids = ids.clone();
+        model.prompt = None;
+        let yes = matches!(key.code, KeyCode::Char('y' | 'Y'));
+        return super::outbox::answer_drop(model, ids, yes);
+    }
     match key.code {
         KeyCode::Esc => {
             let kind = prompt.kind.clone();
@@ -161,11 +168,13 @@ fn submit(model: &mut Model, kind: PromptKind, text: &str) -> Vec<Command> {
                 super::folders::offer_create(model, folder, ids);
                 return Vec::new();
             }
+            let to = FolderRef::new(account, text);
+            if super::outbox::is_outbox(model, &to) {
+                model.set_error("The Outbox holds only messages being sent: compose to send");
+                return Vec::new();
+            }
             model.set_status(format!("Moving to {text}…"));
-            vec![Command::Move {
-                ids,
-                to: FolderRef::new(account, text),
-            }]
+            vec![Command::Move { ids, to }]
         }
         PromptKind::SaveAttachment { id, part } => {
             if text.is_empty() {
@@ -175,6 +184,7 @@ fn submit(model: &mut Model, kind: PromptKind, text: &str) -> Vec<Command> {
             vec![Command::SaveAttachment { id, part, path }]
         }
         PromptKind::Attach | PromptKind::Confirm(_) => Vec::new(),
+        PromptKind::DropOutbox { ids } => super::outbox::answer_drop(model, ids, text == "y"),
     }
 }
 
