@@ -25,6 +25,7 @@
 mod body;
 mod check;
 pub mod convert;
+mod drafts;
 mod files;
 mod live;
 mod send;
@@ -136,6 +137,7 @@ pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result
                 scratch: None,
                 clock: Default::default(),
                 synced_once: Default::default(),
+                draft_versions: HashMap::new(),
             };
             rt.block_on(backend.run(cmd_rx, int_rx))
         })?;
@@ -177,6 +179,11 @@ enum Internal {
     },
     /// A replay of the account's queue asked of its live connection ended.
     Replayed { account: String },
+    /// A draft's APPEND (or removal) on the server ended (`Err`: one line saying why).
+    DraftOnServer {
+        account: String,
+        result: Result<(), String>,
+    },
 }
 
 /// A computed list order, valid for one list generation.
@@ -219,6 +226,9 @@ struct Backend {
     clock: check::CheckClock,
     /// Accounts synced at least once in this session (their next new mail is news).
     synced_once: std::collections::HashSet<String>,
+    /// A replaced draft's store id -> its newer version's, so that the composer's
+    /// attachments naming the old version's parts are still found.
+    draft_versions: HashMap<ui::MessageId, ui::MessageId>,
 }
 
 impl Backend {
@@ -265,7 +275,8 @@ impl Backend {
                     Some(
                         Internal::BodyFetched { .. }
                         | Internal::RetrySync { .. }
-                        | Internal::Replayed { .. },
+                        | Internal::Replayed { .. }
+                        | Internal::DraftOnServer { .. },
                     ) => {}
                     None => break,
                 }
@@ -298,10 +309,10 @@ impl Backend {
             Command::Delete { ids } => self.delete_now(ids).await,
             Command::SaveDraft(draft) => {
                 let result = self.save_draft(&draft);
-                let changed = result.as_ref().ok().cloned();
+                let changed = result.as_ref().ok().map(|(f, _)| f.clone());
                 let ok = self
                     .emit(Event::DraftSaved {
-                        result: result.map(|_| ()),
+                        result: result.map(|(_, message_id)| message_id),
                     })
                     .await;
                 match changed {
@@ -310,6 +321,10 @@ impl Backend {
                 }
             }
             Command::Send(draft) => self.send(draft).await,
+            Command::EditDraft(id) => {
+                let result = self.read_draft(&id);
+                self.emit(Event::DraftOpened(result)).await
+            }
             Command::SaveAttachment { id, part, path } => {
                 let result = self.save_attachment(&id, part, &path);
                 self.emit(Event::AttachmentSaved { path, result }).await
@@ -343,6 +358,9 @@ impl Backend {
             }
             Internal::BodyFetched { id, result, gone } => self.body_fetched(id, result, gone).await,
             Internal::Replayed { account } => self.replayed(account).await,
+            Internal::DraftOnServer { account, result } => {
+                self.draft_on_server(account, result).await
+            }
         }
     }
 

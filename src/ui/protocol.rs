@@ -83,8 +83,11 @@ pub enum Command {
     /// To Trash where the account has one, else flag deleted and expunge. Answer with
     /// [`Event::Deleted`].
     Delete { ids: Vec<MessageId> },
-    /// Store in the account's Drafts folder. Answer with [`Event::DraftSaved`].
+    /// Store in the account's Drafts folder (on the server for an online IMAP account),
+    /// replacing the version with the same Message-ID. Answer with [`Event::DraftSaved`].
     SaveDraft(Draft),
+    /// Read a stored draft back for editing. Answer with [`Event::DraftOpened`].
+    EditDraft(MessageId),
     /// Submit (or queue in the outbox). Answer with [`Event::Sent`].
     Send(Draft),
     /// Write a part's decoded bytes to `path`. Answer with [`Event::AttachmentSaved`].
@@ -157,8 +160,9 @@ pub enum Event {
         ids: Vec<MessageId>,
         result: Result<(), BackendError>,
     },
+    /// `Ok`: the draft's Message-ID (angle brackets), kept by the compose screen.
     DraftSaved {
-        result: Result<(), BackendError>,
+        result: Result<String, BackendError>,
     },
     Sent {
         result: Result<SendOutcome, BackendError>,
@@ -177,6 +181,8 @@ pub enum Event {
     },
     /// The external editor finished: the edited draft, or why it could not be used.
     DraftEdited(Result<Draft, BackendError>),
+    /// A stored draft, read back for editing ([`Command::EditDraft`]): opens the composer.
+    DraftOpened(Result<Draft, BackendError>),
     /// An account connected, disconnected, started or progressed syncing.
     AccountState {
         account: String,

@@ -87,6 +87,12 @@ enum Request {
         bytes: Vec<u8>,
         reply: oneshot::Sender<Result<String, AccountError>>,
     },
+    /// `bytes`: the new version (None: only remove the draft, it was sent).
+    ReplaceDraft {
+        bytes: Option<Vec<u8>>,
+        message_id: String,
+        reply: oneshot::Sender<Result<String, AccountError>>,
+    },
 }
 
 /// Where requests for one account's live connection go. Cheap to clone.
@@ -102,6 +108,7 @@ impl std::fmt::Debug for Request {
             Request::FetchBody { id, .. } => write!(f, "FetchBody({id})"),
             Request::Replay { .. } => write!(f, "Replay"),
             Request::AppendSent { bytes, .. } => write!(f, "AppendSent({} bytes)", bytes.len()),
+            Request::ReplaceDraft { message_id, .. } => write!(f, "ReplaceDraft({message_id})"),
         }
     }
 }
@@ -126,6 +133,26 @@ impl LiveHandle {
         let closed = || AccountError::new(&self.account, None, EngineError::ConnectionClosed);
         self.requests
             .send(Request::AppendSent { bytes, reply })
+            .map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    /// Stores `bytes` as the new version of the draft `message_id` in the server's Drafts
+    /// folder (`super::drafts`), expunging the earlier versions; with `bytes` None only
+    /// removes it (it was sent). Returns the folder's wire name.
+    pub async fn replace_draft(
+        &self,
+        bytes: Option<Vec<u8>>,
+        message_id: String,
+    ) -> Result<String, AccountError> {
+        let (reply, answer) = oneshot::channel();
+        let closed = || AccountError::new(&self.account, None, EngineError::ConnectionClosed);
+        self.requests
+            .send(Request::ReplaceDraft {
+                bytes,
+                message_id,
+                reply,
+            })
             .map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
     }
@@ -273,6 +300,19 @@ impl Live {
                     let result = self.append_sent(&bytes).await.map_err(|e| {
                         AccountError::new(&self.account.name, Some(&self.imap.server), e)
                     });
+                    let _ = reply.send(result);
+                }
+                Request::ReplaceDraft {
+                    bytes,
+                    message_id,
+                    reply,
+                } => {
+                    let result = self
+                        .replace_draft(bytes.as_deref(), &message_id)
+                        .await
+                        .map_err(|e| {
+                            AccountError::new(&self.account.name, Some(&self.imap.server), e)
+                        });
                     let _ = reply.send(result);
                 }
             }
@@ -429,6 +469,40 @@ impl Live {
     /// The Sent copy over the live session. The session is checked first (LIST the first time,
     /// else NOOP) and replaced if the server dropped it; the APPEND itself goes once.
     async fn append_sent(&mut self, bytes: &[u8]) -> Result<String, EngineError> {
+        self.check_session().await?;
+        let (Some(session), Some(folders)) = (self.session.as_mut(), self.folders.as_mut()) else {
+            return Err(EngineError::ConnectionClosed);
+        };
+        let result = append_on(session, folders, bytes).await;
+        session.take_unsolicited();
+        if !session.is_usable() {
+            self.drop_session();
+        }
+        Ok(result?)
+    }
+
+    /// A draft's new version (or its removal) over the live session, checked first like
+    /// [`Live::append_sent`]; the APPEND goes once.
+    async fn replace_draft(
+        &mut self,
+        bytes: Option<&[u8]>,
+        message_id: &str,
+    ) -> Result<String, EngineError> {
+        self.check_session().await?;
+        let (Some(session), Some(folders)) = (self.session.as_mut(), self.folders.as_mut()) else {
+            return Err(EngineError::ConnectionClosed);
+        };
+        let result = super::drafts::replace_on(session, folders, bytes, message_id).await;
+        session.take_unsolicited();
+        if !session.is_usable() {
+            self.drop_session();
+        }
+        Ok(result?)
+    }
+
+    /// Before a write that must not be repeated: a usable session with the folders mapped
+    /// (LIST the first time, else NOOP), replaced once if the server had dropped it.
+    async fn check_session(&mut self) -> Result<(), EngineError> {
         for attempt in 0..2 {
             self.ensure_session(true).await?;
             let Some(session) = self.session.as_mut() else {
@@ -459,15 +533,7 @@ impl Live {
             }
             break;
         }
-        let (Some(session), Some(folders)) = (self.session.as_mut(), self.folders.as_mut()) else {
-            return Err(EngineError::ConnectionClosed);
-        };
-        let result = append_on(session, folders, bytes).await;
-        session.take_unsolicited();
-        if !session.is_usable() {
-            self.drop_session();
-        }
-        Ok(result?)
+        Ok(())
     }
 
     /// Makes sure a usable session is open: connects when the link allows it (always when

@@ -20,6 +20,7 @@
 
 mod connect;
 pub mod convert;
+mod drafts;
 mod folder;
 mod link;
 pub mod live;

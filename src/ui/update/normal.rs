@@ -11,7 +11,8 @@ use super::super::protocol::{Command, ListSource, SearchScope};
 use super::super::text;
 use super::super::types::{Draft, Flags, SortKey};
 use super::{
-    load_pages, open_folder, open_selected, set_flags, show_list, start_compose, target_ids,
+    edit_draft, load_pages, open_folder, open_selected, set_flags, show_list, start_compose,
+    target_ids,
 };
 
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
@@ -126,6 +127,20 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
             Vec::new()
         }
         Action::Reply | Action::ReplyAll | Action::Forward => reply(model, action),
+        Action::EditDraft => {
+            let id = match (&model.message, model.focus) {
+                (Some(m), Focus::Message) => Some(m.id.clone()),
+                _ => model
+                    .list
+                    .as_ref()
+                    .and_then(|l| l.selected_row())
+                    .map(|r| r.id.clone()),
+            };
+            match id {
+                Some(id) => edit_draft(model, id),
+                None => Vec::new(),
+            }
+        }
         Action::Delete => {
             let ids = target_ids(model);
             if ids.is_empty() {
