@@ -216,7 +216,12 @@ pub(super) fn draft_from_raw(raw: &[u8], account: &str, id: &ui::MessageId) -> u
         cc: list(&env.cc),
         bcc,
         subject: env.subject.clone(),
-        body: parsed.text.trim_end_matches(['\r', '\n']).to_owned(),
+        // The composer edits lines: CRLF (as stored) becomes LF; the final line end goes.
+        body: parsed
+            .text
+            .replace("\r\n", "\n")
+            .trim_end_matches('\n')
+            .to_owned(),
         attachments: parsed
             .attachments
             .iter()
@@ -230,5 +235,42 @@ pub(super) fn draft_from_raw(raw: &[u8], account: &str, id: &ui::MessageId) -> u
         in_reply_to: env.in_reply_to.first().map(angle),
         references: env.references.iter().map(angle).collect(),
         message_id: env.message_id.as_ref().map(angle),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::draft_from_raw;
+    use crate::ui::{DraftAttachment, MessageId};
+
+    #[test]
+    fn a_stored_draft_comes_back_with_its_headers_text_attachments_and_message_id() {
+        let raw = b"From: Me <me@x.test>\r\nTo: Bob <b@x.test>, c@x.test\r\nCc: d@x.test\r\n\
+Bcc: Eve <e@x.test>\r\nSubject: Plans\r\nMessage-ID: <d7@x.test>\r\nIn-Reply-To: <p@x.test>\r\n\
+References: <r@x.test> <p@x.test>\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\r\nDear Bob,\r\nsee the plan.\r\n--b\r\n\
+Content-Type: application/pdf; name=\"plan.pdf\"\r\n\
+Content-Disposition: attachment; filename=\"plan.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\
+\r\nJVBERi0=\r\n--b--\r\n";
+        let id = MessageId("42".into());
+        let d = draft_from_raw(raw, "work", &id);
+        assert_eq!(d.account, "work");
+        assert_eq!(d.to, vec!["Bob <b@x.test>", "c@x.test"]);
+        assert_eq!(d.cc, vec!["d@x.test"]);
+        assert_eq!(d.bcc, vec!["Eve <e@x.test>"]);
+        assert_eq!(d.subject, "Plans");
+        assert_eq!(d.body, "Dear Bob,\nsee the plan.");
+        assert_eq!(
+            d.attachments,
+            vec![DraftAttachment::Part {
+                message: id,
+                part: 0,
+                name: "plan.pdf".into(),
+            }]
+        );
+        assert_eq!(d.in_reply_to.as_deref(), Some("<p@x.test>"));
+        assert_eq!(d.references, vec!["<r@x.test>", "<p@x.test>"]);
+        assert_eq!(d.message_id.as_deref(), Some("<d7@x.test>"));
     }
 }

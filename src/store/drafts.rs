@@ -59,3 +59,70 @@ impl Store {
         Ok(ids)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::store::types::{AccountKind, ActionKind, NewMessage};
+    use crate::store::{ListQuery, Store};
+
+    fn draft(message_id: &str, text: &str) -> Vec<u8> {
+        format!(
+            "From: a@x.test\r\nTo: b@x.test\r\nSubject: Plans\r\nMessage-ID: <{message_id}>\r\n\
+             \r\n{text}\r\n"
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn saving_again_removes_every_version_of_that_draft_and_queues_the_synced_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store.ensure_account("acc", AccountKind::Imap).unwrap();
+        let drafts = store.ensure_folder("acc", "Drafts").unwrap();
+        let (v1, v2, other) = (
+            draft("d@x.test", "first"),
+            draft("d@x.test", "second"),
+            draft("o@x.test", "another draft"),
+        );
+        let synced = store
+            .deliver(
+                drafts,
+                &NewMessage {
+                    uid: Some(7),
+                    ..NewMessage::new(&v1)
+                },
+            )
+            .unwrap();
+        let local = store.deliver(drafts, &NewMessage::new(&v2)).unwrap();
+        let kept = store.deliver(drafts, &NewMessage::new(&other)).unwrap();
+        assert_eq!(store.local_only(drafts).unwrap(), vec![local, kept]);
+        assert_eq!(
+            store.with_message_id(drafts, "<d@x.test>").unwrap(),
+            vec![synced, local]
+        );
+
+        assert_eq!(
+            store.discard_draft_versions(drafts, "<d@x.test>").unwrap(),
+            2
+        );
+
+        let left: Vec<_> = store
+            .list(&ListQuery::default())
+            .unwrap()
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(left, vec![kept], "only the other draft is left");
+        // The version the server has goes there as a delete; the local-only one had nothing
+        // to tell the server.
+        let queued = store.pending_actions("acc").unwrap();
+        assert_eq!(queued.len(), 1, "{queued:?}");
+        assert_eq!(
+            (queued[0].uid, &queued[0].kind),
+            (Some(7), &ActionKind::Delete)
+        );
+        // Not to Trash: no folder but Drafts was made.
+        let folders = store.folders(Some("acc")).unwrap();
+        assert_eq!(folders.len(), 1, "{folders:?}");
+    }
+}
