@@ -36,9 +36,14 @@ fn text_of(path: &Path) -> String {
     String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()
 }
 
-/// Waits until the server's Drafts satisfies `ok`; returns how long it took.
-fn drafts_until(me: &TestUser, what: &str, ok: impl Fn(&[PathBuf]) -> bool) -> Duration {
-    let started = Instant::now();
+/// Waits until the server's Drafts satisfies `ok`; returns how long it took since `started`
+/// (when the key was sent).
+fn drafts_until(
+    me: &TestUser,
+    started: Instant,
+    what: &str,
+    ok: impl Fn(&[PathBuf]) -> bool,
+) -> Duration {
     loop {
         let files = server_drafts(me);
         if ok(&files) {
@@ -79,9 +84,9 @@ fn a_draft_is_saved_on_the_server_replaced_reopened_sent_and_gone_from_drafts() 
     tui.type_text("Plan for Monday");
     tui.keys(&["Tab", "Tab"]);
     tui.type_text("first version");
+    let key = Instant::now();
     tui.keys(&["C-s"]);
-    tui.wait_for("Draft saved");
-    let first = drafts_until(&me, "the first version", |f| {
+    let first = drafts_until(&me, key, "the first version", |f| {
         f.len() == 1 && text_of(&f[0]).contains("first version")
     });
     let name = server_drafts(&me)[0].display().to_string();
@@ -92,9 +97,11 @@ fn a_draft_is_saved_on_the_server_replaced_reopened_sent_and_gone_from_drafts() 
     );
 
     // Edit and save again: still one draft, with the new text.
+    tui.wait_for("Draft saved");
     tui.type_text(" and more");
+    let key = Instant::now();
     tui.keys(&["C-s"]);
-    let second = drafts_until(&me, "only the second version", |f| {
+    let second = drafts_until(&me, key, "only the second version", |f| {
         f.len() == 1 && text_of(&f[0]).contains("first version and more")
     });
 
@@ -125,7 +132,9 @@ fn a_draft_is_saved_on_the_server_replaced_reopened_sent_and_gone_from_drafts() 
     let text = text_of(&files[0]);
     assert!(text.contains("Subject: Plan for Monday"), "{text}");
     assert!(text.contains("first version and more, sent"), "{text}");
-    drafts_until(&me, "no draft left after sending", |f| f.is_empty());
+    drafts_until(&me, Instant::now(), "no draft left after sending", |f| {
+        f.is_empty()
+    });
     tui.wait_until("the sent draft to leave the local Drafts", |s| {
         !s.contains("Plan for Monday")
     });

@@ -250,6 +250,15 @@ fn in_drafts_folder(model: &Model) -> bool {
         .any(|f| f.name == current.folder && f.special == Some(SpecialUse::Drafts))
 }
 
+/// Whether `id` is a draft: flagged \\Draft, or in a Drafts folder.
+pub(super) fn is_draft(model: &Model, id: &MessageId) -> bool {
+    let flagged = model
+        .list
+        .as_ref()
+        .and_then(|l| l.rows().find(|r| r.id == *id).map(|r| r.flags.draft));
+    flagged == Some(true) || in_drafts_folder(model)
+}
+
 /// Asks the backend for a stored draft, to edit it in the composer ([`Event::DraftEdited`]
 /// opens it).
 pub(super) fn edit_draft(model: &mut Model, id: MessageId) -> Vec<Command> {

@@ -11,8 +11,8 @@ use super::super::protocol::{Command, ListSource, SearchScope};
 use super::super::text;
 use super::super::types::{Draft, Flags, SortKey};
 use super::{
-    edit_draft, load_pages, open_folder, open_selected, set_flags, show_list, start_compose,
-    target_ids,
+    edit_draft, is_draft, load_pages, open_folder, open_selected, set_flags, show_list,
+    start_compose, target_ids,
 };
 
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
@@ -137,7 +137,12 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
                     .map(|r| r.id.clone()),
             };
             match id {
-                Some(id) => edit_draft(model, id),
+                Some(id) if is_draft(model, &id) => edit_draft(model, id),
+                // (Editing another message would send a copy under its Message-ID.)
+                Some(_) => {
+                    model.set_error("Not a draft: e edits the messages of Drafts");
+                    Vec::new()
+                }
                 None => Vec::new(),
             }
         }

@@ -83,6 +83,17 @@ fn saving_twice_names_the_message_id_the_first_save_got() {
 #[test]
 fn e_asks_for_the_selected_draft_and_its_answer_opens_the_composer() {
     let (mut m, fake) = started(10);
+    // Not a draft: nothing to edit.
+    assert!(fake.keys(&mut m, "e").is_empty());
+    assert!(m.status.as_ref().unwrap().error);
+    m.list
+        .as_mut()
+        .unwrap()
+        .rows_mut()
+        .next()
+        .unwrap()
+        .flags
+        .draft = true;
     let cmds = fake.keys(&mut m, "e");
     assert_eq!(
         cmds,
