@@ -35,7 +35,7 @@ use crate::config::{Account, ImapIncoming};
 use crate::engine::progress::NoProgress;
 use crate::engine::sync::SyncSummary;
 use crate::engine::{AccountError, EngineError};
-use crate::proto::imap::{Folder, FolderRole, ImapError, TcpImapSession};
+use crate::proto::imap::{Folder, ImapError, TcpImapSession};
 use crate::store::{MessageId, Store};
 
 /// How the live connection behaves. The defaults suit the TUI.
@@ -473,7 +473,7 @@ impl Live {
         let (Some(session), Some(folders)) = (self.session.as_mut(), self.folders.as_mut()) else {
             return Err(EngineError::ConnectionClosed);
         };
-        let result = append_on(session, folders, bytes).await;
+        let result = super::append::append_sent_on(session, folders, bytes).await;
         session.take_unsolicited();
         if !session.is_usable() {
             self.drop_session();
@@ -492,7 +492,7 @@ impl Live {
         let (Some(session), Some(folders)) = (self.session.as_mut(), self.folders.as_mut()) else {
             return Err(EngineError::ConnectionClosed);
         };
-        let result = super::drafts::replace_on(session, folders, bytes, message_id).await;
+        let result = super::append::replace_draft_on(session, folders, bytes, message_id).await;
         session.take_unsolicited();
         if !session.is_usable() {
             self.drop_session();
@@ -602,38 +602,6 @@ fn map_listed(
         tracing::warn!("{}: {w}", account.name);
     }
     Ok(folders)
-}
-
-/// APPEND to the Sent folder (by role), creating `Sent` when the server has none.
-async fn append_on(
-    session: &mut TcpImapSession,
-    folders: &mut ServerFolders,
-    bytes: &[u8],
-) -> Result<String, ImapError> {
-    let sent = folders.with_role(FolderRole::Sent).map(|f| f.name.clone());
-    let folder = match sent {
-        Some(name) => name,
-        None => {
-            session.create_folder("Sent").await?;
-            folders.insert(
-                "Sent",
-                Folder {
-                    name: "Sent".to_owned(),
-                    display_name: "Sent".to_owned(),
-                    delimiter: folders.delimiter,
-                    attributes: Vec::new(),
-                    role: Some(FolderRole::Sent),
-                    selectable: true,
-                },
-            );
-            "Sent".to_owned()
-        }
-    };
-    let flags = ["\\Seen".to_owned()];
-    session
-        .append(&folder, &flags, None, &crate::engine::sent::crlf(bytes))
-        .await?;
-    Ok(folder)
 }
 
 /// `UID FETCH` of one body, selecting its folder first unless it is selected already. None

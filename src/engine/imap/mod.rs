@@ -18,9 +18,9 @@
 //! - [`live`]: the TUI's long-lived command connection (bodies on demand, the queue applied as
 //!   the user acts).
 
+mod append;
 mod connect;
 pub mod convert;
-mod drafts;
 mod folder;
 mod link;
 pub mod live;

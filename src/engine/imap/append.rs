@@ -1,3 +1,7 @@
+//! The APPENDs of the live connection (`live.rs`): the Sent copy of a message sent from the
+//! TUI, APPENDed `\Seen` to the folder with the `\Sent` role (`Sent` created when there is
+//! none), and drafts.
+//!
 //! Drafts on the server (issue #13): a draft saved in the TUI is APPENDed to the account's
 //! Drafts folder (SPECIAL-USE `\Drafts`, else a well-known name; `Drafts` is created when there
 //! is none) with `\Draft \Seen`, and the earlier versions of the same draft — the messages of
@@ -13,7 +17,7 @@ use crate::proto::imap::{FlagOp, Folder, FolderRole, ImapError, TcpImapSession};
 
 /// Finds (or creates) the Drafts folder, APPENDs `bytes` when given, and expunges the other
 /// messages there with `message_id` (angle brackets or not). Returns the folder's wire name.
-pub(super) async fn replace_on(
+pub(super) async fn replace_draft_on(
     session: &mut TcpImapSession,
     folders: &mut ServerFolders,
     bytes: Option<&[u8]>,
@@ -67,5 +71,37 @@ pub(super) async fn replace_on(
             .await?;
         session.expunge_uids(&old).await?;
     }
+    Ok(folder)
+}
+
+/// APPEND to the Sent folder (by role), creating `Sent` when the server has none.
+pub(super) async fn append_sent_on(
+    session: &mut TcpImapSession,
+    folders: &mut ServerFolders,
+    bytes: &[u8],
+) -> Result<String, ImapError> {
+    let sent = folders.with_role(FolderRole::Sent).map(|f| f.name.clone());
+    let folder = match sent {
+        Some(name) => name,
+        None => {
+            session.create_folder("Sent").await?;
+            folders.insert(
+                "Sent",
+                Folder {
+                    name: "Sent".to_owned(),
+                    display_name: "Sent".to_owned(),
+                    delimiter: folders.delimiter,
+                    attributes: Vec::new(),
+                    role: Some(FolderRole::Sent),
+                    selectable: true,
+                },
+            );
+            "Sent".to_owned()
+        }
+    };
+    let flags = ["\\Seen".to_owned()];
+    session
+        .append(&folder, &flags, None, &crate::engine::sent::crlf(bytes))
+        .await?;
     Ok(folder)
 }
