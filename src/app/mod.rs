@@ -25,6 +25,7 @@
 mod body;
 mod check;
 pub mod convert;
+mod drafts;
 mod files;
 mod folders;
 mod live;
@@ -145,6 +146,7 @@ pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result
                 clock: Default::default(),
                 synced_once: Default::default(),
                 undo: Default::default(),
+                draft_versions: HashMap::new(),
             };
             rt.block_on(backend.run(cmd_rx, int_rx))
         })?;
@@ -197,6 +199,11 @@ enum Internal {
         change: crate::ui::FolderChange,
         result: Result<(), BackendError>,
     },
+    /// A draft's APPEND (or removal) on the server ended (`Err`: one line saying why).
+    DraftOnServer {
+        account: String,
+        result: Result<(), String>,
+    },
 }
 
 /// A computed list order, valid for one list generation.
@@ -244,6 +251,9 @@ struct Backend {
     synced_once: std::collections::HashSet<String>,
     /// The session's flag changes, moves and deletes, for `z` / `:undo`.
     undo: undo::UndoStack,
+    /// A replaced draft's store id -> its newer version's, so that the composer's
+    /// attachments naming the old version's parts are still found.
+    draft_versions: HashMap<ui::MessageId, ui::MessageId>,
 }
 
 impl Backend {
@@ -292,7 +302,8 @@ impl Backend {
                         | Internal::OutboxFlushed { .. }
                         | Internal::RetrySync { .. }
                         | Internal::Replayed { .. }
-                        | Internal::FolderManaged { .. },
+                        | Internal::FolderManaged { .. }
+                        | Internal::DraftOnServer { .. },
                     ) => {}
                     None => break,
                 }
@@ -332,10 +343,10 @@ impl Backend {
             Command::Delete { ids } => self.delete_now(ids).await,
             Command::SaveDraft(draft) => {
                 let result = self.save_draft(&draft);
-                let changed = result.as_ref().ok().cloned();
+                let changed = result.as_ref().ok().map(|(f, _)| f.clone());
                 let ok = self
                     .emit(Event::DraftSaved {
-                        result: result.map(|_| ()),
+                        result: result.map(|(_, message_id)| message_id),
                     })
                     .await;
                 match changed {
@@ -344,6 +355,10 @@ impl Backend {
                 }
             }
             Command::Send(draft) => self.send(draft).await,
+            Command::EditDraft(id) => {
+                let result = self.read_draft(&id);
+                self.emit(Event::DraftOpened(result)).await
+            }
             Command::SaveAttachment { id, part, path } => {
                 let result = self.save_attachment(&id, part, &path);
                 self.emit(Event::AttachmentSaved { path, result }).await
@@ -386,6 +401,9 @@ impl Backend {
                 ids,
                 result,
             } => self.outbox_flushed(account, ids, result).await,
+            Internal::DraftOnServer { account, result } => {
+                self.draft_on_server(account, result).await
+            }
         }
     }
 

@@ -7,10 +7,9 @@
 //! sent reply marks its original answered.
 
 use crate::error::ErrorKind;
+use crate::mail::Flag;
 use crate::mail::compose::{Attachment, Composed, Draft as MailDraft, Mailbox};
-use crate::mail::{Flag, Flags};
 use crate::proto::smtp::{Envelope, Submission};
-use crate::store::NewMessage;
 use crate::ui::{self, BackendError, Event, SendOutcome};
 
 use super::{Backend, Internal, Mode, bare_id, files, store_error};
@@ -25,6 +24,8 @@ pub(super) struct Outcome {
     /// IMAP accounts: whether the Sent copy was APPENDed to the server (`Err`: why not; the
     /// copy is then kept in the local Sent folder). `None` for the other accounts.
     appended: Option<Result<(), String>>,
+    /// It was a saved draft (it has versions in Drafts, removed once it is sent or queued).
+    was_draft: bool,
 }
 
 fn data_error(e: impl std::fmt::Display) -> BackendError {
@@ -42,7 +43,11 @@ fn retryable(kind: ErrorKind) -> bool {
 impl Backend {
     /// The UI's draft as a composed message. `allow_empty`: a draft may have no recipient
     /// yet (saving it); sending needs one.
-    fn compose(&self, d: &ui::Draft, allow_empty: bool) -> Result<(Composed, bool), BackendError> {
+    pub(super) fn compose(
+        &self,
+        d: &ui::Draft,
+        allow_empty: bool,
+    ) -> Result<(Composed, bool), BackendError> {
         let from = self.me(&d.account).ok_or_else(|| {
             BackendError::new(
                 ErrorKind::Config,
@@ -61,6 +66,7 @@ impl Backend {
         m.body = d.body.clone();
         m.in_reply_to = d.in_reply_to.clone();
         m.references = d.references.clone();
+        m.message_id = d.message_id.clone();
         for a in &d.attachments {
             m.attachments.push(match a {
                 ui::DraftAttachment::File(path) => Attachment {
@@ -81,6 +87,11 @@ impl Backend {
                     part,
                     name,
                 } => {
+                    // A part of a draft's earlier version: it is in the newest version now.
+                    let mut message = message;
+                    while let Some(newer) = self.draft_versions.get(message) {
+                        message = newer;
+                    }
                     let (data, mime, _) = files::part_bytes(&self.store, message, *part)?;
                     Attachment {
                         file_name: name.clone(),
@@ -121,13 +132,19 @@ impl Backend {
                         result: result.map(|_| SendOutcome::SavedOnly),
                     })
                     .await;
+                let ok = ok && self.sent_draft_gone(&draft, &composed).await;
                 ok && self.sent_folder_changed(&draft.account).await
             }
             Mode::Offline => {
                 let result = self.queue(&draft.account, &composed, "offline");
                 let queued = result.is_ok();
                 let ok = self.emit(Event::Sent { result }).await;
-                ok && (!queued || self.outbox_changed(&draft.account).await)
+                if queued {
+                    ok && self.outbox_changed(&draft.account).await
+                        && self.sent_draft_gone(&draft, &composed).await
+                } else {
+                    ok
+                }
             }
             Mode::Online => {
                 let Some(outgoing) = self
@@ -154,6 +171,7 @@ impl Backend {
                     .filter(|a| crate::engine::sent::on_server(a))
                     .cloned();
                 let in_reply_to = draft.in_reply_to.clone();
+                let was_draft = draft.message_id.is_some();
                 // Online, the Sent copy goes over the account's live connection (no login).
                 let live = self.live.get(&draft.account).map(|c| c.handle());
                 self.sends_in_flight += 1;
@@ -197,6 +215,7 @@ impl Backend {
                         in_reply_to,
                         result,
                         appended,
+                        was_draft,
                     }));
                 });
                 true
@@ -261,13 +280,33 @@ impl Backend {
         };
         let sent = result == Ok(SendOutcome::Sent);
         let queued = result == Ok(SendOutcome::Queued);
+        let gone = o.was_draft && result.is_ok();
         let ok = self.emit(Event::Sent { result }).await;
+        let ok = if gone {
+            match self.drop_sent_draft(&o.account, &o.composed) {
+                Some(folder) => ok && self.emit(Event::FolderChanged(folder)).await,
+                None => ok,
+            }
+        } else {
+            ok
+        };
         if sent {
             ok && self.sent_folder_changed(&o.account).await
         } else if queued {
             ok && self.outbox_changed(&o.account).await
         } else {
             ok
+        }
+    }
+
+    /// A sent (or queued) draft leaves Drafts; the UI reloads that folder.
+    async fn sent_draft_gone(&mut self, draft: &ui::Draft, composed: &Composed) -> bool {
+        if draft.message_id.is_none() {
+            return true;
+        }
+        match self.drop_sent_draft(&draft.account, composed) {
+            Some(folder) => self.emit(Event::FolderChanged(folder)).await,
+            None => true,
         }
     }
 
@@ -283,32 +322,6 @@ impl Backend {
             }
             _ => true,
         }
-    }
-
-    /// Stores the draft in the account's Drafts folder (flagged draft and seen); returns it.
-    pub(super) fn save_draft(&mut self, d: &ui::Draft) -> Result<ui::FolderRef, BackendError> {
-        let (composed, empty) = self.compose(d, true)?;
-        let bytes = if empty {
-            composed.bytes.clone()
-        } else {
-            composed.sent_copy()
-        };
-        let folders = self.store.folders(Some(&d.account)).map_err(store_error)?;
-        let name = folders
-            .iter()
-            .find(|f| f.role.as_deref() == Some("drafts"))
-            .map(|f| f.name.clone())
-            .unwrap_or_else(|| "Drafts".to_owned());
-        let folder = self
-            .store
-            .ensure_folder(&d.account, &name)
-            .map_err(store_error)?;
-        let msg = NewMessage {
-            flags: Flags::from_flags(&[Flag::Draft, Flag::Seen]),
-            ..NewMessage::new(&bytes)
-        };
-        self.store.deliver(folder, &msg).map_err(store_error)?;
-        Ok(ui::FolderRef::new(&d.account, &name))
     }
 }
 

@@ -181,7 +181,12 @@ impl Backend {
             self.folder_changes_ended_sync(&account);
             return self.retry_when_free(account, folder, pid).await;
         }
+        // A whole-account sync that worked: drafts saved while offline go to the server now.
+        let drafts_up = folder.is_none() && result.is_ok();
         let ok = self.report_sync(&account, folder, result).await;
+        if drafts_up {
+            self.push_local_drafts(&account);
+        }
         // The server reported a change while that sync ran: it may have missed it. (Actions
         // held back for this sync then wait for that one: never two replays at once.)
         if ok && let Some(folder) = self.resync.remove(&account) {

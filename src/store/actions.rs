@@ -80,24 +80,27 @@ impl Store {
                 Some(t) if t != folder.id => {
                     self.move_one(&folder, &row, t, ActionKind::Delete)?;
                 }
-                _ => {
-                    let md = folder.maildir();
-                    let before = md.mtimes();
-                    if let Some(file) = &row.file {
-                        md.remove(file)?;
-                    }
-                    let tx = self
-                        .conn
-                        .transaction_with_behavior(TransactionBehavior::Immediate)
-                        .map_err(StoreError::db("start a delete"))?;
-                    enqueue(&tx, &folder, &row, &ActionKind::Delete)?;
-                    index::delete_message(&tx, row.id)?;
-                    tx.commit().map_err(StoreError::db("commit a delete"))?;
-                    self.note_own_change(folder.id, &md, before)?;
-                }
+                _ => self.remove_for_good(&folder, &row)?,
             }
         }
         Ok(())
+    }
+
+    /// Removes a message without going through Trash; queued for the server as a delete.
+    pub(super) fn remove_for_good(&mut self, folder: &FolderRow, row: &FileRow) -> Result<()> {
+        let md = folder.maildir();
+        let before = md.mtimes();
+        if let Some(file) = &row.file {
+            md.remove(file)?;
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::db("start a delete"))?;
+        enqueue(&tx, folder, row, &ActionKind::Delete)?;
+        index::delete_message(&tx, row.id)?;
+        tx.commit().map_err(StoreError::db("commit a delete"))?;
+        self.note_own_change(folder.id, &md, before)
     }
 
     fn move_one(
@@ -147,7 +150,7 @@ impl Store {
     }
 
     /// Looks every id up first, so that a bad id changes nothing.
-    fn rows_for(&self, ids: &[MessageId]) -> Result<Vec<(FolderRow, FileRow)>> {
+    pub(super) fn rows_for(&self, ids: &[MessageId]) -> Result<Vec<(FolderRow, FileRow)>> {
         let mut out = Vec::with_capacity(ids.len());
         for &id in ids {
             let m = self.get(id)?;

@@ -57,6 +57,7 @@ pub mod types;
 mod actions;
 mod chain;
 mod deliver;
+mod drafts;
 mod folder_admin;
 mod keys;
 mod outbox;

@@ -57,6 +57,7 @@ actions! {
     Reply, "reply", Normal, "r", "reply to the sender";
     ReplyAll, "reply_all", Normal, "R", "reply to all";
     Forward, "forward", Normal, "f", "forward";
+    EditDraft, "edit_draft", Normal, "e", "edit the draft in the composer";
     Delete, "delete", Normal, "d", "delete (to Trash)";
     Move, "move", Normal, "m", "move to a folder";
     Flag, "flag", Normal, "s", "toggle the flagged (starred) mark";

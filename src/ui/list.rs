@@ -118,6 +118,11 @@ impl MessageList {
             .map_or(0, |(_, h)| *h)
     }
 
+    /// All loaded rows.
+    pub fn rows(&self) -> impl Iterator<Item = &Row> {
+        self.pages.values().flatten()
+    }
+
     /// All loaded rows, mutably (to apply flag changes optimistically).
     pub fn rows_mut(&mut self) -> impl Iterator<Item = &mut Row> {
         self.pages.values_mut().flatten()

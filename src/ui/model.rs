@@ -232,6 +232,9 @@ pub struct Compose {
     pub attachment_sel: usize,
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
+    /// The draft's Message-ID once saved (or when it was opened from Drafts): saving again
+    /// replaces that version, sending removes it from Drafts.
+    pub message_id: Option<String>,
     pub field: Field,
     /// Address completions for `completion_prefix`, shown under the field.
     pub completions: Vec<String>,

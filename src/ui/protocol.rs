@@ -89,8 +89,11 @@ pub enum Command {
     /// Take back the session's newest flag change, move or delete (a new action the other
     /// way). Answer with [`Event::Undone`].
     Undo,
-    /// Store in the account's Drafts folder. Answer with [`Event::DraftSaved`].
+    /// Store in the account's Drafts folder (on the server for an online IMAP account),
+    /// replacing the version with the same Message-ID. Answer with [`Event::DraftSaved`].
     SaveDraft(Draft),
+    /// Read a stored draft back for editing. Answer with [`Event::DraftOpened`].
+    EditDraft(MessageId),
     /// Submit (or queue in the outbox). Answer with [`Event::Sent`].
     Send(Draft),
     /// Write a part's decoded bytes to `path`. Answer with [`Event::AttachmentSaved`].
@@ -173,8 +176,9 @@ pub enum Event {
         ids: Vec<MessageId>,
         result: Result<(), BackendError>,
     },
+    /// `Ok`: the draft's Message-ID (angle brackets), kept by the compose screen.
     DraftSaved {
-        result: Result<(), BackendError>,
+        result: Result<String, BackendError>,
     },
     /// The answer to [`Command::Undo`]: what was done ("moved 3 messages back to INBOX"), or
     /// why nothing was (nothing to undo, a permanent delete).
@@ -198,6 +202,8 @@ pub enum Event {
     },
     /// The external editor finished: the edited draft, or why it could not be used.
     DraftEdited(Result<Draft, BackendError>),
+    /// A stored draft, read back for editing ([`Command::EditDraft`]): opens the composer.
+    DraftOpened(Result<Draft, BackendError>),
     /// An account connected, disconnected, started or progressed syncing.
     AccountState {
         account: String,

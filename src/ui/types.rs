@@ -257,6 +257,9 @@ pub struct Draft {
     /// Message-ID of the message replied to, with angle brackets.
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
+    /// The draft's Message-ID (angle brackets), kept across saves so that saving again
+    /// replaces the stored version; None until it is first saved (or opened from Drafts).
+    pub message_id: Option<String>,
 }
 
 /// A failure reported by the backend: its kind and the full chain as one line.

@@ -39,7 +39,7 @@ use crate::engine::folders::FolderOp;
 use crate::engine::progress::NoProgress;
 use crate::engine::sync::SyncSummary;
 use crate::engine::{AccountError, EngineError};
-use crate::proto::imap::{Folder, FolderRole, ImapError, TcpImapSession};
+use crate::proto::imap::{ImapError, TcpImapSession};
 use crate::store::{MessageId, Store};
 
 /// How the live connection behaves. The defaults suit the TUI.
@@ -95,6 +95,12 @@ enum Request {
         op: FolderOp,
         reply: oneshot::Sender<Result<(), AccountError>>,
     },
+    /// `bytes`: the new version (None: only remove the draft, it was sent).
+    ReplaceDraft {
+        bytes: Option<Vec<u8>>,
+        message_id: String,
+        reply: oneshot::Sender<Result<String, AccountError>>,
+    },
 }
 
 /// Where requests for one account's live connection go. Cheap to clone.
@@ -111,6 +117,7 @@ impl std::fmt::Debug for Request {
             Request::Replay { .. } => write!(f, "Replay"),
             Request::AppendSent { bytes, .. } => write!(f, "AppendSent({} bytes)", bytes.len()),
             Request::ManageFolder { op, .. } => write!(f, "ManageFolder({op:?})"),
+            Request::ReplaceDraft { message_id, .. } => write!(f, "ReplaceDraft({message_id})"),
         }
     }
 }
@@ -147,6 +154,26 @@ impl LiveHandle {
         let closed = || AccountError::new(&self.account, None, EngineError::ConnectionClosed);
         self.requests
             .send(Request::ManageFolder { op, reply })
+            .map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    /// Stores `bytes` as the new version of the draft `message_id` in the server's Drafts
+    /// folder (`super::drafts`), expunging the earlier versions; with `bytes` None only
+    /// removes it (it was sent). Returns the folder's wire name.
+    pub async fn replace_draft(
+        &self,
+        bytes: Option<Vec<u8>>,
+        message_id: String,
+    ) -> Result<String, AccountError> {
+        let (reply, answer) = oneshot::channel();
+        let closed = || AccountError::new(&self.account, None, EngineError::ConnectionClosed);
+        self.requests
+            .send(Request::ReplaceDraft {
+                bytes,
+                message_id,
+                reply,
+            })
             .map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
     }
@@ -300,6 +327,19 @@ impl Live {
                     let result = self.manage_folder(&op).await.map_err(|e| {
                         AccountError::new(&self.account.name, Some(&self.imap.server), e)
                     });
+                    let _ = reply.send(result);
+                }
+                Request::ReplaceDraft {
+                    bytes,
+                    message_id,
+                    reply,
+                } => {
+                    let result = self
+                        .replace_draft(bytes.as_deref(), &message_id)
+                        .await
+                        .map_err(|e| {
+                            AccountError::new(&self.account.name, Some(&self.imap.server), e)
+                        });
                     let _ = reply.send(result);
                 }
             }
@@ -460,6 +500,40 @@ impl Live {
     /// The Sent copy over the live session. The session is checked first (LIST the first time,
     /// else NOOP) and replaced if the server dropped it; the APPEND itself goes once.
     async fn append_sent(&mut self, bytes: &[u8]) -> Result<String, EngineError> {
+        self.check_session().await?;
+        let (Some(session), Some(folders)) = (self.session.as_mut(), self.folders.as_mut()) else {
+            return Err(EngineError::ConnectionClosed);
+        };
+        let result = super::append::append_sent_on(session, folders, bytes).await;
+        session.take_unsolicited();
+        if !session.is_usable() {
+            self.drop_session();
+        }
+        Ok(result?)
+    }
+
+    /// A draft's new version (or its removal) over the live session, checked first like
+    /// [`Live::append_sent`]; the APPEND goes once.
+    async fn replace_draft(
+        &mut self,
+        bytes: Option<&[u8]>,
+        message_id: &str,
+    ) -> Result<String, EngineError> {
+        self.check_session().await?;
+        let (Some(session), Some(folders)) = (self.session.as_mut(), self.folders.as_mut()) else {
+            return Err(EngineError::ConnectionClosed);
+        };
+        let result = super::append::replace_draft_on(session, folders, bytes, message_id).await;
+        session.take_unsolicited();
+        if !session.is_usable() {
+            self.drop_session();
+        }
+        Ok(result?)
+    }
+
+    /// Before a write that must not be repeated: a usable session with the folders mapped
+    /// (LIST the first time, else NOOP), replaced once if the server had dropped it.
+    async fn check_session(&mut self) -> Result<(), EngineError> {
         for attempt in 0..2 {
             self.ensure_session(true).await?;
             let Some(session) = self.session.as_mut() else {
@@ -494,15 +568,7 @@ impl Live {
             }
             break;
         }
-        let (Some(session), Some(folders)) = (self.session.as_mut(), self.folders.as_mut()) else {
-            return Err(EngineError::ConnectionClosed);
-        };
-        let result = append_on(session, folders, bytes).await;
-        session.take_unsolicited();
-        if !session.is_usable() {
-            self.drop_session();
-        }
-        Ok(result?)
+        Ok(())
     }
 
     /// A folder operation over the live session, under the account's lock (no sync in another
@@ -592,38 +658,6 @@ impl Live {
 /// How long a replay waits for another process's sync of the account before leaving the
 /// queue to that sync.
 const LOCK_WAIT: Duration = Duration::from_secs(1);
-
-/// APPEND to the Sent folder (by role), creating `Sent` when the server has none.
-async fn append_on(
-    session: &mut TcpImapSession,
-    folders: &mut ServerFolders,
-    bytes: &[u8],
-) -> Result<String, ImapError> {
-    let sent = folders.with_role(FolderRole::Sent).map(|f| f.name.clone());
-    let folder = match sent {
-        Some(name) => name,
-        None => {
-            session.create_folder("Sent").await?;
-            folders.insert(
-                "Sent",
-                Folder {
-                    name: "Sent".to_owned(),
-                    display_name: "Sent".to_owned(),
-                    delimiter: folders.delimiter,
-                    attributes: Vec::new(),
-                    role: Some(FolderRole::Sent),
-                    selectable: true,
-                },
-            );
-            "Sent".to_owned()
-        }
-    };
-    let flags = ["\\Seen".to_owned()];
-    session
-        .append(&folder, &flags, None, &crate::engine::sent::crlf(bytes))
-        .await?;
-    Ok(folder)
-}
 
 /// `UID FETCH` of one body, selecting its folder first unless it is selected already. None
 /// when the message is gone or the folder was renumbered (UIDVALIDITY changed).

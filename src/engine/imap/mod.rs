@@ -18,6 +18,7 @@
 //! - [`live`]: the TUI's long-lived command connection (bodies on demand, the queue applied as
 //!   the user acts).
 
+mod append;
 mod connect;
 pub mod convert;
 mod folder;

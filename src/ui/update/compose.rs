@@ -36,6 +36,7 @@ pub fn start_compose(model: &mut Model, draft: Draft) {
         attachment_sel: 0,
         in_reply_to: draft.in_reply_to,
         references: draft.references,
+        message_id: draft.message_id,
         field,
         completions: Vec::new(),
         completion_sel: 0,
@@ -61,6 +62,7 @@ pub fn draft_of(c: &Compose) -> Draft {
         attachments: c.attachments.clone(),
         in_reply_to: c.in_reply_to.clone(),
         references: c.references.clone(),
+        message_id: c.message_id.clone(),
     }
 }
 

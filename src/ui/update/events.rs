@@ -135,7 +135,12 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
         Event::OutboxDropped { ids, result } => super::outbox::dropped(model, &ids, result),
         Event::DraftSaved { result } => {
             match result {
-                Ok(()) => model.set_status("Draft saved"),
+                Ok(message_id) => {
+                    if let Some(c) = model.compose.as_mut() {
+                        c.message_id = Some(message_id);
+                    }
+                    model.set_status("Draft saved")
+                }
                 Err(e) => model.set_error(e.message),
             }
             Vec::new()
@@ -185,6 +190,20 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                 }
                 (_, Err(e)) => model.set_error(e.message),
                 _ => model.dirty = false,
+            }
+            Vec::new()
+        }
+        Event::DraftOpened(result) => {
+            match result {
+                // (A message being written is not replaced by another.)
+                Ok(_) if model.compose.is_some() => {
+                    model.set_error("Finish or close the message being written first")
+                }
+                Ok(draft) => {
+                    start_compose(model, draft);
+                    model.set_status("Editing the draft; C-s saves it, C-x sends it");
+                }
+                Err(e) => model.set_error(e.message),
             }
             Vec::new()
         }

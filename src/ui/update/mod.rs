@@ -16,6 +16,8 @@ mod tests_actions;
 #[cfg(test)]
 mod tests_compose;
 #[cfg(test)]
+mod tests_drafts;
+#[cfg(test)]
 mod tests_folders;
 #[cfg(test)]
 mod tests_outbox;
@@ -30,7 +32,7 @@ use super::layout;
 use super::list::MessageList;
 use super::model::{Focus, MessageView, Model, Overlay};
 use super::protocol::{Command, Event, ListSource};
-use super::types::{Flags, FolderRef, MessageId};
+use super::types::{Flags, FolderRef, MessageId, SpecialUse};
 
 pub use compose::{draft_of, start_compose};
 pub use prompt::COMMANDS;
@@ -227,6 +229,10 @@ pub(super) fn open_selected(model: &mut Model) -> Vec<Command> {
     let Some(row) = model.list.as_ref().and_then(|l| l.selected_row()).cloned() else {
         return Vec::new();
     };
+    // A draft in the Drafts folder opens in the composer, for editing.
+    if row.flags.draft && in_drafts_folder(model) {
+        return edit_draft(model, row.id);
+    }
     let mut view = MessageView::loading(row.id.clone());
     view.mark_read_when_downloaded = !row.flags.seen && !row.has_body;
     model.message = Some(view);
@@ -236,6 +242,36 @@ pub(super) fn open_selected(model: &mut Model) -> Vec<Command> {
         cmds.extend(mark_read(model, vec![row.id]));
     }
     cmds
+}
+
+/// Whether the list shows an account's Drafts folder (special-use \\Drafts).
+fn in_drafts_folder(model: &Model) -> bool {
+    let Some(current) = &model.current else {
+        return false;
+    };
+    model
+        .folders
+        .accounts
+        .iter()
+        .filter(|a| a.name == current.account)
+        .flat_map(|a| a.folders.iter())
+        .any(|f| f.name == current.folder && f.special == Some(SpecialUse::Drafts))
+}
+
+/// Whether `id` is a draft: flagged \\Draft, or in a Drafts folder.
+pub(super) fn is_draft(model: &Model, id: &MessageId) -> bool {
+    let flagged = model
+        .list
+        .as_ref()
+        .and_then(|l| l.rows().find(|r| r.id == *id).map(|r| r.flags.draft));
+    flagged == Some(true) || in_drafts_folder(model)
+}
+
+/// Asks the backend for a stored draft, to edit it in the composer ([`Event::DraftEdited`]
+/// opens it).
+pub(super) fn edit_draft(model: &mut Model, id: MessageId) -> Vec<Command> {
+    model.set_status("Opening the draft…");
+    vec![Command::EditDraft(id)]
 }
 
 /// Change flags (a user action, which `z` can undo): at once in the loaded rows and folder

@@ -11,7 +11,8 @@ use super::super::protocol::{Command, ListSource, SearchScope};
 use super::super::text;
 use super::super::types::{Draft, Flags, SortKey};
 use super::{
-    load_pages, open_folder, open_selected, set_flags, show_list, start_compose, target_ids,
+    edit_draft, is_draft, load_pages, open_folder, open_selected, set_flags, show_list,
+    start_compose, target_ids,
 };
 
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
@@ -132,6 +133,25 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
             Vec::new()
         }
         Action::OutboxRetry => super::outbox::retry(model),
+        Action::EditDraft => {
+            let id = match (&model.message, model.focus) {
+                (Some(m), Focus::Message) => Some(m.id.clone()),
+                _ => model
+                    .list
+                    .as_ref()
+                    .and_then(|l| l.selected_row())
+                    .map(|r| r.id.clone()),
+            };
+            match id {
+                Some(id) if is_draft(model, &id) => edit_draft(model, id),
+                // (Editing another message would send a copy under its Message-ID.)
+                Some(_) => {
+                    model.set_error("Not a draft: e edits the messages of Drafts");
+                    Vec::new()
+                }
+                None => Vec::new(),
+            }
+        }
         Action::Delete => {
             let ids = target_ids(model);
             if ids.is_empty() {

@@ -207,8 +207,18 @@ fn drafts_editor_and_discard() {
         update(&mut m, Msg::Key(ctrl('s'))),
         vec![Command::SaveDraft(draft.clone())]
     );
-    update(&mut m, Msg::Backend(Event::DraftSaved { result: Ok(()) }));
+    update(
+        &mut m,
+        Msg::Backend(Event::DraftSaved {
+            result: Ok("<d1@x.test>".into()),
+        }),
+    );
     assert_eq!(m.status.as_ref().unwrap().text, "Draft saved");
+    // From now on it is that draft: saving or sending again names its Message-ID.
+    let draft = Draft {
+        message_id: Some("<d1@x.test>".into()),
+        ..draft
+    };
     assert_eq!(
         update(&mut m, Msg::Key(ctrl('e'))),
         vec![Command::EditExternally(draft.clone())]
