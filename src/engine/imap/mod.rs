@@ -25,6 +25,7 @@ mod link;
 pub mod live;
 mod mapping;
 mod replay;
+pub mod search;
 mod writer;
 
 use std::time::Duration;
