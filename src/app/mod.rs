@@ -28,6 +28,7 @@ pub mod convert;
 mod files;
 mod live;
 mod send;
+mod server_search;
 mod sync;
 #[cfg(test)]
 mod tests;
@@ -129,6 +130,7 @@ pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result
                 resync: Default::default(),
                 watchers: Vec::new(),
                 live: HashMap::new(),
+                server_hits: Default::default(),
                 replay_after_sync: Default::default(),
                 replaying: Default::default(),
                 replay_again: Default::default(),
@@ -177,6 +179,13 @@ enum Internal {
     },
     /// A replay of the account's queue asked of its live connection ended.
     Replayed { account: String },
+    /// The server searches for a search list ended: the stored messages they matched, and
+    /// how many envelope-only messages no server searched.
+    ServerSearched {
+        source: ListSource,
+        ids: Vec<store::MessageId>,
+        unsearched: u64,
+    },
 }
 
 /// A computed list order, valid for one list generation.
@@ -205,6 +214,8 @@ struct Backend {
     watchers: Vec<crate::engine::idle::IdleWatcher>,
     /// The live command connection of each IMAP account ([`Mode::Online`] only).
     live: HashMap<String, crate::engine::imap::live::LiveConnection>,
+    /// What the servers found for search lists ([`Command::SearchServer`]).
+    server_hits: server_search::ServerHits,
     /// Accounts whose queue is to be replayed when their running sync ends.
     replay_after_sync: std::collections::HashSet<String>,
     /// Accounts whose live connection is replaying the queue (a sync waits for it), and those
@@ -265,7 +276,8 @@ impl Backend {
                     Some(
                         Internal::BodyFetched { .. }
                         | Internal::RetrySync { .. }
-                        | Internal::Replayed { .. },
+                        | Internal::Replayed { .. }
+                        | Internal::ServerSearched { .. },
                     ) => {}
                     None => break,
                 }
@@ -323,6 +335,7 @@ impl Backend {
                 self.emit(Event::Completions { prefix, result }).await
             }
             Command::Sync { account } => self.sync(account).await,
+            Command::SearchServer(source) => self.search_server(source).await,
             // The terminal runner handles these; nothing to do if one arrives.
             Command::EditExternally(_) | Command::Suspend | Command::Redraw | Command::Quit => true,
         }
@@ -343,6 +356,11 @@ impl Backend {
             }
             Internal::BodyFetched { id, result, gone } => self.body_fetched(id, result, gone).await,
             Internal::Replayed { account } => self.replayed(account).await,
+            Internal::ServerSearched {
+                source,
+                ids,
+                unsearched,
+            } => self.server_searched(source, ids, unsearched).await,
         }
     }
 
@@ -407,9 +425,20 @@ impl Backend {
                     SearchScope::Folder(f) => (Some(f.account.as_str()), Some(f.folder.as_str())),
                     SearchScope::AllAccounts => (None, None),
                 };
-                let msgs = self
+                let mut msgs = self
                     .store
                     .search(query, account, folder, Some(SEARCH_LIMIT))?;
+                // Then what only the servers found (bodies not stored), newest first.
+                let local: std::collections::HashSet<_> = msgs.iter().map(|m| m.id).collect();
+                let mut extra: Vec<_> = self
+                    .server_hits
+                    .get(&req.source)
+                    .iter()
+                    .filter(|id| !local.contains(*id))
+                    .filter_map(|id| self.store.get(*id).ok())
+                    .collect();
+                extra.sort_by(|a, b| b.date.cmp(&a.date).then(b.id.cmp(&a.id)));
+                msgs.extend(extra);
                 // Search results are a flat list (a thread's other messages may not match).
                 let sort = Sort {
                     threaded: false,

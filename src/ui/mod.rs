@@ -34,7 +34,9 @@ pub mod view;
 
 pub use keymap::{Keymap, KeymapError};
 pub use model::Model;
-pub use protocol::{Command, Event, ListSource, Page, PageRequest, SearchScope, SendOutcome};
+pub use protocol::{
+    Command, Event, ListSource, Page, PageRequest, SearchScope, SendOutcome, ServerSearch,
+};
 pub use theme::{Theme, ThemeError};
 pub use types::*;
 pub use update::{Msg, init, update};

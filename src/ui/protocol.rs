@@ -101,6 +101,9 @@ pub enum Command {
     CompleteAddress { prefix: String },
     /// Sync now (one account or all); progress comes as [`Event::AccountState`].
     Sync { account: Option<String> },
+    /// Run a search list's query on the servers too, for messages stored as envelopes only
+    /// (the local index cannot see their bodies). Answer with [`Event::ServerSearched`].
+    SearchServer(ListSource),
 
     // --- handled by the terminal runner, never sent to the backend ---
     /// Suspend the terminal, edit the draft in $VISUAL/$EDITOR, resume; answer with
@@ -188,6 +191,22 @@ pub enum Event {
     /// and fetched them again under new ids, so every id the UI holds for it is stale. The UI
     /// closes a message opened from it and shows its list afresh.
     FolderReset(FolderRef),
+    /// The answer to [`Command::SearchServer`]; from then on that list's pages hold what the
+    /// servers found as well.
+    ServerSearched {
+        source: ListSource,
+        result: Result<ServerSearch, BackendError>,
+    },
     /// A failure not tied to a command (a background sync, IDLE...).
     Error(BackendError),
+}
+
+/// What a server search added to a search list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerSearch {
+    /// Messages the servers matched that the local search had not found.
+    pub added: usize,
+    /// Envelope-only messages no server searched (offline, POP3, a server not reachable):
+    /// the list may miss some of them.
+    pub unsearched: u64,
 }

@@ -15,6 +15,7 @@ use super::{ConnectOptions, convert, open};
 use crate::config::{Account, ImapIncoming};
 use crate::engine::{AccountError, EngineError};
 use crate::proto::imap::SearchToken::{self, Key, Value};
+use crate::proto::imap::{ImapError, TcpImapSession};
 use crate::store::index::search::{Query, Term};
 use crate::store::{MessageId, Store};
 
@@ -48,8 +49,76 @@ fn push_term(keys: &mut Vec<SearchToken>, term: &Term) {
     }
 }
 
-/// Runs `query` on the account's server in each folder (only `folder` when given) that holds
-/// envelope-only messages. Returns the stored messages the server matched.
+/// One folder to search: its wire name, the UIDVALIDITY the store's UIDs belong to, and the
+/// stored messages by UID.
+pub(crate) struct FolderPlan {
+    wire: String,
+    validity: u32,
+    by_uid: HashMap<u32, MessageId>,
+}
+
+/// The folders of `account` (only `folder` when given) holding envelope-only messages.
+pub(crate) fn plan(
+    store: &Store,
+    account: &str,
+    folder: Option<&str>,
+) -> Result<Vec<FolderPlan>, EngineError> {
+    let mut todo = Vec::new();
+    for (id, name, state) in store.folder_states(account)? {
+        if folder.is_some_and(|f| !same_folder(f, &name)) {
+            continue;
+        }
+        let Some(validity) = state.uidvalidity else {
+            continue;
+        };
+        let uids = store.uid_map(id)?;
+        if uids.iter().all(|u| u.has_body) {
+            continue;
+        }
+        let wire = state
+            .server_name
+            .clone()
+            .unwrap_or_else(|| convert::server_name(&name, state.delimiter.as_deref()));
+        let by_uid = uids.iter().map(|u| (u.uid, u.id)).collect();
+        todo.push(FolderPlan {
+            wire,
+            validity,
+            by_uid,
+        });
+    }
+    Ok(todo)
+}
+
+/// Searches each planned folder on `session`. A folder the server refuses (gone, a key it
+/// does not support) is skipped; a broken session ends the search with the error.
+pub(crate) async fn search_on(
+    session: &mut TcpImapSession,
+    plan: &[FolderPlan],
+    keys: &[SearchToken],
+) -> Result<Vec<MessageId>, ImapError> {
+    let mut hits = Vec::new();
+    for folder in plan {
+        let found = async {
+            let sel = session.select(&folder.wire).await?;
+            if sel.uid_validity != folder.validity {
+                return Ok(Vec::new());
+            }
+            session.search_uids(keys).await
+        }
+        .await;
+        session.take_unsolicited();
+        match found {
+            Ok(uids) => hits.extend(uids.iter().filter_map(|u| folder.by_uid.get(u).copied())),
+            Err(_) if session.is_usable() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(hits)
+}
+
+/// Runs `query` on the account's server (a connection of its own) in each folder (only
+/// `folder` when given) that holds envelope-only messages. Returns the stored messages the
+/// server matched.
 pub async fn search_server(
     store: &Store,
     account: &Account,
@@ -62,60 +131,16 @@ pub async fn search_server(
     let Some(keys) = search_keys(&Query::parse(query)) else {
         return Ok(Vec::new());
     };
-    let mut todo = Vec::new();
-    for (id, name, state) in store
-        .folder_states(&account.name)
-        .map_err(|e| err(e.into()))?
-    {
-        if folder.is_some_and(|f| !same_folder(f, &name)) {
-            continue;
-        }
-        let Some(validity) = state.uidvalidity else {
-            continue;
-        };
-        let uids = store.uid_map(id).map_err(|e| err(e.into()))?;
-        if uids.iter().all(|u| u.has_body) {
-            continue;
-        }
-        let wire = state
-            .server_name
-            .clone()
-            .unwrap_or_else(|| convert::server_name(&name, state.delimiter.as_deref()));
-        let by_uid: HashMap<u32, MessageId> = uids.iter().map(|u| (u.uid, u.id)).collect();
-        todo.push((wire, validity, by_uid));
-    }
+    let todo = plan(store, &account.name, folder).map_err(err)?;
     if todo.is_empty() {
         return Ok(Vec::new());
     }
     let mut session = open(account, imap, options).await?;
-    let mut hits = Vec::new();
-    let mut failure = None;
-    for (wire, validity, by_uid) in todo {
-        let found = async {
-            let sel = session.select(&wire).await?;
-            if sel.uid_validity != validity {
-                return Ok(Vec::new());
-            }
-            session.search_uids(&keys).await
-        }
-        .await;
-        match found {
-            Ok(uids) => hits.extend(uids.iter().filter_map(|u| by_uid.get(u).copied())),
-            // Refused (folder gone, key not supported): the other folders still count.
-            Err(_) if session.is_usable() => {}
-            Err(e) => {
-                failure = Some(EngineError::from(e));
-                break;
-            }
-        }
-    }
+    let result = search_on(&mut session, &todo, &keys).await;
     if session.is_usable() {
         session.logout().await;
     }
-    match failure {
-        Some(e) => Err(err(e)),
-        None => Ok(hits),
-    }
+    result.map_err(|e| err(e.into()))
 }
 
 /// Folder names as the store compares them: INBOX in any case.

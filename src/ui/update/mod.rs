@@ -14,6 +14,8 @@ mod tests_actions;
 #[cfg(test)]
 mod tests_compose;
 #[cfg(test)]
+mod tests_search;
+#[cfg(test)]
 mod tests_sync;
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent};
