@@ -425,9 +425,9 @@ impl Live {
         query: &str,
         folder: Option<&str>,
     ) -> Result<Vec<MessageId>, EngineError> {
-        let Some(keys) = super::search::search_keys(&crate::store::index::search::Query::parse(
-            query,
-        )) else {
+        let Some(keys) =
+            super::search::search_keys(&crate::store::index::search::Query::parse(query))
+        else {
             return Ok(Vec::new());
         };
         let plan = super::search::plan(&self.store, &self.account.name, folder)?;
