@@ -153,3 +153,80 @@ fn search_finds_body_words_of_envelope_only_messages_on_the_server() {
         "{err}"
     );
 }
+
+/// The TUI's path: the search goes over the account's live connection (one login for several
+/// searches), and a connection cut between two searches is replaced without the caller seeing it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_connection_searches_and_survives_a_cut() {
+    use postie::config::Incoming as CfgIncoming;
+    use postie::engine::imap::live::{self, LiveOptions};
+    use postie::engine::progress::NoProgress;
+    use postie::engine::sync::{SyncOptions, SyncSummary};
+    use postie::store::{ListQuery, Store};
+    use support::cut_proxy::CutProxy;
+
+    let user = new_user("srvsearch-live");
+    let mut messages: Vec<Message> = (0..12)
+        .map(|n| message(&user, n, &format!("lunch {n}"), &format!("a {WORD} for {n}")))
+        .collect();
+    messages.extend((12..17).map(|n| message(&user, n, &format!("other {n}"), "Nothing.")));
+    seed_messages(&user, "INBOX", messages);
+    let s = support::servers();
+    let proxy = CutProxy::start(format!("{}:{}", s.host, s.ports.imaps)).await;
+    let env = Env::new(&user);
+    let text = std::fs::read_to_string(env.config()).unwrap().replacen(
+        &format!("port = {}\n", s.ports.imaps),
+        &format!("port = {}\n", proxy.port),
+        1,
+    );
+    std::fs::write(env.config(), text).unwrap();
+    let config = postie::config::load(Some(&env.config())).unwrap();
+    let account = config.accounts[0].clone();
+    let CfgIncoming::Imap(imap) = account.incoming.clone() else {
+        panic!("not IMAP")
+    };
+    let store = || {
+        let mut store = Store::open(&env.dir.path().join("data")).unwrap();
+        store.register_accounts(&config).unwrap();
+        store
+    };
+    let mut summary = SyncSummary::new(&account);
+    postie::engine::imap::sync(
+        &mut store(),
+        &account,
+        &imap,
+        &SyncOptions::default(),
+        &NoProgress,
+        &mut summary,
+    )
+    .await
+    .unwrap();
+    let want: HashSet<_> = store()
+        .list(&ListQuery::default())
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.subject.starts_with("lunch "))
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(want.len(), 12);
+
+    let (tx, _events) = tokio::sync::mpsc::unbounded_channel();
+    let conn = live::spawn(account, imap, store(), tx, LiveOptions::default());
+    let handle = conn.handle();
+    let before = proxy.connections();
+    for query in [WORD.to_owned(), format!("body:{WORD}")] {
+        let found = handle.search(query, None).await.unwrap();
+        assert_eq!(found.into_iter().collect::<HashSet<_>>(), want);
+    }
+    let only = handle
+        .search(format!("{WORD} subject:\"lunch 11\""), Some("INBOX".into()))
+        .await
+        .unwrap();
+    assert_eq!(only.len(), 1);
+    assert_eq!(proxy.connections() - before, 1, "three searches, one login");
+
+    proxy.cut_all();
+    let found = handle.search(WORD.to_owned(), None).await.unwrap();
+    assert_eq!(found.into_iter().collect::<HashSet<_>>(), want);
+    conn.stop().await;
+}
