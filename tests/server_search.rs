@@ -167,7 +167,14 @@ async fn the_live_connection_searches_and_survives_a_cut() {
 
     let user = new_user("srvsearch-live");
     let mut messages: Vec<Message> = (0..12)
-        .map(|n| message(&user, n, &format!("lunch {n}"), &format!("a {WORD} for {n}")))
+        .map(|n| {
+            message(
+                &user,
+                n,
+                &format!("lunch {n}"),
+                &format!("a {WORD} for {n}"),
+            )
+        })
         .collect();
     messages.extend((12..17).map(|n| message(&user, n, &format!("other {n}"), "Nothing.")));
     seed_messages(&user, "INBOX", messages);

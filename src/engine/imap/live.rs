@@ -27,6 +27,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+mod search;
+
 use super::link::Link;
 use super::mapping::{self, ServerFolders};
 use super::replay;
@@ -132,25 +134,6 @@ impl LiveHandle {
         let closed = || AccountError::new(&self.account, None, EngineError::ConnectionClosed);
         self.requests
             .send(Request::AppendSent { bytes, reply })
-            .map_err(|_| closed())?;
-        answer.await.map_err(|_| closed())?
-    }
-
-    /// Runs `query` on the server in the folders (only `folder` when given) holding
-    /// envelope-only messages ([`super::search`]): the stored messages it matched.
-    pub async fn search(
-        &self,
-        query: String,
-        folder: Option<String>,
-    ) -> Result<Vec<MessageId>, AccountError> {
-        let (reply, answer) = oneshot::channel();
-        let closed = || AccountError::new(&self.account, None, EngineError::ConnectionClosed);
-        self.requests
-            .send(Request::Search {
-                query,
-                folder,
-                reply,
-            })
             .map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
     }
@@ -418,39 +401,6 @@ impl Live {
     }
 
     /// Downloads one body over the live session, reconnecting once if the session broke.
-    /// Server search over the live session; a session that broke is replaced and the search
-    /// run once more (it changes nothing, so repeating it is harmless).
-    async fn search(
-        &mut self,
-        query: &str,
-        folder: Option<&str>,
-    ) -> Result<Vec<MessageId>, EngineError> {
-        let Some(keys) =
-            super::search::search_keys(&crate::store::index::search::Query::parse(query))
-        else {
-            return Ok(Vec::new());
-        };
-        let plan = super::search::plan(&self.store, &self.account.name, folder)?;
-        if plan.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut last = EngineError::ConnectionClosed;
-        for _attempt in 0..2 {
-            self.ensure_session(true).await?;
-            let Some(session) = self.session.as_mut() else {
-                return Err(EngineError::ConnectionClosed);
-            };
-            match super::search::search_on(session, &plan, &keys).await {
-                Ok(hits) => return Ok(hits),
-                Err(e) => {
-                    last = e.into();
-                    self.drop_session();
-                }
-            }
-        }
-        Err(last)
-    }
-
     async fn fetch_body(&mut self, id: MessageId) -> Result<(), EngineError> {
         let m = self.store.get(id)?;
         if m.has_body {
