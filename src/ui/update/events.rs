@@ -253,6 +253,10 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                         ));
                     }
                     if found.added > 0 {
+                        // An empty list asks for no page when reloaded: start it afresh.
+                        if model.list.as_ref().is_some_and(|l| l.total == Some(0)) {
+                            return super::show_list(model, source);
+                        }
                         return reload_list(model);
                     }
                     Vec::new()

@@ -112,3 +112,40 @@ fn what_no_server_searched_is_said_and_nothing_reloads() {
     );
     assert!(m.status.as_ref().unwrap().error);
 }
+
+#[test]
+fn server_hits_fill_a_search_the_local_index_found_nothing_for() {
+    let (mut m, fake) = started(10);
+    fake.keys(&mut m, "Ssmörgåsbord");
+    let cmds = update(&mut m, Msg::Key(key(KeyCode::Enter)));
+    let Some(Command::LoadPage(req)) = cmds.first().cloned() else {
+        panic!("{cmds:?}")
+    };
+    update(
+        &mut m,
+        Msg::Backend(Event::Page {
+            request: req.clone(),
+            result: Ok(crate::ui::protocol::Page {
+                offset: 0,
+                total: 0,
+                rows: Vec::new(),
+            }),
+        }),
+    );
+    assert_eq!(m.list.as_ref().unwrap().total, Some(0));
+    let cmds = update(
+        &mut m,
+        Msg::Backend(Event::ServerSearched {
+            source: all("smörgåsbord"),
+            result: Ok(ServerSearch {
+                added: 12,
+                unsearched: 0,
+            }),
+        }),
+    );
+    assert!(
+        cmds.iter().any(|c| matches!(c, Command::LoadPage(r)
+            if r.source == all("smörgåsbord") && r.generation > req.generation)),
+        "{cmds:?}"
+    );
+}
