@@ -149,7 +149,10 @@ fn search_finds_body_words_of_envelope_only_messages_on_the_server() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("1 result; 219 messages' bodies are not downloaded — search may miss them"),
+        err.contains(
+            "1 result; 219 messages' bodies are not downloaded — search may miss them (run \
+             without --offline to search the server too)"
+        ),
         "{err}"
     );
 }

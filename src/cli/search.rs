@@ -174,10 +174,15 @@ fn search_servers(
 }
 
 /// "12 results; 3,400 messages' bodies are not downloaded — search may miss them".
+/// Offline, the remedy is said too.
 pub fn incomplete_note(results: u64, missing: u64) -> String {
+    let remedy = if connections_allowed() {
+        ""
+    } else {
+        " (run without --offline to search the server too)"
+    };
     format!(
-        "{} {}; {} {} not downloaded — search may miss them (run without --offline to search \
-         the server too)",
+        "{} {}; {} {} not downloaded — search may miss them{remedy}",
         thousands(results),
         plural(results, "result", "results"),
         thousands(missing),
