@@ -31,6 +31,7 @@ mod folders;
 mod live;
 mod outbox;
 mod send;
+mod server_search;
 mod sync;
 #[cfg(test)]
 mod tests;
@@ -137,6 +138,7 @@ pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result
                 resync: Default::default(),
                 watchers: Vec::new(),
                 live: HashMap::new(),
+                server_hits: Default::default(),
                 replay_after_sync: Default::default(),
                 folder_changes_after_sync: Vec::new(),
                 replaying: Default::default(),
@@ -204,6 +206,13 @@ enum Internal {
         account: String,
         result: Result<(), String>,
     },
+    /// The server searches for a search list ended: the stored messages they matched, and
+    /// how many envelope-only messages no server searched.
+    ServerSearched {
+        source: ListSource,
+        ids: Vec<store::MessageId>,
+        unsearched: u64,
+    },
 }
 
 /// A computed list order, valid for one list generation.
@@ -235,6 +244,8 @@ struct Backend {
     watchers: Vec<crate::engine::idle::IdleWatcher>,
     /// The live command connection of each IMAP account ([`Mode::Online`] only).
     live: HashMap<String, crate::engine::imap::live::LiveConnection>,
+    /// What the servers found for search lists ([`Command::SearchServer`]).
+    server_hits: server_search::ServerHits,
     /// Accounts whose queue is to be replayed when their running sync ends.
     replay_after_sync: std::collections::HashSet<String>,
     /// Accounts whose live connection is replaying the queue (a sync waits for it), and those
@@ -303,7 +314,8 @@ impl Backend {
                         | Internal::RetrySync { .. }
                         | Internal::Replayed { .. }
                         | Internal::FolderManaged { .. }
-                        | Internal::DraftOnServer { .. },
+                        | Internal::DraftOnServer { .. }
+                        | Internal::ServerSearched { .. },
                     ) => {}
                     None => break,
                 }
@@ -375,6 +387,7 @@ impl Backend {
             Command::ManageFolder(change) => self.manage_folder(change).await,
             Command::RetryOutbox { ids } => self.retry_outbox(ids).await,
             Command::DropOutbox { ids } => self.drop_outbox(ids).await,
+            Command::SearchServer(source) => self.search_server(source).await,
             // The terminal runner handles these; nothing to do if one arrives.
             Command::EditExternally(_) | Command::Suspend | Command::Redraw | Command::Quit => true,
         }
@@ -404,6 +417,11 @@ impl Backend {
             Internal::DraftOnServer { account, result } => {
                 self.draft_on_server(account, result).await
             }
+            Internal::ServerSearched {
+                source,
+                ids,
+                unsearched,
+            } => self.server_searched(source, ids, unsearched).await,
         }
     }
 
@@ -469,9 +487,20 @@ impl Backend {
                     SearchScope::Folder(f) => (Some(f.account.as_str()), Some(f.folder.as_str())),
                     SearchScope::AllAccounts => (None, None),
                 };
-                let msgs = self
+                let mut msgs = self
                     .store
                     .search(query, account, folder, Some(SEARCH_LIMIT))?;
+                // Then what only the servers found (bodies not stored), newest first.
+                let local: std::collections::HashSet<_> = msgs.iter().map(|m| m.id).collect();
+                let mut extra: Vec<_> = self
+                    .server_hits
+                    .get(&req.source)
+                    .iter()
+                    .filter(|id| !local.contains(*id))
+                    .filter_map(|id| self.store.get(*id).ok())
+                    .collect();
+                extra.sort_by(|a, b| b.date.cmp(&a.date).then(b.id.cmp(&a.id)));
+                msgs.extend(extra);
                 // Search results are a flat list (a thread's other messages may not match).
                 let sort = Sort {
                     threaded: false,

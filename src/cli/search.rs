@@ -1,12 +1,20 @@
-//! `postie search`: full-text search of the local store. Works offline.
+//! `postie search`: full-text search of the local store, plus the server for what the store
+//! holds only as envelopes (see [`run`]). Works offline, saying what it could not search.
 
+use std::collections::HashSet;
 use std::io::Write;
 
 use super::offline::{
     OfflineError, check_account, open_store, write_json_messages, write_text_messages,
 };
-use super::{CliError, Context};
-use crate::config::Config;
+use super::plural::plural;
+use super::remote::CONNECT_TIMEOUT;
+use super::{CliError, Context, block_on, error_line};
+use crate::config::{Config, Incoming};
+use crate::engine::imap::ConnectOptions;
+use crate::engine::imap::search::search_server;
+use crate::net::offline::connections_allowed;
+use crate::store::{MessageId, Store, StoreError};
 
 /// Search the local store (subject, addresses, body text); best match first.
 ///
@@ -55,8 +63,156 @@ pub fn run_offline(
     Ok(())
 }
 
-/// The `postie search` command.
+/// The `postie search` command: the local index, plus the server for IMAP accounts with
+/// envelope-only messages (whose body text the index cannot see). Rows found only on the
+/// server end with [`SERVER_MARK`]. Offline, or when a server cannot be reached, a note on
+/// stderr says how many bodies were not searched; the exit code stays 0.
 pub fn run(ctx: &Context, args: SearchArgs) -> Result<std::process::ExitCode, CliError> {
     let config = ctx.load_config()?;
-    super::offline::run_to_stdout(|out| run_offline(&config, &args, out))
+    check_account(&config, args.account.as_deref())?;
+    let query = args.query.join(" ");
+    let store = open_store(&config)?;
+    let (server_ids, unsearched) = search_servers(&config, &args, &store, &query)?;
+    super::offline::run_to_stdout(|out| {
+        let mut msgs = store.search(
+            &query,
+            args.account.as_deref(),
+            args.folder.as_deref(),
+            None,
+        )?;
+        let known: HashSet<MessageId> = msgs.iter().map(|m| m.id).collect();
+        let mut from_server = Vec::new();
+        for id in server_ids {
+            if !known.contains(&id)
+                && let Ok(m) = store.get(id)
+            {
+                from_server.push(m);
+            }
+        }
+        from_server.sort_by(|a, b| b.date.cmp(&a.date).then(b.id.cmp(&a.id)));
+        from_server.dedup_by_key(|m| m.id);
+        let marked: HashSet<MessageId> = from_server
+            .iter()
+            .filter(|m| !m.has_body)
+            .map(|m| m.id)
+            .collect();
+        msgs.extend(from_server);
+        if let Some(limit) = args.limit {
+            msgs.truncate(limit as usize);
+        }
+        if args.json {
+            write_json_messages(out, &msgs)?;
+        } else {
+            let mut rows = Vec::new();
+            write_text_messages(&mut rows, &msgs)?;
+            for (line, m) in String::from_utf8_lossy(&rows).lines().zip(&msgs) {
+                let mark = if marked.contains(&m.id) {
+                    SERVER_MARK
+                } else {
+                    ""
+                };
+                writeln!(out, "{line}{mark}")?;
+            }
+        }
+        if unsearched > 0 {
+            eprintln!("postie: {}", incomplete_note(msgs.len() as u64, unsearched));
+        }
+        Ok(())
+    })
+}
+
+/// What marks a row the server found whose body is not downloaded.
+pub const SERVER_MARK: &str = "  [on server]";
+
+/// Runs the query on the server of each IMAP account (of the filter) that has envelope-only
+/// messages. Returns the stored messages the servers matched, and how many envelope-only
+/// messages no server searched (offline, POP3, a server that could not be reached: said on
+/// stderr, not an error).
+fn search_servers(
+    config: &Config,
+    args: &SearchArgs,
+    store: &Store,
+    query: &str,
+) -> Result<(Vec<MessageId>, u64), CliError> {
+    let mut unsearched = 0u64;
+    let mut server_ids = Vec::new();
+    for account in &config.accounts {
+        if args.account.as_deref().is_some_and(|a| a != account.name) {
+            continue;
+        }
+        let missing = match store.bodies_missing(Some(&account.name), args.folder.as_deref()) {
+            Ok(n) => n,
+            // This account has no such folder (another one does), or nothing synced yet.
+            Err(StoreError::NoSuchFolder { .. } | StoreError::NoSuchAccount(_)) => continue,
+            Err(e) => return Err(OfflineError::from(e).into()),
+        };
+        let Incoming::Imap(imap) = &account.incoming else {
+            unsearched += missing;
+            continue;
+        };
+        if missing == 0 {
+            continue;
+        }
+        if !connections_allowed() {
+            unsearched += missing;
+            continue;
+        }
+        let options = ConnectOptions {
+            connect_timeout: Some(CONNECT_TIMEOUT),
+            ..ConnectOptions::default()
+        };
+        let folder = args.folder.as_deref();
+        match block_on(search_server(store, account, imap, query, folder, &options))? {
+            Ok(ids) => server_ids.extend(ids),
+            Err(e) => {
+                eprintln!("postie: {}", error_line(&e));
+                unsearched += missing;
+            }
+        }
+    }
+    Ok((server_ids, unsearched))
+}
+
+/// "12 results; 3,400 messages' bodies are not downloaded — search may miss them".
+/// Offline, the remedy is said too.
+pub fn incomplete_note(results: u64, missing: u64) -> String {
+    let remedy = if connections_allowed() {
+        ""
+    } else {
+        " (run without --offline to search the server too)"
+    };
+    format!(
+        "{} {}; {} {} not downloaded — search may miss them{remedy}",
+        thousands(results),
+        plural(results, "result", "results"),
+        thousands(missing),
+        plural(missing, "message's body is", "messages' bodies are"),
+    )
+}
+
+/// 3400 -> "3,400".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::incomplete_note;
+
+    #[test]
+    fn the_note_counts_results_and_missing_bodies() {
+        assert!(incomplete_note(12, 3400).starts_with(
+            "12 results; 3,400 messages' bodies are not downloaded — search may miss them"
+        ),);
+        assert!(incomplete_note(1, 1).starts_with("1 result; 1 message's body is not downloaded"));
+        assert!(incomplete_note(0, 1_234_567).starts_with("0 results; 1,234,567 messages'"));
+    }
 }

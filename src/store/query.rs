@@ -106,6 +106,25 @@ impl Store {
             .map_err(StoreError::db("search"))
     }
 
+    /// How many messages (of an account/folder filter) are stored as envelopes only: their
+    /// body text is not in the index, so [`Store::search`] cannot find them by body words.
+    pub fn bodies_missing(&self, account: Option<&str>, folder: Option<&str>) -> Result<u64> {
+        let mut sql = "SELECT count(*) FROM messages m WHERE m.has_body = 0".to_owned();
+        let mut args: Vec<Value> = Vec::new();
+        if let Some(ids) = self.matching_folders(account, folder)? {
+            if ids.is_empty() {
+                return Ok(0);
+            }
+            let marks = vec!["?"; ids.len()].join(", ");
+            sql.push_str(&format!(" AND m.folder_id IN ({marks})"));
+            args.extend(ids.into_iter().map(Value::Integer));
+        }
+        self.conn
+            .query_row(&sql, params_from_iter(args), |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(StoreError::db("count missing bodies"))
+    }
+
     /// One message's summary.
     pub fn get(&self, id: MessageId) -> Result<MessageSummary> {
         index::summary(&self.conn, id)?.ok_or(StoreError::NoSuchMessage(id))

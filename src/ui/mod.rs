@@ -36,6 +36,7 @@ pub use keymap::{Keymap, KeymapError};
 pub use model::Model;
 pub use protocol::{
     Command, Event, FolderChange, ListSource, Page, PageRequest, SearchScope, SendOutcome,
+    ServerSearch,
 };
 pub use theme::{Theme, ThemeError};
 pub use types::*;

@@ -120,6 +120,9 @@ pub enum Command {
     /// Take these messages out of the outbox unsent (what `postie outbox drop ID` does).
     /// Answer with [`Event::OutboxDropped`], then [`Event::FolderChanged`] for the Outbox.
     DropOutbox { ids: Vec<MessageId> },
+    /// Run a search list's query on the servers too, for messages stored as envelopes only
+    /// (the local index cannot see their bodies). Answer with [`Event::ServerSearched`].
+    SearchServer(ListSource),
 
     // --- handled by the terminal runner, never sent to the backend ---
     /// Suspend the terminal, edit the draft in $VISUAL/$EDITOR, resume; answer with
@@ -226,6 +229,12 @@ pub enum Event {
         ids: Vec<MessageId>,
         result: Result<(), BackendError>,
     },
+    /// The answer to [`Command::SearchServer`]; from then on that list's pages hold what the
+    /// servers found as well.
+    ServerSearched {
+        source: ListSource,
+        result: Result<ServerSearch, BackendError>,
+    },
     /// A failure not tied to a command (a background sync, IDLE...).
     Error(BackendError),
     /// The answer to [`Command::ManageFolder`], with the change it answers.
@@ -258,4 +267,14 @@ impl FolderChange {
             | FolderChange::Delete { folder } => folder,
         }
     }
+}
+
+/// What a server search added to a search list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerSearch {
+    /// Messages the servers matched that the local search had not found.
+    pub added: usize,
+    /// Envelope-only messages no server searched (offline, POP3, a server not reachable):
+    /// the list may miss some of them.
+    pub unsearched: u64,
 }

@@ -151,6 +151,21 @@ pub fn seed_with(user: &TestUser, folder: &str, n: usize, seed: u64) -> Vec<Seed
     out
 }
 
+/// Puts the given messages into `folder` of `user`, in order (later ones get later UIDs).
+pub fn seed_messages(user: &TestUser, folder: &str, messages: Vec<Message>) -> Vec<Seeded> {
+    let servers = servers();
+    let (uid, gid) = (servers.mail_uid, servers.mail_gid);
+    let dir = user.folder_dir(folder);
+    ensure_maildir(&dir, dir != user.maildir, uid, gid);
+    messages
+        .into_iter()
+        .map(|message| Seeded {
+            path: write_message(&dir, &message, uid, gid),
+            message,
+        })
+        .collect()
+}
+
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)

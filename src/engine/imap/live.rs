@@ -29,6 +29,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+mod search;
+
 use super::link::Link;
 use super::manage;
 use super::mapping::{self, ServerFolders};
@@ -101,6 +103,11 @@ enum Request {
         message_id: String,
         reply: oneshot::Sender<Result<String, AccountError>>,
     },
+    Search {
+        query: String,
+        folder: Option<String>,
+        reply: oneshot::Sender<Result<Vec<MessageId>, AccountError>>,
+    },
 }
 
 /// Where requests for one account's live connection go. Cheap to clone.
@@ -118,6 +125,7 @@ impl std::fmt::Debug for Request {
             Request::AppendSent { bytes, .. } => write!(f, "AppendSent({} bytes)", bytes.len()),
             Request::ManageFolder { op, .. } => write!(f, "ManageFolder({op:?})"),
             Request::ReplaceDraft { message_id, .. } => write!(f, "ReplaceDraft({message_id})"),
+            Request::Search { .. } => write!(f, "Search"),
         }
     }
 }
@@ -309,6 +317,16 @@ impl Live {
             match request {
                 Request::FetchBody { id, reply } => {
                     let result = self.fetch_body(id).await.map_err(|e| {
+                        AccountError::new(&self.account.name, Some(&self.imap.server), e)
+                    });
+                    let _ = reply.send(result);
+                }
+                Request::Search {
+                    query,
+                    folder,
+                    reply,
+                } => {
+                    let result = self.search(&query, folder.as_deref()).await.map_err(|e| {
                         AccountError::new(&self.account.name, Some(&self.imap.server), e)
                     });
                     let _ = reply.send(result);

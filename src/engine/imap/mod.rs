@@ -27,6 +27,7 @@ pub mod live;
 pub(crate) mod manage;
 mod mapping;
 mod replay;
+pub mod search;
 mod writer;
 
 use std::time::Duration;

@@ -62,6 +62,7 @@ mod folders;
 mod frame;
 mod idle;
 mod login;
+mod search;
 mod select;
 mod session;
 mod trace;
@@ -75,6 +76,7 @@ pub use fetch::{BodyOptions, EnvelopeOptions, FetchStream, HasUid};
 pub use frame::{FrameError, FrameLimits};
 pub use idle::{IdleEvent, IdleOptions};
 pub use login::{Login, SessionOptions};
+pub use search::{SearchToken, encode_search};
 pub use session::{ImapSession, ImapStream, TcpImapSession};
 pub use trace::Trace;
 pub use types::{

@@ -269,10 +269,59 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
             }
             cmds
         }
+        Event::ServerSearched { source, result } => {
+            if model.list.as_ref().is_none_or(|l| l.source != source) {
+                return Vec::new();
+            }
+            match result {
+                Ok(found) => {
+                    if found.unsearched > 0 {
+                        model.set_status(format!(
+                            "{} not downloaded and not searched on a server: results may miss \
+                             them",
+                            bodies(found.unsearched)
+                        ));
+                    } else if found.added > 0 {
+                        model.set_status(format!(
+                            "{} more found on the server",
+                            messages(found.added)
+                        ));
+                    }
+                    if found.added > 0 {
+                        // An empty list asks for no page when reloaded: start it afresh.
+                        if model.list.as_ref().is_some_and(|l| l.total == Some(0)) {
+                            return super::show_list(model, source);
+                        }
+                        return reload_list(model);
+                    }
+                    Vec::new()
+                }
+                Err(e) => {
+                    model.set_error(e.message);
+                    Vec::new()
+                }
+            }
+        }
         Event::Error(e) => {
             model.set_error(e.message);
             Vec::new()
         }
+    }
+}
+
+fn bodies(n: u64) -> String {
+    if n == 1 {
+        "1 message's body is".to_owned()
+    } else {
+        format!("{n} messages' bodies are")
+    }
+}
+
+fn messages(n: usize) -> String {
+    if n == 1 {
+        "1 message".to_owned()
+    } else {
+        format!("{n} messages")
     }
 }
 

@@ -141,7 +141,11 @@ fn cancel(model: &mut Model, kind: PromptKind) -> Vec<Command> {
 fn submit(model: &mut Model, kind: PromptKind, text: &str) -> Vec<Command> {
     match kind {
         PromptKind::Command => command(model, text),
-        PromptKind::Filter => filter(model, text),
+        PromptKind::Filter => {
+            let mut cmds = filter(model, text);
+            cmds.extend(search_server(model));
+            cmds
+        }
         PromptKind::Find => {
             find(model, text);
             if model
@@ -193,13 +197,25 @@ fn search_all(model: &mut Model, query: &str) -> Vec<Command> {
         return Vec::new();
     }
     model.focus = Focus::List;
-    show_list(
+    let mut cmds = show_list(
         model,
         ListSource::Search {
             scope: SearchScope::AllAccounts,
             query: query.to_string(),
         },
-    )
+    );
+    cmds.extend(search_server(model));
+    cmds
+}
+
+/// Once a search is submitted (not at every keystroke of the live filter), the servers are
+/// asked too, for the messages whose bodies are not stored.
+fn search_server(model: &Model) -> Option<Command> {
+    model
+        .list
+        .as_ref()
+        .filter(|l| matches!(l.source, ListSource::Search { .. }))
+        .map(|l| Command::SearchServer(l.source.clone()))
 }
 
 /// The `:` commands. `:help` lists them.
