@@ -3,7 +3,6 @@
 //! APPEND and MOVE/COPY are raw commands: async-imap's typed calls drop APPENDUID and COPYUID,
 //! which the engine needs to record a new message's UID without refetching.
 
-use async_imap::imap_proto::Response;
 use chrono::{DateTime, FixedOffset};
 
 use super::codec;
@@ -103,24 +102,13 @@ impl<S: ImapStream> ImapSession<S> {
     /// message is found when the server did not say its new UID (no UIDPLUS, or the MOVE
     /// was already done by an earlier, interrupted run). Ascending.
     pub async fn uids_by_message_id(&mut self, message_id: &str) -> Result<Vec<u32>, ImapError> {
-        use async_imap::imap_proto::MailboxDatum;
         self.require_selected()?;
         let command = format!(
             "UID SEARCH HEADER Message-ID {}",
             codec::quote(&format!("<{message_id}>"))?
         );
         let tag = self.send(&command).await?;
-        let mut uids = Vec::new();
-        self.finish(&tag, "UID SEARCH", |r| match r {
-            Response::MailboxData(MailboxDatum::Search(found)) => {
-                uids.extend_from_slice(found);
-                true
-            }
-            _ => false,
-        })
-        .await?;
-        uids.sort_unstable();
-        Ok(uids)
+        self.search_result(&tag).await
     }
 
     /// Removes messages already flagged \Deleted: only `uids` with UIDPLUS (`UID EXPUNGE`),
@@ -160,29 +148,7 @@ impl<S: ImapStream> ImapSession<S> {
         let tag = self.send(&command).await?;
         if !self.caps.literal_plus {
             // Wait for the continuation; a tagged NO here (e.g. over quota) ends the command.
-            loop {
-                let step = self
-                    .read_with(Some(self.io_timeout), |r, _| match r {
-                        Response::Continue(_) => Some(Ok(())),
-                        Response::Done {
-                            tag: t,
-                            status,
-                            outcome,
-                        } if t == &tag => Some(Err((
-                            super::session::own_status(status),
-                            outcome.information.as_deref().unwrap_or("").to_owned(),
-                        ))),
-                        _ => None,
-                    })
-                    .await?;
-                match step {
-                    Some(Ok(())) => break,
-                    Some(Err((status, message))) => {
-                        return Err(self.refused("APPEND", status, message));
-                    }
-                    None => {}
-                }
-            }
+            self.wait_continuation(&tag, "APPEND").await?;
         }
         let mut payload = Vec::with_capacity(message.len() + 2);
         payload.extend_from_slice(message);

@@ -87,8 +87,16 @@ impl<S: ImapStream> ImapSession<S> {
             bytes.extend_from_slice(b"\r\n");
             self.write_raw(&bytes).await?;
         }
+        self.search_result(&tag).await
+    }
+
+    /// The UIDs a `UID SEARCH` sent as `tag` answers, sorted, each once.
+    pub(super) async fn search_result(
+        &mut self,
+        tag: &async_imap::imap_proto::RequestId,
+    ) -> Result<Vec<u32>, ImapError> {
         let mut uids = Vec::new();
-        self.finish(&tag, "UID SEARCH", |r| match r {
+        self.finish(tag, "UID SEARCH", |r| match r {
             Response::MailboxData(MailboxDatum::Search(found)) => {
                 uids.extend_from_slice(found);
                 true
@@ -103,7 +111,7 @@ impl<S: ImapStream> ImapSession<S> {
 
     /// Waits for the `+` before a synchronizing literal; a tagged NO/BAD (e.g. BADCHARSET)
     /// ends the command with an error.
-    async fn wait_continuation(
+    pub(super) async fn wait_continuation(
         &mut self,
         tag: &async_imap::imap_proto::RequestId,
         command: &str,
