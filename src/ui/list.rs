@@ -31,6 +31,10 @@ pub struct MessageList {
     /// finds no row (new mail or a sync reloads the list while the user types).
     stale: BTreeMap<usize, Vec<Row>>,
     pending: BTreeSet<usize>,
+    /// Whether a page of this generation has arrived. An empty folder is asked again after
+    /// [`MessageList::invalidate`]: without this, `total == Some(0)` asks for nothing and new
+    /// mail into an empty open folder stays invisible until the folder is reopened.
+    answered: bool,
     /// Collapsed roots: full index -> (root id, messages hidden after it).
     collapsed: BTreeMap<usize, (MessageId, usize)>,
     /// The cursor, a visible index.
@@ -51,6 +55,7 @@ impl MessageList {
             pages: BTreeMap::new(),
             stale: BTreeMap::new(),
             pending: BTreeSet::new(),
+            answered: false,
             collapsed: BTreeMap::new(),
             selected: 0,
             scroll: 0,
@@ -165,7 +170,8 @@ impl MessageList {
     pub fn requests(&mut self, height: usize) -> Vec<PageRequest> {
         let wanted: Vec<usize> = match self.total {
             None => vec![0],
-            Some(0) => vec![],
+            Some(0) if self.answered => vec![],
+            Some(0) => vec![0],
             Some(total) => {
                 let first_v = self.scroll.saturating_sub(PAGE_SIZE);
                 let last_v =
@@ -208,6 +214,7 @@ impl MessageList {
             self.pages.insert(first, Vec::new());
         }
         self.total = Some(page.total);
+        self.answered = true;
         self.error = None;
         self.revalidate_collapsed();
         self.select(self.selected, height);
@@ -249,6 +256,7 @@ impl MessageList {
         self.generation = generation;
         self.stale = std::mem::take(&mut self.pages);
         self.pending.clear();
+        self.answered = false;
     }
 
     /// Collapse the selected row's thread, or expand it if collapsed. The root must be loaded.
@@ -430,5 +438,32 @@ mod tests {
         );
         assert_eq!(l.selected_row().map(|r| r.id.0.as_str()), Some("m2"));
         assert!(l.row(2).is_none(), "nothing of the old generation is left");
+    }
+
+    #[test]
+    fn an_empty_folder_is_asked_again_after_a_reload() {
+        let mut l = list_with(0, vec![]);
+        assert!(
+            l.requests(10).is_empty(),
+            "an answered empty folder asks for nothing"
+        );
+        // New mail arrives: the folder changed, the list is invalidated.
+        l.invalidate(2);
+        let asked = l.requests(10);
+        assert_eq!(asked.len(), 1, "the first page is asked for again");
+        assert_eq!((asked[0].offset, asked[0].generation), (0, 2));
+        assert!(
+            l.requests(10).is_empty(),
+            "asked once, not again while pending"
+        );
+        l.apply(
+            Page {
+                offset: 0,
+                total: 1,
+                rows: vec![row(0, 0, 0)],
+            },
+            10,
+        );
+        assert_eq!(l.selected_row().map(|r| r.id.0.as_str()), Some("m0"));
     }
 }

@@ -477,3 +477,15 @@ fn errors_are_logged_for_messages_and_the_log_is_bounded() {
         Some(format!("error {}", crate::ui::model::LOG_LEN + 4).as_str())
     );
 }
+
+#[test]
+fn new_mail_into_an_empty_open_folder_reloads_the_list() {
+    let (mut m, _) = started(0);
+    assert_eq!(m.list.as_ref().and_then(|l| l.total), Some(0));
+    let cmds = update(&mut m, Msg::Backend(Event::FolderChanged(inbox())));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadPage(r) if r.offset == 0)),
+        "the empty folder's first page is asked for again: {cmds:?}"
+    );
+}
