@@ -6,6 +6,8 @@
 //!   `leave_on_server_days`, and one of the two deleted by another client).
 //! - A message shorter than LIST said (cut, or ended by an unstuffed "." line), or far longer:
 //!   stored with a warning, and its server copy never deleted, in that sync or later ones.
+//! - Issue #15: a server with neither UIDL nor TOP (GNU Mailutils can be set up so; old
+//!   servers are): the sync goes on, in delete and keep mode, and stores nothing twice.
 //!
 //! Runs the real `postie` binary with `env_clear()`, a temp HOME and data dir, plain TCP on
 //! 127.0.0.1 (`allow_plaintext = true`).
@@ -347,4 +349,78 @@ fn a_twin_arriving_later_in_keep_mode_is_downloaded_once_and_the_original_not_ag
         assert_eq!(env.stored(), sorted(&[original.clone(), twin.clone()]));
     }
     assert!(server.dele_received().is_empty());
+}
+
+/// Three messages; the server lacks UIDL and TOP.
+fn minimal_server() -> FakePop3 {
+    FakePop3::start(vec![
+        FakeMessage::new("u-1", "one"),
+        FakeMessage::new("u-2", "two"),
+        FakeMessage::new("u-3", "three"),
+    ])
+    .lacking(&["UIDL", "TOP"])
+}
+
+fn assert_minimal_server_warning(summary: &Value) {
+    let w = warnings(summary);
+    assert!(
+        w.iter().any(|w| w.contains("neither UIDL nor TOP")),
+        "the cost is said: {w:?}"
+    );
+}
+
+#[test]
+fn without_uidl_and_top_delete_mode_downloads_everything_once_and_deletes_it() {
+    let server = minimal_server();
+    let env = Env::new(&server, "pop3_mode = \"delete\"");
+    let summary = env.sync_ok();
+    assert_eq!(summary["new"], 3, "{summary}");
+    assert_minimal_server_warning(&summary);
+    assert_eq!(env.stored().len(), 3);
+    assert_eq!(
+        server.removed(),
+        vec![0, 1, 2],
+        "each stored message deleted"
+    );
+    // New mail arrives: only it is downloaded.
+    server.arrive(FakeMessage::new("u-4", "four"));
+    let summary = env.sync_ok();
+    assert_eq!(summary["new"], 1, "{summary}");
+    assert_eq!(env.stored().len(), 4);
+    assert!(server.remaining().is_empty());
+}
+
+#[test]
+fn without_uidl_and_top_delete_mode_never_stores_a_left_over_message_twice() {
+    // A first run in keep mode stands in for a delete-mode run killed before its QUIT: the
+    // messages are stored, and still on the server.
+    let server = minimal_server();
+    let keep = Env::new(&server, "pop3_mode = \"keep\"");
+    assert_eq!(keep.sync_ok()["new"], 3);
+    let text = std::fs::read_to_string(keep.dir.path().join("config.toml")).expect("config");
+    std::fs::write(
+        keep.dir.path().join("config.toml"),
+        text.replace("pop3_mode = \"keep\"", "pop3_mode = \"delete\""),
+    )
+    .expect("config");
+    let summary = keep.sync_ok();
+    assert_eq!(summary["new"], 0, "nothing stored twice: {summary}");
+    assert_eq!(keep.stored().len(), 3);
+    assert_eq!(server.removed(), vec![0, 1, 2], "known copies deleted");
+}
+
+#[test]
+fn without_uidl_and_top_keep_mode_stores_nothing_twice() {
+    let server = minimal_server();
+    let env = Env::new(&server, "pop3_mode = \"keep\"");
+    assert_eq!(env.sync_ok()["new"], 3);
+    server.arrive(FakeMessage::new("u-4", "four"));
+    let summary = env.sync_ok();
+    assert_eq!(summary["new"], 1, "only the new message: {summary}");
+    assert_minimal_server_warning(&summary);
+    assert_eq!(env.stored().len(), 4);
+    assert!(
+        server.dele_received().is_empty(),
+        "keep mode deletes nothing"
+    );
 }

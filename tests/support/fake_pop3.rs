@@ -113,6 +113,8 @@ struct State {
     dele: Vec<usize>,
     /// Ids removed at QUIT.
     removed: Vec<usize>,
+    /// Optional commands this server lacks (`UIDL`, `TOP`): left out of CAPA, `-ERR` if sent.
+    lacks: Vec<&'static str>,
 }
 
 /// A running fake server; it stops accepting when dropped (its thread ends with the test).
@@ -144,6 +146,13 @@ impl FakePop3 {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The server lacks these optional commands (`UIDL`, `TOP`), as GNU Mailutils' pop3d can
+    /// be set up to, or as old servers do: CAPA leaves them out and they answer `-ERR`.
+    pub fn lacking(self, commands: &[&'static str]) -> FakePop3 {
+        self.state().lacks = commands.to_vec();
+        self
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -201,7 +210,17 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         let arg: Option<usize> = words.next().and_then(|w| w.parse().ok());
         let st = lock();
         let reply: Vec<u8> = match command.as_str() {
-            "CAPA" => b"+OK\r\nUSER\r\nUIDL\r\nTOP\r\n.\r\n".to_vec(),
+            "CAPA" => {
+                let mut r = b"+OK\r\nUSER\r\n".to_vec();
+                for optional in ["UIDL", "TOP"] {
+                    if !st.lacks.contains(&optional) {
+                        r.extend(format!("{optional}\r\n").as_bytes());
+                    }
+                }
+                r.extend_from_slice(b".\r\n");
+                r
+            }
+            c if st.lacks.contains(&c) => b"-ERR not implemented\r\n".to_vec(),
             "USER" => b"+OK\r\n".to_vec(),
             "PASS" => {
                 view = st.mailbox.iter().map(|(id, _)| *id).collect();

@@ -15,7 +15,8 @@
 //!   size, and rows without a recorded size (downloaded before sizes were recorded, or an
 //!   index rebuilt from the Maildirs): those twins all get made keys and the original is
 //!   downloaded once more (a duplicate, never a loss).
-//! - Without UIDL: Message-ID + size + a hash of the header ([`fallback_key`]), numbered alike.
+//! - Without UIDL: Message-ID + size + a hash of the header ([`fallback_key`]), numbered alike;
+//!   the header comes from `TOP n 0`, or from the whole message (RETR) when TOP is missing too.
 //!
 //! Why not the message number in the key: another client deleting any message renumbers the
 //! rest, and a key must stay the same across syncs while the message does, or it would be
@@ -75,7 +76,7 @@ where
                  message twice if the server changes it"
                     .to_owned(),
             );
-            fallback_keys(client, sizes).await
+            fallback_keys(client, sizes, summary).await
         }
         Err(e) => Err(e),
     }
@@ -174,6 +175,7 @@ where
 async fn fallback_keys<S>(
     client: &mut Pop3Client<S>,
     sizes: &HashMap<u32, u64>,
+    summary: &mut SyncSummary,
 ) -> Result<Vec<(u32, String)>, Pop3Error>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
@@ -182,12 +184,46 @@ where
     numbers.sort_unstable();
     let mut ordinal = Ordinal::default();
     let mut keys = Vec::with_capacity(numbers.len());
+    // Without TOP either, the header is read from the whole message (RETR): every message is
+    // transferred at every sync just to be recognised, but none is stored twice and the
+    // sync goes on (delete mode leaves few messages on the server, so it costs little there).
+    let mut whole = false;
     for number in numbers {
-        let head = client.top(number, 0).await?;
+        let head = if whole {
+            header_of(client.retr(number).await?)
+        } else {
+            match client.top(number, 0).await {
+                Ok(head) => head,
+                Err(Pop3Error::Unsupported(_)) => {
+                    whole = true;
+                    summary.warnings.push(
+                        "the POP3 server supports neither UIDL nor TOP: every message is read \
+                         in full at each sync to recognise it (none is stored twice)"
+                            .to_owned(),
+                    );
+                    header_of(client.retr(number).await?)
+                }
+                Err(e) => return Err(e),
+            }
+        };
         let key = fallback_key(&head, sizes.get(&number).copied().unwrap_or(0));
         keys.push((number, ordinal.next(key)));
     }
     Ok(keys)
+}
+
+/// The header of a whole message as `TOP n 0` would give it: up to and including the empty
+/// line that ends it (the whole message when it has no body).
+fn header_of(mut message: Vec<u8>) -> Vec<u8> {
+    let end = message
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| i + 4)
+        .or_else(|| message.windows(2).position(|w| w == b"\n\n").map(|i| i + 2));
+    if let Some(end) = end {
+        message.truncate(end);
+    }
+    message
 }
 
 /// Numbers keys that came out alike: the first stays as it is, later ones get `#2`, `#3`...
