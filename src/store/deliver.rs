@@ -5,6 +5,8 @@
 //! after the next pick-up (see `scan`): message files become durable and visible first, the
 //! index transaction commits second; removals delete the file first and the row second.
 
+use std::collections::HashMap;
+
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::error::{Result, StoreError};
@@ -82,7 +84,14 @@ impl Store {
         let mut plan = Vec::with_capacity(msgs.len());
         let mut batch = md.batch();
         let mut entries = Vec::with_capacity(msgs.len());
+        // A UID twice in one batch (a server that answers a FETCH twice) is one message: the
+        // second copy is taken as the first, never a second row (the index would refuse it).
+        let mut in_batch: HashMap<u32, MessageId> = HashMap::new();
         for (i, m) in msgs.iter().enumerate() {
+            if let Some(id) = m.uid.and_then(|uid| in_batch.get(&uid)) {
+                plan.push(Planned::Have(*id));
+                continue;
+            }
             let existing: Option<(MessageId, bool)> = match m.uid {
                 Some(uid) => tx
                     .prepare_cached(
@@ -106,6 +115,9 @@ impl Store {
                 continue;
             }
             let id = existing.map(|e| e.0).unwrap_or(first + i as i64);
+            if let Some(uid) = m.uid {
+                in_batch.insert(uid, id);
+            }
             let sub = if m.flags.is_empty() {
                 Sub::New
             } else {

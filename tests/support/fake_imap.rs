@@ -7,6 +7,11 @@
 //! (ALL, HEADER Message-ID), UID STORE, UID MOVE (with COPYUID), UID EXPUNGE, CREATE, NOOP,
 //! LOGOUT. Every command line received is recorded (see [`FakeImap::commands`]). One thread
 //! per connection; the mailboxes are shared, so a test can look at them between runs.
+//!
+//! [`Quirks`] make it behave like servers other than Dovecot (issue 15): tagged replies ending
+//! in a bare LF (GNU Mailutils), no UIDPLUS and no MOVE (Mailutils, Cyrus with extensions
+//! off: moves are COPY + \Deleted + a plain EXPUNGE, which also takes whatever else is
+//! marked \Deleted), FETCH answers for messages not asked for.
 
 // A test fixture: a poisoned lock or a missing mailbox is a bug in the test, so it panics.
 #![allow(clippy::unwrap_used)]
@@ -33,8 +38,21 @@ pub struct FakeMailbox {
     pub noselect: bool,
 }
 
+/// Ways this server departs from Dovecot's habits.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Quirks {
+    /// Tagged replies end in a bare LF instead of CRLF.
+    pub bare_lf: bool,
+    /// No UIDPLUS and no MOVE in CAPABILITY; `UID EXPUNGE` and `UID MOVE` answer BAD.
+    pub no_uidplus: bool,
+    /// Every UID FETCH of bodies also answers with the mailbox's first message (not asked
+    /// for, unless it was) and repeats the last one it sends.
+    pub extra_fetch: bool,
+}
+
 #[derive(Debug, Default)]
 struct State {
+    quirks: Quirks,
     delimiter: char,
     mailboxes: BTreeMap<String, FakeMailbox>,
     commands: Vec<String>,
@@ -60,9 +78,15 @@ pub fn message(message_id: &str, subject: &str) -> Vec<u8> {
 impl FakeImap {
     /// Starts a server with hierarchy delimiter `delimiter` and no mailboxes but INBOX.
     pub fn start(delimiter: char) -> FakeImap {
+        Self::start_with(delimiter, Quirks::default())
+    }
+
+    /// The same, with `quirks`.
+    pub fn start_with(delimiter: char, quirks: Quirks) -> FakeImap {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(Mutex::new(State {
+            quirks,
             delimiter,
             ..State::default()
         }));
@@ -116,6 +140,14 @@ impl FakeImap {
         uid
     }
 
+    /// Sets flags on a message, as another client would.
+    pub fn set_flags(&self, mailbox: &str, uid: u32, flags: &[&str]) {
+        let mut st = self.state.lock().unwrap();
+        let m = st.mailboxes.get_mut(mailbox).unwrap();
+        let m = m.messages.iter_mut().find(|m| m.uid == uid).unwrap();
+        m.flags = flags.iter().map(|f| (*f).to_owned()).collect();
+    }
+
     /// A copy of one mailbox.
     pub fn mailbox(&self, name: &str) -> FakeMailbox {
         self.state.lock().unwrap().mailboxes[name].clone()
@@ -129,7 +161,8 @@ impl FakeImap {
     fn serve(&self, conn: TcpStream) {
         let mut out = conn.try_clone().unwrap();
         let mut reader = BufReader::new(conn);
-        let _ = out.write_all(b"* OK [CAPABILITY IMAP4rev1 MOVE UIDPLUS] fake ready\r\n");
+        let caps = self.capabilities();
+        let _ = out.write_all(format!("* OK [CAPABILITY {caps}] fake ready\r\n").as_bytes());
         let mut selected: Option<String> = None;
         loop {
             let mut line = String::new();
@@ -145,7 +178,10 @@ impl FakeImap {
                 rest.to_owned()
             };
             self.state.lock().unwrap().commands.push(shown);
-            let reply = self.answer(tag, rest, &mut selected);
+            let mut reply = self.answer(tag, rest, &mut selected);
+            if self.state.lock().unwrap().quirks.bare_lf && reply.ends_with(b"\r\n") {
+                reply.remove(reply.len() - 2);
+            }
             if out.write_all(&reply).is_err() {
                 return;
             }
@@ -155,7 +191,16 @@ impl FakeImap {
         }
     }
 
+    fn capabilities(&self) -> &'static str {
+        if self.state.lock().unwrap().quirks.no_uidplus {
+            "IMAP4rev1"
+        } else {
+            "IMAP4rev1 MOVE UIDPLUS"
+        }
+    }
+
     fn answer(&self, tag: &str, rest: &str, selected: &mut Option<String>) -> Vec<u8> {
+        let caps = self.capabilities();
         let mut st = self.state.lock().unwrap();
         let (verb, args) = rest.split_once(' ').unwrap_or((rest, ""));
         let verb = verb.to_ascii_uppercase();
@@ -165,10 +210,19 @@ impl FakeImap {
         };
         match verb.as_str() {
             "CAPABILITY" => {
-                out.extend_from_slice(b"* CAPABILITY IMAP4rev1 MOVE UIDPLUS\r\n");
+                out.extend_from_slice(format!("* CAPABILITY {caps}\r\n").as_bytes());
                 ok(&mut out, "done");
             }
             "LOGIN" | "NOOP" | "CHECK" => ok(&mut out, "done"),
+            "EXPUNGE" => {
+                let Some(name) = selected.clone() else {
+                    out.extend_from_slice(format!("{tag} BAD nothing selected\r\n").as_bytes());
+                    return out;
+                };
+                let mb = st.mailboxes.get_mut(&name).unwrap();
+                expunge(mb, |m| m.flags.iter().any(|f| f == "\\Deleted"), &mut out);
+                ok(&mut out, "expunged");
+            }
             "LOGOUT" => {
                 out.extend_from_slice(b"* BYE bye\r\n");
                 ok(&mut out, "done");
@@ -227,9 +281,24 @@ impl FakeImap {
                     return out;
                 };
                 let (sub, args) = args.split_once(' ').unwrap_or((args, ""));
-                match sub.to_ascii_uppercase().as_str() {
+                let sub = sub.to_ascii_uppercase();
+                if st.quirks.no_uidplus && (sub == "EXPUNGE" || sub == "MOVE") {
+                    out.extend_from_slice(format!("{tag} BAD unknown command\r\n").as_bytes());
+                    return out;
+                }
+                match sub.as_str() {
                     "FETCH" => {
                         fetch(&st.mailboxes[&name], args, &mut out);
+                        let extra = st.quirks.extra_fetch && args.contains("BODY.PEEK[]");
+                        if let (true, Some(first)) = (extra, st.mailboxes[&name].messages.first()) {
+                            // The first message, asked for or not, and the last line again.
+                            let one = format!("{} BODY.PEEK[]", first.uid);
+                            fetch(&st.mailboxes[&name], &one, &mut out);
+                            if let Some(last) = st.mailboxes[&name].messages.last() {
+                                let one = format!("{} BODY.PEEK[]", last.uid);
+                                fetch(&st.mailboxes[&name], &one, &mut out);
+                            }
+                        }
                         ok(&mut out, "fetched");
                     }
                     "SEARCH" => {
@@ -240,6 +309,8 @@ impl FakeImap {
                             .iter()
                             .filter(|m| {
                                 upper == "ALL"
+                                    || upper == "DELETED"
+                                        && m.flags.iter().any(|f| f == "\\Deleted")
                                     || upper.starts_with("HEADER MESSAGE-ID")
                                         && args.split_once('"').is_some_and(|(_, v)| {
                                             let needle = v.trim_end_matches('"');
@@ -285,6 +356,30 @@ impl FakeImap {
                             &mut out,
                         );
                         ok(&mut out, "expunged");
+                    }
+                    "COPY" => {
+                        let (set, dest) = args.split_once(' ').unwrap_or((args, ""));
+                        let dest = unquote(dest);
+                        if st.mailboxes.get(&dest).is_none_or(|m| m.noselect) {
+                            out.extend_from_slice(
+                                format!("{tag} NO [TRYCREATE] no such mailbox\r\n").as_bytes(),
+                            );
+                            return out;
+                        }
+                        let copying: Vec<FakeMessage> = st.mailboxes[&name]
+                            .messages
+                            .iter()
+                            .filter(|m| in_set(set, m.uid))
+                            .cloned()
+                            .collect();
+                        let target = st.mailboxes.get_mut(&dest).unwrap();
+                        for mut m in copying {
+                            m.uid = target.uidnext;
+                            target.uidnext += 1;
+                            m.flags.retain(|f| f != "\\Deleted");
+                            target.messages.push(m);
+                        }
+                        ok(&mut out, "copied");
                     }
                     "MOVE" => {
                         let (set, dest) = args.split_once(' ').unwrap_or((args, ""));

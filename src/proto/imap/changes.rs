@@ -55,9 +55,8 @@ impl<S: ImapStream> ImapSession<S> {
     }
 
     /// Moves messages from the selected folder to `destination`: `UID MOVE` when offered,
-    /// else `UID COPY` + `\Deleted` + `UID EXPUNGE` (with UIDPLUS; without it a plain
-    /// EXPUNGE, which also removes other messages already marked \Deleted — as every client
-    /// without UIDPLUS must).
+    /// else `UID COPY` + `\Deleted` + an expunge of those UIDs only
+    /// ([`ImapSession::expunge_uids`]).
     pub async fn move_messages(
         &mut self,
         uids: &[u32],
@@ -111,16 +110,32 @@ impl<S: ImapStream> ImapSession<S> {
         self.search_result(&tag).await
     }
 
-    /// Removes messages already flagged \Deleted: only `uids` with UIDPLUS (`UID EXPUNGE`),
-    /// every \Deleted message of the folder without it.
+    /// Removes messages already flagged \Deleted, and only `uids`: `UID EXPUNGE` with
+    /// UIDPLUS. Without it a plain EXPUNGE removes every \Deleted message of the folder, so
+    /// the ones another client marked (and may still undelete) are unmarked first and marked
+    /// again after (`UID SEARCH DELETED`; a plain EXPUNGE when there are none). What must
+    /// hold: no message outside `uids` is ever expunged by us. The window between the two
+    /// STOREs is small; a session that breaks in it leaves the other messages unmarked, never
+    /// removed.
     pub async fn expunge_uids(&mut self, uids: &[u32]) -> Result<(), ImapError> {
         self.require_selected()?;
-        let command = if self.caps.uidplus {
-            format!("UID EXPUNGE {}", codec::uid_set(uids)?)
-        } else {
-            "EXPUNGE".to_owned()
-        };
-        self.simple(&command).await.map(|_| ())
+        if self.caps.uidplus {
+            let command = format!("UID EXPUNGE {}", codec::uid_set(uids)?);
+            return self.simple(&command).await.map(|_| ());
+        }
+        let tag = self.send("UID SEARCH DELETED").await?;
+        let marked = self.search_result(&tag).await?;
+        let others: Vec<u32> = marked.into_iter().filter(|u| !uids.contains(u)).collect();
+        let deleted = ["\\Deleted".to_owned()];
+        if !others.is_empty() {
+            self.store_flags(&others, FlagOp::Remove, &deleted).await?;
+        }
+        let expunged = self.simple("EXPUNGE").await.map(|_| ());
+        if !others.is_empty() {
+            // Marked again even when the EXPUNGE failed: they were the other client's.
+            self.store_flags(&others, FlagOp::Add, &deleted).await?;
+        }
+        expunged
     }
 
     /// Appends `message` (exact bytes, CRLF line ends as IMAP requires) to `folder` with

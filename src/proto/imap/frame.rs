@@ -9,6 +9,11 @@
 //! What must hold: a line (the text between literals) longer than [`FrameLimits::max_line`],
 //! a literal larger than [`FrameLimits::max_literal`], or a response larger than both together
 //! is an error as soon as it shows, never a wait; the framer is pure (no IO), so it is tested byte by byte.
+//!
+//! Liberal in what it accepts where nothing is ambiguous: a line that ends in a bare LF (GNU
+//! Mailutils ends its tagged OK after AUTHENTICATE so) is still a line end, and the framer
+//! notes where, so [`mend_line_ends`] gives the parser the CRLF it insists on. Literal bytes
+//! are never touched.
 
 /// How large a response may grow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +61,10 @@ pub struct Framer {
     limits: FrameLimits,
     /// Bytes of the buffer already looked at.
     scanned: usize,
+    /// Where lines of the response in progress end in a bare LF (offsets of the LF).
+    bare_lf: Vec<usize>,
+    /// The same for the response completed last, until taken.
+    completed_bare_lf: Vec<usize>,
     /// Where the current line starts (after the last literal).
     line_start: usize,
     /// Literal bytes still to come.
@@ -102,6 +111,9 @@ impl Framer {
                 });
             }
             self.scanned = end;
+            if end < self.line_start + 2 || buf[end - 2] != b'\r' {
+                self.bare_lf.push(end - 1);
+            }
             match literal_announced(&buf[self.line_start..end]) {
                 Some(n) if n > self.limits.max_literal => {
                     return Err(FrameError::LiteralTooLarge {
@@ -119,7 +131,9 @@ impl Framer {
                     self.line_start = end;
                 }
                 None => {
+                    let bare_lf = std::mem::take(&mut self.bare_lf);
                     *self = Framer::new(self.limits);
+                    self.completed_bare_lf = bare_lf;
                     return Ok(Some(end));
                 }
             }
@@ -132,11 +146,34 @@ impl Framer {
         self.limits
     }
 
+    /// Where the response [`Framer::complete`] returned last has lines ending in a bare LF
+    /// (offsets from its start; empty for a well-formed response). Taken once.
+    pub fn take_bare_line_ends(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.completed_bare_lf)
+    }
+
     /// Announced literal bytes that have not arrived yet (with the bytes that did, the size
     /// of the response in progress: its deadline grows by it).
     pub fn literal_left(&self) -> u64 {
         self.literal_left
     }
+}
+
+/// Puts a CR before each bare LF the framer found (`at`: offsets into `response`, ascending),
+/// so that every line of the response ends in CRLF as the parser requires.
+pub fn mend_line_ends(response: &mut Vec<u8>, at: &[usize]) {
+    if at.is_empty() {
+        return;
+    }
+    let mut out = Vec::with_capacity(response.len() + at.len());
+    let mut from = 0;
+    for &lf in at {
+        out.extend_from_slice(&response[from..lf]);
+        out.push(b'\r');
+        from = lf;
+    }
+    out.extend_from_slice(&response[from..]);
+    *response = out;
 }
 
 /// `N` when `line` ends in `{N}` (or `{N+}`) before its line end.
@@ -266,5 +303,38 @@ mod tests {
         assert!(e.starts_with("* 1 FETCH (BODY[] {9}\\r\\n"), "{e}");
         assert!(e.ends_with(&format!("... ({} bytes)", body.len())), "{e}");
         assert!(e.len() < 300, "{}", e.len());
+    }
+
+    #[test]
+    fn bare_lf_line_ends_are_mended_and_literals_left_alone() {
+        let mut framer = Framer::new(FrameLimits::default());
+        let wire = b"* 1 FETCH (BODY[] {4}\r\na\nb\n)\n";
+        let n = framer.complete(wire).unwrap().unwrap();
+        assert_eq!(n, wire.len());
+        let at = framer.take_bare_line_ends();
+        assert_eq!(
+            at,
+            vec![wire.len() - 1],
+            "only the line end, not the literal's LFs"
+        );
+        let mut response = wire.to_vec();
+        mend_line_ends(&mut response, &at);
+        assert_eq!(&response[..], b"* 1 FETCH (BODY[] {4}\r\na\nb\n)\r\n");
+        assert!(framer.take_bare_line_ends().is_empty(), "taken once");
+
+        let mut framer = Framer::new(FrameLimits::default());
+        let n = framer
+            .complete(b"a1 OK done\n* 2 EXISTS\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(n, 11);
+        let mut response = b"a1 OK done\n".to_vec();
+        mend_line_ends(&mut response, &framer.take_bare_line_ends());
+        assert_eq!(&response[..], b"a1 OK done\r\n");
+        assert!(
+            Framer::new(FrameLimits::default())
+                .take_bare_line_ends()
+                .is_empty()
+        );
     }
 }

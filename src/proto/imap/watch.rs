@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use super::frame::{FrameLimits, Framer};
+use super::frame::{FrameLimits, Framer, mend_line_ends};
 use crate::net::{PaceControl, PaceLimits, Paced};
 
 /// When the wrapped stream last delivered bytes; cheap to clone and read from elsewhere.
@@ -138,7 +138,8 @@ impl<S: AsyncRead + Unpin> Watched<S> {
             let complete = self.framer.complete(&self.pending[self.start..]);
             match complete {
                 Ok(Some(n)) => {
-                    let response = if self.start == 0 && n >= self.pending.len() - n {
+                    let bare_lf = self.framer.take_bare_line_ends();
+                    let mut response = if self.start == 0 && n >= self.pending.len() - n {
                         // A response at least as large as what follows it: keep its buffer and
                         // copy the smaller rest (each byte is copied a bounded number of times).
                         let rest = self.pending.split_off(n);
@@ -152,6 +153,7 @@ impl<S: AsyncRead + Unpin> Watched<S> {
                         self.pending.clear();
                         self.start = 0;
                     }
+                    mend_line_ends(&mut response, &bare_lf);
                     // Done: the allowance was for this response only.
                     self.inner.control().allow_response(0);
                     return Poll::Ready(Ok(Some(response)));
