@@ -175,3 +175,60 @@ fn fetch_answers_for_messages_not_asked_for_are_ignored() {
         .count();
     assert_eq!(files, 4, "one file per message");
 }
+
+fn courier_like() -> FakeImap {
+    let server = FakeImap::start_with(
+        '.',
+        Quirks {
+            inbox_namespace: true,
+            ..Quirks::default()
+        },
+    );
+    for n in 1..=2 {
+        server.add_message(
+            "INBOX",
+            message(&format!("m{n}@x.test"), &format!("mail {n}")),
+        );
+    }
+    server
+}
+
+fn creates(server: &FakeImap) -> Vec<String> {
+    server
+        .commands()
+        .into_iter()
+        .filter(|c| c.starts_with("CREATE"))
+        .collect()
+}
+
+#[test]
+fn a_move_to_a_new_folder_on_a_server_with_folders_under_inbox_lands_there() {
+    let server = courier_like();
+    let env = Env::new(&server, "");
+    env.quiet(&["sync"]);
+    let m1 = env.local("INBOX")[0].clone();
+    env.quiet(&["move", "Archive", &m1.1.to_string()]);
+    assert_eq!(
+        creates(&server),
+        ["CREATE \"Archive\"", "CREATE \"INBOX.Archive\""],
+        "refused at the top, made under INBOX."
+    );
+    assert_eq!(server.mailbox("INBOX.Archive").messages.len(), 1);
+    assert_eq!(server.mailbox("INBOX").messages.len(), 1);
+    // Local and server agree after a sync: the local Archive mirrors INBOX.Archive.
+    env.quiet(&["sync"]);
+    let archive = env.local("Archive");
+    assert_eq!(archive.len(), 1, "{archive:?}");
+    assert_eq!(archive[0].0, "m1@x.test");
+    assert!(
+        env.local("INBOX/Archive").is_empty(),
+        "no second local folder"
+    );
+    // Learnt from the listing now: the next new folder goes under INBOX. at once.
+    env.quiet(&["folder", "create", "a", "Projects"]);
+    assert_eq!(
+        creates(&server).last().unwrap(),
+        "CREATE \"INBOX.Projects\""
+    );
+    assert_eq!(creates(&server).len(), 3, "{:?}", creates(&server));
+}

@@ -112,8 +112,14 @@ pub async fn append_to_sent(
     let folder = match sent {
         Some(name) => name,
         None => {
-            session.create_folder("Sent").await?;
-            "Sent".to_owned()
+            // Where the server allows it: `INBOX.Sent` on Courier (see engine::imap::create).
+            let delimiter = folders.iter().find_map(|f| f.delimiter);
+            let wire = match crate::engine::imap::create::personal_prefix(&folders) {
+                Some(prefix) => format!("{prefix}Sent"),
+                None => "Sent".to_owned(),
+            };
+            crate::engine::imap::create::create_where_allowed(&mut session, &wire, delimiter)
+                .await?
         }
     };
     session

@@ -11,7 +11,8 @@
 //! [`Quirks`] make it behave like servers other than Dovecot (issue 15): tagged replies ending
 //! in a bare LF (GNU Mailutils), no UIDPLUS and no MOVE (Mailutils, Cyrus with extensions
 //! off: moves are COPY + \Deleted + a plain EXPUNGE, which also takes whatever else is
-//! marked \Deleted), FETCH answers for messages not asked for.
+//! marked \Deleted), FETCH answers for messages not asked for, folders only under `INBOX.`
+//! (Courier).
 
 // A test fixture: a poisoned lock or a missing mailbox is a bug in the test, so it panics.
 #![allow(clippy::unwrap_used)]
@@ -48,6 +49,9 @@ pub struct Quirks {
     /// Every UID FETCH of bodies also answers with the mailbox's first message (not asked
     /// for, unless it was) and repeats the last one it sends.
     pub extra_fetch: bool,
+    /// Like Courier: personal folders only under `INBOX.`; CREATE of any other name is
+    /// refused ("Invalid mailbox name").
+    pub inbox_namespace: bool,
 }
 
 #[derive(Debug, Default)]
@@ -243,6 +247,10 @@ impl FakeImap {
             }
             "CREATE" => {
                 let name = unquote(args);
+                if st.quirks.inbox_namespace && !name.starts_with("INBOX.") {
+                    out.extend_from_slice(format!("{tag} NO Invalid mailbox name.\r\n").as_bytes());
+                    return out;
+                }
                 let next = st.mailboxes.len() as u32 + 100;
                 st.mailboxes.entry(name).or_insert(FakeMailbox {
                     uidvalidity: next,

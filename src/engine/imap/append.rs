@@ -29,21 +29,7 @@ pub(super) async fn replace_draft_on(
     let folder = match found {
         Some(name) => name,
         None if bytes.is_none() => return Ok(String::new()),
-        None => {
-            session.create_folder("Drafts").await?;
-            folders.insert(
-                "Drafts",
-                Folder {
-                    name: "Drafts".to_owned(),
-                    display_name: "Drafts".to_owned(),
-                    delimiter: folders.delimiter,
-                    attributes: Vec::new(),
-                    role: Some(FolderRole::Drafts),
-                    selectable: true,
-                },
-            );
-            "Drafts".to_owned()
-        }
+        None => make_special(session, folders, "Drafts", FolderRole::Drafts).await?,
     };
     let mut keep = None;
     if let Some(bytes) = bytes {
@@ -83,25 +69,37 @@ pub(super) async fn append_sent_on(
     let sent = folders.with_role(FolderRole::Sent).map(|f| f.name.clone());
     let folder = match sent {
         Some(name) => name,
-        None => {
-            session.create_folder("Sent").await?;
-            folders.insert(
-                "Sent",
-                Folder {
-                    name: "Sent".to_owned(),
-                    display_name: "Sent".to_owned(),
-                    delimiter: folders.delimiter,
-                    attributes: Vec::new(),
-                    role: Some(FolderRole::Sent),
-                    selectable: true,
-                },
-            );
-            "Sent".to_owned()
-        }
+        None => make_special(session, folders, "Sent", FolderRole::Sent).await?,
     };
     let flags = ["\\Seen".to_owned()];
     session
         .append(&folder, &flags, None, &crate::engine::sent::crlf(bytes))
         .await?;
     Ok(folder)
+}
+
+/// Creates the server folder for a special folder the server lacks (`Sent`, `Drafts`), where
+/// the server allows it (`INBOX.Sent` on Courier), and records it for this session.
+async fn make_special(
+    session: &mut TcpImapSession,
+    folders: &mut ServerFolders,
+    local: &str,
+    role: FolderRole,
+) -> Result<String, ImapError> {
+    let wire = folders
+        .new_server_name(local)
+        .unwrap_or_else(|| local.to_owned());
+    let wire = super::create::create_where_allowed(session, &wire, folders.delimiter).await?;
+    folders.insert(
+        local,
+        Folder {
+            name: wire.clone(),
+            display_name: wire.clone(),
+            delimiter: folders.delimiter,
+            attributes: Vec::new(),
+            role: Some(role),
+            selectable: true,
+        },
+    );
+    Ok(wire)
 }

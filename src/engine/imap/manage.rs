@@ -57,7 +57,8 @@ pub(crate) async fn apply<S: ImapStream>(
             let wire = folders
                 .new_server_name(folder)
                 .ok_or_else(|| exists(folder))?;
-            session.create_folder(&wire).await?;
+            let wire =
+                super::create::create_where_allowed(session, &wire, folders.delimiter).await?;
             let id = match store.create_folder(name, folder) {
                 Ok(id) => id,
                 // A local-only folder (made by a move while offline) now has its server folder.

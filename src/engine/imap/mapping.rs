@@ -29,6 +29,9 @@ pub(super) struct ServerFolders {
     /// The server's Trash: its wire name, and its local name when it has a local folder.
     pub trash: Option<(String, Option<String>)>,
     pub delimiter: Option<char>,
+    /// `INBOX.` when the server keeps every folder under INBOX (Courier, Cyrus): new folders
+    /// are made there ([`super::create`]).
+    pub personal: Option<String>,
 }
 
 impl ServerFolders {
@@ -54,10 +57,18 @@ impl ServerFolders {
     }
 
     /// The wire name for a new server folder mirroring local-only folder `local` (a folder
-    /// made here, e.g. by a move): derived, and refused when that name is already another
-    /// local folder's server folder (the change would land in the wrong folder).
+    /// made here, e.g. by a move): derived, under the personal prefix when the server has one
+    /// (`Archive` -> `INBOX.Archive`), and refused when that name is already another local
+    /// folder's server folder (the change would land in the wrong folder).
     pub fn new_server_name(&self, local: &str) -> Option<String> {
-        let wire = convert::server_name(local, self.delimiter.map(|d| d.to_string()).as_deref());
+        let mut wire =
+            convert::server_name(local, self.delimiter.map(|d| d.to_string()).as_deref());
+        if let Some(prefix) = &self.personal
+            && !wire.eq_ignore_ascii_case("INBOX")
+            && !super::create::under(&wire, prefix)
+        {
+            wire = format!("{prefix}{wire}");
+        }
         match self.local_of.get(&wire) {
             Some(other) if other != local => None,
             _ => Some(wire),
@@ -102,6 +113,7 @@ pub(super) fn map_folders(
         local_of: HashMap::new(),
         trash: None,
         delimiter: listed.iter().find_map(|f| f.delimiter),
+        personal: super::create::personal_prefix(listed),
     };
     let mut targets = Vec::new();
     let mut unbound: Vec<&Folder> = Vec::new();

@@ -21,6 +21,7 @@
 mod append;
 mod connect;
 pub mod convert;
+pub(crate) mod create;
 mod folder;
 mod link;
 pub mod live;

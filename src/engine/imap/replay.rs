@@ -374,7 +374,8 @@ async fn move_to<S: ImapStream>(
                     ),
                 });
             };
-            session.create_folder(&wire).await?;
+            let wire =
+                super::create::create_where_allowed(session, &wire, folders.delimiter).await?;
             // Bind the local folder to its new server folder (it exists here: the move made it).
             if let Ok(id) = work.store.folder_id(&work.account.name, dest) {
                 let state = FolderState {
