@@ -232,3 +232,38 @@ fn a_move_to_a_new_folder_on_a_server_with_folders_under_inbox_lands_there() {
     );
     assert_eq!(creates(&server).len(), 3, "{:?}", creates(&server));
 }
+
+/// Issue 15, item 5: Gmail's All Mail (special-use `\All`) holds every message again.
+#[test]
+fn all_mail_is_not_downloaded_unless_asked_for() {
+    let server = with_three(Quirks::default());
+    server.add_mailbox("[Gmail]/All Mail", 9);
+    server.set_special_use("[Gmail]/All Mail", "\\All");
+    for n in 1..=3 {
+        server.add_message(
+            "[Gmail]/All Mail",
+            message(&format!("m{n}@x.test"), &format!("mail {n}")),
+        );
+    }
+    let env = Env::new(&server, "");
+    env.quiet(&["sync"]);
+    assert_eq!(env.local("INBOX").len(), 3);
+    assert!(env.local("[Gmail]/All Mail").is_empty(), "not downloaded");
+    let selected = |server: &FakeImap| {
+        server
+            .commands()
+            .iter()
+            .filter(|c| {
+                c.contains("All Mail") && (c.starts_with("SELECT") || c.starts_with("EXAMINE"))
+            })
+            .count()
+    };
+    assert_eq!(selected(&server), 0, "{:?}", server.commands());
+    // Asked for by name, it is.
+    env.quiet(&["sync", "--folder", "[Gmail]/All Mail"]);
+    assert_eq!(env.local("[Gmail]/All Mail").len(), 3);
+    // And with sync_all_mail, by every sync.
+    let env = Env::new(&server, "sync_all_mail = true");
+    env.quiet(&["sync"]);
+    assert_eq!(env.local("[Gmail]/All Mail").len(), 3);
+}

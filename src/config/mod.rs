@@ -100,6 +100,9 @@ pub struct ImapIncoming {
     pub fetch_bodies: FetchBodies,
     /// Folders the TUI keeps an IDLE connection on (default: INBOX).
     pub idle_folders: Vec<String>,
+    /// Download the special-use `\All` folder too (Gmail's "All Mail"): off by default, since
+    /// it holds a second copy of every message of every other folder.
+    pub sync_all_mail: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

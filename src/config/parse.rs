@@ -290,6 +290,7 @@ impl<'t> Parser<'t> {
                 let mut raw: RawImap =
                     self.read_table(value, &table_name, |key| other_protocol_hint(key, "imap"))?;
                 let interval = self.check_interval(raw.check_interval.take(), &table_name);
+                let sync_all_mail = raw.sync_all_mail.take().unwrap_or(false);
                 let (server, fetch_bodies, idle_folders) = raw.into_parts();
                 let server = self.server(
                     server,
@@ -305,6 +306,7 @@ impl<'t> Parser<'t> {
                         Some(RawFetchBodies::OnDemand) | None => FetchBodies::OnDemand,
                     },
                     idle_folders: idle_folders.unwrap_or_else(|| vec!["INBOX".to_string()]),
+                    sync_all_mail,
                 });
                 Some((imap, interval?))
             }

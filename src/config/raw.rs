@@ -78,6 +78,7 @@ pub(super) struct RawImap {
     pub fetch_bodies: Option<RawFetchBodies>,
     pub idle_folders: Option<Vec<String>>,
     pub check_interval: Option<Spanned<toml::Value>>,
+    pub sync_all_mail: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -37,6 +37,8 @@ pub struct FakeMailbox {
     pub messages: Vec<FakeMessage>,
     /// `\Noselect`: listed as a hierarchy node only.
     pub noselect: bool,
+    /// A special-use attribute LIST shows (`\All`, `\Sent`, ...), if any.
+    pub special_use: Option<&'static str>,
 }
 
 /// Ways this server departs from Dovecot's habits.
@@ -115,8 +117,15 @@ impl FakeImap {
                 uidnext: 1,
                 messages: Vec::new(),
                 noselect: false,
+                special_use: None,
             },
         );
+    }
+
+    /// Marks a mailbox with a special-use attribute (`\All` for Gmail's All Mail).
+    pub fn set_special_use(&self, name: &str, attribute: &'static str) {
+        let mut st = self.state.lock().unwrap();
+        st.mailboxes.get_mut(name).unwrap().special_use = Some(attribute);
     }
 
     pub fn add_node(&self, name: &str) {
@@ -235,9 +244,12 @@ impl FakeImap {
                 let d = st.delimiter;
                 for (name, mb) in &st.mailboxes {
                     let attrs = if mb.noselect {
-                        "\\Noselect \\HasChildren"
+                        "\\Noselect \\HasChildren".to_owned()
                     } else {
-                        "\\HasNoChildren"
+                        match mb.special_use {
+                            Some(special) => format!("\\HasNoChildren {special}"),
+                            None => "\\HasNoChildren".to_owned(),
+                        }
                     };
                     out.extend_from_slice(
                         format!("* LIST ({attrs}) \"{d}\" {}\r\n", quote(name)).as_bytes(),
@@ -257,6 +269,7 @@ impl FakeImap {
                     uidnext: 1,
                     messages: Vec::new(),
                     noselect: false,
+                    special_use: None,
                 });
                 ok(&mut out, "created");
             }

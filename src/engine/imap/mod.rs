@@ -146,6 +146,20 @@ async fn run<S: ImapStream>(
             work.store.remove_folder(*id)?;
         }
     }
+    // Gmail's "All Mail" (special-use \All) holds every message of every label again: not
+    // downloaded unless asked for by name or by `sync_all_mail`. Its local folder exists, so a
+    // move to it (archiving, in Gmail's terms) still has a target.
+    let all_mail = match &work.account.incoming {
+        crate::config::Incoming::Imap(imap) => imap.sync_all_mail,
+        _ => false,
+    };
+    if !all_mail && options.folder.is_none() {
+        targets.retain(|(_, name, _)| {
+            folders
+                .get(name)
+                .is_none_or(|f| f.role != Some(crate::proto::imap::FolderRole::All))
+        });
+    }
     if let Some(only) = &options.folder {
         targets.retain(|(_, name, server)| {
             name == only
