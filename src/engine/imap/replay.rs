@@ -201,9 +201,8 @@ async fn replay_run<S: ImapStream>(
     session.take_unsolicited();
     match result {
         Ok(moved) => {
-            for a in &run {
-                work.store.remove_action(a.id)?;
-            }
+            let done: Vec<i64> = run.iter().map(|a| a.id).collect();
+            work.store.remove_actions(&done)?;
             work.summary.actions_replayed += run.len() as u64;
             match moved {
                 Some((dest, report)) => {
@@ -291,6 +290,9 @@ async fn follow<S: ImapStream>(
         .unwrap_or_default();
     let mut validity = report.as_ref().map(|m| m.uid_validity);
     let mut gone = 0;
+    // Where each message is now, recorded in one transaction after the loop.
+    let mut located: Vec<(i64, MessageId, u32)> = Vec::new();
+    let mut located_validity = None;
     for a in run {
         let Some(m) = a.message else { continue };
         let mut uid = a.uid.and_then(|u| pairs.get(&u).copied());
@@ -318,7 +320,13 @@ async fn follow<S: ImapStream>(
         }
         match (uid, validity) {
             (Some(uid), Some(v)) => {
-                work.store.record_location(a.id, m, dest, v, uid)?;
+                if located_validity.is_some_and(|lv| lv != v) {
+                    // (Never with one destination folder; kept exact all the same.)
+                    work.store.record_locations(dest, v, &[(a.id, m, uid)])?;
+                } else {
+                    located_validity = Some(v);
+                    located.push((a.id, m, uid));
+                }
                 let folder = dest.to_owned();
                 chains.at.insert(
                     m,
@@ -336,6 +344,9 @@ async fn follow<S: ImapStream>(
                 chains.failed.insert(m);
             }
         }
+    }
+    if let Some(v) = located_validity {
+        work.store.record_locations(dest, v, &located)?;
     }
     if gone > 0 {
         work.summary.warnings.push(format!(
