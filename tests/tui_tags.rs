@@ -7,6 +7,8 @@
 mod support;
 #[path = "support/tui.rs"]
 mod tui;
+// (Not every helper of the shared file is used here.)
+#[allow(dead_code)]
 #[path = "support/tui_server.rs"]
 mod tui_server;
 
@@ -40,7 +42,13 @@ fn subjects_on_server(me: &TestUser, folder: &str) -> Vec<String> {
 fn tag_three_messages_and_delete_them() {
     let me = support::new_user("tuitags");
     // Newest first in the list: Alpha, Bravo, Charlie, Delta, Echo.
-    for (day, s) in [(5, "Alpha"), (4, "Bravo"), (3, "Charlie"), (2, "Delta"), (1, "Echo")] {
+    for (day, s) in [
+        (5, "Alpha"),
+        (4, "Bravo"),
+        (3, "Charlie"),
+        (2, "Delta"),
+        (1, "Echo"),
+    ] {
         put(&me, &format!("{s} tags"), day);
     }
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -89,12 +97,19 @@ fn tag_three_messages_and_delete_them() {
             && !s.contains("Echo tags")
     });
     assert!(screen.contains("Deleted 3 messages"), "{screen}");
-    assert!(!screen.contains("tagged"), "the tags went with the delete:\n{screen}");
+    assert!(
+        !screen.contains("tagged"),
+        "the tags went with the delete:\n{screen}"
+    );
 
     // One UID MOVE for the three, as postie logged the commands it sent.
     let log = std::fs::read_to_string(tui.path("data/postie/postie.log")).unwrap_or_default();
     let moves: Vec<&str> = log.lines().filter(|l| l.contains("C: UID MOVE")).collect();
-    assert_eq!(moves.len(), 1, "one UID MOVE for three messages: {moves:#?}");
+    assert_eq!(
+        moves.len(),
+        1,
+        "one UID MOVE for three messages: {moves:#?}"
+    );
     eprintln!("FIGURE TUI: 3 tagged messages deleted, in Trash on the server after {took:?}");
     assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
     tui.assert_restored();
