@@ -80,8 +80,15 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         };
         let pick = |s| if selected { base.patch(sel_style) } else { s };
         // The first mark is `*` on a tagged message (mutt's habit; the row's colour still
-        // says flagged), else `!` on a flagged one.
-        let tagged = model.tags.contains(&row.id);
+        // says flagged), else `!` on a flagged one. A collapsed thread shows it when any
+        // message it hides is tagged.
+        let hidden = list.hidden_under(v);
+        let full = list.full_index(v);
+        let tagged = model.tags.contains(&row.id)
+            || (1..=hidden).any(|k| {
+                list.row_full(full + k)
+                    .is_some_and(|r| model.tags.contains(&r.id))
+            });
         let first = if tagged {
             "*"
         } else if row.flags.flagged {
@@ -109,7 +116,6 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         } else {
             String::new()
         };
-        let hidden = list.hidden_under(v);
         let tree = tree_prefix(row);
         let mut subject = String::new();
         if all_accounts {

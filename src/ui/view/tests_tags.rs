@@ -50,3 +50,15 @@ fn tagged_rows_show_a_star_and_the_status_line_counts_them() {
     let status = status_line(&t);
     assert!(!status.contains("tagged"), "{status:?}");
 }
+
+#[test]
+fn a_collapsed_thread_shows_the_mark_when_a_hidden_message_is_tagged() {
+    let (mut m, fake) = started(1234);
+    // Tag the reply (row 1), then collapse its thread from the root.
+    fake.keys(&mut m, "jT");
+    fake.keys(&mut m, "gg ");
+    assert_eq!(m.list.as_ref().unwrap().hidden_under(0), 2, "collapsed");
+    let t = draw(&m);
+    assert_eq!(mark(&m, &t, 0), "*", "the hidden reply is tagged");
+    assert_eq!(mark(&m, &t, 1), " ", "the next thread is not");
+}
