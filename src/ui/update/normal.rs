@@ -370,13 +370,22 @@ fn toggle_flag(model: &mut Model, get: fn(&Flags) -> bool, flag: Flags) -> Vec<C
             .filter(|r| ids.contains(&r.id))
             .map(|r| get(&r.flags))
     };
-    let cmds = match current {
-        Some(true) => set_flags(model, ids.clone(), Flags::NONE, flag),
-        Some(false) => set_flags(model, ids.clone(), flag, Flags::NONE),
-        None => return Vec::new(),
+    let Some(had) = current else {
+        return Vec::new();
+    };
+    let cmds = if had {
+        set_flags(model, ids.clone(), Flags::NONE, flag)
+    } else {
+        set_flags(model, ids.clone(), flag, Flags::NONE)
     };
     if super::tags::consume(model, &ids) {
-        model.set_status(format!("Changed {} tagged messages", ids.len()));
+        let n = ids.len();
+        model.set_status(match (flag == Flags::FLAGGED, had) {
+            (true, false) => format!("Flagged {n} tagged messages"),
+            (true, true) => format!("Unflagged {n} tagged messages"),
+            (false, false) => format!("Marked {n} tagged messages read"),
+            (false, true) => format!("Marked {n} tagged messages unread"),
+        });
     }
     cmds
 }

@@ -6,6 +6,7 @@
 //! one shown; the set is emptied when the folder changes ([`super::open_folder`]) and by the
 //! bulk action that used it ([`consume`]).
 
+use super::super::keymap::Action;
 use super::super::layout;
 use super::super::model::{Focus, Model};
 use super::super::protocol::{Command, ListSource};
@@ -50,6 +51,7 @@ pub(super) fn toggle_thread(model: &mut Model) -> Vec<Command> {
     let Some(list) = model.list.as_ref() else {
         return Vec::new();
     };
+    let flat = matches!(list.source, ListSource::Folder(_)) && !list.sort.threaded;
     let (rows, missing) = list.selected_thread();
     let rows: Vec<(MessageId, Flags)> = rows.iter().map(|r| (r.id.clone(), r.flags)).collect();
     if rows.is_empty() {
@@ -66,7 +68,12 @@ pub(super) fn toggle_thread(model: &mut Model) -> Vec<Command> {
         }
     }
     let verb = if all_tagged { "Untagged" } else { "Tagged" };
-    let mut line = format!("{verb} the thread ({})", messages(n));
+    let mut line = if flat {
+        let t = model.keymap.keys_for(Action::ToggleThreads);
+        format!("{verb} the message (a flat list has no threads: {t} shows them)")
+    } else {
+        format!("{verb} the thread ({})", messages(n))
+    };
     if missing > 0 {
         line.push_str(&format!(
             "; {} of it not loaded yet: scroll to them and press the key again",

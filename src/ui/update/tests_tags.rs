@@ -64,6 +64,16 @@ fn ctrl_t_tags_the_whole_thread_then_untags_it() {
     fake.keys(&mut m, "k");
     fake.send(&mut m, Msg::Key(ctrl('t')));
     assert_eq!(tagged(&m), vec![id(0), id(1), id(2)]);
+    // A flat list has no threads: C-t tags the message, and says how to see threads.
+    fake.keys(&mut m, "t");
+    command_line(&fake, &mut m, "untag");
+    fake.keys(&mut m, "j");
+    fake.send(&mut m, Msg::Key(ctrl('t')));
+    assert_eq!(tagged(&m), vec![id(1)]);
+    assert_eq!(
+        m.status.as_ref().unwrap().text,
+        "Tagged the message (a flat list has no threads: t shows them)"
+    );
 }
 
 #[test]
@@ -206,6 +216,7 @@ fn s_and_u_on_the_tagged_set_set_all_unless_all_have_it() {
         }]
     );
     assert!(m.tags.is_empty());
+    assert_eq!(m.status.as_ref().unwrap().text, "Flagged 2 tagged messages");
     // Both flagged now (shown at once): tagged again, s unflags both.
     fake.keys(&mut m, "kkTT");
     assert_eq!(
@@ -215,6 +226,10 @@ fn s_and_u_on_the_tagged_set_set_all_unless_all_have_it() {
             add: Flags::NONE,
             remove: Flags::FLAGGED,
         }]
+    );
+    assert_eq!(
+        m.status.as_ref().unwrap().text,
+        "Unflagged 2 tagged messages"
     );
     // u: rows 0 (unread) and 1 (read) are marked read together.
     fake.keys(&mut m, "ggTT");
