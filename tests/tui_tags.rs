@@ -2,7 +2,8 @@
 //! the harness's Dovecot. Three messages tagged with `T` (not next to each other) and deleted
 //! with one `d` end up in Trash on the server (read back over a raw IMAP session), the list
 //! shows the other two, and the live connection moved them with one `UID MOVE` (read from
-//! postie's own debug log of the commands it sent).
+//! postie's own debug log of the commands it sent). Then `:tag PATTERN` (matched by the
+//! backend's index), a bulk move to Archive, and one `z` that moves both back on the server.
 
 mod support;
 #[path = "support/tui.rs"]
@@ -111,6 +112,54 @@ fn tag_three_messages_and_delete_them() {
         "one UID MOVE for three messages: {moves:#?}"
     );
     eprintln!("FIGURE TUI: 3 tagged messages deleted, in Trash on the server after {took:?}");
+    assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
+    tui.assert_restored();
+}
+
+#[test]
+fn tag_by_pattern_move_them_and_undo_the_move_in_one_step() {
+    let me = support::new_user("tuitagpat");
+    for (day, s) in [
+        (4, "Invoice March"),
+        (3, "Lunch plans"),
+        (2, "Invoice April"),
+        (1, "Weekend photos"),
+    ] {
+        put(&me, s, day);
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = config_for(&me, tmp.path());
+    let tui = Tui::start(&["--config", &config.display().to_string()], &[]);
+    tui.wait_for("Weekend photos");
+
+    tui.keys(&[":"]);
+    tui.type_text("tag subject:invoice");
+    tui.keys(&["Enter"]);
+    tui.wait_for("Tagged 2 messages matching; 2 tagged");
+
+    tui.keys(&["m"]);
+    tui.type_text("Archive");
+    let key = Instant::now();
+    tui.keys(&["Enter"]);
+    let moved = on_server(key, "the two invoices in Archive", || {
+        server_files(&me, "Archive").len() == 2 && server_files(&me, "INBOX").len() == 2
+    });
+    assert_eq!(
+        subjects_on_server(&me, "Archive"),
+        ["Invoice April", "Invoice March"]
+    );
+    tui.wait_for("Moved 2 messages");
+
+    // One z takes the whole bulk move back.
+    let key = Instant::now();
+    tui.keys(&["z"]);
+    let undone = on_server(key, "both back in INBOX", || {
+        server_files(&me, "Archive").is_empty() && server_files(&me, "INBOX").len() == 4
+    });
+    tui.wait_for("Undone: moved 2 messages back to INBOX");
+    eprintln!(
+        "FIGURE TUI: 2 messages tagged by pattern moved on the server in {moved:?}, undone in {undone:?}"
+    );
     assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
     tui.assert_restored();
 }
