@@ -13,6 +13,10 @@ use super::super::protocol::{Command, ListSource};
 use super::super::types::{BackendError, Flags, MessageId};
 use super::load_pages;
 
+/// The status line while the backend looks for the messages matching.
+const TAGGING: &str = "Tagging…";
+const UNTAGGING: &str = "Untagging…";
+
 /// `T`: tag the message under the cursor (or the one open, when it has the focus), or untag
 /// it; in the list the cursor then moves to the next row, so `T T T` tags three in a row.
 pub(super) fn toggle(model: &mut Model) -> Vec<Command> {
@@ -107,7 +111,7 @@ pub(super) fn command(model: &mut Model, pattern: &str, untag: bool) -> Vec<Comm
             return Vec::new();
         }
     }
-    model.set_status(if untag { "Untagging…" } else { "Tagging…" });
+    model.set_status(if untag { UNTAGGING } else { TAGGING });
     vec![Command::TagMatching {
         list: source,
         pattern: (!pattern.is_empty()).then(|| pattern.to_owned()),
@@ -124,7 +128,15 @@ pub(super) fn matched(
 ) -> Vec<Command> {
     if model.list.as_ref().is_none_or(|l| l.source != list) {
         // Another list is shown now: its folder may not be the one asked about.
-        model.dirty = false;
+        if model
+            .status
+            .as_ref()
+            .is_some_and(|s| s.text == TAGGING || s.text == UNTAGGING)
+        {
+            model.set_status("Not tagged: the list changed meanwhile; :tag again");
+        } else {
+            model.dirty = false;
+        }
         return Vec::new();
     }
     let found = match result {

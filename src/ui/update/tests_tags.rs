@@ -100,6 +100,10 @@ fn tag_pattern_asks_the_backend_and_tags_what_it_found() {
         }),
     );
     assert!(m.tags.is_empty());
+    assert_eq!(
+        m.status.as_ref().unwrap().text,
+        "Not tagged: the list changed meanwhile; :tag again"
+    );
     // Rows far off screen (never loaded) are tagged all the same: ids are enough.
     update(
         &mut m,
