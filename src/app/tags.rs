@@ -5,12 +5,13 @@
 //! filter, [`Store::search`](crate::store::Store::search)), so a 100,000-message folder is
 //! never loaded row by row; only messages the list shows can match (a pattern within a filter
 //! matches within what the filter shows, the server's hits included); the answer is ids and
-//! flags only.
+//! flags only. A bulk action on the tags skips a message the store no longer has (expunged
+//! meanwhile) instead of failing for all the others ([`Backend::still_here`]).
 
 use std::collections::HashSet;
 
 use crate::store::{self, MessageSummary, StoreError};
-use crate::ui::{Event, ListSource, SearchScope};
+use crate::ui::{self, Event, ListSource, SearchScope};
 
 use super::{Backend, SEARCH_LIMIT, convert, store_error};
 
@@ -75,6 +76,19 @@ impl Backend {
                 Ok(shown.into_iter().filter(|m| hits.contains(&m.id)).collect())
             }
         }
+    }
+
+    /// The ids of a bulk action (several messages, as tags make) that the store still has: a
+    /// tagged message expunged since by another client or a sync is left out, instead of
+    /// failing the action for every other one. One id is kept as it is (its error says it is
+    /// gone).
+    pub(super) fn still_here(&self, ids: Vec<ui::MessageId>) -> Vec<ui::MessageId> {
+        if ids.len() < 2 {
+            return ids;
+        }
+        ids.into_iter()
+            .filter(|id| convert::store_id(id).is_some_and(|sid| self.store.get(sid).is_ok()))
+            .collect()
     }
 
     fn search_in(

@@ -106,3 +106,22 @@ fn a_bulk_delete_of_tagged_messages_is_undone_in_one_step() {
     let back = shown(&mut r, inbox(), 11);
     assert!(ids.iter().all(|id| back.contains(id)), "all three are back");
 }
+
+#[test]
+fn a_tagged_message_gone_since_does_not_fail_the_bulk_action_for_the_others() {
+    let mut r = rig(Mode::Demo);
+    let mut ids: Vec<ui::MessageId> = matching(&mut r, inbox(), Some("offsite"))
+        .into_iter()
+        .take(2)
+        .collect();
+    // Expunged by another client since it was tagged: the store no longer has it.
+    ids.push(ui::MessageId("999999".into()));
+    let (done, result) = r.ask(Command::Delete { ids: ids.clone() }, |e| match e {
+        Event::Deleted { ids, result } => Some((ids, result)),
+        _ => None,
+    });
+    result.unwrap();
+    assert_eq!(done, ids[..2].to_vec(), "the two still here are deleted");
+    let trash = shown(&mut r, folder("Trash"), 20);
+    assert!(ids[..2].iter().all(|id| trash.contains(id)));
+}
