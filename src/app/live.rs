@@ -135,6 +135,7 @@ impl Backend {
         remove: ui::Flags,
         undoable: bool,
     ) -> bool {
+        let ids = self.still_here(ids);
         let accounts = self.accounts_of(&ids);
         let before = undo::snapshot(&self.store, &store_ids(&ids).unwrap_or_default());
         let result = self.set_flags(&ids, add, remove).map_err(store_error);
@@ -148,6 +149,7 @@ impl Backend {
     }
 
     pub(super) async fn move_now(&mut self, ids: Vec<ui::MessageId>, to: ui::FolderRef) -> bool {
+        let ids = self.still_here(ids);
         let accounts = self.accounts_of(&ids);
         let before = undo::snapshot(&self.store, &store_ids(&ids).unwrap_or_default());
         let result = store_ids(&ids).and_then(|sids| {
@@ -165,6 +167,7 @@ impl Backend {
     }
 
     pub(super) async fn delete_now(&mut self, ids: Vec<ui::MessageId>) -> bool {
+        let ids = self.still_here(ids);
         let accounts = self.accounts_of(&ids);
         let before = undo::snapshot(&self.store, &store_ids(&ids).unwrap_or_default());
         let result =

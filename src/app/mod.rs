@@ -33,12 +33,15 @@ mod outbox;
 mod send;
 mod server_search;
 mod sync;
+mod tags;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_check;
 #[cfg(test)]
 mod tests_outbox;
+#[cfg(test)]
+mod tests_tags;
 #[cfg(test)]
 mod tests_undo;
 mod undo;
@@ -388,6 +391,11 @@ impl Backend {
             Command::RetryOutbox { ids } => self.retry_outbox(ids).await,
             Command::DropOutbox { ids } => self.drop_outbox(ids).await,
             Command::SearchServer(source) => self.search_server(source).await,
+            Command::TagMatching {
+                list,
+                pattern,
+                untag,
+            } => self.tag_matching(list, pattern, untag).await,
             // The terminal runner handles these; nothing to do if one arrives.
             Command::EditExternally(_) | Command::Suspend | Command::Redraw | Command::Quit => true,
         }

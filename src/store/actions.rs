@@ -222,6 +222,26 @@ impl Store {
         Ok(())
     }
 
+    /// Takes several actions out of the queue in one transaction (one commit for a bulk
+    /// action the server confirmed with one command, instead of one per message).
+    pub fn remove_actions(&mut self, ids: &[i64]) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::db("start removing queued actions"))?;
+        {
+            let mut st = tx
+                .prepare_cached("DELETE FROM actions WHERE id = ?1")
+                .map_err(StoreError::db("remove a queued action"))?;
+            for id in ids {
+                st.execute(params![id])
+                    .map_err(StoreError::db("remove a queued action"))?;
+            }
+        }
+        tx.commit()
+            .map_err(StoreError::db("commit removing queued actions"))
+    }
+
     /// Queues a message for sending: stored in the account's local `Outbox` folder (with the
     /// envelope sender and all recipients, Bcc included, beside it). Returns its id.
     pub fn outbox_add(

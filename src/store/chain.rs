@@ -41,54 +41,23 @@ impl Store {
         uidvalidity: u32,
         uid: u32,
     ) -> Result<()> {
+        self.record_locations(folder, uidvalidity, &[(applied, message, uid)])
+    }
+
+    /// [`Store::record_location`] for every `(applied, message, uid)` one command put in
+    /// `folder`, in one transaction (a bulk move of 200 messages commits once, not 200 times).
+    pub fn record_locations(
+        &mut self,
+        folder: &str,
+        uidvalidity: u32,
+        located: &[(i64, MessageId, u32)],
+    ) -> Result<()> {
         let tx = self
             .conn
             .transaction()
             .map_err(StoreError::db("start recording a UID"))?;
-        let later: Vec<(i64, String, String, Option<u32>)> = tx
-            .prepare(
-                "SELECT id, folder, kind, uid FROM actions WHERE message = ?1 AND id > ?2
-                 ORDER BY id",
-            )
-            .and_then(|mut st| {
-                st.query_map(params![message, applied], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .map_err(StoreError::db("read the action queue"))?;
-        let mut moves_on = false;
-        for (id, in_folder, kind, has_uid) in later {
-            if in_folder != folder {
-                moves_on = true;
-                break;
-            }
-            if has_uid.is_none() {
-                tx.execute(
-                    "UPDATE actions SET uid = ?2, uidvalidity = ?3 WHERE id = ?1",
-                    params![id, uid, uidvalidity],
-                )
-                .map_err(StoreError::db("record a UID"))?;
-            }
-            if kind == "move" || kind == "delete" {
-                moves_on = true;
-                break;
-            }
-        }
-        if !moves_on {
-            // OR IGNORE: a row of that UID already there (a sync fetched the copy before this
-            // replay learned its UID) keeps it; this row stays UID-less for the sync to settle.
-            tx.execute(
-                "UPDATE OR IGNORE messages SET uid = ?2
-                 WHERE id = ?1 AND uid IS NULL AND folder_id = (
-                     SELECT f.id FROM folders f
-                     WHERE f.name = ?3 AND (f.uidvalidity IS NULL OR f.uidvalidity = ?4)
-                       AND f.account_id = (SELECT g.account_id FROM folders g
-                                           JOIN messages m ON m.folder_id = g.id
-                                           WHERE m.id = ?1))",
-                params![message, uid, folder, uidvalidity],
-            )
-            .map_err(StoreError::db("record a UID"))?;
+        for &(applied, message, uid) in located {
+            record_in(&tx, applied, message, folder, uidvalidity, uid)?;
         }
         tx.commit().map_err(StoreError::db("commit a UID"))
     }
@@ -171,6 +140,63 @@ impl Store {
             .map_err(StoreError::db("mark a folder for a resync"))?;
         Ok(())
     }
+}
+
+/// One [`Store::record_location`], inside the caller's transaction.
+fn record_in(
+    tx: &rusqlite::Transaction<'_>,
+    applied: i64,
+    message: MessageId,
+    folder: &str,
+    uidvalidity: u32,
+    uid: u32,
+) -> Result<()> {
+    let later: Vec<(i64, String, String, Option<u32>)> = tx
+        .prepare(
+            "SELECT id, folder, kind, uid FROM actions WHERE message = ?1 AND id > ?2
+             ORDER BY id",
+        )
+        .and_then(|mut st| {
+            st.query_map(params![message, applied], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .map_err(StoreError::db("read the action queue"))?;
+    let mut moves_on = false;
+    for (id, in_folder, kind, has_uid) in later {
+        if in_folder != folder {
+            moves_on = true;
+            break;
+        }
+        if has_uid.is_none() {
+            tx.execute(
+                "UPDATE actions SET uid = ?2, uidvalidity = ?3 WHERE id = ?1",
+                params![id, uid, uidvalidity],
+            )
+            .map_err(StoreError::db("record a UID"))?;
+        }
+        if kind == "move" || kind == "delete" {
+            moves_on = true;
+            break;
+        }
+    }
+    if !moves_on {
+        // OR IGNORE: a row of that UID already there (a sync fetched the copy before this
+        // replay learned its UID) keeps it; this row stays UID-less for the sync to settle.
+        tx.execute(
+            "UPDATE OR IGNORE messages SET uid = ?2
+             WHERE id = ?1 AND uid IS NULL AND folder_id = (
+                 SELECT f.id FROM folders f
+                 WHERE f.name = ?3 AND (f.uidvalidity IS NULL OR f.uidvalidity = ?4)
+                   AND f.account_id = (SELECT g.account_id FROM folders g
+                                       JOIN messages m ON m.folder_id = g.id
+                                       WHERE m.id = ?1))",
+            params![message, uid, folder, uidvalidity],
+        )
+        .map_err(StoreError::db("record a UID"))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -63,6 +63,8 @@ actions! {
     Flag, "flag", Normal, "s", "toggle the flagged (starred) mark";
     ToggleUnread, "toggle_unread", Normal, "u", "toggle read / unread";
     Undo, "undo", Normal, "z", "undo the last delete, move or flag change";
+    Tag, "tag", Normal, "T", "tag / untag the message; d m s u then act on all tagged";
+    TagThread, "tag_thread", Normal, "C-t", "tag the whole thread (untag it when all are tagged)";
     ToggleThread, "toggle_thread", Normal, "Space", "collapse / expand the thread";
     ToggleThreads, "toggle_threads", Normal, "t", "threaded / flat list";
     SortNext, "sort_next", Normal, "o", "sort by date, sender, subject, size";

@@ -287,6 +287,27 @@ impl MessageList {
         true
     }
 
+    /// The loaded rows of the selected row's thread (its root and every message after it in
+    /// the thread, collapsed or not), and how many of them are not loaded. In a flat list
+    /// every message is its own thread.
+    pub fn selected_thread(&self) -> (Vec<&Row>, usize) {
+        let mut root = self.full_index(self.selected);
+        loop {
+            match self.row_full(root) {
+                Some(r) if r.thread.depth == 0 => break,
+                Some(_) if root > 0 => root -= 1,
+                _ => return (Vec::new(), 0),
+            }
+        }
+        let descendants = self
+            .row_full(root)
+            .map_or(0, |r| r.thread.descendants as usize);
+        let end = (root + descendants).min(self.total.unwrap_or(0).saturating_sub(1));
+        let rows: Vec<&Row> = (root..=end).filter_map(|f| self.row_full(f)).collect();
+        let missing = (end + 1 - root).saturating_sub(rows.len());
+        (rows, missing)
+    }
+
     /// Whether the root at this visible index is collapsed.
     pub fn is_collapsed(&self, visible: usize) -> bool {
         self.collapsed.contains_key(&self.full_index(visible))

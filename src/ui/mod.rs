@@ -25,6 +25,7 @@ pub mod layout;
 pub mod list;
 pub mod model;
 pub mod protocol;
+pub mod tags;
 pub mod terminal;
 pub mod text;
 pub mod theme;

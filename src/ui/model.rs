@@ -7,6 +7,7 @@ use super::input::LineInput;
 use super::keymap::{Action, Keymap};
 use super::list::MessageList;
 use super::protocol::FolderChange;
+use super::tags::Tags;
 use super::theme::Theme;
 use super::types::{
     AccountState, DraftAttachment, FolderInfo, FolderRef, Message, MessageId, Sort,
@@ -278,6 +279,9 @@ pub struct Model {
     /// The folder whose messages the list shows (also while it is filtered).
     pub current: Option<FolderRef>,
     pub list: Option<MessageList>,
+    /// The tagged messages of the current folder (`T`, `C-t`, `:tag`): the message actions
+    /// apply to them when there are any ([`Model::action_targets`]).
+    pub tags: Tags,
     /// The sort new lists start with.
     pub sort: Sort,
     pub message: Option<MessageView>,
@@ -331,6 +335,7 @@ impl Model {
             },
             current: None,
             list: None,
+            tags: Tags::default(),
             sort: Sort::default(),
             message: None,
             prompt: None,

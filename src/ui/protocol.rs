@@ -123,6 +123,14 @@ pub enum Command {
     /// Run a search list's query on the servers too, for messages stored as envelopes only
     /// (the local index cannot see their bodies). Answer with [`Event::ServerSearched`].
     SearchServer(ListSource),
+    /// Which messages of `list` (a folder, a filter, a search) match `pattern` (the filter's
+    /// syntax; `None`: every message the list shows), found in the index without loading
+    /// their rows. Answer with [`Event::TagMatched`], echoing `list` and `untag`.
+    TagMatching {
+        list: ListSource,
+        pattern: Option<String>,
+        untag: bool,
+    },
 
     // --- handled by the terminal runner, never sent to the backend ---
     /// Suspend the terminal, edit the draft in $VISUAL/$EDITOR, resume; answer with
@@ -234,6 +242,12 @@ pub enum Event {
     ServerSearched {
         source: ListSource,
         result: Result<ServerSearch, BackendError>,
+    },
+    /// The answer to [`Command::TagMatching`]: the matching messages and their flags.
+    TagMatched {
+        list: ListSource,
+        untag: bool,
+        result: Result<Vec<(MessageId, Flags)>, BackendError>,
     },
     /// A failure not tied to a command (a background sync, IDLE...).
     Error(BackendError),

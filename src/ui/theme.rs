@@ -95,6 +95,7 @@ theme_styles! {
     row_unread: "An unread message (bold in every shipped theme).",
     row_flagged: "A flagged message.",
     row_deleted: "A message marked deleted.",
+    row_tagged: "The `*` mark of a tagged message (the mark shows without colour too).",
     date: "The date column.",
     tree: "Thread tree lines.",
     header_name: "Header names in the message view.",

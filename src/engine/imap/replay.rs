@@ -16,7 +16,9 @@
 //! it updated the queue) is followed the same way: the message is missing from the server
 //! only when the destination has no message of that Message-ID either.
 //!
-//! Runs of consecutive actions of the same kind on the same folder go as one command.
+//! Runs of consecutive actions of the same kind on the same folder go as one command (a bulk
+//! action on 200 tagged messages is one `UID STORE` or `UID MOVE`), up to [`RUN_MAX`] messages
+//! a command, so that its line stays within what servers accept whatever the UIDs.
 
 use std::collections::{HashMap, HashSet};
 
@@ -75,12 +77,27 @@ pub(super) async fn replay<S: ImapStream>(
     if actions.is_empty() {
         return Ok(());
     }
-    // Runs of the same (folder, uidvalidity, op), in queue order.
+    let mut chains = Chains::default();
+    for run in runs(actions) {
+        replay_run(session, work, folders, &mut chains, run).await?;
+    }
+    Ok(())
+}
+
+/// The most messages one replayed command names. Non-contiguous UIDs of up to 10 digits make
+/// a set of at most ~5.5 KB: under the 8,192-octet line RFC 7162 (section 4) asks clients to
+/// stay within, and far under Dovecot's 64 KB, so `:tag` + `d` over thousands of messages is a
+/// few commands, never one the server refuses as too long.
+const RUN_MAX: usize = 500;
+
+/// Runs of the same (folder, uidvalidity, op), in queue order, of at most [`RUN_MAX`] actions.
+fn runs(actions: Vec<Action>) -> Vec<Vec<Action>> {
     let mut runs: Vec<Vec<Action>> = Vec::new();
     for a in actions {
         match runs.last_mut() {
             Some(run)
-                if run[0].folder == a.folder
+                if run.len() < RUN_MAX
+                    && run[0].folder == a.folder
                     && run[0].uidvalidity == a.uidvalidity
                     && op(&run[0].kind) == op(&a.kind) =>
             {
@@ -89,11 +106,7 @@ pub(super) async fn replay<S: ImapStream>(
             _ => runs.push(vec![a]),
         }
     }
-    let mut chains = Chains::default();
-    for run in runs {
-        replay_run(session, work, folders, &mut chains, run).await?;
-    }
-    Ok(())
+    runs
 }
 
 async fn replay_run<S: ImapStream>(
@@ -201,9 +214,8 @@ async fn replay_run<S: ImapStream>(
     session.take_unsolicited();
     match result {
         Ok(moved) => {
-            for a in &run {
-                work.store.remove_action(a.id)?;
-            }
+            let done: Vec<i64> = run.iter().map(|a| a.id).collect();
+            work.store.remove_actions(&done)?;
             work.summary.actions_replayed += run.len() as u64;
             match moved {
                 Some((dest, report)) => {
@@ -291,6 +303,9 @@ async fn follow<S: ImapStream>(
         .unwrap_or_default();
     let mut validity = report.as_ref().map(|m| m.uid_validity);
     let mut gone = 0;
+    // Where each message is now, recorded in one transaction after the loop.
+    let mut located: Vec<(i64, MessageId, u32)> = Vec::new();
+    let mut located_validity = None;
     for a in run {
         let Some(m) = a.message else { continue };
         let mut uid = a.uid.and_then(|u| pairs.get(&u).copied());
@@ -318,7 +333,13 @@ async fn follow<S: ImapStream>(
         }
         match (uid, validity) {
             (Some(uid), Some(v)) => {
-                work.store.record_location(a.id, m, dest, v, uid)?;
+                if located_validity.is_some_and(|lv| lv != v) {
+                    // (Never with one destination folder; kept exact all the same.)
+                    work.store.record_locations(dest, v, &[(a.id, m, uid)])?;
+                } else {
+                    located_validity = Some(v);
+                    located.push((a.id, m, uid));
+                }
                 let folder = dest.to_owned();
                 chains.at.insert(
                     m,
@@ -336,6 +357,9 @@ async fn follow<S: ImapStream>(
                 chains.failed.insert(m);
             }
         }
+    }
+    if let Some(v) = located_validity {
+        work.store.record_locations(dest, v, &located)?;
     }
     if gone > 0 {
         work.summary.warnings.push(format!(
@@ -479,4 +503,40 @@ fn drop_all(work: &mut Work<'_>, run: &[Action]) -> Result<(), EngineError> {
         work.store.remove_action(a.id)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn action(id: i64, folder: &str, kind: ActionKind) -> Action {
+        Action {
+            id,
+            account: "a".into(),
+            kind,
+            message: Some(id),
+            folder: folder.into(),
+            uidvalidity: Some(7),
+            uid: Some(u32::try_from(id * 2).unwrap_or(1)),
+            message_id: None,
+            created: 0,
+        }
+    }
+
+    #[test]
+    fn a_bulk_action_goes_in_runs_of_at_most_run_max() {
+        let flag = ActionKind::AddFlag(Flag::Flagged);
+        // 1,200 flags in INBOX, then 3 deletes there, then 2 flags in Archive.
+        let mut queue: Vec<Action> = (1..=1200)
+            .map(|i| action(i, "INBOX", flag.clone()))
+            .collect();
+        queue.extend((1201..=1203).map(|i| action(i, "INBOX", ActionKind::Delete)));
+        queue.extend((1204..=1205).map(|i| action(i, "Archive", flag.clone())));
+        let sizes: Vec<usize> = runs(queue).iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![RUN_MAX, RUN_MAX, 200, 3, 2]);
+        // The longest set a run makes fits a line servers accept.
+        let uids: Vec<u32> = (0..RUN_MAX as u32).map(|i| 4_000_000_000 - 2 * i).collect();
+        let set = crate::proto::imap::codec::uid_set(&uids).unwrap();
+        assert!(set.len() < 6_000, "{} octets", set.len());
+    }
 }

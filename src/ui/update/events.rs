@@ -259,6 +259,10 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                 model.message = None;
                 model.focus = Focus::List;
             }
+            if model.tags.folder.as_ref() == Some(&folder) {
+                // Its ids are stale: tagged messages could not be found again.
+                model.tags.clear();
+            }
             if list_shows(model, &folder)
                 && let Some(source) = model.list.as_ref().map(|l| l.source.clone())
             {
@@ -302,6 +306,11 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                 }
             }
         }
+        Event::TagMatched {
+            list,
+            untag,
+            result,
+        } => super::tags::matched(model, list, untag, result),
         Event::Error(e) => {
             model.set_error(e.message);
             Vec::new()

@@ -9,6 +9,7 @@ mod mouse;
 mod normal;
 mod outbox;
 mod prompt;
+mod tags;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -25,6 +26,8 @@ mod tests_outbox;
 mod tests_search;
 #[cfg(test)]
 mod tests_sync;
+#[cfg(test)]
+mod tests_tags;
 #[cfg(test)]
 mod tests_undo;
 
@@ -210,6 +213,10 @@ pub(super) fn open_folder(model: &mut Model, folder: FolderRef) -> Vec<Command> 
     if let Some(i) = model.folders.entries().iter().position(|f| *f == folder) {
         model.folders.selected = i;
     }
+    if model.current.as_ref() != Some(&folder) {
+        // Tags belong to one folder (docs/keys.md says so).
+        model.tags.clear();
+    }
     model.current = Some(folder.clone());
     model.focus = Focus::List;
     show_list(model, ListSource::Folder(folder))
@@ -296,6 +303,7 @@ pub(super) fn mark_read(model: &mut Model, ids: Vec<MessageId>) -> Vec<Command> 
 
 /// A flag change shown at once in the loaded rows and folder counts.
 fn show_flags(model: &mut Model, ids: &[MessageId], add: Flags, remove: Flags) {
+    model.tags.apply_flags(ids, add, remove);
     let mut unread_delta: Vec<(FolderRef, i64)> = Vec::new();
     if let Some(l) = model.list.as_mut() {
         for r in l.rows_mut().filter(|r| ids.contains(&r.id)) {
@@ -313,19 +321,10 @@ fn show_flags(model: &mut Model, ids: &[MessageId], add: Flags, remove: Flags) {
     }
 }
 
-/// The ids an action applies to: the open message when it has the focus, else the list's row.
+/// The ids an action applies to: the tagged messages when there are any, else the open
+/// message when it has the focus, else the list's row ([`Model::action_targets`]).
 pub(super) fn target_ids(model: &Model) -> Vec<MessageId> {
-    if model.focus == Focus::Message
-        && let Some(m) = &model.message
-    {
-        return vec![m.id.clone()];
-    }
-    model
-        .list
-        .as_ref()
-        .and_then(|l| l.selected_row())
-        .map(|r| vec![r.id.clone()])
-        .unwrap_or_default()
+    model.action_targets()
 }
 
 /// Expand a leading `~/` with the home directory the runner told us about.

@@ -157,16 +157,16 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
             if ids.is_empty() {
                 return Vec::new();
             }
-            model.set_status("Deleting…");
+            if super::tags::consume(model, &ids) {
+                model.set_status(format!("Deleting {} tagged messages…", ids.len()));
+            } else {
+                model.set_status("Deleting…");
+            }
             vec![Command::Delete { ids }]
         }
         Action::Move => {
             let ids = target_ids(model);
-            let account = model
-                .list
-                .as_ref()
-                .and_then(|l| l.selected_row())
-                .map(|r| r.folder.account.clone());
+            let account = move_account(model);
             if let (false, Some(account)) = (ids.is_empty(), account) {
                 open_prompt(model, PromptKind::MoveTo { ids, account }, "");
             }
@@ -174,6 +174,8 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
         }
         Action::Flag => toggle_flag(model, |f| f.flagged, Flags::FLAGGED),
         Action::ToggleUnread => toggle_flag(model, |f| f.seen, Flags::SEEN),
+        Action::Tag => super::tags::toggle(model),
+        Action::TagThread => super::tags::toggle_thread(model),
         Action::Undo => {
             model.set_status("Undoing…");
             vec![Command::Undo]
@@ -354,19 +356,52 @@ fn resort(model: &mut Model) -> Vec<Command> {
     }
 }
 
+/// `s` / `u`: on the tagged set, the flag goes on all of them unless every one has it (then
+/// off all), and the tags are used up; else the target's flag is toggled.
 fn toggle_flag(model: &mut Model, get: fn(&Flags) -> bool, flag: Flags) -> Vec<Command> {
     let ids = target_ids(model);
-    let current = model
+    let current = if model.acts_on_tags() {
+        Some(model.tags.flags().all(get))
+    } else {
+        model
+            .list
+            .as_ref()
+            .and_then(|l| l.selected_row())
+            .filter(|r| ids.contains(&r.id))
+            .map(|r| get(&r.flags))
+    };
+    let Some(had) = current else {
+        return Vec::new();
+    };
+    let cmds = if had {
+        set_flags(model, ids.clone(), Flags::NONE, flag)
+    } else {
+        set_flags(model, ids.clone(), flag, Flags::NONE)
+    };
+    if super::tags::consume(model, &ids) {
+        let n = ids.len();
+        model.set_status(match (flag == Flags::FLAGGED, had) {
+            (true, false) => format!("Flagged {n} tagged messages"),
+            (true, true) => format!("Unflagged {n} tagged messages"),
+            (false, false) => format!("Marked {n} tagged messages read"),
+            (false, true) => format!("Marked {n} tagged messages unread"),
+        });
+    }
+    cmds
+}
+
+/// The account `m` offers the folders of: the tagged set's folder's, else the selected row's.
+pub(super) fn move_account(model: &Model) -> Option<String> {
+    if model.acts_on_tags()
+        && let Some(f) = model.tags.folder.as_ref().or(model.current.as_ref())
+    {
+        return Some(f.account.clone());
+    }
+    model
         .list
         .as_ref()
         .and_then(|l| l.selected_row())
-        .filter(|r| ids.contains(&r.id))
-        .map(|r| get(&r.flags));
-    match current {
-        Some(true) => set_flags(model, ids, Flags::NONE, flag),
-        Some(false) => set_flags(model, ids, flag, Flags::NONE),
-        None => Vec::new(),
-    }
+        .map(|r| r.folder.account.clone())
 }
 
 fn selected_attachment(

@@ -43,6 +43,7 @@ pub(super) fn retry(model: &mut Model) -> Vec<Command> {
     if ids.is_empty() {
         return Vec::new();
     }
+    super::tags::consume(model, &ids);
     model.set_status("Sending from the outbox…");
     vec![Command::RetryOutbox { ids }]
 }
@@ -62,6 +63,7 @@ pub(super) fn answer_drop(model: &mut Model, ids: Vec<MessageId>, yes: bool) -> 
         model.set_status("Kept in the outbox");
         return Vec::new();
     }
+    super::tags::consume(model, &ids);
     model.set_status("Dropping…");
     vec![Command::DropOutbox { ids }]
 }

@@ -168,6 +168,7 @@ fn submit(model: &mut Model, kind: PromptKind, text: &str) -> Vec<Command> {
                 .iter()
                 .any(|a| a.name == account && a.folders.iter().any(|f| f.name == text));
             if !known {
+                super::tags::consume(model, &ids);
                 let folder = FolderRef::new(account, text.trim_matches('/'));
                 super::folders::offer_create(model, folder, ids);
                 return Vec::new();
@@ -177,6 +178,7 @@ fn submit(model: &mut Model, kind: PromptKind, text: &str) -> Vec<Command> {
                 model.set_error("The Outbox holds only messages being sent: compose to send");
                 return Vec::new();
             }
+            super::tags::consume(model, &ids);
             model.set_status(format!("Moving to {text}…"));
             vec![Command::Move { ids, to }]
         }
@@ -226,8 +228,13 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("threads on|off", "threaded or flat list"),
     ("filter TEXT", "show only matching messages of this folder"),
     ("search TEXT", "search all accounts"),
-    ("move FOLDER", "move the selected message"),
-    ("delete", "delete the selected message"),
+    ("move FOLDER", "move the selected (or tagged) messages"),
+    ("delete", "delete the selected (or tagged) messages"),
+    (
+        "tag [PATTERN]",
+        "tag the messages matching (none: all the filter shows)",
+    ),
+    ("untag [PATTERN]", "untag the messages matching (none: all)"),
     ("compose [ADDRESS...]", "write a message"),
     ("save PATH", "save the selected attachment"),
     ("open", "open the selected attachment"),
@@ -262,6 +269,8 @@ fn command(model: &mut Model, line: &str) -> Vec<Command> {
         "rename" => super::folders::rename(model, arg),
         "rmdir" => super::folders::rmdir(model),
         "search" => search_all(model, arg),
+        "tag" => super::tags::command(model, arg, false),
+        "untag" => super::tags::command(model, arg, true),
         "folder" | "cd" => {
             let (account, name) = match arg.split_once('/') {
                 Some((a, n)) if model.folders.accounts.iter().any(|x| x.name == a) => {
@@ -323,11 +332,7 @@ fn command(model: &mut Model, line: &str) -> Vec<Command> {
         }
         "move" => {
             let ids = super::target_ids(model);
-            let account = model
-                .list
-                .as_ref()
-                .and_then(|l| l.selected_row())
-                .map(|r| r.folder.account.clone());
+            let account = super::normal::move_account(model);
             match account {
                 Some(account) if !ids.is_empty() => {
                     submit(model, PromptKind::MoveTo { ids, account }, arg)

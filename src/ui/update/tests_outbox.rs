@@ -199,3 +199,18 @@ fn nothing_is_moved_into_the_outbox() {
     assert!(cmds.is_empty(), "{cmds:?}");
     assert!(m.status.as_ref().unwrap().error);
 }
+
+#[test]
+fn tagged_queued_messages_are_dropped_together_and_the_tags_go() {
+    let (mut m, fake) = in_outbox();
+    fake.keys(&mut m, "TT");
+    assert_eq!(m.tags.len(), 2);
+    fake.keys(&mut m, "d");
+    let ids = match &m.prompt.as_ref().unwrap().kind {
+        PromptKind::DropOutbox { ids } => ids.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(ids.len(), 2, "both tagged messages");
+    assert_eq!(fake.keys(&mut m, "y"), vec![Command::DropOutbox { ids }]);
+    assert!(m.tags.is_empty());
+}

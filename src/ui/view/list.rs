@@ -1,4 +1,4 @@
-//! The message list: flags, date, sender, thread tree and subject, one row per message; only
+//! The message list: the tag mark, flags, date, sender, thread tree and subject, one row per message; only
 //! the rows on screen are drawn (and only pages near them are held by the model).
 
 use chrono::{DateTime, Datelike, FixedOffset, Offset, Utc};
@@ -79,9 +79,25 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             t.selected_unfocused
         };
         let pick = |s| if selected { base.patch(sel_style) } else { s };
+        // The first mark is `*` on a tagged message (mutt's habit; the row's colour still
+        // says flagged), else `!` on a flagged one. A collapsed thread shows it when any
+        // message it hides is tagged.
+        let hidden = list.hidden_under(v);
+        let full = list.full_index(v);
+        let tagged = model.tags.contains(&row.id)
+            || (1..=hidden).any(|k| {
+                list.row_full(full + k)
+                    .is_some_and(|r| model.tags.contains(&r.id))
+            });
+        let first = if tagged {
+            "*"
+        } else if row.flags.flagged {
+            "!"
+        } else {
+            " "
+        };
         let marks = format!(
-            "{}{}{} ",
-            if row.flags.flagged { '!' } else { ' ' },
+            "{}{} ",
             if !row.flags.seen {
                 'N'
             } else if row.flags.answered {
@@ -100,7 +116,6 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         } else {
             String::new()
         };
-        let hidden = list.hidden_under(v);
         let tree = tree_prefix(row);
         let mut subject = String::new();
         if all_accounts {
@@ -110,13 +125,15 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             subject.push_str(&format!("(+{hidden}) "));
         }
         subject.push_str(&row.subject);
-        let used = width_of(&marks)
+        let used = 1
+            + width_of(&marks)
             + width_of(&date)
             + width_of(&from)
             + width_of(&size)
             + width_of(&tree);
         let rest = width.saturating_sub(used);
         let mut spans = vec![
+            Span::styled(first, pick(if tagged { t.row_tagged } else { base })),
             Span::styled(marks, pick(base)),
             Span::styled(date, pick(t.date)),
             Span::styled(from, pick(base)),

@@ -9,6 +9,8 @@ mod message;
 mod status;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_tags;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

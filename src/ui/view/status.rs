@@ -31,7 +31,7 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     }
     fill(frame, area, t.status);
     let badges = layout::account_badges(model);
-    let right: Vec<Span> = model
+    let mut right: Vec<Span> = model
         .folders
         .accounts
         .iter()
@@ -48,6 +48,16 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             Span::styled(text, style)
         })
         .collect();
+    if !model.tags.is_empty() {
+        // Always in sight while tags are set: the next d/m/s/u acts on all of them.
+        right.insert(
+            0,
+            Span::styled(
+                format!(" {} tagged ", model.tags.len()),
+                t.status.patch(t.row_tagged),
+            ),
+        );
+    }
     let right_w: usize = right.iter().map(|s| width_of(&s.content)).sum();
     let width = area.width as usize;
     let mut bottom = area;
