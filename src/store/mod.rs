@@ -55,6 +55,7 @@ pub mod maildir;
 pub mod types;
 
 mod actions;
+mod attachments;
 mod chain;
 mod deliver;
 mod drafts;
@@ -454,6 +455,7 @@ fn finish(
     if rebuild {
         store.rebuild(progress)?;
     }
+    store.backfill_attachments()?;
     Ok(store)
 }
 
@@ -556,5 +558,7 @@ pub(crate) fn now_secs() -> i64 {
 mod tests;
 #[cfg(test)]
 mod tests_folders;
+#[cfg(test)]
+mod tests_search;
 #[cfg(test)]
 mod tests_shared;

@@ -130,6 +130,15 @@ UPDATE folders SET server_name = 'INBOX'
     WHERE name = 'INBOX' AND account_id IN (SELECT id FROM accounts WHERE kind = 'imap');
 ALTER TABLE actions ADD COLUMN message_id TEXT;
 ",
+    // 5: `messages.has_attachment` for `has:attachment` (issue 14, item 7): 1 or 0 for a
+    // message whose body is stored, NULL while not known (envelope only, or stored before this
+    // version: `Store::backfill_attachments` fills those in from the files, found through the
+    // partial index).
+    "
+ALTER TABLE messages ADD COLUMN has_attachment INTEGER;
+CREATE INDEX messages_attachment_unknown ON messages (id)
+    WHERE has_body = 1 AND has_attachment IS NULL;
+",
 ];
 
 /// The schema version this build writes.
