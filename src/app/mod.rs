@@ -40,6 +40,8 @@ mod tests_check;
 #[cfg(test)]
 mod tests_outbox;
 #[cfg(test)]
+mod tests_search;
+#[cfg(test)]
 mod tests_undo;
 mod undo;
 mod watch;
@@ -57,8 +59,7 @@ use crate::mail::ParsedMessage;
 use crate::mail::compose::{ForwardMode, Mailbox, forward, reply};
 use crate::store::{self, ListQuery, Store, StoreError};
 use crate::ui::{
-    self, BackendError, Command, Event, ListSource, Page, PageRequest, Sort, SortKey,
-    ThreadPos,
+    self, BackendError, Command, Event, ListSource, Page, PageRequest, Sort, SortKey, ThreadPos,
 };
 
 /// How the backend may reach the network.

@@ -10,8 +10,8 @@
 
 use std::collections::HashMap;
 
-use crate::store;
 use crate::engine::imap::search::search_keys;
+use crate::store;
 use crate::store::index::search::Query;
 use crate::ui::{Event, ListSource, SearchScope, ServerSearch};
 

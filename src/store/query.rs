@@ -118,7 +118,9 @@ impl Store {
         }
         if plan.fts {
             // Weights: subject 10, sender 5, recipients 3, body 1.
-            sql.push_str(" ORDER BY round(bm25(fts, 10.0, 5.0, 3.0, 1.0), 6), m.date DESC, m.id DESC");
+            sql.push_str(
+                " ORDER BY round(bm25(fts, 10.0, 5.0, 3.0, 1.0), 6), m.date DESC, m.id DESC",
+            );
         } else {
             sql.push_str(" ORDER BY m.date DESC, m.id DESC");
         }

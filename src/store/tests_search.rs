@@ -71,7 +71,12 @@ fn seed() -> Seed {
         ),
         (
             "rereport",
-            with_pdf("Alice <alice@x.test>", "rereport", &noon(2026, 3, 5), "pizza"),
+            with_pdf(
+                "Alice <alice@x.test>",
+                "rereport",
+                &noon(2026, 3, 5),
+                "pizza",
+            ),
             "RS",
         ),
         (
@@ -85,7 +90,9 @@ fn seed() -> Seed {
             flags: Flags::from_maildir_info(flags),
             ..NewMessage::new(bytes)
         };
-        let id = store.deliver_batch(inbox, std::slice::from_ref(&m)).unwrap()[0];
+        let id = store
+            .deliver_batch(inbox, std::slice::from_ref(&m))
+            .unwrap()[0];
         ids.push((*name, id));
     }
     store.ensure_account("work", AccountKind::Pop3).unwrap();
@@ -163,7 +170,10 @@ fn each_state_filter_returns_its_messages() {
         set(&["lunch", "rereport", "rust", "remote"])
     );
     // Combined with words and fields.
-    assert_eq!(s.find("is:unread from:alice"), set(&["lunch", "rust", "remote"]));
+    assert_eq!(
+        s.find("is:unread from:alice"),
+        set(&["lunch", "rust", "remote"])
+    );
     assert_eq!(s.find("is:unread pizza"), set(&["lunch", "rust"]));
     assert_eq!(s.find("-is:unread pizza"), set(&["rereport"]));
     assert_eq!(s.find("-pizza is:unread"), set(&["remote"]));
@@ -229,7 +239,10 @@ fn words_only_excluded_and_empty_queries() {
 #[test]
 fn a_bad_query_is_a_usage_error_naming_the_value() {
     let s = seed();
-    let e = s.store.search("after:tomorow", None, None, None).unwrap_err();
+    let e = s
+        .store
+        .search("after:tomorow", None, None, None)
+        .unwrap_err();
     assert!(matches!(e, StoreError::Query(_)));
     assert_eq!(e.kind(), crate::error::ErrorKind::Usage);
     assert!(e.to_string().contains(r#"got "tomorow""#), "{e}");

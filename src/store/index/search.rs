@@ -71,7 +71,9 @@ pub struct Term {
 /// A query the syntax cannot use; the message names the key, what it expects and what it got.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {
-    #[error("{key}: expects YYYY-MM-DD, YYYY-MM, today, yesterday or a number of days like 7d, got {got:?}")]
+    #[error(
+        "{key}: expects YYYY-MM-DD, YYYY-MM, today, yesterday or a number of days like 7d, got {got:?}"
+    )]
     BadDate { key: &'static str, got: String },
     #[error("is: expects unread, read, flagged, answered or draft, got {0:?}")]
     BadState(String),
@@ -80,7 +82,9 @@ pub enum QueryError {
     #[error("{0}: expects a name (quote names with spaces: {0}:\"My Folder\")")]
     NoName(&'static str),
     /// `folder:`/`account:` in a search that is already limited to one folder (`/`).
-    #[error("{0}: cannot be used in a folder filter (/ searches the open folder); use S to search all folders")]
+    #[error(
+        "{0}: cannot be used in a folder filter (/ searches the open folder); use S to search all folders"
+    )]
     ScopeInFolder(&'static str),
 }
 

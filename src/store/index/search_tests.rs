@@ -53,7 +53,10 @@ fn words_phrases_fields_prefix_negation() {
             no(word(Some("recipients"), "bob", false)),
         ]
     );
-    assert_eq!(parse("to:x body:y")[0], yes(word(Some("recipients"), "x", false)));
+    assert_eq!(
+        parse("to:x body:y")[0],
+        yes(word(Some("recipients"), "x", false))
+    );
     assert_eq!(parse("to:x body:y")[1], yes(word(Some("body"), "y", false)));
 }
 
@@ -115,7 +118,11 @@ fn bad_values_are_errors_that_name_key_and_value() {
         "before:-5d",
         "before:99999999999999999999d",
     ] {
-        assert!(err(bad).starts_with("before: expects"), "{bad}: {}", err(bad));
+        assert!(
+            err(bad).starts_with("before: expects"),
+            "{bad}: {}",
+            err(bad)
+        );
     }
     assert_eq!(
         err("is:unraed"),
