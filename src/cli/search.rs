@@ -49,8 +49,9 @@ The whole syntax: docs/search.md.";
 /// Search the local store; best match first (newest first when the query has no words).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SearchArgs {
-    /// The query; several arguments are joined with spaces.
-    #[arg(required = true, value_name = "QUERY")]
+    /// The query; several arguments are joined with spaces. A word may start with `-`
+    /// (`-from:noreply`); put options before the query.
+    #[arg(required = true, value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Vec<String>,
     /// Only this account (default: every account).
     #[arg(long, value_name = "NAME")]
