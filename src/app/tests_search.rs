@@ -31,10 +31,10 @@ fn filters_run_in_a_folder_and_across_accounts() {
     let unread: Vec<_> = all_inbox.rows.iter().filter(|r| !r.flags.seen).collect();
     assert!(!unread.is_empty() && unread.len() < all_inbox.rows.len());
     let found = ask(&mut r, inbox.clone(), "is:unread").unwrap();
-    assert_eq!(found.total as usize, unread.len());
+    assert_eq!(found.total, unread.len());
     assert!(found.rows.iter().all(|r| !r.flags.seen));
     let read = ask(&mut r, inbox.clone(), "-is:unread").unwrap();
-    assert_eq!(read.total as usize, all_inbox.rows.len() - unread.len());
+    assert_eq!(read.total, all_inbox.rows.len() - unread.len());
     // S: folder: picks the folder.
     let sent = ask(&mut r, SearchScope::AllAccounts, "folder:sent offsite").unwrap();
     assert!(sent.total > 0);
