@@ -92,7 +92,10 @@ fn main() {
             for _ in 0..5 {
                 let t = Instant::now();
                 let store = Store::open(&data).expect("store");
-                hits = store.search(query, None, None, limit).expect("search").len();
+                hits = store
+                    .search(query, None, None, limit)
+                    .expect("search")
+                    .len();
                 times.push(t.elapsed().as_secs_f64() * 1000.0);
             }
             times.sort_by(f64::total_cmp);

@@ -25,7 +25,7 @@ use crate::store::{MessageId, Store};
 /// `to:`/`cc:` (TO OR CC), `subject:` SUBJECT, `body:` BODY; `is:` states are UNSEEN, SEEN,
 /// FLAGGED, ANSWERED, DRAFT; `after:`/`before:` are SENTSINCE/SENTBEFORE (the Date header, by
 /// day, as the local search compares); an excluded clause is NOT. `folder:`/`account:` pick
-/// the folders searched ([`plan`]) rather than keys. IMAP matches substrings, so a trailing
+/// the folders searched (`plan`) rather than keys. IMAP matches substrings, so a trailing
 /// `*` (prefix) needs no key of its own.
 ///
 /// `None` (ask no server) when the servers cannot add anything: no word that could be in a
