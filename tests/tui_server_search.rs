@@ -149,7 +149,7 @@ fn the_folder_filter_takes_states_and_fields() {
     tui.keys(&["/"]);
     tui.type_text("folder:Sent");
     tui.keys(&["Enter"]);
-    tui.wait_for("use S to search all folders");
+    tui.wait_for("folder: is for S (search all folders); / filters the open folder");
     assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
     tui.assert_restored();
 }

@@ -47,7 +47,7 @@ fn folder_or_account_in_a_folder_filter_says_to_use_s() {
     let inbox = SearchScope::Folder(FolderRef::new(DEMO_ACCOUNT, "INBOX"));
     let e = ask(&mut r, inbox.clone(), "folder:Sent offsite").unwrap_err();
     assert!(
-        e.message.contains("use S to search all folders"),
+        e.message.contains("folder: is for S (search all folders)"),
         "{}",
         e.message
     );

@@ -82,9 +82,7 @@ pub enum QueryError {
     #[error("{0}: expects a name (quote names with spaces: {0}:\"My Folder\")")]
     NoName(&'static str),
     /// `folder:`/`account:` in a search that is already limited to one folder (`/`).
-    #[error(
-        "{0}: cannot be used in a folder filter (/ searches the open folder); use S to search all folders"
-    )]
+    #[error("{0}: is for S (search all folders); / filters the open folder")]
     ScopeInFolder(&'static str),
 }
 

@@ -160,7 +160,7 @@ fn folder_scope_checks() {
     assert!(!q.admits_account("WORK"));
     assert_eq!(
         q.check_in_folder().unwrap_err().to_string(),
-        "folder: cannot be used in a folder filter (/ searches the open folder); use S to search all folders"
+        "folder: is for S (search all folders); / filters the open folder"
     );
     assert!(
         Query::parse_at("is:unread from:a", today())
