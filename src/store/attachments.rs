@@ -1,11 +1,11 @@
 //! Filling in `messages.has_attachment` for rows stored before the column existed (schema 5),
 //! so `has:attachment` finds old mail too.
 //!
-//! What must hold: it runs while the store opens (under the index lock), only on rows whose body
-//! is stored and whose flag is not known, found through a partial index (so an up-to-date store
-//! pays one empty index lookup); it is idempotent and commits in batches, so an interrupted run
-//! loses nothing and the next open goes on. A file that cannot be read counts as "no
-//! attachment" (otherwise it would be retried at every open).
+//! What must hold: it runs while the store opens (under the index lock; a failure is logged,
+//! not fatal), only on rows whose body is stored and whose flag is not known, found through a
+//! partial index (so an up-to-date store pays one empty index lookup); it is idempotent and
+//! commits in batches, so an interrupted run loses nothing and the next open goes on. A file
+//! that cannot be read counts as "no attachment" (otherwise it would be retried at every open).
 
 use rusqlite::{TransactionBehavior, params};
 

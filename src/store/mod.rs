@@ -455,7 +455,11 @@ fn finish(
     if rebuild {
         store.rebuild(progress)?;
     }
-    store.backfill_attachments()?;
+    // Not fatal: a store that cannot be written now (read-only, busy) is still readable, and
+    // the next open tries again; only `has:attachment` misses the rows not filled in yet.
+    if let Err(e) = store.backfill_attachments() {
+        tracing::warn!("cannot fill in attachment flags yet: {e}");
+    }
     Ok(store)
 }
 
