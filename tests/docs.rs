@@ -225,7 +225,7 @@ fn environment_md_lists_every_variable_postie_reads() {
 
 #[test]
 fn search_md_documents_every_field_and_each_field_it_shows_works() {
-    use postie::store::index::search::{FIELDS, Query};
+    use postie::store::index::search::{FIELDS, FILTERS, Filter, Query};
     let doc = read("docs/search.md");
     for (field, _) in FIELDS {
         assert!(
@@ -233,21 +233,22 @@ fn search_md_documents_every_field_and_each_field_it_shows_works() {
             "docs/search.md: {field}:"
         );
     }
+    for filter in FILTERS {
+        assert!(
+            doc.contains(&format!("`{filter}")),
+            "docs/search.md: {filter}"
+        );
+    }
     for row in table_rows(&doc) {
         let example = unquote(&row[0]);
-        let query = Query::parse(example);
-        assert!(
-            !query.must.is_empty() || !query.must_not.is_empty(),
-            "{example} parses to a query"
-        );
-        if let Some((field, _)) = example.trim_start_matches('-').split_once(':') {
-            let term = query
-                .must
-                .iter()
-                .chain(&query.must_not)
-                .next()
-                .expect("term");
-            assert!(term.column.is_some(), "{field}: is a field");
+        let query = Query::parse(example).unwrap_or_else(|e| panic!("{example}: {e}"));
+        assert!(!query.clauses.is_empty(), "{example} parses to a query");
+        if let Some((key, _)) = example.trim_start_matches('-').split_once(':') {
+            let clause = &query.clauses[0];
+            assert!(
+                !matches!(&clause.filter, Filter::Text(t) if t.column.is_none()),
+                "{key}: is a field or a filter, not a plain word"
+            );
         }
     }
 }

@@ -44,6 +44,7 @@ impl Env {
             .env("XDG_CONFIG_HOME", home.join("xdg-config"))
             .env("XDG_DATA_HOME", home.join("xdg-data"))
             .env("POSTIE_DATA_DIR", home.join("data"))
+            .env("TZ", "UTC")
             .arg("--config")
             .arg(self.config())
             .args(args)
@@ -78,7 +79,11 @@ impl Env {
 
 /// A plain UTF-8 message; `body` is the only place its words appear.
 fn message(user: &TestUser, n: usize, subject: &str, body: &str) -> Message {
-    let date = 1_700_000_000 + n as i64 * 60;
+    message_at(user, n, 1_700_000_000 + n as i64 * 60, subject, body)
+}
+
+/// [`message`] dated `date` (Unix time, written as +0000).
+fn message_at(user: &TestUser, n: usize, date: i64, subject: &str, body: &str) -> Message {
     let message_id = format!("search-{n}@postie.test");
     let header_date = chrono::DateTime::from_timestamp(date, 0)
         .unwrap()
@@ -155,6 +160,67 @@ fn search_finds_body_words_of_envelope_only_messages_on_the_server() {
         ),
         "{err}"
     );
+}
+
+/// The query syntax's filters go to the server with the body words (issue 14, item 7): the
+/// envelope-only messages are found by a body word only the server sees, narrowed by state
+/// (UNSEEN/SEEN) and by date (SENTSINCE/SENTBEFORE) as the local search would.
+#[test]
+fn states_and_dates_narrow_a_server_search() {
+    let user = new_user("srvsearch-filters");
+    // 2026-01-01 12:00 UTC, one message a day; even days unread; a word in 10 of 12 bodies.
+    let messages: Vec<Message> = (0..12)
+        .map(|n| {
+            let body = if n < 10 {
+                format!("the {WORD} plan {n}")
+            } else {
+                "Nothing here.".to_owned()
+            };
+            let mut m = message_at(
+                &user,
+                n,
+                1_767_268_800 + n as i64 * 86_400,
+                &format!("day {n}"),
+                &body,
+            );
+            m.flags = if n % 2 == 0 {
+                String::new()
+            } else {
+                "S".into()
+            };
+            m
+        })
+        .collect();
+    seed_messages(&user, "INBOX", messages);
+    let env = Env::new(&user);
+    env.ok(&["sync"]);
+    let subjects = |query: &[&str]| {
+        let mut args = vec!["search", "--json"];
+        args.extend_from_slice(query);
+        let found = env.json(&args);
+        assert!(
+            found.iter().all(|m| m["has_body"] == false),
+            "from the server"
+        );
+        let mut s: Vec<String> = found
+            .iter()
+            .map(|m| m["subject"].as_str().unwrap().to_owned())
+            .collect();
+        s.sort();
+        s
+    };
+    let field = format!("body:{WORD}");
+    assert_eq!(
+        subjects(&[&field, "is:unread"]),
+        ["day 0", "day 2", "day 4", "day 6", "day 8"]
+    );
+    // Jan 5 (day 4) inclusive to Jan 9 (day 8) exclusive, read only.
+    assert_eq!(
+        subjects(&[WORD, "-is:unread", "after:2026-01-05", "before:2026-01-09"]),
+        ["day 5", "day 7"]
+    );
+    // has:attachment has no IMAP key and envelope-only messages match it neither way.
+    assert!(subjects(&[WORD, "has:attachment"]).is_empty());
 }
 
 /// The TUI's path: the search goes over the account's live connection (one login for several

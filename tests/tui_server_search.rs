@@ -76,3 +76,80 @@ fn search_all_in_the_tui_finds_body_words_of_envelope_only_messages_on_the_serve
     assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
     tui.assert_restored();
 }
+
+/// The one search syntax in `/` (issue 14, item 7): `is:unread from:alice` filters the open
+/// folder live to Alice's unread messages; a bad value says what was expected; `folder:` in
+/// `/` says to use `S`.
+#[test]
+fn the_folder_filter_takes_states_and_fields() {
+    let me = support::new_user("tuiquery");
+    let rows: [(&str, &str, &str); 6] = [
+        ("Alice", "Alpha unread", ""),
+        ("Alice", "Bravo read", "S"),
+        ("Bob", "Charlie unread", ""),
+        ("Alice", "Delta unread", ""),
+        ("Bob", "Echo read", "S"),
+        ("Carol", "Foxtrot alice mention", ""),
+    ];
+    let messages: Vec<Message> = rows
+        .iter()
+        .enumerate()
+        .map(|(n, (from, subject, flags))| {
+            let mut m = message(&me.email, 100 + n, subject, "text");
+            let sender = format!("From: Sender {} <s{}@postie.test>", 100 + n, 100 + n);
+            let who = format!("From: {from} <{}@postie.test>", from.to_lowercase());
+            m.bytes = String::from_utf8(m.bytes)
+                .unwrap()
+                .replacen(&sender, &who, 1)
+                .into_bytes();
+            m.flags = (*flags).to_owned();
+            m
+        })
+        .collect();
+    seed_messages(&me, "INBOX", messages);
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {:?}\n{}",
+            tmp.path().join("data").display().to_string(),
+            me.account_toml("live", Incoming::Imap, Tls::Implicit)
+        ),
+    )
+    .unwrap();
+    let tui = Tui::start(&["--config", &config.display().to_string()], &[]);
+    tui.wait_for("Foxtrot alice mention");
+    tui.wait_for("Alpha unread");
+    tui.keys(&["/"]);
+    tui.type_text("is:unread from:alice");
+    let screen = tui.wait_until("only Alice's unread rows", |s| {
+        s.contains("Alpha unread")
+            && s.contains("Delta unread")
+            && ["Bravo", "Charlie", "Echo", "Foxtrot"]
+                .iter()
+                .all(|other| !s.contains(other))
+    });
+    assert!(
+        screen.contains("2 matches") || screen.contains("2 messages"),
+        "{screen}"
+    );
+    tui.keys(&["Enter"]);
+    tui.wait_until("still filtered after Enter", |s| {
+        s.contains("Delta unread") && !s.contains("Bravo read") && !s.contains("Foxtrot")
+    });
+    // Esc clears the filter; a bad date says what was expected.
+    tui.keys(&["Escape"]);
+    tui.wait_for("Bravo read");
+    tui.keys(&["/"]);
+    tui.type_text("after:tomorow");
+    tui.keys(&["Enter"]);
+    tui.wait_for("after: expects YYYY-MM-DD");
+    tui.keys(&["Escape"]);
+    tui.keys(&["/"]);
+    tui.type_text("folder:Sent");
+    tui.keys(&["Enter"]);
+    tui.wait_for("folder: is for S (search all folders); / filters the open folder");
+    assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
+    tui.assert_restored();
+}

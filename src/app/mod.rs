@@ -41,6 +41,8 @@ mod tests_check;
 #[cfg(test)]
 mod tests_outbox;
 #[cfg(test)]
+mod tests_search;
+#[cfg(test)]
 mod tests_tags;
 #[cfg(test)]
 mod tests_undo;
@@ -60,8 +62,7 @@ use crate::mail::ParsedMessage;
 use crate::mail::compose::{ForwardMode, Mailbox, forward, reply};
 use crate::store::{self, ListQuery, Store, StoreError};
 use crate::ui::{
-    self, BackendError, Command, Event, ListSource, Page, PageRequest, SearchScope, Sort, SortKey,
-    ThreadPos,
+    self, BackendError, Command, Event, ListSource, Page, PageRequest, Sort, SortKey, ThreadPos,
 };
 
 /// How the backend may reach the network.
@@ -491,13 +492,7 @@ impl Backend {
                 convert::order(&msgs, req.sort)
             }
             ListSource::Search { scope, query } => {
-                let (account, folder) = match scope {
-                    SearchScope::Folder(f) => (Some(f.account.as_str()), Some(f.folder.as_str())),
-                    SearchScope::AllAccounts => (None, None),
-                };
-                let mut msgs = self
-                    .store
-                    .search(query, account, folder, Some(SEARCH_LIMIT))?;
+                let mut msgs = server_search::local_search(&self.store, scope, query)?;
                 // Then what only the servers found (bodies not stored), newest first.
                 let local: std::collections::HashSet<_> = msgs.iter().map(|m| m.id).collect();
                 let mut extra: Vec<_> = self

@@ -10,7 +10,9 @@
 
 use std::collections::HashMap;
 
+use crate::engine::imap::search::search_keys;
 use crate::store;
+use crate::store::index::search::Query;
 use crate::ui::{Event, ListSource, SearchScope, ServerSearch};
 
 use super::{Backend, Internal};
@@ -50,9 +52,20 @@ impl Backend {
             SearchScope::Folder(f) => (vec![f.account.clone()], Some(f.folder.clone())),
             SearchScope::AllAccounts => (self.options.accounts.clone(), None),
         };
+        // A query the syntax refuses: the list's own search says what is wrong. One the
+        // servers cannot add to (no body words): the store saw every envelope, flag and date.
+        let Some(parsed) = Query::parse(query)
+            .ok()
+            .filter(|q| search_keys(q).is_some())
+        else {
+            return self.server_searched(source, Vec::new(), 0).await;
+        };
         let mut unsearched = 0u64;
         let mut asks = Vec::new();
         for account in accounts {
+            if !parsed.admits_account(&account) {
+                continue;
+            }
             let missing = self
                 .store
                 .bodies_missing(Some(&account), folder.as_deref())
@@ -114,13 +127,27 @@ impl Backend {
         let ListSource::Search { scope, query } = source else {
             return Vec::new();
         };
-        let (account, folder) = match scope {
-            SearchScope::Folder(f) => (Some(f.account.as_str()), Some(f.folder.as_str())),
-            SearchScope::AllAccounts => (None, None),
-        };
-        self.store
-            .search(query, account, folder, Some(super::SEARCH_LIMIT))
+        local_search(&self.store, scope, query)
             .map(|msgs| msgs.into_iter().map(|m| m.id).collect())
             .unwrap_or_default()
     }
+}
+
+/// A search list's local results (the best [`super::SEARCH_LIMIT`]). In one folder (`/`) a
+/// `folder:` or `account:` clause is an error saying to use `S`: the filter searches the open
+/// folder only, and silently ignoring the clause, or finding nothing, would mislead.
+pub(super) fn local_search(
+    store: &store::Store,
+    scope: &SearchScope,
+    query: &str,
+) -> Result<Vec<store::MessageSummary>, store::StoreError> {
+    let query = Query::parse(query)?;
+    let (account, folder) = match scope {
+        SearchScope::Folder(f) => {
+            query.check_in_folder()?;
+            (Some(f.account.as_str()), Some(f.folder.as_str()))
+        }
+        SearchScope::AllAccounts => (None, None),
+    };
+    store.search_query(&query, account, folder, Some(super::SEARCH_LIMIT))
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::ui::{DraftAttachment, Flags, FolderRef, SortKey};
+use crate::ui::{DraftAttachment, Flags, FolderRef, SearchScope, SortKey};
 
 pub(super) struct Rig {
     rt: tokio::runtime::Runtime,

@@ -110,7 +110,8 @@ pub enum Command {
     List(list::ListArgs),
     /// Print a message as text (headers, body, attachment list), or its exact bytes (--raw).
     Read(read::ReadArgs),
-    /// Full-text search of the local store (subject, addresses, body text; works offline).
+    /// Search the local store (words, fields, flags, dates, attachments; works offline).
+    #[command(after_long_help = search::SYNTAX)]
     Search(search::SearchArgs),
     /// Set or clear a flag (seen, answered, flagged, deleted, draft) on messages.
     Flag(flag::FlagArgs),

@@ -12,20 +12,46 @@ use super::remote::CONNECT_TIMEOUT;
 use super::{CliError, Context, block_on, error_line};
 use crate::config::{Config, Incoming};
 use crate::engine::imap::ConnectOptions;
-use crate::engine::imap::search::search_server;
+use crate::engine::imap::search::{search_keys, search_server};
 use crate::net::offline::connections_allowed;
+use crate::store::index::search::Query;
 use crate::store::{MessageId, Store, StoreError};
 
-/// Search the local store (subject, addresses, body text); best match first.
-///
-/// QUERY: words (all must match), "exact phrases", from:WORD, to:WORD (To and Cc; cc: is
-/// the same), subject:WORD, body:WORD, a field with a phrase (subject:"weekly report"), a
-/// trailing * for a prefix (deploy*), -WORD to exclude (-from:noreply too). Case and accents
-/// are ignored ("cafe" finds "Café"). The whole syntax: docs/search.md, or `man postie-search`.
+/// The query syntax, shown by `postie search --help` (and the man page). The same syntax
+/// works in the terminal UI's `/` (the open folder) and `S` (all accounts).
+pub const SYNTAX: &str = "\
+Query syntax (the same in the terminal UI's / and S); every clause must hold:
+  invoice march         every word, anywhere (subject, addresses, body text)
+  \"exact phrase\"        the words next to each other, in this order
+  from:alice            the sender (name or address) has the word
+  to:bob  cc:bob        To or Cc has the word
+  subject:report        the subject has the word (subject:\"weekly report\": a phrase)
+  body:deadline         the body text has the word
+  deploy*               a word starting with deploy
+  is:unread  is:read  is:flagged  is:answered  is:draft
+                        the message's state
+  has:attachment        has an attachment (unknown, so never matched, for messages whose
+                        body is not downloaded)
+  after:2026-01-15      dated on or after that day (inclusive; local time)
+  before:2026-02-01     dated before that day (exclusive; local time)
+                        dates: YYYY-MM-DD, YYYY-MM (the 1st), today, yesterday, 7d, 2w
+  folder:INBOX          in that folder (folder:\"My Folder\" for names with spaces)
+  account:work          in that account
+  -WORD  -from:x  -is:unread
+                        a leading - excludes (any clause)
+Words match whole words, ignoring case and accents (cafe finds Café). An unknown key:word is
+a plain word. Examples:
+  postie search is:unread from:alice
+  postie search 'subject:\"weekly report\" after:2026-01 -is:read'
+  postie search has:attachment folder:INBOX before:30d
+The whole syntax: docs/search.md.";
+
+/// Search the local store; best match first (newest first when the query has no words).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SearchArgs {
-    /// The query; several arguments are joined with spaces.
-    #[arg(required = true, value_name = "QUERY")]
+    /// The query; several arguments are joined with spaces. A word may start with `-`
+    /// (`-from:noreply`); put options before the query.
+    #[arg(required = true, value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Vec<String>,
     /// Only this account (default: every account).
     #[arg(long, value_name = "NAME")]
@@ -47,9 +73,9 @@ pub fn run_offline(
     out: &mut dyn Write,
 ) -> Result<(), OfflineError> {
     check_account(config, args.account.as_deref())?;
-    let query = args.query.join(" ");
+    let query = parse(&args.query)?;
     let store = open_store(config)?;
-    let msgs = store.search(
+    let msgs = store.search_query(
         &query,
         args.account.as_deref(),
         args.folder.as_deref(),
@@ -70,11 +96,12 @@ pub fn run_offline(
 pub fn run(ctx: &Context, args: SearchArgs) -> Result<std::process::ExitCode, CliError> {
     let config = ctx.load_config()?;
     check_account(&config, args.account.as_deref())?;
-    let query = args.query.join(" ");
+    let text = args.query.join(" ");
+    let query = parse(&args.query)?;
     let store = open_store(&config)?;
-    let (server_ids, unsearched) = search_servers(&config, &args, &store, &query)?;
+    let (server_ids, unsearched) = search_servers(&config, &args, &store, &text, &query)?;
     super::offline::run_to_stdout(|out| {
-        let mut msgs = store.search(
+        let mut msgs = store.search_query(
             &query,
             args.account.as_deref(),
             args.folder.as_deref(),
@@ -121,6 +148,11 @@ pub fn run(ctx: &Context, args: SearchArgs) -> Result<std::process::ExitCode, Cl
     })
 }
 
+/// The query the arguments spell (joined with spaces); a bad one is a usage error (exit 64).
+fn parse(words: &[String]) -> Result<Query, OfflineError> {
+    Query::parse(&words.join(" ")).map_err(|e| OfflineError::from(StoreError::from(e)))
+}
+
 /// What marks a row the server found whose body is not downloaded.
 pub const SERVER_MARK: &str = "  [on server]";
 
@@ -132,12 +164,19 @@ fn search_servers(
     config: &Config,
     args: &SearchArgs,
     store: &Store,
-    query: &str,
+    text: &str,
+    query: &Query,
 ) -> Result<(Vec<MessageId>, u64), CliError> {
     let mut unsearched = 0u64;
     let mut server_ids = Vec::new();
+    if search_keys(query).is_none() {
+        // Nothing a server could add: the store saw every envelope, flag and date.
+        return Ok((server_ids, unsearched));
+    }
     for account in &config.accounts {
-        if args.account.as_deref().is_some_and(|a| a != account.name) {
+        if args.account.as_deref().is_some_and(|a| a != account.name)
+            || !query.admits_account(&account.name)
+        {
             continue;
         }
         let missing = match store.bodies_missing(Some(&account.name), args.folder.as_deref()) {
@@ -162,7 +201,7 @@ fn search_servers(
             ..ConnectOptions::default()
         };
         let folder = args.folder.as_deref();
-        match block_on(search_server(store, account, imap, query, folder, &options))? {
+        match block_on(search_server(store, account, imap, text, folder, &options))? {
             Ok(ids) => server_ids.extend(ids),
             Err(e) => {
                 eprintln!("postie: {}", error_line(&e));

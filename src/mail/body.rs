@@ -66,6 +66,14 @@ impl ParsedMessage {
     }
 }
 
+/// Whether the message has an attachment as [`ParsedMessage::attachments`] lists them (any
+/// part besides the text the reader shows), without converting any text.
+pub fn has_attachments(raw: &[u8]) -> bool {
+    MessageParser::default()
+        .parse(raw)
+        .is_some_and(|msg| !attachments(&msg).is_empty())
+}
+
 /// The display text of a parsed message.
 pub fn body_text(msg: &Message<'_>, width: usize) -> String {
     let ids = if msg.text_body.is_empty() {

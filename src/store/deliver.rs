@@ -171,6 +171,7 @@ impl Store {
                         envelope: &pm.envelope,
                         body: &pm.text,
                         has_body: true,
+                        has_attachment: Some(!pm.attachments.is_empty()),
                     },
                 )?;
             }
@@ -257,6 +258,7 @@ impl Store {
                             envelope: item.envelope,
                             body: "",
                             has_body: false,
+                            has_attachment: None,
                         },
                     )?;
                     id
@@ -551,7 +553,8 @@ fn update_with_body(
     let e = &pm.envelope;
     conn.prepare_cached(
         "UPDATE messages SET uniq = ?2, file = ?3, flags = ?4, has_body = 1, size = ?5,
-             date = coalesce(?6, date), tz = ?7, subject = ?8, message_id = coalesce(?9, message_id)
+             date = coalesce(?6, date), tz = ?7, subject = ?8, message_id = coalesce(?9, message_id),
+             has_attachment = ?10
          WHERE id = ?1",
     )
     .and_then(|mut st| {
@@ -564,7 +567,8 @@ fn update_with_body(
             e.date,
             e.tz_offset_minutes,
             e.subject,
-            e.message_id
+            e.message_id,
+            !pm.attachments.is_empty()
         ])
     })
     .map_err(StoreError::db("attach a body"))?;

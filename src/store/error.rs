@@ -58,6 +58,9 @@ pub enum StoreError {
         if *messages == 1 { "" } else { "s" }
     )]
     FolderNotEmpty { folder: String, messages: u64 },
+    /// A search query the syntax cannot use (a bad date, an unknown `is:` state).
+    #[error(transparent)]
+    Query(#[from] crate::store::index::search::QueryError),
 }
 
 impl StoreError {
@@ -73,7 +76,8 @@ impl StoreError {
             | StoreError::FolderExists { .. }
             | StoreError::InboxFixed { .. }
             | StoreError::FolderHasSubfolders { .. }
-            | StoreError::FolderNotEmpty { .. } => ErrorKind::Usage,
+            | StoreError::FolderNotEmpty { .. }
+            | StoreError::Query(_) => ErrorKind::Usage,
             StoreError::NoBody(_) | StoreError::IndexBusy { .. } => ErrorKind::Temporary,
         }
     }

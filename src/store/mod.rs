@@ -55,6 +55,7 @@ pub mod maildir;
 pub mod types;
 
 mod actions;
+mod attachments;
 mod chain;
 mod deliver;
 mod drafts;
@@ -454,6 +455,11 @@ fn finish(
     if rebuild {
         store.rebuild(progress)?;
     }
+    // Not fatal: a store that cannot be written now (read-only, busy) is still readable, and
+    // the next open tries again; only `has:attachment` misses the rows not filled in yet.
+    if let Err(e) = store.backfill_attachments() {
+        tracing::warn!("cannot fill in attachment flags yet: {e}");
+    }
     Ok(store)
 }
 
@@ -556,5 +562,7 @@ pub(crate) fn now_secs() -> i64 {
 mod tests;
 #[cfg(test)]
 mod tests_folders;
+#[cfg(test)]
+mod tests_search;
 #[cfg(test)]
 mod tests_shared;

@@ -6,7 +6,7 @@ use rusqlite::types::Value;
 
 use super::Store;
 use super::error::{Result, StoreError};
-use super::index::{self, SUMMARY_COLUMNS, SUMMARY_FROM, search::Query};
+use super::index::{self, SUMMARY_COLUMNS, SUMMARY_FROM, search::Query, search_sql};
 use super::types::{FolderInfo, ListQuery, MessageId, MessageSummary};
 use crate::mail::{Thread, ThreadInput, thread};
 
@@ -69,8 +69,10 @@ impl Store {
             .map_err(StoreError::db("list messages"))
     }
 
-    /// Full-text search (syntax: [`index::search`]) over subject, addresses and body text,
-    /// best match first, newest first among equals. An empty query finds nothing.
+    /// Search (syntax: [`index::search`]) over subject, addresses, body text, flags, dates,
+    /// attachments, folders and accounts; best match first when the query has words, else
+    /// newest first (then by id). An empty query finds nothing; a query the syntax cannot use
+    /// is [`StoreError::Query`].
     pub fn search(
         &self,
         query: &str,
@@ -78,15 +80,34 @@ impl Store {
         folder: Option<&str>,
         limit: Option<u64>,
     ) -> Result<Vec<MessageSummary>> {
-        let Some(expr) = Query::parse(query).to_fts() else {
+        self.search_query(&Query::parse(query)?, account, folder, limit)
+    }
+
+    /// [`Store::search`] for a parsed query.
+    pub fn search_query(
+        &self,
+        query: &Query,
+        account: Option<&str>,
+        folder: Option<&str>,
+        limit: Option<u64>,
+    ) -> Result<Vec<MessageSummary>> {
+        if query.is_empty() {
             return Ok(Vec::new());
+        }
+        let plan = search_sql::translate(query);
+        let from = if plan.fts {
+            "fts JOIN messages m ON m.id = fts.rowid JOIN folders f ON f.id = m.folder_id
+             JOIN accounts a ON a.id = f.account_id"
+                .to_owned()
+        } else {
+            SUMMARY_FROM.to_owned()
         };
-        let mut sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM fts JOIN messages m ON m.id = fts.rowid
-             JOIN folders f ON f.id = m.folder_id JOIN accounts a ON a.id = f.account_id
-             WHERE fts MATCH ?"
-        );
-        let mut args: Vec<Value> = vec![Value::Text(expr)];
+        let mut sql = format!("SELECT {SUMMARY_COLUMNS} FROM {from} WHERE 1");
+        let mut args = plan.args;
+        for cond in &plan.conditions {
+            sql.push_str(" AND ");
+            sql.push_str(cond);
+        }
         if let Some(ids) = self.matching_folders(account, folder)? {
             if ids.is_empty() {
                 return Ok(Vec::new());
@@ -95,10 +116,15 @@ impl Store {
             sql.push_str(&format!(" AND m.folder_id IN ({marks})"));
             args.extend(ids.into_iter().map(Value::Integer));
         }
-        // Weights: subject 10, sender 5, recipients 3, body 1.
-        sql.push_str(
-            " ORDER BY round(bm25(fts, 10.0, 5.0, 3.0, 1.0), 6), m.date DESC, m.id DESC LIMIT ?",
-        );
+        if plan.fts {
+            // Weights: subject 10, sender 5, recipients 3, body 1.
+            sql.push_str(
+                " ORDER BY round(bm25(fts, 10.0, 5.0, 3.0, 1.0), 6), m.date DESC, m.id DESC",
+            );
+        } else {
+            sql.push_str(" ORDER BY m.date DESC, m.id DESC");
+        }
+        sql.push_str(" LIMIT ?");
         args.push(Value::Integer(limit.map(|l| l as i64).unwrap_or(-1)));
         let mut st = self.conn.prepare(&sql).map_err(StoreError::db("search"))?;
         st.query_map(params_from_iter(args), index::summary_from_row)

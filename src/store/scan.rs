@@ -392,6 +392,7 @@ impl Store {
                         envelope: &env,
                         body: &pm.text,
                         has_body: true,
+                        has_attachment: Some(!pm.attachments.is_empty()),
                     },
                 )?;
                 if let (Some(uidl), AccountKind::Pop3 | AccountKind::Local) = (&uidl, account_kind)

@@ -10,6 +10,7 @@
 
 pub mod schema;
 pub mod search;
+pub mod search_sql;
 
 use std::path::Path;
 use std::time::Duration;
@@ -100,6 +101,8 @@ pub struct NewRow<'a> {
     /// Body text for the full-text index ("" when only the envelope is known).
     pub body: &'a str,
     pub has_body: bool,
+    /// Whether the body has an attachment; `None` while not known (envelope only).
+    pub has_attachment: Option<bool>,
 }
 
 /// Inserts a message and its full-text entry.
@@ -107,8 +110,10 @@ pub fn insert_message(conn: &Connection, row: &NewRow<'_>) -> Result<()> {
     let e = row.envelope;
     conn.prepare_cached(
         "INSERT INTO messages (id, folder_id, uid, uidl, uniq, file, flags, date, tz, from_addr,
-             to_addr, cc_addr, subject, message_id, in_reply_to, refs, size, has_body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+             to_addr, cc_addr, subject, message_id, in_reply_to, refs, size, has_body,
+             has_attachment)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+             ?19)",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -130,6 +135,7 @@ pub fn insert_message(conn: &Connection, row: &NewRow<'_>) -> Result<()> {
             e.references.join(" "),
             e.size as i64,
             row.has_body,
+            row.has_attachment,
         ])
     })
     .map_err(StoreError::db("insert a message"))?;

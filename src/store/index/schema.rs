@@ -130,6 +130,17 @@ UPDATE folders SET server_name = 'INBOX'
     WHERE name = 'INBOX' AND account_id IN (SELECT id FROM accounts WHERE kind = 'imap');
 ALTER TABLE actions ADD COLUMN message_id TEXT;
 ",
+    // 5: `messages.has_attachment` for `has:attachment` (issue 14, item 7): 1 or 0 for a
+    // message whose body is stored, NULL while not known (envelope only, or stored before this
+    // version: `Store::backfill_attachments` fills those in from the files, found through the
+    // partial index). `messages_by_day`: filter-only searches across folders (`is:unread`,
+    // `after:`) walk it newest first and stop at the limit instead of sorting every match.
+    "
+CREATE INDEX messages_by_day ON messages (date DESC, id DESC);
+ALTER TABLE messages ADD COLUMN has_attachment INTEGER;
+CREATE INDEX messages_attachment_unknown ON messages (id)
+    WHERE has_body = 1 AND has_attachment IS NULL;
+",
 ];
 
 /// The schema version this build writes.
@@ -219,5 +230,35 @@ mod tests {
         // One local folder per server folder: a second binding of a name is refused.
         let twice = conn.execute("UPDATE folders SET server_name = 'INBOX' WHERE id = 2", []);
         assert!(twice.is_err());
+    }
+
+    /// A store made before `has_attachment` (schema 4) migrates: its messages keep their rows
+    /// with the flag unknown (NULL), which the partial index finds for the backfill.
+    #[test]
+    fn a_version_4_store_gains_the_attachment_column_unknown() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 4).unwrap();
+        conn.execute_batch(
+            "INSERT INTO accounts VALUES (1, 'a', 'pop3', '/r');
+             INSERT INTO folders (id, account_id, name, path) VALUES (1, 1, 'INBOX', '/r/INBOX');
+             INSERT INTO messages (id, folder_id, file, has_body) VALUES
+                 (1, 1, 'cur/x:2,', 1), (2, 1, NULL, 0);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let unknown: Vec<i64> = conn
+            .prepare(
+                "SELECT id FROM messages INDEXED BY messages_attachment_unknown
+                 WHERE has_body = 1 AND has_attachment IS NULL",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(unknown, [1]);
     }
 }

@@ -40,8 +40,25 @@ pub(super) fn lines(model: &Model) -> Vec<Line<'static>> {
             Span::styled(*what, t.help),
         ]));
     }
+    out.push(Line::from(""));
+    out.push(Line::from(Span::styled(
+        "Search syntax (/ in a folder, S everywhere)",
+        t.title,
+    )));
+    for row in SEARCH_SYNTAX {
+        out.push(Line::from(Span::styled(format!("  {row}"), t.help)));
+    }
     out
 }
+
+/// The short form of the search syntax (docs/search.md has it all; `postie search --help`
+/// too). Every clause must hold; `-` before any excludes.
+const SEARCH_SYNTAX: &[&str] = &[
+    "words \"a phrase\" from: to: cc: subject: body: prefix*   -word -from:x (exclude)",
+    "is:unread is:read is:flagged is:answered is:draft   has:attachment",
+    "after:2026-01-15 (inclusive) before:2026-02 (exclusive)   also today, 7d, 2w",
+    "folder:NAME account:NAME (S only)   folder:\"My Folder\" for spaces",
+];
 
 /// The `:messages` overlay: every logged error in full, wrapped to `width` columns.
 pub(super) fn message_lines(model: &Model, width: usize) -> Vec<Line<'static>> {

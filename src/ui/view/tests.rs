@@ -177,6 +177,23 @@ fn help_shows_the_keys_in_force() {
         text.iter()
             .any(|l| l.starts_with("  :sort date|sender|subject|size [reverse]"))
     );
+    // The search syntax, in short, after the commands.
+    let syntax = text
+        .iter()
+        .position(|l| l.starts_with("Search syntax"))
+        .expect("a search syntax section");
+    let rest = text[syntax..].join("\n");
+    for key in [
+        "from:",
+        "is:unread",
+        "has:attachment",
+        "after:",
+        "before:",
+        "folder:",
+        "-word",
+    ] {
+        assert!(rest.contains(key), "help names {key}");
+    }
 }
 
 #[test]

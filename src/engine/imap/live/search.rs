@@ -38,10 +38,13 @@ impl Live {
         query: &str,
         folder: Option<&str>,
     ) -> Result<Vec<MessageId>, EngineError> {
-        let Some(keys) = search_keys(&Query::parse(query)) else {
+        let Ok(query) = Query::parse(query) else {
+            return Ok(Vec::new()); // the local search reports the error
+        };
+        let Some(keys) = search_keys(&query) else {
             return Ok(Vec::new());
         };
-        let plan = plan(&self.store, &self.account.name, folder)?;
+        let plan = plan(&self.store, &self.account.name, folder, &query)?;
         if plan.is_empty() {
             return Ok(Vec::new());
         }
