@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use super::tests::{Rig, folder, inbox, rig};
 use super::*;
-use crate::ui::FolderRef;
+use crate::ui::{FolderRef, SearchScope};
 
 fn matching(r: &mut Rig, list: ListSource, pattern: Option<&str>) -> BTreeSet<ui::MessageId> {
     let found = r.ask(
