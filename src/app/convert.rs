@@ -172,7 +172,8 @@ pub fn order(msgs: &[MessageSummary], sort: Sort) -> Vec<(store::MessageId, Thre
     let by_key = |a: usize, b: usize| compare(sort.key, &msgs[a], &msgs[b]);
     let root_order: Option<&dyn Fn(usize, usize) -> Ordering> =
         (sort.key != SortKey::Date).then_some(&by_key);
-    threaded(&inputs, |i| msgs[i].id, root_order, sort.reverse)
+    let unread = |i: usize| !msgs[i].flags.contains(Flag::Seen);
+    threaded(&inputs, |i| msgs[i].id, &unread, root_order, sort.reverse)
 }
 
 /// The date order of a folder from its thread keys alone (no full summaries): what a big
@@ -198,14 +199,17 @@ pub fn order_by_date(
             date: k.date,
         })
         .collect();
-    threaded(&inputs, |i| keys[i].id, None, reverse)
+    threaded(&inputs, |i| keys[i].id, &|i| keys[i].unread, None, reverse)
 }
 
 /// Threads `inputs` and flattens the threads into list order. `root_order`: how to order
-/// threads by their roots (None: newest thread first, by its newest message).
+/// threads by their roots (None: newest thread first, by its newest message). Each root
+/// carries how many messages follow it in its thread and how many of those are unread
+/// (`unread(i)`), so a collapsed thread shows both without the UI loading its rows.
 fn threaded(
     inputs: &[ThreadInput<'_>],
     id_of: impl Fn(usize) -> store::MessageId,
+    unread: &dyn Fn(usize) -> bool,
     root_order: Option<&dyn Fn(usize, usize) -> Ordering>,
     reverse: bool,
 ) -> Vec<(store::MessageId, ThreadPos)> {
@@ -229,12 +233,15 @@ fn threaded(
                     depth: line.depth.min(u16::MAX as usize) as u16,
                     last_sibling: false,
                     descendants: 0,
+                    unread_descendants: 0,
                 },
             ));
         }
         mark_last_siblings(&mut out[start..]);
+        let unread_below = t.lines.iter().skip(1).filter(|l| unread(l.index)).count();
         if let Some((_, root)) = out.get_mut(start) {
             root.descendants = (t.lines.len().saturating_sub(1)).min(u32::MAX as usize) as u32;
+            root.unread_descendants = unread_below.min(u32::MAX as usize) as u32;
         }
     }
     out
@@ -434,6 +441,7 @@ mod tests {
                 message_id: m.message_id.clone(),
                 in_reply_to: m.in_reply_to.clone(),
                 references: m.references.clone(),
+                unread: !m.flags.contains(Flag::Seen),
             })
             .collect();
         for (threaded, reverse) in [(true, false), (true, true), (false, false), (false, true)] {
