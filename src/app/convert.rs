@@ -425,6 +425,48 @@ mod tests {
     }
 
     #[test]
+    fn a_thread_root_counts_its_unread_replies_in_both_orders() {
+        // 1 <- 2 (unread), 1 <- 3 (read) <- 4 (unread); 1 itself unread, 5 alone unread.
+        let mut msgs = vec![
+            summary(1, "<1@x>", None, 100, "A <a@x>"),
+            summary(2, "<2@x>", Some("<1@x>"), 200, "B <b@x>"),
+            summary(3, "<3@x>", Some("<1@x>"), 300, "C <c@x>"),
+            summary(4, "<4@x>", Some("<3@x>"), 400, "D <d@x>"),
+            summary(5, "<5@x>", None, 500, "E <e@x>"),
+        ];
+        msgs[2].flags = mail::Flags::from_flags(&[Flag::Seen]);
+        let unread = |o: &[(store::MessageId, ThreadPos)]| -> Vec<(i64, u32)> {
+            o.iter()
+                .filter(|(_, p)| p.depth == 0)
+                .map(|(id, p)| (*id, p.unread_descendants))
+                .collect()
+        };
+        let full = order(&msgs, Sort::default());
+        assert_eq!(unread(&full), vec![(5, 0), (1, 2)], "the root's own flag is not counted");
+        let keys: Vec<store::ThreadKey> = msgs
+            .iter()
+            .rev()
+            .map(|m| store::ThreadKey {
+                id: m.id,
+                date: m.date,
+                message_id: m.message_id.clone(),
+                in_reply_to: m.in_reply_to.clone(),
+                references: m.references.clone(),
+                unread: !m.flags.contains(Flag::Seen),
+            })
+            .collect();
+        assert_eq!(unread(&order_by_date(&keys, true, false)), unread(&full));
+        let by_sender = order(
+            &msgs,
+            Sort {
+                key: SortKey::Sender,
+                ..Sort::default()
+            },
+        );
+        assert_eq!(unread(&by_sender), vec![(1, 2), (5, 0)]);
+    }
+
+    #[test]
     fn the_light_date_order_matches_the_full_one() {
         let msgs = vec![
             summary(5, "<5@x>", None, 500, "E <e@x>"),
