@@ -442,7 +442,11 @@ mod tests {
                 .collect()
         };
         let full = order(&msgs, Sort::default());
-        assert_eq!(unread(&full), vec![(5, 0), (1, 2)], "the root's own flag is not counted");
+        assert_eq!(
+            unread(&full),
+            vec![(5, 0), (1, 2)],
+            "the root's own flag is not counted"
+        );
         let keys: Vec<store::ThreadKey> = msgs
             .iter()
             .rev()

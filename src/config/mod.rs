@@ -143,6 +143,8 @@ pub const TEMPLATE: &str = include_str!("template.toml");
 /// One problem in the config file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// Another file the problem is in (a theme the config names), instead of the config.
+    pub file: Option<PathBuf>,
     /// 1-based line, when the problem is tied to one.
     pub line: Option<usize>,
     /// What is wrong and, where it helps, how to fix it. One line.
@@ -152,6 +154,7 @@ pub struct Problem {
 impl Problem {
     /// `FILE:LINE: message` (or `FILE: message` when there is no line).
     pub fn display(&self, path: &Path) -> String {
+        let path = self.file.as_deref().unwrap_or(path);
         match self.line {
             Some(line) => format!("{}:{line}: {}", path.display(), self.message),
             None => format!("{}: {}", path.display(), self.message),

@@ -85,6 +85,7 @@ impl<'t> Parser<'t> {
                 }
                 seen_lines.push(line);
                 self.problems.push(Problem {
+                    file: None,
                     line,
                     message: error.message().trim().to_string(),
                 });
@@ -115,6 +116,7 @@ impl<'t> Parser<'t> {
                 Some(dir) => dir,
                 None => {
                     self.problems.push(Problem {
+file: None,
                         line: None,
                         message: "cannot find a data directory: set data_dir in the config, or $POSTIE_DATA_DIR".to_string(),
                     });
@@ -553,6 +555,7 @@ impl<'t> Parser<'t> {
     pub(super) fn at(&mut self, span: &Range<usize>, message: String) {
         let line = self.line(span);
         self.problems.push(Problem {
+            file: None,
             line: Some(line),
             message,
         });

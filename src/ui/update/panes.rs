@@ -54,10 +54,9 @@ pub(super) fn toggle_folder_pane(model: &mut Model) -> Vec<Command> {
         if model.focus == Focus::Folders && model.list.is_some() {
             model.focus = Focus::List;
         }
-        let folder = model
-            .current
-            .as_ref()
-            .map_or_else(String::new, |f| format!(": {} shows in the list title", f.folder));
+        let folder = model.current.as_ref().map_or_else(String::new, |f| {
+            format!(": {} shows in the list title", f.folder)
+        });
         model.set_status(format!("Folder pane hidden (B shows it){folder}"));
     }
     keep_cursor_on_screen(model)

@@ -28,7 +28,11 @@ fn z_reads_full_screen_and_back() {
     assert!(split.list.height > 0 && split.folders.width > 0);
     fake.keys(&mut m, "Z");
     let full = layout::areas(&m);
-    assert_eq!(full.message.unwrap().width, m.size.0, "the message takes every column");
+    assert_eq!(
+        full.message.unwrap().width,
+        m.size.0,
+        "the message takes every column"
+    );
     assert_eq!((full.list.height, full.folders.width), (0, 0));
     assert_eq!(m.focus, Focus::Message);
     assert!(layout::message_height(&m) > 20);
@@ -99,7 +103,10 @@ fn reading_a_reply_lowers_its_collapsed_threads_unread_count() {
     let root = |m: &Model| m.list.as_ref().unwrap().row(4).unwrap().thread;
     assert_eq!(root(&m).unread_descendants, 1);
     fake.keys(&mut m, "jjjjjj");
-    assert_eq!(m.list.as_ref().unwrap().selected_row().unwrap().id.0, "work-INBOX-6");
+    assert_eq!(
+        m.list.as_ref().unwrap().selected_row().unwrap().id.0,
+        "work-INBOX-6"
+    );
     fake.keys(&mut m, "u");
     assert_eq!(root(&m).unread_descendants, 0);
     fake.keys(&mut m, "u");

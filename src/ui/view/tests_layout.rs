@@ -69,10 +69,7 @@ fn at_60x20_the_subject_gets_30_columns_and_the_reader_the_screen() {
     open(&mut m, &fake);
     let t = draw(&m);
     insta::assert_snapshot!("reader_60x20", t.backend());
-    let shown = rows(&t)
-        .iter()
-        .filter(|l| l.contains("body line"))
-        .count();
+    let shown = rows(&t).iter().filter(|l| l.contains("body line")).count();
     assert!(shown >= 14, "{shown} body lines");
 }
 
@@ -94,10 +91,7 @@ fn at_80x24_the_folders_show_and_a_message_takes_the_screen() {
     let t = draw(&m);
     insta::assert_snapshot!("reader_80x24", t.backend());
     // A split would leave the message a few lines; full-screen it gets 18.
-    let shown = rows(&t)
-        .iter()
-        .filter(|l| l.contains("body line"))
-        .count();
+    let shown = rows(&t).iter().filter(|l| l.contains("body line")).count();
     assert!(shown >= 18, "{shown} body lines");
 }
 
@@ -137,9 +131,17 @@ fn columns_give_way_in_order_size_sender_date() {
     };
     assert_eq!(columns(100, true), c(11, 21, 7, 57));
     assert_eq!(columns(70, true), c(11, 21, 0, 34), "the size goes first");
-    assert_eq!(columns(60, false), c(11, 15, 0, 30), "then the sender shrinks");
+    assert_eq!(
+        columns(60, false),
+        c(11, 15, 0, 30),
+        "then the sender shrinks"
+    );
     assert_eq!(columns(56, false), c(11, 11, 0, 30), "to its minimum");
-    assert_eq!(columns(54, false), c(7, 13, 0, 30), "then the date is short");
+    assert_eq!(
+        columns(54, false),
+        c(7, 13, 0, 30),
+        "then the date is short"
+    );
     assert_eq!(columns(50, false), c(7, 0, 0, 39), "then the sender goes");
     assert_eq!(columns(40, false), c(7, 0, 0, 29));
     assert_eq!(columns(14, false), c(0, 0, 0, 10), "the date goes last");
