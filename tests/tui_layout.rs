@@ -32,7 +32,10 @@ fn at_60x20_subjects_get_30_columns_and_a_message_takes_the_screen() {
     assert!(!s.contains("Folders"), "the folder pane is hidden:\n{s}");
     // Newest first: the cursor is on Lunch; the long subject gets 30 columns (its end cut
     // with `…`).
-    let row = s.lines().find(|l| l.contains("Quarterly")).expect("the row");
+    let row = s
+        .lines()
+        .find(|l| l.contains("Quarterly"))
+        .expect("the row");
     let at = row.find("Quarterly").expect("subject");
     let shown = row[at..].trim_end_matches(['│', ' ']).chars().count();
     assert!(shown >= 30, "{shown} columns of subject:\n{s}");

@@ -11,7 +11,6 @@ use super::view;
 use crate::ui::fixtures::*;
 use crate::ui::model::Model;
 use crate::ui::protocol::Event;
-use crate::ui::types::*;
 use crate::ui::update::{Msg, update};
 
 fn draw(m: &Model) -> Terminal<TestBackend> {
