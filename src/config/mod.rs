@@ -42,6 +42,9 @@ pub struct Config {
     pub accounts: Vec<Account>,
     /// The `[keys]` table: action name -> key, validated by the UI.
     pub keys: BTreeMap<String, String>,
+    /// `folder_pane`: whether the TUI starts with the folder pane shown; None (unset): shown
+    /// unless the terminal is narrower than 80 columns.
+    pub folder_pane: Option<bool>,
 }
 
 /// One `[accounts.NAME]` table.
@@ -278,6 +281,7 @@ impl Config {
             data_dir,
             accounts: Vec::new(),
             keys: BTreeMap::new(),
+            folder_pane: None,
         }
     }
 

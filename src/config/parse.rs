@@ -74,6 +74,7 @@ impl<'t> Parser<'t> {
             data_dir: PathBuf::new(),
             accounts: Vec::new(),
             keys: BTreeMap::new(),
+            folder_pane: None,
         };
         if !errors.is_empty() {
             // After the first error on a line, toml's recovery mostly reports its echoes.
@@ -105,11 +106,13 @@ impl<'t> Parser<'t> {
             data_dir: None,
             keys: None,
             notify_command: None,
+            folder_pane: None,
         });
         if let Some(theme) = top.theme {
             config.theme = theme;
         }
         config.keys = top.keys.unwrap_or_default();
+        config.folder_pane = top.folder_pane;
         config.data_dir = match top.data_dir {
             Some(dir) => self.path_value(dir, "data_dir").unwrap_or_default(),
             None => match self.env.default_data_dir() {

@@ -295,8 +295,8 @@ pub struct Model {
     pub status: Option<Status>,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
-    /// The folder pane shown (`B`) for this session; None: shown unless the terminal is
-    /// narrow (see [`super::layout::folder_pane_wanted`]).
+    /// The folder pane shown (config `folder_pane`, then `B`, for the session); None: shown
+    /// unless the terminal is narrow (see [`super::layout::folder_pane_wanted`]).
     pub folder_pane: Option<bool>,
     /// Messages read full-screen (`Z`) for this session; None: full-screen only when the
     /// terminal is narrow (see [`super::layout::reader_full_wanted`]).
