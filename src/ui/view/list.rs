@@ -218,7 +218,7 @@ fn title(model: &Model) -> String {
         } => format!("Search: {query}"),
     };
     let place = match list.total {
-        Some(0) => " · 0/0".to_string(),
+        Some(0) => " · 0 messages".to_string(),
         Some(_) => {
             let n = list.visible_len() as u64;
             format!(
