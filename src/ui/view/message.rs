@@ -16,7 +16,7 @@ use super::super::text;
 use super::super::theme::Theme;
 use super::super::types::Message;
 use super::list::human_size;
-use super::{fit, is_focused, pad, pane, width_of};
+use super::{fit, is_focused, pad, pane, thousands, width_of};
 
 pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let t = &model.theme;
@@ -34,7 +34,17 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                 .find(|(n, _)| n.eq_ignore_ascii_case("subject"))
         })
         .map_or_else(|| "Message".to_string(), |(_, v)| v.clone());
-    let title = fit(&title, area.width.saturating_sub(6) as usize);
+    // Full-screen, the list and its position are hidden: the title keeps the position.
+    let place = match (&model.list, reader.full) {
+        (Some(l), true) if l.total.is_some_and(|t| t > 0) => format!(
+            " · {}/{}",
+            thousands(l.selected as u64 + 1),
+            thousands(l.visible_len() as u64)
+        ),
+        _ => String::new(),
+    };
+    let room = (area.width as usize).saturating_sub(6 + width_of(&place));
+    let title = fit(&title, room) + &place;
     let block = if reader.full {
         // Full-screen: one rule with the subject on top, nothing at the sides, so every
         // column and all but one row are the message's.

@@ -116,6 +116,11 @@ fn at_200x60_full_width_columns_and_a_full_screen_reader_on_z() {
     let t = draw(&m);
     let r = rows(&t);
     assert!(r[0].trim_start().starts_with("Topic number"), "{}", r[0]);
+    assert!(
+        r[0].contains("Topic number 0 · 412/20,000"),
+        "the place: {}",
+        r[0]
+    );
     assert_eq!(r.iter().filter(|l| l.contains("body line")).count(), 40);
 }
 
