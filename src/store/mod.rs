@@ -557,4 +557,6 @@ mod tests;
 #[cfg(test)]
 mod tests_folders;
 #[cfg(test)]
+mod tests_keys;
+#[cfg(test)]
 mod tests_shared;

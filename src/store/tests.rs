@@ -13,13 +13,13 @@ Date: Mon, {day} Jan 2024 10:00:00 +0000\r\nMessage-ID: <m{n}@x.test>\r\n\r\n{bo
     .into_bytes()
 }
 
-fn store() -> (tempfile::TempDir, Store) {
+pub(super) fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     (dir, store)
 }
 
-fn deliver_n(store: &mut Store, account: &str, folder: &str, n: u32) -> Vec<MessageId> {
+pub(super) fn deliver_n(store: &mut Store, account: &str, folder: &str, n: u32) -> Vec<MessageId> {
     store.ensure_account(account, AccountKind::Pop3).unwrap();
     let f = store.ensure_folder(account, folder).unwrap();
     let bodies: Vec<Vec<u8>> = (0..n)
@@ -155,22 +155,6 @@ fn search_words_phrases_fields_diacritics_and_ranking() {
             .len(),
         1
     );
-}
-
-#[test]
-fn thread_keys_say_which_messages_are_unread() {
-    let (_dir, mut store) = store();
-    let ids = deliver_n(&mut store, "acc", "INBOX", 3);
-    store.set_flag(&ids[1..2], Flag::Seen, true).unwrap();
-    store.set_flag(&ids[2..], Flag::Flagged, true).unwrap();
-    let unread: std::collections::BTreeMap<_, _> = store
-        .thread_keys("acc", "INBOX")
-        .unwrap()
-        .into_iter()
-        .map(|k| (k.id, k.unread))
-        .collect();
-    let expected = [(ids[0], true), (ids[1], false), (ids[2], true)];
-    assert_eq!(unread, expected.into_iter().collect());
 }
 
 #[test]
