@@ -441,3 +441,43 @@ fn the_tui_refuses_a_bad_keys_table_with_the_same_file_and_line() {
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn config_check_and_the_tui_report_each_theme_file_problem_at_its_line() {
+    let home = Home::new();
+    let text = format!(
+        "theme = \"mine\"\n{}password_command = \"cat ~/.pw\"\n",
+        account("work")
+    );
+    home.write("config/postie/config.toml", &text);
+    let theme = home.write(
+        "config/postie/themes/mine.toml",
+        "[list]\nfg = \"red\"\n\n[row_unread]\nfg = \"purplish\"\nbold = true\n",
+    );
+    let out = home.postie().args(["config", "check"]).assert().code(78);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let t = theme.display();
+    assert!(
+        stderr.contains(&format!("{t}:1: theme \"mine\": unknown style \"list\"")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{t}:5: theme \"mine\": row_unread.fg: invalid colour \"purplish\""
+        )),
+        "{stderr}"
+    );
+    // The TUI refuses the same file with the same first line, not a bare exit 78.
+    let out = home.postie().assert().code(78);
+    let tui = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        tui.starts_with(&format!("postie: {t}:1: theme \"mine\": unknown style")),
+        "{tui}"
+    );
+    // Fixed, both pass.
+    home.write(
+        "config/postie/themes/mine.toml",
+        "[row_unread]\nfg = \"magenta\"\nbold = true\n",
+    );
+    home.postie().args(["config", "check"]).assert().code(0);
+}

@@ -57,7 +57,7 @@ fn demo_read_search_reply_and_quit_restores_the_terminal() {
 
     // The reply is in Sent (the demo's Sent holds two messages to begin with).
     tui.keys(&["q", "Tab", "g", "j", "j", "Enter"]);
-    tui.wait_for("Sent · 3 messages");
+    tui.wait_for("demo: Sent · 1/3 ·");
     let code = tui.quit();
     assert_eq!(code, 0, "stderr: {}", tui.stderr());
     tui.assert_restored();

@@ -172,7 +172,8 @@ pub fn order(msgs: &[MessageSummary], sort: Sort) -> Vec<(store::MessageId, Thre
     let by_key = |a: usize, b: usize| compare(sort.key, &msgs[a], &msgs[b]);
     let root_order: Option<&dyn Fn(usize, usize) -> Ordering> =
         (sort.key != SortKey::Date).then_some(&by_key);
-    threaded(&inputs, |i| msgs[i].id, root_order, sort.reverse)
+    let unread = |i: usize| !msgs[i].flags.contains(Flag::Seen);
+    threaded(&inputs, |i| msgs[i].id, &unread, root_order, sort.reverse)
 }
 
 /// The date order of a folder from its thread keys alone (no full summaries): what a big
@@ -198,14 +199,17 @@ pub fn order_by_date(
             date: k.date,
         })
         .collect();
-    threaded(&inputs, |i| keys[i].id, None, reverse)
+    threaded(&inputs, |i| keys[i].id, &|i| keys[i].unread, None, reverse)
 }
 
 /// Threads `inputs` and flattens the threads into list order. `root_order`: how to order
-/// threads by their roots (None: newest thread first, by its newest message).
+/// threads by their roots (None: newest thread first, by its newest message). Each root
+/// carries how many messages follow it in its thread and how many of those are unread
+/// (`unread(i)`), so a collapsed thread shows both without the UI loading its rows.
 fn threaded(
     inputs: &[ThreadInput<'_>],
     id_of: impl Fn(usize) -> store::MessageId,
+    unread: &dyn Fn(usize) -> bool,
     root_order: Option<&dyn Fn(usize, usize) -> Ordering>,
     reverse: bool,
 ) -> Vec<(store::MessageId, ThreadPos)> {
@@ -229,12 +233,15 @@ fn threaded(
                     depth: line.depth.min(u16::MAX as usize) as u16,
                     last_sibling: false,
                     descendants: 0,
+                    unread_descendants: 0,
                 },
             ));
         }
         mark_last_siblings(&mut out[start..]);
+        let unread_below = t.lines.iter().skip(1).filter(|l| unread(l.index)).count();
         if let Some((_, root)) = out.get_mut(start) {
             root.descendants = (t.lines.len().saturating_sub(1)).min(u32::MAX as usize) as u32;
+            root.unread_descendants = unread_below.min(u32::MAX as usize) as u32;
         }
     }
     out
@@ -418,6 +425,52 @@ mod tests {
     }
 
     #[test]
+    fn a_thread_root_counts_its_unread_replies_in_both_orders() {
+        // 1 <- 2 (unread), 1 <- 3 (read) <- 4 (unread); 1 itself unread, 5 alone unread.
+        let mut msgs = vec![
+            summary(1, "<1@x>", None, 100, "A <a@x>"),
+            summary(2, "<2@x>", Some("<1@x>"), 200, "B <b@x>"),
+            summary(3, "<3@x>", Some("<1@x>"), 300, "C <c@x>"),
+            summary(4, "<4@x>", Some("<3@x>"), 400, "D <d@x>"),
+            summary(5, "<5@x>", None, 500, "E <e@x>"),
+        ];
+        msgs[2].flags = mail::Flags::from_flags(&[Flag::Seen]);
+        let unread = |o: &[(store::MessageId, ThreadPos)]| -> Vec<(i64, u32)> {
+            o.iter()
+                .filter(|(_, p)| p.depth == 0)
+                .map(|(id, p)| (*id, p.unread_descendants))
+                .collect()
+        };
+        let full = order(&msgs, Sort::default());
+        assert_eq!(
+            unread(&full),
+            vec![(5, 0), (1, 2)],
+            "the root's own flag is not counted"
+        );
+        let keys: Vec<store::ThreadKey> = msgs
+            .iter()
+            .rev()
+            .map(|m| store::ThreadKey {
+                id: m.id,
+                date: m.date,
+                message_id: m.message_id.clone(),
+                in_reply_to: m.in_reply_to.clone(),
+                references: m.references.clone(),
+                unread: !m.flags.contains(Flag::Seen),
+            })
+            .collect();
+        assert_eq!(unread(&order_by_date(&keys, true, false)), unread(&full));
+        let by_sender = order(
+            &msgs,
+            Sort {
+                key: SortKey::Sender,
+                ..Sort::default()
+            },
+        );
+        assert_eq!(unread(&by_sender), vec![(1, 2), (5, 0)]);
+    }
+
+    #[test]
     fn the_light_date_order_matches_the_full_one() {
         let msgs = vec![
             summary(5, "<5@x>", None, 500, "E <e@x>"),
@@ -434,6 +487,7 @@ mod tests {
                 message_id: m.message_id.clone(),
                 in_reply_to: m.in_reply_to.clone(),
                 references: m.references.clone(),
+                unread: !m.flags.contains(Flag::Seen),
             })
             .collect();
         for (threaded, reverse) in [(true, false), (true, true), (false, false), (false, true)] {

@@ -6,7 +6,8 @@
 //!
 //! What must hold: `config check` and the TUI's start path use the same [`ui_problems`], so a
 //! file `config check` passes never stops the TUI, and the TUI reports the same `FILE:LINE`
-//! errors instead of a bare exit 78. This module only reads (the config, theme files, `PATH`,
+//! errors instead of a bare exit 78. A user's theme file is checked style by style, each
+//! problem at its line in that file (`themes/NAME.toml:5: ...`), not only the first. This module only reads (the config, theme files, `PATH`,
 //! the keyring); it never runs `password_command`.
 
 use std::collections::BTreeMap;
@@ -79,8 +80,31 @@ fn ui_problems_in(config: &Config, text: &str) -> Vec<Problem> {
         };
         problems.push(keys_problem(&e, &name, text));
     }
-    if let Err(e) = crate::ui::theme::load(&config.theme, user_theme_dir(config).as_deref()) {
+    let themes = user_theme_dir(config);
+    // A user's theme file: each of its problems at its own line (a style name, a colour).
+    let theme_file = themes
+        .as_deref()
+        .map(|d| d.join(format!("{}.toml", config.theme)));
+    let in_file: Vec<Problem> = theme_file
+        .as_ref()
+        .filter(|_| !config.theme.contains(['/', '\\']))
+        .and_then(|path| Some((path, std::fs::read_to_string(path).ok()?)))
+        .map(|(path, theme_text)| {
+            crate::ui::theme::check_file(&theme_text)
+                .into_iter()
+                .map(|p| Problem {
+                    file: Some(path.clone()),
+                    line: p.line,
+                    message: format!("theme {:?}: {}", config.theme, p.message),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !in_file.is_empty() {
+        problems.extend(in_file);
+    } else if let Err(e) = crate::ui::theme::load(&config.theme, themes.as_deref()) {
         problems.push(Problem {
+            file: None,
             line: key_line(text, &["theme"]),
             message: format!("theme: {}", crate::error::chain_line(&e)),
         });
@@ -108,6 +132,7 @@ fn keys_problem(e: &KeymapError, name: &str, text: &str) -> Problem {
         message.push_str("; `postie` shows every action under ? and docs/keys.md lists them");
     }
     Problem {
+        file: None,
         line: key_line(text, &["keys", name]).or_else(|| key_line(text, &["keys"])),
         message,
     }
@@ -140,6 +165,7 @@ fn unbound_actions(keys: &BTreeMap<String, String>, text: &str) -> Vec<Problem> 
             .map(|(name, _)| name.as_str())
             .unwrap_or("");
         warnings.push(Problem {
+file: None,
             line: key_line(text, &["keys", taker]).or_else(|| key_line(text, &["keys"])),
             message: format!(
                 "warning: [keys]: {} now has no key ({} went to {taker}); give it one, e.g. {} = \"...\"",
@@ -183,6 +209,7 @@ fn placeholders(account: &Account, text: &str) -> Vec<Problem> {
         .into_iter()
         .filter(|(_, value)| is_placeholder(value))
         .map(|(path, value)| Problem {
+file: None,
             line: key_line(text, &path).or_else(|| key_line(text, &path[..path.len() - 1])),
             message: format!(
                 "account {name}: {} = {value:?} is a placeholder from the template: put your own value here",
@@ -217,6 +244,7 @@ fn password_sources(account: &Account, text: &str, keyring: KeyringProbe<'_>) ->
             Some(command) => {
                 if let Some(program) = missing_program(command) {
                     warnings.push(Problem {
+file: None,
                         line: line_of("password_command"),
                         message: format!(
                             "warning: account {name}: password_command runs {program:?}, which is not on PATH; install it or give its full path"
@@ -227,6 +255,7 @@ fn password_sources(account: &Account, text: &str, keyring: KeyringProbe<'_>) ->
             None => match keyring(name, &server.user) {
                 Ok(true) => {}
                 Ok(false) => warnings.push(Problem {
+file: None,
                     line: line_of("host"),
                     message: format!(
                         "warning: account {name}: no password for login {} (no password_command, nothing in the keyring): run `postie login {name}`",
@@ -234,6 +263,7 @@ fn password_sources(account: &Account, text: &str, keyring: KeyringProbe<'_>) ->
                     ),
                 }),
                 Err(reason) => warnings.push(Problem {
+file: None,
                     line: line_of("host"),
                     message: format!(
                         "warning: account {name}: cannot ask the keyring for login {} ({reason}); set password_command, or run `postie login {name}` where the keyring works",

@@ -42,6 +42,9 @@ pub struct Config {
     pub accounts: Vec<Account>,
     /// The `[keys]` table: action name -> key, validated by the UI.
     pub keys: BTreeMap<String, String>,
+    /// `folder_pane`: whether the TUI starts with the folder pane shown; None (unset): shown
+    /// unless the terminal is narrower than 80 columns.
+    pub folder_pane: Option<bool>,
 }
 
 /// One `[accounts.NAME]` table.
@@ -146,6 +149,8 @@ pub const TEMPLATE: &str = include_str!("template.toml");
 /// One problem in the config file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// Another file the problem is in (a theme the config names), instead of the config.
+    pub file: Option<PathBuf>,
     /// 1-based line, when the problem is tied to one.
     pub line: Option<usize>,
     /// What is wrong and, where it helps, how to fix it. One line.
@@ -155,6 +160,7 @@ pub struct Problem {
 impl Problem {
     /// `FILE:LINE: message` (or `FILE: message` when there is no line).
     pub fn display(&self, path: &Path) -> String {
+        let path = self.file.as_deref().unwrap_or(path);
         match self.line {
             Some(line) => format!("{}:{line}: {}", path.display(), self.message),
             None => format!("{}: {}", path.display(), self.message),
@@ -278,6 +284,7 @@ impl Config {
             data_dir,
             accounts: Vec::new(),
             keys: BTreeMap::new(),
+            folder_pane: None,
         }
     }
 

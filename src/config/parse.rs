@@ -74,6 +74,7 @@ impl<'t> Parser<'t> {
             data_dir: PathBuf::new(),
             accounts: Vec::new(),
             keys: BTreeMap::new(),
+            folder_pane: None,
         };
         if !errors.is_empty() {
             // After the first error on a line, toml's recovery mostly reports its echoes.
@@ -85,6 +86,7 @@ impl<'t> Parser<'t> {
                 }
                 seen_lines.push(line);
                 self.problems.push(Problem {
+                    file: None,
                     line,
                     message: error.message().trim().to_string(),
                 });
@@ -104,17 +106,20 @@ impl<'t> Parser<'t> {
             data_dir: None,
             keys: None,
             notify_command: None,
+            folder_pane: None,
         });
         if let Some(theme) = top.theme {
             config.theme = theme;
         }
         config.keys = top.keys.unwrap_or_default();
+        config.folder_pane = top.folder_pane;
         config.data_dir = match top.data_dir {
             Some(dir) => self.path_value(dir, "data_dir").unwrap_or_default(),
             None => match self.env.default_data_dir() {
                 Some(dir) => dir,
                 None => {
                     self.problems.push(Problem {
+file: None,
                         line: None,
                         message: "cannot find a data directory: set data_dir in the config, or $POSTIE_DATA_DIR".to_string(),
                     });
@@ -555,6 +560,7 @@ impl<'t> Parser<'t> {
     pub(super) fn at(&mut self, span: &Range<usize>, message: String) {
         let line = self.line(span);
         self.problems.push(Problem {
+            file: None,
             line: Some(line),
             message,
         });

@@ -479,3 +479,13 @@ fn a_bad_check_interval_names_its_line() {
     );
     assert_one(&text, 9, "expected an integer or a string, not boolean");
 }
+
+#[test]
+fn folder_pane_is_optional_and_a_bool() {
+    assert_eq!(parse(GOOD).unwrap().folder_pane, None);
+    let hidden = format!("folder_pane = false\n{GOOD}");
+    assert_eq!(parse(&hidden).unwrap().folder_pane, Some(false));
+    let found = problems(&format!("folder_pane = \"no\"\n{GOOD}"));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].0, Some(1), "{found:#?}");
+}

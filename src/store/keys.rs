@@ -17,6 +17,8 @@ pub struct ThreadKey {
     pub message_id: Option<String>,
     pub in_reply_to: Vec<String>,
     pub references: Vec<String>,
+    /// Not seen (no `S` in its Maildir flags): what a collapsed thread counts as unread.
+    pub unread: bool,
 }
 
 impl Store {
@@ -47,7 +49,8 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT id, date, message_id, in_reply_to, refs FROM messages
+                "SELECT id, date, message_id, in_reply_to, refs, instr(flags, 'S') = 0
+                 FROM messages
                  WHERE folder_id = ?1 ORDER BY date DESC, id DESC",
             )
             .map_err(StoreError::db("list thread keys"))?;
@@ -60,6 +63,7 @@ impl Store {
                 message_id: r.get(2)?,
                 in_reply_to: split(r.get(3)?),
                 references: split(r.get(4)?),
+                unread: r.get(5)?,
             })
         })
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())

@@ -565,4 +565,6 @@ mod tests_folders;
 #[cfg(test)]
 mod tests_search;
 #[cfg(test)]
+mod tests_keys;
+#[cfg(test)]
 mod tests_shared;

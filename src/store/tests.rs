@@ -13,13 +13,13 @@ Date: Mon, {day} Jan 2024 10:00:00 +0000\r\nMessage-ID: <m{n}@x.test>\r\n\r\n{bo
     .into_bytes()
 }
 
-fn store() -> (tempfile::TempDir, Store) {
+pub(super) fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     (dir, store)
 }
 
-fn deliver_n(store: &mut Store, account: &str, folder: &str, n: u32) -> Vec<MessageId> {
+pub(super) fn deliver_n(store: &mut Store, account: &str, folder: &str, n: u32) -> Vec<MessageId> {
     store.ensure_account(account, AccountKind::Pop3).unwrap();
     let f = store.ensure_folder(account, folder).unwrap();
     let bodies: Vec<Vec<u8>> = (0..n)

@@ -56,12 +56,15 @@ pub fn row(folder: &FolderRef, i: usize, threaded: bool) -> Row {
             depth: 0,
             last_sibling: true,
             descendants: 2,
+            // The replies below (rows i+1, i+2) that are unread, as the backend counts them.
+            unread_descendants: (1..=2).filter(|k| (i + k).is_multiple_of(3)).count() as u32,
         }
     } else {
         ThreadPos {
             depth: pos as u16,
             last_sibling: true,
             descendants: 0,
+            unread_descendants: 0,
         }
     };
     Row {

@@ -68,7 +68,9 @@ actions! {
     ToggleThread, "toggle_thread", Normal, "Space", "collapse / expand the thread";
     ToggleThreads, "toggle_threads", Normal, "t", "threaded / flat list";
     SortNext, "sort_next", Normal, "o", "sort by date, sender, subject, size";
-    SortReverse, "sort_reverse", Normal, "O", "reverse the sort order";
+    SortReverse, "sort_reverse", Normal, "O", "reverse the sort (▼ newest / largest / Z-A first)";
+    ToggleReader, "toggle_reader", Normal, "Z", "read messages full-screen / beside the list";
+    ToggleFolderPane, "toggle_folder_pane", Normal, "B", "hide / show the folder pane";
     AttachmentNext, "attachment_next", Normal, "]", "select the next attachment";
     AttachmentPrev, "attachment_prev", Normal, "[", "select the previous attachment";
     SaveAttachment, "save_attachment", Normal, "w", "save the selected attachment to a path";

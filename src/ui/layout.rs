@@ -3,8 +3,40 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::model::Model;
+use super::model::{Focus, Model};
 use super::types::AccountState;
+
+/// Below this many columns the screen is narrow: the folder pane starts hidden and a message
+/// opens full-screen (the list keeps the whole width for subjects).
+pub const NARROW_WIDTH: u16 = 80;
+/// Below this many rows a message opens full-screen too (a split would leave it a handful of
+/// body lines), and the full-screen reader keeps its headers compact (the attachments on one
+/// line, no rule under the headers), so a 60x20 terminal shows 14 body lines.
+pub const SHORT_HEIGHT: u16 = 30;
+
+/// Whether the terminal is narrower than [`NARROW_WIDTH`].
+pub fn is_narrow(model: &Model) -> bool {
+    model.size.0 < NARROW_WIDTH
+}
+
+/// Whether the folder pane is wanted: the user's choice (`B`), else shown unless narrow.
+pub fn folder_pane_wanted(model: &Model) -> bool {
+    model.folder_pane.unwrap_or(!is_narrow(model))
+}
+
+/// Whether a message is read full-screen: the user's choice (`Z`), else when the terminal is
+/// narrow or short.
+pub fn reader_full_wanted(model: &Model) -> bool {
+    model
+        .reader_full
+        .unwrap_or(is_narrow(model) || model.size.1 < SHORT_HEIGHT)
+}
+
+/// Whether the open message takes the whole body area now (invariant: the focus is then on
+/// the message, never on a pane that is not drawn).
+pub fn reader_full(model: &Model) -> bool {
+    model.message.is_some() && reader_full_wanted(model)
+}
 
 /// The reading screen's areas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,8 +61,24 @@ pub fn screen(model: &Model) -> Rect {
     Rect::new(0, 0, model.size.0, model.size.1)
 }
 
-/// The text of each account's badge at the right of the status line ("work ● online").
+/// The text of each account's badge at the right of the status line ("work ● online"); on a
+/// terminal too narrow for them beside the help hint, only the name and the mark ("work ●").
 pub fn account_badges(model: &Model) -> Vec<String> {
+    let full = full_badges(model);
+    let width: usize = full.iter().map(|b| width_of(b)).sum();
+    if width + 8 <= model.size.0 as usize {
+        return full;
+    }
+    full.iter()
+        .map(|b| {
+            let mut words = b.split_whitespace();
+            let (name, mark) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+            format!(" {name} {mark}")
+        })
+        .collect()
+}
+
+fn full_badges(model: &Model) -> Vec<String> {
     model
         .folders
         .accounts
@@ -85,11 +133,32 @@ fn width_of(s: &str) -> usize {
     ratatui::text::Span::raw(s).width()
 }
 
+/// The screen's areas. A pane that is not shown gets an empty `Rect` (at its place), so
+/// drawing skips it and the mouse never hits it.
 pub fn areas(model: &Model) -> Areas {
+    areas_with(model, reader_full(model))
+}
+
+fn areas_with(model: &Model, full_reader: bool) -> Areas {
     let [main, status] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(status_rows(model))])
             .areas(screen(model));
-    let fw = (main.width / 4).clamp(14, 28).min(main.width);
+    if full_reader {
+        return Areas {
+            folders: Rect { width: 0, ..main },
+            list: Rect { height: 0, ..main },
+            message: Some(main),
+            status,
+        };
+    }
+    // The focus on the folders shows them even when hidden: the keyboard is never on a pane
+    // that is not drawn.
+    let show_folders = folder_pane_wanted(model) || model.focus == Focus::Folders;
+    let fw = if show_folders {
+        (main.width / 4).clamp(14, 28).min(main.width)
+    } else {
+        0
+    };
     let [folders, right] =
         Layout::horizontal([Constraint::Length(fw), Constraint::Min(0)]).areas(main);
     if model.message.is_some() {
@@ -132,30 +201,94 @@ pub fn inner_height(r: Rect) -> usize {
     r.height.saturating_sub(2) as usize
 }
 
-/// How many message rows the list shows.
+/// How many message rows the list shows; behind a full-screen reader, the rows it shows
+/// once the reader closes (so `n` keeps the cursor on screen there).
 pub fn list_height(model: &Model) -> usize {
-    inner_height(areas(model).list).max(1)
+    let list = areas(model).list;
+    let list = if list.height == 0 {
+        areas_with(model, false).list
+    } else {
+        list
+    };
+    inner_height(list).max(1)
+}
+
+/// How the message pane is laid out: its inside, and whether its headers are compact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reader {
+    /// Where headers and body go (inside the frame).
+    pub inner: Rect,
+    /// Full-screen: a top rule with the subject only, no side borders, and the Subject header
+    /// left out (it is the title).
+    pub full: bool,
+    /// Also the attachments on one line and no rule under the headers (short terminals).
+    pub compact: bool,
+}
+
+/// The message pane's layout, if a message is shown.
+pub fn reader(model: &Model) -> Option<Reader> {
+    let r = areas(model).message?;
+    if reader_full(model) {
+        let inner = Rect {
+            y: r.y.saturating_add(1).min(r.bottom()),
+            height: r.height.saturating_sub(1),
+            ..r
+        };
+        return Some(Reader {
+            inner,
+            full: true,
+            compact: model.size.1 < SHORT_HEIGHT,
+        });
+    }
+    let inner = Rect {
+        x: r.x.saturating_add(1),
+        y: r.y.saturating_add(1),
+        width: r.width.saturating_sub(2),
+        height: r.height.saturating_sub(2),
+    };
+    Some(Reader {
+        inner,
+        full: false,
+        compact: false,
+    })
+}
+
+/// Whether the reader shows this header (full-screen, the subject is the title instead).
+pub fn shows_header(reader: &Reader, name: &str) -> bool {
+    !(reader.full && name.eq_ignore_ascii_case("subject"))
+}
+
+/// Lines the reader takes above the body: headers, attachments, the rule.
+pub fn reader_header_rows(reader: &Reader, message: &super::types::Message) -> usize {
+    let headers = message
+        .headers
+        .iter()
+        .filter(|(n, _)| shows_header(reader, n))
+        .count();
+    let attachments = match (message.attachments.len(), reader.compact) {
+        (0, _) => 0,
+        (_, true) => 1,
+        (n, false) => n + 1,
+    };
+    headers + attachments + usize::from(!reader.compact)
 }
 
 /// How many body lines the message pane shows below its headers.
 pub fn message_height(model: &Model) -> usize {
-    let Some(r) = areas(model).message else {
+    let Some(r) = reader(model) else {
         return 1;
     };
     let headers = model
         .message
         .as_ref()
         .and_then(|m| m.message.as_ref())
-        .map_or(0, |m| {
-            m.headers.len()
-                + 1
-                + if m.attachments.is_empty() {
-                    0
-                } else {
-                    m.attachments.len() + 1
-                }
-        });
-    inner_height(r).saturating_sub(headers).max(1)
+        .map_or(0, |m| reader_header_rows(&r, m));
+    (r.inner.height as usize).saturating_sub(headers).max(1)
+}
+
+/// The width body lines are wrapped to.
+pub fn message_width(model: &Model) -> usize {
+    reader(model).map_or(80, |r| r.inner.width as usize)
 }
 
 /// The help overlay's box.

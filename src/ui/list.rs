@@ -133,6 +133,39 @@ impl MessageList {
         self.pages.values_mut().flatten()
     }
 
+    /// A loaded reply became unread (`+1`) or read (`-1`): its thread root's count of unread
+    /// replies follows, when the root is loaded, so a collapsed thread shows it at once (the
+    /// backend's count comes with the next reload).
+    pub fn note_unread_change(&mut self, id: &MessageId, delta: i32) {
+        let Some(mut f) = self.pages.iter().find_map(|(p, rows)| {
+            rows.iter()
+                .position(|r| &r.id == id)
+                .map(|i| p * PAGE_SIZE + i)
+        }) else {
+            return;
+        };
+        if self.row_full(f).is_none_or(|r| r.thread.depth == 0) {
+            return;
+        }
+        while f > 0 {
+            f -= 1;
+            match self.row_full(f) {
+                Some(r) if r.thread.depth == 0 => break,
+                Some(_) => {}
+                None => return,
+            }
+        }
+        if let Some(root) = self
+            .pages
+            .get_mut(&(f / PAGE_SIZE))
+            .and_then(|p| p.get_mut(f % PAGE_SIZE))
+            .filter(|r| r.thread.depth == 0)
+        {
+            let n = &mut root.thread.unread_descendants;
+            *n = n.saturating_add_signed(delta).min(root.thread.descendants);
+        }
+    }
+
     /// How many pages are held (for tests and the benchmark).
     pub fn cached_pages(&self) -> usize {
         self.pages.len()
@@ -334,6 +367,7 @@ mod tests {
                 depth,
                 last_sibling: true,
                 descendants,
+                unread_descendants: 0,
             },
         }
     }

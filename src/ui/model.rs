@@ -299,6 +299,12 @@ pub struct Model {
     pub status: Option<Status>,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
+    /// The folder pane shown (config `folder_pane`, then `B`, for the session); None: shown
+    /// unless the terminal is narrow (see [`super::layout::folder_pane_wanted`]).
+    pub folder_pane: Option<bool>,
+    /// Messages read full-screen (`Z`) for this session; None: full-screen only when the
+    /// terminal is narrow (see [`super::layout::reader_full_wanted`]).
+    pub reader_full: Option<bool>,
     /// Unix seconds now and the local UTC offset, for relative dates (set by the runner).
     pub now: i64,
     pub utc_offset: i32,
@@ -346,6 +352,8 @@ impl Model {
             compose: None,
             status: None,
             size: (80, 24),
+            folder_pane: None,
+            reader_full: None,
             now: 0,
             utc_offset: 0,
             generation: 0,

@@ -6,6 +6,9 @@
 //! Colours: a name ("red", "reset"), a 256-colour index (0-255) or truecolour "#rrggbb".
 //! The only IO is reading the user's file; the rest is pure.
 
+mod check;
+pub use check::{ThemeProblem, check as check_file};
+
 use std::path::{Path, PathBuf};
 
 use ratatui::style::{Color, Modifier, Style};
@@ -61,6 +64,9 @@ macro_rules! theme_styles {
         #[derive(Debug, Default, Deserialize)]
         #[serde(deny_unknown_fields)]
         struct ThemeFile { $($field: Option<StyleSpec>,)* }
+
+        /// The style names a theme file may set.
+        const STYLE_NAMES: &[&str] = &[$(stringify!($field)),*];
 
         impl ThemeFile {
             fn over(self, base: &Theme) -> Theme {

@@ -115,6 +115,8 @@ pub struct ThreadPos {
     pub last_sibling: bool,
     /// On a root: how many messages follow it in its thread (hidden when collapsed). Else 0.
     pub descendants: u32,
+    /// On a root: how many of those are unread (shown on a collapsed thread). Else 0.
+    pub unread_descendants: u32,
 }
 
 /// One row of the message list (an envelope).
@@ -177,6 +179,32 @@ pub struct Sort {
     /// false: newest / A-Z / smallest first... except date, whose natural order is newest first.
     pub reverse: bool,
     pub threaded: bool,
+}
+
+impl Sort {
+    /// Whether the values go down the list from largest to smallest (newest date first,
+    /// largest size first, Z-A): what `▼` says, for every key alike. The backend's natural
+    /// orders are newest first for dates, A-Z and smallest first for the others.
+    pub fn descending(self) -> bool {
+        (self.key == SortKey::Date) != self.reverse
+    }
+
+    /// `▼` descending, `▲` ascending.
+    pub fn arrow(self) -> &'static str {
+        if self.descending() { "▼" } else { "▲" }
+    }
+
+    /// What comes first, in words ("newest first", "A-Z").
+    pub fn first(self) -> &'static str {
+        match (self.key, self.descending()) {
+            (SortKey::Date, true) => "newest first",
+            (SortKey::Date, false) => "oldest first",
+            (SortKey::Size, true) => "largest first",
+            (SortKey::Size, false) => "smallest first",
+            (_, true) => "Z-A",
+            (_, false) => "A-Z",
+        }
+    }
 }
 
 impl Default for Sort {

@@ -35,6 +35,11 @@ impl Tui {
     /// Starts `postie ARGS` with a clean environment: HOME, config and data under a temp dir,
     /// plus `extra_env`. The pane's shell records `stty -a` before and after, and the exit code.
     pub fn start(args: &[&str], extra_env: &[(&str, String)]) -> Tui {
+        Tui::start_sized(args, extra_env, (120, 35))
+    }
+
+    /// As [`Tui::start`], on a terminal of `(columns, rows)`.
+    pub fn start_sized(args: &[&str], extra_env: &[(&str, String)], size: (u16, u16)) -> Tui {
         tmux_available();
         static N: AtomicU32 = AtomicU32::new(0);
         let socket = format!(
@@ -91,9 +96,9 @@ impl Tui {
             "-s",
             "t",
             "-x",
-            "120",
+            &size.0.to_string(),
             "-y",
-            "35",
+            &size.1.to_string(),
             &format!("sh {}", quote(&script_path.display().to_string())),
         ]);
         tui

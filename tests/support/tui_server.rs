@@ -1,7 +1,8 @@
 //! Helpers of the online TUI's end-to-end tests (tests/tui_live.rs, tests/tui_undo.rs): messages
 //! put straight into the server's Maildir, the server's folders read back, and a wait until the
 //! server shows a change. Included with `#[path]` beside `mod support;` (the harness), like
-//! support/tui.rs.
+//! support/tui.rs. Each test file uses some of them.
+#![allow(dead_code)]
 
 use std::os::unix::fs::chown;
 use std::path::{Path, PathBuf};

@@ -8,6 +8,7 @@ mod folders;
 mod mouse;
 mod normal;
 mod outbox;
+mod panes;
 mod prompt;
 mod tags;
 #[cfg(test)]
@@ -22,6 +23,8 @@ mod tests_drafts;
 mod tests_folders;
 #[cfg(test)]
 mod tests_outbox;
+#[cfg(test)]
+mod tests_panes;
 #[cfg(test)]
 mod tests_search;
 #[cfg(test)]
@@ -305,13 +308,19 @@ pub(super) fn mark_read(model: &mut Model, ids: Vec<MessageId>) -> Vec<Command> 
 fn show_flags(model: &mut Model, ids: &[MessageId], add: Flags, remove: Flags) {
     model.tags.apply_flags(ids, add, remove);
     let mut unread_delta: Vec<(FolderRef, i64)> = Vec::new();
+    let mut replies: Vec<(MessageId, i32)> = Vec::new();
     if let Some(l) = model.list.as_mut() {
         for r in l.rows_mut().filter(|r| ids.contains(&r.id)) {
             let new = r.flags.apply(add, remove);
             if new.seen != r.flags.seen {
-                unread_delta.push((r.folder.clone(), if new.seen { -1 } else { 1 }));
+                let d = if new.seen { -1 } else { 1 };
+                unread_delta.push((r.folder.clone(), d.into()));
+                replies.push((r.id.clone(), d));
             }
             r.flags = new;
+        }
+        for (id, d) in replies {
+            l.note_unread_change(&id, d);
         }
     }
     for (f, d) in unread_delta {

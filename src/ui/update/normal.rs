@@ -55,11 +55,10 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
                 vec![Command::Quit]
             }
         }
+        Action::ToggleReader => super::panes::toggle_reader(model),
+        Action::ToggleFolderPane => super::panes::toggle_folder_pane(model),
         Action::NextPane | Action::PrevPane => {
-            let mut panes = vec![Focus::Folders, Focus::List];
-            if model.message.is_some() {
-                panes.push(Focus::Message);
-            }
+            let panes = super::panes::visible(model);
             let i = panes.iter().position(|p| *p == model.focus).unwrap_or(0);
             let n = panes.len();
             model.focus = panes[if action == Action::NextPane {
@@ -295,9 +294,7 @@ fn move_cursor(model: &mut Model, delta: isize) -> Vec<Command> {
 /// Scroll the message body, keeping the last line on screen.
 pub(super) fn scroll_message(model: &mut Model, delta: isize) {
     let height = layout::message_height(model);
-    let width = layout::areas(model)
-        .message
-        .map_or(80, |r| r.width.saturating_sub(2) as usize);
+    let width = layout::message_width(model);
     if let Some(v) = model.message.as_mut() {
         let lines = v
             .message
@@ -345,9 +342,10 @@ fn back(model: &mut Model) -> Vec<Command> {
 fn resort(model: &mut Model) -> Vec<Command> {
     let s = model.sort;
     model.set_status(format!(
-        "Sorted by {}{}{}",
+        "Sorted by {} {} ({}){}",
         s.key.name(),
-        if s.reverse { ", reversed" } else { "" },
+        s.arrow(),
+        s.first(),
         if s.threaded { ", threaded" } else { "" }
     ));
     match model.list.as_ref().map(|l| l.source.clone()) {

@@ -109,9 +109,7 @@ fn filter(model: &mut Model, query: &str) -> Vec<Command> {
 }
 
 fn find(model: &mut Model, needle: &str) {
-    let width = layout::areas(model)
-        .message
-        .map_or(80, |r| r.width.saturating_sub(2) as usize);
+    let width = layout::message_width(model);
     if let Some(v) = model.message.as_mut() {
         let lines = v
             .message

@@ -12,8 +12,63 @@ use super::super::protocol::{ListSource, SearchScope};
 use super::super::types::{Row, SortKey};
 use super::{is_focused, pad, pane, thousands, width_of};
 
-const DATE_W: usize = 10;
-const FROM_W: usize = 20;
+/// Column widths, each with the space after it. The subject takes what is left, and gets
+/// [`SUBJECT_MIN`] first: narrower, the size goes, then the sender shrinks to its minimum,
+/// then the date takes its short form, then the sender goes; the date goes last.
+const MARKS_W: usize = 4;
+const DATE_W: usize = 11;
+const DATE_SHORT_W: usize = 7;
+const FROM_W: usize = 21;
+const FROM_MIN_W: usize = 11;
+const SIZE_W: usize = 7;
+const SUBJECT_MIN: usize = 30;
+
+/// How wide each column of a list row is, for a list `width` columns wide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns {
+    /// 0: no date column. [`DATE_SHORT_W`]: the short form (no year).
+    pub date: usize,
+    /// 0: no sender column.
+    pub from: usize,
+    /// 0: no size column.
+    pub size: usize,
+    /// What is left for the thread tree and the subject.
+    pub subject: usize,
+}
+
+pub fn columns(width: usize, show_size: bool) -> Columns {
+    let room = width.saturating_sub(MARKS_W);
+    let mut c = Columns {
+        date: DATE_W,
+        from: FROM_W,
+        size: if show_size { SIZE_W } else { 0 },
+        subject: 0,
+    };
+    let left = |c: &Columns| room.saturating_sub(c.date + c.from + c.size);
+    if left(&c) < SUBJECT_MIN {
+        c.size = 0;
+    }
+    // The sender takes what the subject's minimum leaves, within its own bounds.
+    let shrink = |c: &mut Columns| {
+        c.from = room
+            .saturating_sub(c.date + c.size + SUBJECT_MIN)
+            .clamp(FROM_MIN_W, FROM_W);
+    };
+    shrink(&mut c);
+    if left(&c) < SUBJECT_MIN {
+        c.date = DATE_SHORT_W;
+        shrink(&mut c);
+    }
+    if left(&c) < SUBJECT_MIN {
+        c.from = 0;
+    }
+    // Very narrow: a subject of a few columns says nothing, the date goes too.
+    if left(&c) < 12 {
+        c.date = 0;
+    }
+    c.subject = left(&c);
+    c
+}
 
 pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let t = &model.theme;
@@ -48,7 +103,7 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             ..
         }
     );
-    let show_size = model.sort.key == SortKey::Size;
+    let cols = columns(width, list.sort.key == SortKey::Size);
     let mut lines = Vec::new();
     let end = (list.scroll + inner.height as usize).min(list.visible_len());
     for v in list.scroll..end {
@@ -58,20 +113,29 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             lines.push(Line::from(Span::styled(pad("   …", width), style)));
             continue;
         };
+        let hidden = list.hidden_under(v);
+        // A collapsed thread: `(+11)` hidden messages, `(3/11)` when 3 of them are unread.
+        let hidden_unread = if hidden > 0 {
+            (row.thread.unread_descendants as usize).min(hidden)
+        } else {
+            0
+        };
+        // A collapsed thread with unread mail in it looks unread.
+        let unread = !row.flags.seen || hidden_unread > 0;
         let base = if row.flags.deleted {
             t.row_deleted
         } else if row.flags.flagged {
             t.row_flagged
-        } else if !row.flags.seen {
+        } else if unread {
             t.row_unread
         } else {
             t.row
         };
         // Unread is always bold, whatever else the row is.
-        let base = if row.flags.seen {
-            base
-        } else {
+        let base = if unread {
             base.add_modifier(ratatui::style::Modifier::BOLD)
+        } else {
+            base
         };
         let sel_style = if focused {
             t.selected
@@ -82,7 +146,6 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         // The first mark is `*` on a tagged message (mutt's habit; the row's colour still
         // says flagged), else `!` on a flagged one. A collapsed thread shows it when any
         // message it hides is tagged.
-        let hidden = list.hidden_under(v);
         let full = list.full_index(v);
         let tagged = model.tags.contains(&row.id)
             || (1..=hidden).any(|k| {
@@ -98,7 +161,7 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         };
         let marks = format!(
             "{}{} ",
-            if !row.flags.seen {
+            if unread {
                 'N'
             } else if row.flags.answered {
                 'r'
@@ -109,19 +172,27 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             },
             if row.has_attachments { '@' } else { ' ' }
         );
-        let date = pad(&format_date(row.date, model.now, model.utc_offset), DATE_W) + " ";
-        let from = pad(&row.from, FROM_W) + " ";
-        let size = if show_size {
-            format!("{:>6} ", human_size(row.size))
-        } else {
-            String::new()
+        let date = match cols.date {
+            0 => String::new(),
+            DATE_SHORT_W => pad(&short_date(row.date, model.now, model.utc_offset), 6) + " ",
+            w => pad(&format_date(row.date, model.now, model.utc_offset), w - 1) + " ",
+        };
+        let from = match cols.from {
+            0 => String::new(),
+            w => pad(&row.from, w - 1) + " ",
+        };
+        let size = match cols.size {
+            0 => String::new(),
+            _ => format!("{:>6} ", human_size(row.size)),
         };
         let tree = tree_prefix(row);
         let mut subject = String::new();
         if all_accounts {
             subject.push_str(&format!("[{}/{}] ", row.folder.account, row.folder.folder));
         }
-        if hidden > 0 {
+        if hidden_unread > 0 {
+            subject.push_str(&format!("({hidden_unread}/{hidden}) "));
+        } else if hidden > 0 {
             subject.push_str(&format!("(+{hidden}) "));
         }
         subject.push_str(&row.subject);
@@ -137,10 +208,8 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             Span::styled(marks, pick(base)),
             Span::styled(date, pick(t.date)),
             Span::styled(from, pick(base)),
+            Span::styled(size, pick(t.date)),
         ];
-        if show_size {
-            spans.push(Span::styled(size, pick(t.date)));
-        }
         spans.push(Span::styled(tree, pick(t.tree)));
         spans.push(Span::styled(pad(&subject, rest), pick(base)));
         lines.push(Line::from(spans));
@@ -148,37 +217,40 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// `work: INBOX · 412/20,000 · date ▼ · threads`: where the list comes from (the account
+/// too, so it shows with the folder pane hidden), the cursor's place, the sort.
 fn title(model: &Model) -> String {
     let Some(list) = &model.list else {
         return "Messages".to_string();
     };
     let what = match &list.source {
-        ListSource::Folder(f) => f.folder.clone(),
+        ListSource::Folder(f) => format!("{}: {}", f.account, f.folder),
         ListSource::Search {
             scope: SearchScope::Folder(f),
             query,
-        } => format!("{} / {query}", f.folder),
+        } => format!("{}: {} / {query}", f.account, f.folder),
         ListSource::Search {
             scope: SearchScope::AllAccounts,
             query,
         } => format!("Search: {query}"),
     };
-    let count = match list.total {
+    let place = match list.total {
+        Some(0) => " · 0 messages".to_string(),
         Some(_) => {
             let n = list.visible_len() as u64;
             format!(
-                " · {} message{}",
-                thousands(n),
-                if n == 1 { "" } else { "s" }
+                " · {}/{}",
+                thousands(list.selected as u64 + 1),
+                thousands(n)
             )
         }
         None => String::new(),
     };
     let s = list.sort;
-    let arrow = if s.reverse { "▲" } else { "▼" };
     format!(
-        "{what}{count} · {} {arrow}{}",
+        "{what}{place} · {} {}{}",
         s.key.name(),
+        s.arrow(),
         if s.threaded { " · threads" } else { "" }
     )
 }
@@ -216,6 +288,15 @@ pub(super) fn format_date(date: i64, now: i64, offset: i32) -> String {
         d.format("%b %d").to_string()
     } else {
         d.format("%Y-%m-%d").to_string()
+    }
+}
+
+/// The date in at most six columns: today "14:05"; this year "Mar 07"; else the year.
+fn short_date(date: i64, now: i64, offset: i32) -> String {
+    let long = format_date(date, now, offset);
+    match long.split_once('-') {
+        Some((year, _)) => year.to_string(),
+        None => long,
     }
 }
 

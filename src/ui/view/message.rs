@@ -1,21 +1,29 @@
 //! The message view: headers, the attachment list (the selected one marked), then the body,
-//! wrapped to the pane, with quotes, URLs and find matches styled.
+//! wrapped to the pane, with quotes, URLs and find matches styled. Full-screen (`Z`, or any
+//! narrow terminal) it has no side borders and the subject as its title; on a short terminal
+//! its headers are compact too. The rows it takes come from [`layout::reader`], which paging
+//! and scrolling use as well.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Borders, Paragraph};
 
+use super::super::layout;
 use super::super::model::{Focus, Model};
 use super::super::text;
 use super::super::theme::Theme;
+use super::super::types::Message;
 use super::list::human_size;
-use super::{fit, is_focused, pad, pane};
+use super::{fit, is_focused, pad, pane, thousands, width_of};
 
 pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let t = &model.theme;
     let Some(view) = &model.message else { return };
+    let Some(reader) = layout::reader(model) else {
+        return;
+    };
     let focused = is_focused(model, Focus::Message);
     let title = view
         .message
@@ -26,33 +34,52 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                 .find(|(n, _)| n.eq_ignore_ascii_case("subject"))
         })
         .map_or_else(|| "Message".to_string(), |(_, v)| v.clone());
-    let block = pane(
-        model,
-        fit(&title, area.width.saturating_sub(6) as usize),
-        focused,
-    );
-    let inner = block.inner(area);
+    // Full-screen, the list and its position are hidden: the title keeps the position.
+    let place = match (&model.list, reader.full) {
+        (Some(l), true) if l.total.is_some_and(|t| t > 0) => format!(
+            " · {}/{}",
+            thousands(l.selected as u64 + 1),
+            thousands(l.visible_len() as u64)
+        ),
+        _ => String::new(),
+    };
+    let room = (area.width as usize).saturating_sub(6 + width_of(&place));
+    let title = fit(&title, room) + &place;
+    let block = if reader.full {
+        // Full-screen: one rule with the subject on top, nothing at the sides, so every
+        // column and all but one row are the message's.
+        pane(model, title, focused).borders(Borders::TOP)
+    } else {
+        pane(model, title, focused)
+    };
     frame.render_widget(block, area);
+    let inner = reader.inner;
     let Some(msg) = &view.message else {
         frame.render_widget(Paragraph::new("Loading…").style(t.body), inner);
         return;
     };
     let width = inner.width as usize;
     let mut lines: Vec<Line> = Vec::new();
-    let name_w = msg
+    let headers: Vec<&(String, String)> = msg
         .headers
+        .iter()
+        .filter(|(n, _)| layout::shows_header(&reader, n))
+        .collect();
+    let name_w = headers
         .iter()
         .map(|(n, _)| n.chars().count())
         .max()
         .unwrap_or(0)
         + 1;
-    for (name, value) in &msg.headers {
+    for (name, value) in headers {
         lines.push(Line::from(vec![
             Span::styled(pad(&format!("{name}:"), name_w + 1), t.header_name),
             Span::styled(fit(value, width.saturating_sub(name_w + 1)), t.header_value),
         ]));
     }
-    if !msg.attachments.is_empty() {
+    if !msg.attachments.is_empty() && reader.compact {
+        lines.push(attachment_line(model, msg, view.attachment, focused, width));
+    } else if !msg.attachments.is_empty() {
         lines.push(Line::from(Span::styled(
             pad("Attachments:", width),
             t.header_name,
@@ -74,7 +101,9 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             lines.push(Line::from(Span::styled(fit(&text, width), style)));
         }
     }
-    lines.push(Line::from(Span::styled("─".repeat(width), t.border)));
+    if !reader.compact {
+        lines.push(Line::from(Span::styled("─".repeat(width), t.border)));
+    }
     let body = text::wrap(&msg.body, width);
     let room = (inner.height as usize).saturating_sub(lines.len());
     let find = view.find.as_deref();
@@ -82,6 +111,36 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         lines.push(body_line(t, line, find));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The attachments on one line (compact reader): `@ ▸1 plan.pdf 48K  2 photo.jpg 1.2M`,
+/// the selected one marked and highlighted.
+fn attachment_line<'a>(
+    model: &Model,
+    msg: &'a Message,
+    selected: usize,
+    focused: bool,
+    width: usize,
+) -> Line<'a> {
+    let t = &model.theme;
+    let mut spans = vec![Span::styled("@", t.header_name)];
+    let mut used = 1;
+    for (i, a) in msg.attachments.iter().enumerate() {
+        let mark = if i == selected { "▸" } else { " " };
+        let text = format!(" {mark}{} {} {}", i + 1, a.name, human_size(a.size));
+        let style = if i == selected && focused {
+            t.attachment.patch(t.selected_unfocused)
+        } else {
+            t.attachment
+        };
+        let text = fit(&text, width.saturating_sub(used));
+        used += width_of(&text);
+        spans.push(Span::styled(text, style));
+        if used >= width {
+            break;
+        }
+    }
+    Line::from(spans)
 }
 
 /// One body line: quoted lines in the quote style, URLs and find matches marked.

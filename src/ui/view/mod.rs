@@ -4,13 +4,15 @@
 mod compose;
 mod folders;
 mod help;
-mod list;
+pub(crate) mod list;
 mod message;
 mod status;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_tags;
+#[cfg(test)]
+mod tests_layout;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -30,8 +32,13 @@ pub fn view(model: &Model, frame: &mut Frame) {
         return;
     }
     let areas = layout::areas(model);
-    folders::draw(model, frame, areas.folders);
-    list::draw(model, frame, areas.list);
+    // A hidden pane has an empty area (B, a narrow terminal, the full-screen reader).
+    if !areas.folders.is_empty() {
+        folders::draw(model, frame, areas.folders);
+    }
+    if !areas.list.is_empty() {
+        list::draw(model, frame, areas.list);
+    }
     if let Some(r) = areas.message {
         message::draw(model, frame, r);
     }
