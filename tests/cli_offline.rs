@@ -28,10 +28,13 @@ fn config(data_dir: &Path, maildir: Option<&Path>) -> Config {
                     outgoing: None,
                     check_interval: None,
                     notify_command: None,
+                    identities: Vec::new(),
+                    aliases: Vec::new(),
                 }]
             })
             .unwrap_or_default(),
         keys: BTreeMap::new(),
+        address_book_command: None,
     }
 }
 

@@ -22,12 +22,15 @@
 //! submission client. It never draws: `ui` gets only its own plain types, converted in
 //! [`convert`]. A closed event channel means the UI is gone: the thread ends quietly.
 
+mod address_book;
+mod attach_paths;
 mod body;
 mod check;
 pub mod convert;
 mod drafts;
 mod files;
 mod folders;
+mod identities;
 mod live;
 mod outbox;
 mod send;
@@ -379,9 +382,15 @@ impl Backend {
                 let result = self.open_attachment(&id, part);
                 self.emit(Event::AttachmentOpened { result }).await
             }
-            Command::CompleteAddress { prefix } => {
-                let result = self.complete(&prefix).map_err(store_error);
-                self.emit(Event::Completions { prefix, result }).await
+            Command::CompleteAddress { prefix } => self.complete_address(prefix).await,
+            Command::CompletePath { text } => {
+                let home = std::env::var_os("HOME").map(PathBuf::from);
+                let completion = attach_paths::complete(home.as_deref(), &text);
+                self.emit(Event::PathCompleted { text, completion }).await
+            }
+            Command::CheckAttachment { path } => {
+                let result = attach_paths::check(&path);
+                self.emit(Event::AttachmentChecked { path, result }).await
             }
             Command::Sync { account } => self.sync(account).await,
             Command::ManageFolder(change) => self.manage_folder(change).await,
@@ -580,6 +589,23 @@ impl Backend {
         Mailbox::new(&acc.email, acc.display_name.as_deref()).ok()
     }
 
+    /// Who answers `raw` in `account`: the identity it was sent to (else the account's own),
+    /// as a mailbox and as the draft's From (None: the account's own address).
+    fn reply_identity(&self, account: &str, raw: &[u8]) -> Option<(Mailbox, Option<String>)> {
+        let chosen = self
+            .options
+            .config
+            .account(account)
+            .and_then(|a| identities::pick(a, raw).map(|i| (a, i)));
+        match chosen {
+            Some((a, identity)) if a.identities.first() != Some(identity) => {
+                let me = identities::mailbox(identity)?;
+                Some((me, Some(identity.from.clone())))
+            }
+            _ => self.me(account).map(|me| (me, None)),
+        }
+    }
+
     /// The message as the UI shows it. An envelope-only message shows its headers and, in the
     /// body, why the body is not there: `fetch_error` when a download failed, else the mode.
     fn open_message(
@@ -628,14 +654,23 @@ impl Backend {
             self.parents.insert(bare_id(mid).to_owned(), sid);
         }
         let account = summary.account.as_str();
-        let prefill = match self.me(account) {
-            Some(me) => {
+        let prefill = match self.reply_identity(account, &raw) {
+            Some((me, from)) => {
                 let blank = || ui::Draft {
                     account: account.to_owned(),
                     ..ui::Draft::default()
                 };
+                let config_account = self.options.config.account(account);
                 let conv = |d: Result<crate::mail::compose::Draft, _>, original| match d {
-                    Ok(d) => convert::ui_draft(&d, account, original),
+                    Ok(mut d) => {
+                        if let Some(a) = config_account {
+                            identities::drop_me(a, &mut d);
+                        }
+                        ui::Draft {
+                            from: from.clone(),
+                            ..convert::ui_draft(&d, account, original)
+                        }
+                    }
                     Err(_) => blank(),
                 };
                 ui::Prefill {
@@ -672,6 +707,31 @@ impl Backend {
             self.store.set_flag(&sids, flag, false)?;
         }
         Ok(())
+    }
+
+    /// Answers [`Command::CompleteAddress`]: the addresses seen at once, or, with an
+    /// `address_book_command`, those merged with the address book's once it answers (it runs
+    /// on the network runtime, so the store thread never waits for it).
+    async fn complete_address(&mut self, prefix: String) -> bool {
+        let seen = self.complete(&prefix).map_err(store_error);
+        let command = match (&seen, &self.options.config.address_book_command) {
+            (Ok(_), Some(command)) if self.options.mode != Mode::Demo => command.clone(),
+            _ => return self.emit(Event::Completions { prefix, result: seen }).await,
+        };
+        let seen = seen.unwrap_or_default();
+        let events = self.events.clone();
+        self.network.spawn(async move {
+            let book = match address_book::query(&command, &prefix).await {
+                Ok(book) => book,
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    Vec::new()
+                }
+            };
+            let result = Ok(address_book::merge(seen, book));
+            let _ = events.send(Event::Completions { prefix, result }).await;
+        });
+        true
     }
 
     /// Addresses seen in the store whose name or address contains `prefix` (case-insensitive),

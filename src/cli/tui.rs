@@ -133,7 +133,23 @@ fn model_for(config: &Config, accounts: &[String]) -> Result<Model, CliError> {
     let keymap = Keymap::from_config(&config.keys).map_err(TuiError::from)?;
     let user_themes = super::check::user_theme_dir(config);
     let theme = ui::theme::load(&config.theme, user_themes.as_deref()).map_err(TuiError::from)?;
-    Ok(Model::new(accounts, keymap, theme))
+    let mut model = Model::new(accounts, keymap, theme);
+    model.identities = config
+        .accounts
+        .iter()
+        .map(|a| {
+            let identities = a
+                .identities
+                .iter()
+                .map(|i| ui::Identity {
+                    from: i.from.clone(),
+                    signature: i.signature.clone(),
+                })
+                .collect();
+            (a.name.clone(), identities)
+        })
+        .collect();
+    Ok(model)
 }
 
 /// `postie demo`: the demo mailbox in a fresh directory under the temp dir, removed on exit.

@@ -74,6 +74,7 @@ impl<'t> Parser<'t> {
             data_dir: PathBuf::new(),
             accounts: Vec::new(),
             keys: BTreeMap::new(),
+            address_book_command: None,
         };
         if !errors.is_empty() {
             // After the first error on a line, toml's recovery mostly reports its echoes.
@@ -104,11 +105,13 @@ impl<'t> Parser<'t> {
             data_dir: None,
             keys: None,
             notify_command: None,
+            address_book_command: None,
         });
         if let Some(theme) = top.theme {
             config.theme = theme;
         }
         config.keys = top.keys.unwrap_or_default();
+        config.address_book_command = top.address_book_command;
         config.data_dir = match top.data_dir {
             Some(dir) => self.path_value(dir, "data_dir").unwrap_or_default(),
             None => match self.env.default_data_dir() {
@@ -192,6 +195,7 @@ impl<'t> Parser<'t> {
         };
         let incoming = table.remove("incoming");
         let outgoing = table.remove("outgoing");
+        let identities = table.remove("identities");
         let raw: Option<RawAccount> = self.read_table(
             Spanned::new(span.clone(), DeValue::Table(table)),
             &table_name,
@@ -231,6 +235,10 @@ impl<'t> Parser<'t> {
         };
         let outgoing = outgoing.and_then(|value| self.outgoing(name, value, inherited));
 
+        let (identities, aliases) = match (&raw, &email) {
+            (Some(raw), Some(email)) => self.identities(&table_name, email, raw, identities),
+            _ => (Vec::new(), Vec::new()),
+        };
         let default_span = raw
             .as_ref()
             .and_then(|r| r.default.as_ref())
@@ -246,6 +254,8 @@ impl<'t> Parser<'t> {
                 outgoing,
                 check_interval,
                 notify_command: raw.notify_command,
+                identities,
+                aliases,
             }),
             _ => None,
         };
@@ -467,7 +477,7 @@ impl<'t> Parser<'t> {
 
     /// A path value: `~` expanded, and absolute (a relative path would depend on the directory
     /// postie happens to be started from).
-    fn path_value(&mut self, value: Spanned<String>, key: &str) -> Option<PathBuf> {
+    pub(super) fn path_value(&mut self, value: Spanned<String>, key: &str) -> Option<PathBuf> {
         let expanded = self.env.expand_tilde(Path::new(value.get_ref()));
         if expanded.is_absolute() {
             Some(expanded)
@@ -483,7 +493,7 @@ impl<'t> Parser<'t> {
 
     /// Reads one table into `T`: every unknown key is a problem at its line (with `hint`'s
     /// explanation or a "did you mean"), then serde reads the rest (wrong types).
-    fn read_table<T: DeserializeOwned>(
+    pub(super) fn read_table<T: DeserializeOwned>(
         &mut self,
         value: Spanned<DeValue<'_>>,
         table_name: &str,

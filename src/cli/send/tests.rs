@@ -28,6 +28,8 @@ fn account(name: &str, email: &str, outgoing: bool) -> Account {
         }),
         check_interval: None,
         notify_command: None,
+        identities: Vec::new(),
+        aliases: Vec::new(),
         outgoing: outgoing.then(|| Outgoing {
             server: Server {
                 host: "smtp.x.test".into(),
@@ -54,6 +56,7 @@ fn config() -> Config {
             account("readonly", "ro@x.test", false),
         ],
         keys: BTreeMap::new(),
+        address_book_command: None,
     }
 }
 

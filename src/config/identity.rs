@@ -1,0 +1,196 @@
+//! An account's identities (the From addresses it sends as), its aliases (addresses that are
+//! also "me") and signatures: read from the account table and its `[[accounts.NAME.identities]]`
+//! tables, every problem reported at its line like the rest of the config.
+//!
+//! What must hold: an account always has at least one identity, the account's own (`email`,
+//! `name`, `signature`), and it comes first; every identity's address contains an `@`; a
+//! signature is stored without trailing line ends (the composer adds the `-- ` line itself).
+
+use toml::Spanned;
+use toml::de::DeValue;
+
+use super::parse::Parser;
+use super::raw::{RawAccount, RawIdentity};
+
+/// One From an account can send as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The From as written: `Name <addr@host>` or `addr@host`.
+    pub from: String,
+    /// The bare address (`addr@host`), for matching and the SMTP envelope.
+    pub address: String,
+    /// The signature text (without the `-- ` line), if any.
+    pub signature: Option<String>,
+}
+
+/// The address in a `Name <addr>` / `addr` text, when it has an `@`.
+pub fn address_of(from: &str) -> Option<String> {
+    let from = from.trim();
+    let addr = match (from.rfind('<'), from.ends_with('>')) {
+        (Some(open), true) => &from[open + 1..from.len() - 1],
+        _ => from,
+    };
+    let addr = addr.trim();
+    (addr.contains('@') && !addr.contains(char::is_whitespace)).then(|| addr.to_string())
+}
+
+/// `Name <addr>` (quoted when the name needs it), or the bare address.
+fn from_text(email: &str, name: Option<&str>) -> String {
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) if name.contains([',', '<', '>', '"', '@', ';', ':']) => {
+            format!("\"{}\" <{email}>", name.replace('"', "'"))
+        }
+        Some(name) => format!("{name} <{email}>"),
+        None => email.to_string(),
+    }
+}
+
+impl Parser<'_> {
+    /// The account's identities (its own first) and aliases. `raw` is the account table as
+    /// read; `identities` the `identities` array taken out of it before.
+    pub(super) fn identities(
+        &mut self,
+        table_name: &str,
+        email: &str,
+        raw: &RawAccount,
+        identities: Option<Spanned<DeValue<'_>>>,
+    ) -> (Vec<Identity>, Vec<String>) {
+        let own = Identity {
+            from: from_text(email, raw.name.as_deref()),
+            address: email.to_string(),
+            signature: self.signature(
+                raw.signature.as_deref(),
+                raw.signature_file.as_ref(),
+                table_name,
+            ),
+        };
+        let mut all = vec![own];
+        if let Some(value) = identities {
+            let span = value.span();
+            match value.into_inner() {
+                DeValue::Array(items) => {
+                    for item in items {
+                        let name = format!("an identity of {table_name}");
+                        if let Some(identity) = self.identity(item, &name) {
+                            all.push(identity);
+                        }
+                    }
+                }
+                other => self.at(
+                    &span,
+                    format!(
+                        "identities in {table_name} must be an array of tables ([[{}.identities]]), not {}",
+                        table_name.trim_matches(['[', ']']),
+                        other.type_str()
+                    ),
+                ),
+            }
+        }
+        let mut aliases = Vec::new();
+        for alias in raw.aliases.iter().flatten() {
+            match address_of(alias.get_ref()) {
+                Some(addr) => aliases.push(addr),
+                None => {
+                    let message = format!(
+                        "alias {:?} in {table_name} is not an address (no @)",
+                        alias.get_ref()
+                    );
+                    self.at(&alias.span(), message);
+                }
+            }
+        }
+        (all, aliases)
+    }
+
+    fn identity(&mut self, value: Spanned<DeValue<'_>>, table_name: &str) -> Option<Identity> {
+        let span = value.span();
+        let raw: RawIdentity = self.read_table(value, table_name, |_| None)?;
+        let Some(from) = raw.from else {
+            self.at(
+                &span,
+                format!("missing key `from` in {table_name} (e.g. from = \"Alice <alice@example.org>\")"),
+            );
+            return None;
+        };
+        let Some(address) = address_of(from.get_ref()) else {
+            let message = format!(
+                "from {:?} in {table_name} is not an address (\"Name <addr@host>\" or \"addr@host\")",
+                from.get_ref()
+            );
+            self.at(&from.span(), message);
+            return None;
+        };
+        let signature = self.signature(
+            raw.signature.as_deref(),
+            raw.signature_file.as_ref(),
+            table_name,
+        );
+        Some(Identity {
+            from: from.get_ref().trim().to_string(),
+            address,
+            signature,
+        })
+    }
+
+    /// `signature`, else the text of `signature_file`; both set is a problem.
+    fn signature(
+        &mut self,
+        text: Option<&str>,
+        file: Option<&Spanned<String>>,
+        table_name: &str,
+    ) -> Option<String> {
+        let clean = |s: &str| {
+            let s = s.replace("\r\n", "\n");
+            let s = s.trim_end_matches('\n');
+            // A file that already starts with the separator keeps only one.
+            let s = s.strip_prefix("-- \n").unwrap_or(s);
+            (!s.trim().is_empty()).then(|| s.to_string())
+        };
+        match (text, file) {
+            (Some(_), Some(file)) => {
+                let message = format!(
+                    "signature and signature_file in {table_name}: keep one of them"
+                );
+                self.at(&file.span(), message);
+                None
+            }
+            (Some(text), None) => clean(text),
+            (None, Some(file)) => {
+                let path = self.path_value(file.clone(), "signature_file")?;
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => clean(&text),
+                    Err(e) => {
+                        let message = format!(
+                            "signature_file {} in {table_name}: cannot read it ({e})",
+                            path.display()
+                        );
+                        self.at(&file.span(), message);
+                        None
+                    }
+                }
+            }
+            (None, None) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_found_in_both_forms() {
+        assert_eq!(address_of("Alice <a@x.test>").as_deref(), Some("a@x.test"));
+        assert_eq!(address_of(" a@x.test ").as_deref(), Some("a@x.test"));
+        assert_eq!(address_of("\"Doe, J\" <j@x.test>").as_deref(), Some("j@x.test"));
+        assert_eq!(address_of("Alice"), None);
+        assert_eq!(address_of("Alice <a at x>"), None);
+    }
+
+    #[test]
+    fn names_that_need_quotes_get_them() {
+        assert_eq!(from_text("a@x", Some("Alice")), "Alice <a@x>");
+        assert_eq!(from_text("a@x", Some("Doe, J")), "\"Doe, J\" <a@x>");
+        assert_eq!(from_text("a@x", None), "a@x");
+    }
+}
