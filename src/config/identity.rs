@@ -193,4 +193,81 @@ mod tests {
         assert_eq!(from_text("a@x", Some("Doe, J")), "\"Doe, J\" <a@x>");
         assert_eq!(from_text("a@x", None), "a@x");
     }
+
+    fn parse(text: &str) -> Result<super::super::Config, super::super::ConfigError> {
+        let env = super::super::Env {
+            home: Some("/home/a".into()),
+            config_home: Some("/xdg/config".into()),
+            data_home: Some("/xdg/data".into()),
+            ..Default::default()
+        };
+        super::super::Config::parse(text, std::path::Path::new("/c/config.toml"), &env)
+    }
+
+    const ACCOUNT: &str = r#"
+[accounts.work]
+email = "alice@x.test"
+name = "Alice"
+signature = "Alice\nACME\n\n"
+aliases = ["old@x.test"]
+incoming = { protocol = "maildir", path = "/m" }
+"#;
+
+    #[test]
+    fn identities_follow_the_account_own_one_with_their_signatures() {
+        let sig = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(sig.path(), "-- \nLists sig\n").unwrap();
+        let text = format!(
+            "address_book_command = \"abook --mutt-query\"\n{ACCOUNT}\n\
+             [[accounts.work.identities]]\nfrom = \"Alice (lists) <lists@x.test>\"\n\
+             signature_file = \"{}\"\n\n\
+             [[accounts.work.identities]]\nfrom = \"a@home.test\"\n",
+            sig.path().display()
+        );
+        let config = parse(&text).unwrap();
+        let a = &config.accounts[0];
+        let got: Vec<(&str, &str, Option<&str>)> = a
+            .identities
+            .iter()
+            .map(|i| (i.from.as_str(), i.address.as_str(), i.signature.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Alice <alice@x.test>", "alice@x.test", Some("Alice\nACME")),
+                ("Alice (lists) <lists@x.test>", "lists@x.test", Some("Lists sig")),
+                ("a@home.test", "a@home.test", None),
+            ]
+        );
+        assert!(a.is_me("OLD@x.test") && a.is_me("lists@x.test") && !a.is_me("bob@x.test"));
+        assert_eq!(
+            config.address_book_command.as_deref(),
+            Some("abook --mutt-query")
+        );
+    }
+
+    #[test]
+    fn identity_problems_name_their_line() {
+        let text = format!(
+            "{ACCOUNT}\n[[accounts.work.identities]]\nfrom = \"Alice\"\n\n\
+             [[accounts.work.identities]]\nsignature = \"x\"\nsignatur = \"y\"\n\n\
+             [[accounts.work.identities]]\nfrom = \"b@x.test\"\nsignature_file = \"~/nope\"\n"
+        );
+        let Err(super::super::ConfigError::Invalid { problems, .. }) = parse(&text) else {
+            panic!("expected problems")
+        };
+        let found: Vec<(Option<usize>, &str)> = problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert_eq!(found[0].0, Some(10));
+        assert!(found[0].1.contains("is not an address"), "{found:#?}");
+        assert_eq!(found[1].0, Some(12));
+        assert!(found[1].1.contains("missing key `from`"), "{found:#?}");
+        assert_eq!(found[2].0, Some(14));
+        assert!(found[2].1.contains("did you mean `signature`"), "{found:#?}");
+        assert_eq!(found[3].0, Some(18));
+        assert!(found[3].1.contains("/home/a/nope"), "{found:#?}");
+    }
 }

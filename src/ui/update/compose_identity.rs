@@ -154,6 +154,8 @@ pub(super) fn cycle(model: &mut Model, step: isize) {
                 None => true,
             }
         }
+        // A `-- ` line the composer did not put there (or no longer recognises): the user's.
+        None if has_separator(c) => true,
         None => {
             sign(c);
             false
