@@ -232,18 +232,26 @@ fn status(model: &Model, c: &Compose, frame: &mut Frame, area: Rect) {
         ),
         None => {
             let k = |a| model.keymap.keys_for(a);
+            // The keys that do something now: attachment keys once there are attachments,
+            // the identity key when there is a choice.
+            let mut hints = vec![
+                format!("{} send", k(Action::ComposeSend)),
+                format!("{} save draft", k(Action::ComposeSave)),
+                format!("{} $EDITOR", k(Action::ComposeEditor)),
+                format!("{} attach", k(Action::ComposeAttach)),
+            ];
+            if !c.attachments.is_empty() {
+                hints.push(format!("{} detach", k(Action::ComposeDetach)));
+            }
+            if c.attachments.len() > 1 {
+                hints.push(format!("{} next attachment", k(Action::ComposeNextAttachment)));
+            }
+            if c.identities.len() > 1 {
+                hints.push(format!("{} From", k(Action::ComposeNextIdentity)));
+            }
+            hints.push(format!("{} cancel", k(Action::ComposeCancel)));
             (
-                format!(
-                    "{} send  {} save draft  {} $EDITOR  {} attach  {} detach  {} next attachment  {} From  {} cancel",
-                    k(Action::ComposeSend),
-                    k(Action::ComposeSave),
-                    k(Action::ComposeEditor),
-                    k(Action::ComposeAttach),
-                    k(Action::ComposeDetach),
-                    k(Action::ComposeNextAttachment),
-                    k(Action::ComposeNextIdentity),
-                    k(Action::ComposeCancel)
-                ),
+                hints.join("  "),
                 t.status,
             )
         }
