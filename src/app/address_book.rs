@@ -124,7 +124,10 @@ mod tests {
             command_line("khard email --parsable %s", "o'neil; rm -rf"),
             r"khard email --parsable 'o'\''neil; rm -rf'"
         );
-        assert_eq!(command_line("abook --mutt-query", "al"), "abook --mutt-query 'al'");
+        assert_eq!(
+            command_line("abook --mutt-query", "al"),
+            "abook --mutt-query 'al'"
+        );
     }
 
     #[test]

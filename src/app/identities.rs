@@ -18,7 +18,11 @@ fn recipients(raw: &[u8]) -> Vec<String> {
     };
     let mut out = Vec::new();
     for address in [msg.to(), msg.cc()].into_iter().flatten() {
-        out.extend(address.iter().filter_map(|a| a.address().map(str::to_string)));
+        out.extend(
+            address
+                .iter()
+                .filter_map(|a| a.address().map(str::to_string)),
+        );
     }
     for name in ["Delivered-To", "X-Original-To"] {
         for value in msg.header_values(name) {

@@ -716,7 +716,14 @@ impl Backend {
         let seen = self.complete(&prefix).map_err(store_error);
         let command = match (&seen, &self.options.config.address_book_command) {
             (Ok(_), Some(command)) if self.options.mode != Mode::Demo => command.clone(),
-            _ => return self.emit(Event::Completions { prefix, result: seen }).await,
+            _ => {
+                return self
+                    .emit(Event::Completions {
+                        prefix,
+                        result: seen,
+                    })
+                    .await;
+            }
         };
         let seen = seen.unwrap_or_default();
         let events = self.events.clone();

@@ -108,7 +108,9 @@ impl Parser<'_> {
         let Some(from) = raw.from else {
             self.at(
                 &span,
-                format!("missing key `from` in {table_name} (e.g. from = \"Alice <alice@example.org>\")"),
+                format!(
+                    "missing key `from` in {table_name} (e.g. from = \"Alice <alice@example.org>\")"
+                ),
             );
             return None;
         };
@@ -148,9 +150,8 @@ impl Parser<'_> {
         };
         match (text, file) {
             (Some(_), Some(file)) => {
-                let message = format!(
-                    "signature and signature_file in {table_name}: keep one of them"
-                );
+                let message =
+                    format!("signature and signature_file in {table_name}: keep one of them");
                 self.at(&file.span(), message);
                 None
             }
@@ -182,7 +183,10 @@ mod tests {
     fn addresses_are_found_in_both_forms() {
         assert_eq!(address_of("Alice <a@x.test>").as_deref(), Some("a@x.test"));
         assert_eq!(address_of(" a@x.test ").as_deref(), Some("a@x.test"));
-        assert_eq!(address_of("\"Doe, J\" <j@x.test>").as_deref(), Some("j@x.test"));
+        assert_eq!(
+            address_of("\"Doe, J\" <j@x.test>").as_deref(),
+            Some("j@x.test")
+        );
         assert_eq!(address_of("Alice"), None);
         assert_eq!(address_of("Alice <a at x>"), None);
     }
@@ -235,7 +239,11 @@ incoming = { protocol = "maildir", path = "/m" }
             got,
             vec![
                 ("Alice <alice@x.test>", "alice@x.test", Some("Alice\nACME")),
-                ("Alice (lists) <lists@x.test>", "lists@x.test", Some("Lists sig")),
+                (
+                    "Alice (lists) <lists@x.test>",
+                    "lists@x.test",
+                    Some("Lists sig")
+                ),
                 ("a@home.test", "a@home.test", None),
             ]
         );
@@ -266,7 +274,10 @@ incoming = { protocol = "maildir", path = "/m" }
         assert_eq!(found[1].0, Some(12));
         assert!(found[1].1.contains("missing key `from`"), "{found:#?}");
         assert_eq!(found[2].0, Some(14));
-        assert!(found[2].1.contains("did you mean `signature`"), "{found:#?}");
+        assert!(
+            found[2].1.contains("did you mean `signature`"),
+            "{found:#?}"
+        );
         assert_eq!(found[3].0, Some(18));
         assert!(found[3].1.contains("/home/a/nope"), "{found:#?}");
     }

@@ -150,7 +150,10 @@ mod tests {
             ..Draft::default()
         };
         let text = to_text(&d);
-        assert!(text.ends_with("Alice\n") && !text.ends_with("\n\n"), "{text:?}");
+        assert!(
+            text.ends_with("Alice\n") && !text.ends_with("\n\n"),
+            "{text:?}"
+        );
         assert_eq!(from_text(&d, &text).unwrap().body, d.body);
         // An editor that adds no line end, and lines the user added, are kept as written.
         let edited = text.replace("Alice\n", "Alice\nPS: more\n\n");

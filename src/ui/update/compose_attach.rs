@@ -13,7 +13,11 @@ use super::super::types::{BackendError, DraftAttachment, PathCompletion};
 use super::expand_home;
 
 /// A key while the attach prompt is open.
-pub(super) fn key(model: &mut Model, key: KeyEvent, home: Option<&std::path::Path>) -> Vec<Command> {
+pub(super) fn key(
+    model: &mut Model,
+    key: KeyEvent,
+    home: Option<&std::path::Path>,
+) -> Vec<Command> {
     let Some(p) = model.compose.as_mut().and_then(|c| c.prompt.as_mut()) else {
         return Vec::new();
     };

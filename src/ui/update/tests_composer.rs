@@ -192,7 +192,11 @@ fn identities_cycle_and_swap_the_signature_while_it_is_untouched() {
     let (mut m, fake) = started(10);
     with_identities(&mut m);
     fake.keys(&mut m, "c");
-    assert_eq!(body(&m), "\n\n-- \nAlice\nACME Corp", "signed once, cursor above");
+    assert_eq!(
+        body(&m),
+        "\n\n-- \nAlice\nACME Corp",
+        "signed once, cursor above"
+    );
     assert_eq!(compose(&m).field, Field::To);
     // Several identities: From is a Tab stop before To.
     update(&mut m, Msg::Key(key(KeyCode::BackTab)));
@@ -201,7 +205,11 @@ fn identities_cycle_and_swap_the_signature_while_it_is_untouched() {
     assert_eq!(compose(&m).identity, 1);
     assert_eq!(body(&m), "\n\n-- \nsent to a list");
     update(&mut m, Msg::Key(ctrl('g')));
-    assert_eq!(body(&m), "", "an identity without a signature takes the block away");
+    assert_eq!(
+        body(&m),
+        "",
+        "an identity without a signature takes the block away"
+    );
     update(&mut m, Msg::Key(ctrl('g')));
     assert_eq!(body(&m), "\n\n-- \nAlice\nACME Corp");
     update(&mut m, Msg::Key(ctrl('g')));

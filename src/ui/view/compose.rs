@@ -205,7 +205,9 @@ fn status(model: &Model, c: &Compose, frame: &mut Frame, area: Rect) {
         } else {
             "Attach file (Tab completes): "
         };
-        let (shown, x) = p.input.visible((area.width as usize).saturating_sub(label.len()));
+        let (shown, x) = p
+            .input
+            .visible((area.width as usize).saturating_sub(label.len()));
         frame.render_widget(
             Paragraph::new(format!("{label}{shown}")).style(t.prompt),
             area,
@@ -244,16 +246,16 @@ fn status(model: &Model, c: &Compose, frame: &mut Frame, area: Rect) {
                 hints.push(format!("{} detach", k(Action::ComposeDetach)));
             }
             if c.attachments.len() > 1 {
-                hints.push(format!("{} next attachment", k(Action::ComposeNextAttachment)));
+                hints.push(format!(
+                    "{} next attachment",
+                    k(Action::ComposeNextAttachment)
+                ));
             }
             if c.identities.len() > 1 {
                 hints.push(format!("{} From", k(Action::ComposeNextIdentity)));
             }
             hints.push(format!("{} cancel", k(Action::ComposeCancel)));
-            (
-                hints.join("  "),
-                t.status,
-            )
+            (hints.join("  "), t.status)
         }
     };
     fill(frame, area, style);
