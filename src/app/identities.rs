@@ -125,4 +125,41 @@ mod tests {
         assert_eq!(addrs(&d.to), vec!["bob@y.test"]);
         assert_eq!(addrs(&d.cc), vec!["carol@z.test"]);
     }
+
+    /// The demo's mail is addressed to alex@demo.test: as a second identity of an account
+    /// whose own address is another, it answers the replies.
+    #[test]
+    fn prefilled_replies_answer_from_the_identity_the_mail_was_sent_to() {
+        use crate::app::tests::{inbox, rig_from};
+        use crate::ui::Sort;
+        let mut r = rig_from(crate::app::Mode::Offline, |data| {
+            let text = format!(
+                "data_dir = \"{d}\"\n[accounts.demo]\nemail = \"main@demo.test\"\n\
+                 aliases = [\"old@demo.test\"]\n\
+                 [accounts.demo.incoming]\nprotocol = \"maildir\"\npath = \"{d}/md\"\n\
+                 [[accounts.demo.identities]]\nfrom = \"Alex Lists <alex@demo.test>\"\n",
+                d = data.display()
+            );
+            crate::config::Config::parse(
+                &text,
+                std::path::Path::new("/nonexistent/config.toml"),
+                &crate::config::Env::default(),
+            )
+            .unwrap()
+        });
+        let page = r.page(inbox(), Sort::default(), 1, 0);
+        let m = r.open(&page.rows[0].id);
+        assert_eq!(
+            m.prefill.reply.from.as_deref(),
+            Some("Alex Lists <alex@demo.test>")
+        );
+        assert_eq!(m.prefill.reply_all.from, m.prefill.reply.from);
+        assert_eq!(m.prefill.forward.from, m.prefill.reply.from);
+        let mine = |list: &[String]| list.iter().any(|a| a.contains("@demo.test"));
+        assert!(
+            !mine(&m.prefill.reply_all.to) && !mine(&m.prefill.reply_all.cc),
+            "{:?}",
+            m.prefill.reply_all
+        );
+    }
 }
