@@ -70,7 +70,10 @@ fn tab_order_address_book_and_second_identity_reach_the_recipient() {
     tui.keys(&["Enter"]);
     tui.type_text("d");
     let s = tui.wait_for("a day and a dance");
-    assert!(s.contains("Attach:  (none)"), "no attachment from typing: {s}");
+    assert!(
+        s.contains("Attach:  (none)"),
+        "no attachment from typing: {s}"
+    );
     tui.keys(&["C-g"]);
     let s = tui.wait_for("From:    Lists Me");
     assert!(
