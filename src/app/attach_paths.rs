@@ -83,7 +83,7 @@ pub(super) fn check(path: &Path) -> Result<(), BackendError> {
     match std::fs::metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => refuse("no such file"),
         Err(e) => refuse(&e.to_string()),
-        Ok(m) if m.is_dir() => refuse("it is a directory (Tab lists what is in it)"),
+        Ok(m) if m.is_dir() => refuse("it is a directory"),
         Ok(m) if !m.is_file() => refuse("not a regular file"),
         Ok(_) => match std::fs::File::open(path) {
             Ok(_) => Ok(()),

@@ -78,6 +78,8 @@ pub enum Mode {
 /// The account the demo mailbox belongs to, and who "you" are in it.
 pub const DEMO_ACCOUNT: &str = store::demo::ACCOUNT;
 const DEMO_ME: (&str, &str) = ("Alex Demo", "alex@demo.test");
+/// The From the demo account sends as, for the composer's From line.
+pub const DEMO_FROM: &str = "Alex Demo <alex@demo.test>";
 /// At most this many search results make a list (the best ones; the UI pages through them).
 const SEARCH_LIMIT: u64 = 10_000;
 /// How long the backend waits at exit for submissions in flight.

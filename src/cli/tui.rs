@@ -160,7 +160,14 @@ pub fn run_demo(_ctx: &Context) -> Result<ExitCode, CliError> {
         let store = crate::store::demo::generate(&dir).map_err(TuiError::from)?;
         let config = Config::empty(dir.clone());
         let accounts = vec![app::DEMO_ACCOUNT.to_owned()];
-        let model = model_for(&config, &accounts)?;
+        let mut model = model_for(&config, &accounts)?;
+        model.identities.insert(
+            app::DEMO_ACCOUNT.to_owned(),
+            vec![ui::Identity {
+                from: app::DEMO_FROM.to_owned(),
+                signature: None,
+            }],
+        );
         let options = Options {
             mode: Mode::Demo,
             config,
