@@ -10,6 +10,10 @@
 
 use std::time::Duration;
 
+use crate::ui::Event;
+
+use super::{Backend, Mode, store_error};
+
 /// How long the address book may take before its answer is given up.
 pub(super) const QUERY_LIMIT: Duration = Duration::from_secs(5);
 
@@ -89,6 +93,40 @@ pub(super) async fn query(template: &str, query: &str) -> Result<Vec<String>, St
         Ok(Err(e)) => Err(format!("cannot run address_book_command: {e}")),
         // abook and khard exit non-zero when nothing matches: read what they printed anyway.
         Ok(Ok(out)) => Ok(parse(&String::from_utf8_lossy(&out.stdout))),
+    }
+}
+
+impl Backend {
+    /// Answers [`Command::CompleteAddress`]: the addresses seen at once, or, with an
+    /// `address_book_command`, those merged with the address book's once it answers (it runs
+    /// on the network runtime, so the store thread never waits for it).
+    pub(super) async fn complete_address(&mut self, prefix: String) -> bool {
+        let seen = self.complete(&prefix).map_err(store_error);
+        let command = match (&seen, &self.options.config.address_book_command) {
+            (Ok(_), Some(command)) if self.options.mode != Mode::Demo => command.clone(),
+            _ => {
+                return self
+                    .emit(Event::Completions {
+                        prefix,
+                        result: seen,
+                    })
+                    .await;
+            }
+        };
+        let seen = seen.unwrap_or_default();
+        let events = self.events.clone();
+        self.network.spawn(async move {
+            let book = match query(&command, &prefix).await {
+                Ok(book) => book,
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    Vec::new()
+                }
+            };
+            let result = Ok(merge(seen, book));
+            let _ = events.send(Event::Completions { prefix, result }).await;
+        });
+        true
     }
 }
 

@@ -8,7 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::ErrorKind;
-use crate::ui::{BackendError, PathCompletion};
+use crate::ui::{BackendError, Event, PathCompletion};
+
+use super::Backend;
 
 /// At most this many candidates are listed (a completion in a huge directory).
 const MAX_CANDIDATES: usize = 200;
@@ -89,6 +91,21 @@ pub(super) fn check(path: &Path) -> Result<(), BackendError> {
             Ok(_) => Ok(()),
             Err(e) => refuse(&format!("cannot read it ({e})")),
         },
+    }
+}
+
+impl Backend {
+    /// Answers [`crate::ui::Command::CompletePath`].
+    pub(super) async fn complete_path(&mut self, text: String) -> bool {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let completion = complete(home.as_deref(), &text);
+        self.emit(Event::PathCompleted { text, completion }).await
+    }
+
+    /// Answers [`crate::ui::Command::CheckAttachment`].
+    pub(super) async fn check_attachment(&mut self, path: PathBuf) -> bool {
+        let result = check(&path);
+        self.emit(Event::AttachmentChecked { path, result }).await
     }
 }
 

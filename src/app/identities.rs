@@ -11,6 +11,8 @@ use mail_parser::{HeaderValue, MessageParser};
 use crate::config::{Account, Identity, address_of};
 use crate::mail::compose::{Draft as MailDraft, Mailbox};
 
+use super::Backend;
+
 /// The addresses the original was sent to, in the order they decide the identity.
 fn recipients(raw: &[u8]) -> Vec<String> {
     let Some(msg) = MessageParser::default().parse_headers(raw) else {
@@ -68,6 +70,29 @@ pub(super) fn drop_me(account: &Account, draft: &mut MailDraft) {
     draft.cc.retain(|m| !account.is_me(&m.addr));
     if draft.to.iter().any(|m| !account.is_me(&m.addr)) {
         draft.to.retain(|m| !account.is_me(&m.addr));
+    }
+}
+
+impl Backend {
+    /// Who answers `raw` in `account`: the identity it was sent to (else the account's own),
+    /// as a mailbox and as the draft's From (None: the account's own address).
+    pub(super) fn reply_identity(
+        &self,
+        account: &str,
+        raw: &[u8],
+    ) -> Option<(Mailbox, Option<String>)> {
+        let chosen = self
+            .options
+            .config
+            .account(account)
+            .and_then(|a| pick(a, raw).map(|i| (a, i)));
+        match chosen {
+            Some((a, identity)) if a.identities.first() != Some(identity) => {
+                let me = mailbox(identity)?;
+                Some((me, Some(identity.from.clone())))
+            }
+            _ => self.me(account).map(|me| (me, None)),
+        }
     }
 }
 

@@ -385,15 +385,8 @@ impl Backend {
                 self.emit(Event::AttachmentOpened { result }).await
             }
             Command::CompleteAddress { prefix } => self.complete_address(prefix).await,
-            Command::CompletePath { text } => {
-                let home = std::env::var_os("HOME").map(PathBuf::from);
-                let completion = attach_paths::complete(home.as_deref(), &text);
-                self.emit(Event::PathCompleted { text, completion }).await
-            }
-            Command::CheckAttachment { path } => {
-                let result = attach_paths::check(&path);
-                self.emit(Event::AttachmentChecked { path, result }).await
-            }
+            Command::CompletePath { text } => self.complete_path(text).await,
+            Command::CheckAttachment { path } => self.check_attachment(path).await,
             Command::Sync { account } => self.sync(account).await,
             Command::ManageFolder(change) => self.manage_folder(change).await,
             Command::RetryOutbox { ids } => self.retry_outbox(ids).await,
@@ -591,23 +584,6 @@ impl Backend {
         Mailbox::new(&acc.email, acc.display_name.as_deref()).ok()
     }
 
-    /// Who answers `raw` in `account`: the identity it was sent to (else the account's own),
-    /// as a mailbox and as the draft's From (None: the account's own address).
-    fn reply_identity(&self, account: &str, raw: &[u8]) -> Option<(Mailbox, Option<String>)> {
-        let chosen = self
-            .options
-            .config
-            .account(account)
-            .and_then(|a| identities::pick(a, raw).map(|i| (a, i)));
-        match chosen {
-            Some((a, identity)) if a.identities.first() != Some(identity) => {
-                let me = identities::mailbox(identity)?;
-                Some((me, Some(identity.from.clone())))
-            }
-            _ => self.me(account).map(|me| (me, None)),
-        }
-    }
-
     /// The message as the UI shows it. An envelope-only message shows its headers and, in the
     /// body, why the body is not there: `fetch_error` when a download failed, else the mode.
     fn open_message(
@@ -711,42 +687,10 @@ impl Backend {
         Ok(())
     }
 
-    /// Answers [`Command::CompleteAddress`]: the addresses seen at once, or, with an
-    /// `address_book_command`, those merged with the address book's once it answers (it runs
-    /// on the network runtime, so the store thread never waits for it).
-    async fn complete_address(&mut self, prefix: String) -> bool {
-        let seen = self.complete(&prefix).map_err(store_error);
-        let command = match (&seen, &self.options.config.address_book_command) {
-            (Ok(_), Some(command)) if self.options.mode != Mode::Demo => command.clone(),
-            _ => {
-                return self
-                    .emit(Event::Completions {
-                        prefix,
-                        result: seen,
-                    })
-                    .await;
-            }
-        };
-        let seen = seen.unwrap_or_default();
-        let events = self.events.clone();
-        self.network.spawn(async move {
-            let book = match address_book::query(&command, &prefix).await {
-                Ok(book) => book,
-                Err(e) => {
-                    tracing::warn!("{e}");
-                    Vec::new()
-                }
-            };
-            let result = Ok(address_book::merge(seen, book));
-            let _ = events.send(Event::Completions { prefix, result }).await;
-        });
-        true
-    }
-
     /// Addresses seen in the store whose name or address contains `prefix` (case-insensitive),
     /// most frequent first. Found through the full-text index, so it costs the same in a
     /// 100-message store as in a 100,000-message one.
-    fn complete(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+    pub(super) fn complete(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         let needle = prefix.trim().to_lowercase();
         if needle.is_empty() {
             return Ok(Vec::new());
