@@ -28,11 +28,14 @@ fn config(data_dir: &Path, maildir: Option<&Path>) -> Config {
                     outgoing: None,
                     check_interval: None,
                     notify_command: None,
+                    identities: Vec::new(),
+                    aliases: Vec::new(),
                 }]
             })
             .unwrap_or_default(),
         keys: BTreeMap::new(),
         folder_pane: None,
+        address_book_command: None,
     }
 }
 

@@ -82,7 +82,7 @@ fn a_draft_is_saved_on_the_server_replaced_reopened_sent_and_gone_from_drafts() 
     tui.type_text(&format!("compose {}", them.email));
     tui.keys(&["Enter"]);
     tui.type_text("Plan for Monday");
-    tui.keys(&["Tab", "Tab"]);
+    tui.keys(&["Tab"]); // Subject -> body
     tui.type_text("first version");
     let key = Instant::now();
     tui.keys(&["C-s"]);

@@ -355,6 +355,7 @@ pub fn ui_draft(d: &MailDraft, account: &str, original: Option<&ui::MessageId>) 
     };
     ui::Draft {
         account: account.to_owned(),
+        from: None,
         to: texts(&d.to),
         cc: texts(&d.cc),
         bcc: texts(&d.bcc),

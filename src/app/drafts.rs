@@ -212,6 +212,9 @@ pub(super) fn draft_from_raw(raw: &[u8], account: &str, id: &ui::MessageId) -> u
     let angle = |s: &String| format!("<{s}>");
     ui::Draft {
         account: account.to_owned(),
+        // The From it was saved with: the composer finds its identity again (or the
+        // account's own when the config no longer has it).
+        from: list(&env.from).into_iter().next(),
         to: list(&env.to),
         cc: list(&env.cc),
         bcc,

@@ -22,12 +22,15 @@
 //! submission client. It never draws: `ui` gets only its own plain types, converted in
 //! [`convert`]. A closed event channel means the UI is gone: the thread ends quietly.
 
+mod address_book;
+mod attach_paths;
 mod body;
 mod check;
 pub mod convert;
 mod drafts;
 mod files;
 mod folders;
+mod identities;
 mod live;
 mod outbox;
 mod send;
@@ -79,6 +82,8 @@ pub enum Mode {
 /// The account the demo mailbox belongs to, and who "you" are in it.
 pub const DEMO_ACCOUNT: &str = store::demo::ACCOUNT;
 const DEMO_ME: (&str, &str) = ("Alex Demo", "alex@demo.test");
+/// The From the demo account sends as, for the composer's From line.
+pub const DEMO_FROM: &str = "Alex Demo <alex@demo.test>";
 /// At most this many search results make a list (the best ones; the UI pages through them).
 const SEARCH_LIMIT: u64 = 10_000;
 /// How long the backend waits at exit for submissions in flight.
@@ -383,10 +388,9 @@ impl Backend {
                 let result = self.open_attachment(&id, part);
                 self.emit(Event::AttachmentOpened { result }).await
             }
-            Command::CompleteAddress { prefix } => {
-                let result = self.complete(&prefix).map_err(store_error);
-                self.emit(Event::Completions { prefix, result }).await
-            }
+            Command::CompleteAddress { prefix } => self.complete_address(prefix).await,
+            Command::CompletePath { text } => self.complete_path(text).await,
+            Command::CheckAttachment { path } => self.check_attachment(path).await,
             Command::Sync { account } => self.sync(account).await,
             Command::ManageFolder(change) => self.manage_folder(change).await,
             Command::RetryOutbox { ids } => self.retry_outbox(ids).await,
@@ -631,14 +635,23 @@ impl Backend {
             self.parents.insert(bare_id(mid).to_owned(), sid);
         }
         let account = summary.account.as_str();
-        let prefill = match self.me(account) {
-            Some(me) => {
+        let prefill = match self.reply_identity(account, &raw) {
+            Some((me, from)) => {
                 let blank = || ui::Draft {
                     account: account.to_owned(),
                     ..ui::Draft::default()
                 };
+                let config_account = self.options.config.account(account);
                 let conv = |d: Result<crate::mail::compose::Draft, _>, original| match d {
-                    Ok(d) => convert::ui_draft(&d, account, original),
+                    Ok(mut d) => {
+                        if let Some(a) = config_account {
+                            identities::drop_me(a, &mut d);
+                        }
+                        ui::Draft {
+                            from: from.clone(),
+                            ..convert::ui_draft(&d, account, original)
+                        }
+                    }
                     Err(_) => blank(),
                 };
                 ui::Prefill {
@@ -680,7 +693,7 @@ impl Backend {
     /// Addresses seen in the store whose name or address contains `prefix` (case-insensitive),
     /// most frequent first. Found through the full-text index, so it costs the same in a
     /// 100-message store as in a 100,000-message one.
-    fn complete(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+    pub(super) fn complete(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         let needle = prefix.trim().to_lowercase();
         if needle.is_empty() {
             return Ok(Vec::new());

@@ -48,7 +48,11 @@ impl Backend {
         d: &ui::Draft,
         allow_empty: bool,
     ) -> Result<(Composed, bool), BackendError> {
-        let from = self.me(&d.account).ok_or_else(|| {
+        let from = match &d.from {
+            Some(from) => Some(self.identity_mailbox(&d.account, from)?),
+            None => self.me(&d.account),
+        };
+        let from = from.ok_or_else(|| {
             BackendError::new(
                 ErrorKind::Config,
                 format!(
@@ -109,6 +113,26 @@ impl Backend {
         }
         let composed = m.finish().map_err(data_error)?;
         Ok((composed, empty))
+    }
+
+    /// The mailbox of the draft's chosen From: it must be one of the account's identities
+    /// (a draft saved before the config changed is refused rather than sent as a stranger).
+    fn identity_mailbox(&self, account: &str, from: &str) -> Result<Mailbox, BackendError> {
+        let wanted = crate::config::address_of(from);
+        let identity = self.options.config.account(account).and_then(|a| {
+            a.identities
+                .iter()
+                .find(|i| Some(&i.address) == wanted.as_ref())
+        });
+        match identity.and_then(super::identities::mailbox) {
+            Some(mailbox) => Ok(mailbox),
+            None => Err(BackendError::new(
+                ErrorKind::Config,
+                format!(
+                    "cannot send from {from:?} in account {account:?}: it is not one of its identities; add it under [[accounts.{account}.identities]] or choose another From"
+                ),
+            )),
+        }
     }
 
     /// Answers [`ui::Command::Send`]: at once in demo and offline mode, else when the

@@ -46,14 +46,21 @@ password_command = "echo secret"
 }
 
 fn rig_with(mode: Mode, with_config: bool) -> Rig {
+    rig_from(mode, |data| {
+        if with_config {
+            unreachable_config(data)
+        } else {
+            Config::empty(data.to_path_buf())
+        }
+    })
+}
+
+/// The demo store with the config `config` makes for its data dir.
+pub(super) fn rig_from(mode: Mode, config: impl FnOnce(&std::path::Path) -> Config) -> Rig {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let store = store::demo::generate(&data).unwrap();
-    let config = if with_config {
-        unreachable_config(&data)
-    } else {
-        Config::empty(data.clone())
-    };
+    let config = config(&data);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -131,7 +138,7 @@ impl Rig {
         })
     }
 
-    fn open(&mut self, id: &ui::MessageId) -> ui::Message {
+    pub(super) fn open(&mut self, id: &ui::MessageId) -> ui::Message {
         self.ask(Command::OpenMessage(id.clone()), |e| match e {
             Event::Message { result, .. } => Some(result.unwrap()),
             _ => None,

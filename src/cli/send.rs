@@ -13,7 +13,7 @@ use secrecy::SecretString;
 
 use super::{CliError, Context, error_line};
 
-use crate::config::{Account, Config, Server};
+use crate::config::{Account, Config, Identity, Server};
 use crate::error::ErrorKind;
 use crate::mail::compose::{Attachment, ComposeError, Draft, Mailbox, prepare_raw};
 use crate::proto::smtp::{Accepted, Envelope, SmtpError, Submission};
@@ -51,9 +51,10 @@ pub struct SendArgs {
     /// Read the body (UTF-8 text) from FILE instead of standard input.
     #[arg(long, value_name = "FILE")]
     pub body_file: Option<PathBuf>,
-    /// Send from this account (default: the account whose email is the -f address, else the
-    /// default account).
-    #[arg(long, value_name = "ACCOUNT")]
+    /// Send from this account, or from this address when it is one of an account's identities
+    /// (default: the account whose email or identity is the -f address, else the default
+    /// account).
+    #[arg(long, value_name = "ACCOUNT|ADDR")]
     pub from: Option<String>,
     /// Read the recipients from the message's To, Cc and Bcc headers (Bcc is removed before
     /// sending).
@@ -215,17 +216,21 @@ impl SendArgs {
 /// default (first) account. It must have an outgoing server.
 pub fn choose_account<'a>(config: &'a Config, args: &SendArgs) -> Result<&'a Account, SendError> {
     let account = match &args.from {
-        Some(name) => config
-            .accounts
-            .iter()
-            .find(|a| &a.name == name)
-            .ok_or_else(|| SendError::NoSuchAccount(name.clone()))?,
+        Some(name) => match config.accounts.iter().find(|a| &a.name == name) {
+            Some(account) => account,
+            None => {
+                find_identity(config, name)
+                    .ok_or_else(|| SendError::NoSuchAccount(name.clone()))?
+                    .0
+            }
+        },
         None => {
             let by_sender = args.envelope_from.as_ref().and_then(|f| {
                 config
                     .accounts
                     .iter()
                     .find(|a| a.email.eq_ignore_ascii_case(f.trim()))
+                    .or_else(|| find_identity(config, f).map(|(a, _)| a))
             });
             by_sender
                 .or_else(|| config.accounts.first())
@@ -236,6 +241,31 @@ pub fn choose_account<'a>(config: &'a Config, args: &SendArgs) -> Result<&'a Acc
         return Err(SendError::NoOutgoing(account.name.clone()));
     }
     Ok(account)
+}
+
+/// The account and identity whose address is `text`'s (`addr` or `Name <addr>`).
+fn find_identity<'a>(config: &'a Config, text: &str) -> Option<(&'a Account, &'a Identity)> {
+    let wanted = crate::config::address_of(text)?;
+    config.accounts.iter().find_map(|a| {
+        a.identities
+            .iter()
+            .find(|i| i.address.eq_ignore_ascii_case(&wanted))
+            .map(|i| (a, i))
+    })
+}
+
+/// The identity `--from ADDR` (else `-f ADDR`) names in `account`, if it names one.
+fn chosen_identity<'a>(account: &'a Account, args: &SendArgs) -> Option<&'a Identity> {
+    [args.from.as_deref(), args.envelope_from.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter_map(crate::config::address_of)
+        .find_map(|addr| {
+            account
+                .identities
+                .iter()
+                .find(|i| i.address.eq_ignore_ascii_case(&addr))
+        })
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, SendError> {
@@ -258,13 +288,14 @@ fn mailboxes(list: &[String]) -> Result<Vec<Mailbox>, SendError> {
 pub fn plan(args: &SendArgs, config: &Config, stdin: &mut dyn Read) -> Result<SendPlan, SendError> {
     let mode = args.mode()?;
     let account = choose_account(config, args)?;
+    let identity = chosen_identity(account, args);
     let envelope_from = match &args.envelope_from {
         Some(f) => {
             Mailbox::new(f, None)
                 .map_err(|e| SendError::Usage(format!("-f: {e}")))?
                 .addr
         }
-        None => account.email.clone(),
+        None => identity.map_or_else(|| account.email.clone(), |i| i.address.clone()),
     };
     let read_stdin = |stdin: &mut dyn Read| {
         let mut buf = Vec::new();
@@ -275,8 +306,19 @@ pub fn plan(args: &SendArgs, config: &Config, stdin: &mut dyn Read) -> Result<Se
 
     let (message, sent_copy, recipients, message_id) = match mode {
         Mode::Compose => {
-            let from = Mailbox::new(&account.email, account.display_name.as_deref())
-                .map_err(|e| SendError::Usage(format!("account {:?}: {e}", account.name)))?;
+            let from = match identity {
+                Some(i) => Mailbox::parse_list(&i.from)
+                    .ok()
+                    .and_then(|list| list.into_iter().next())
+                    .ok_or_else(|| {
+                        SendError::Usage(format!(
+                            "account {:?}: identity {:?} is not an address",
+                            account.name, i.from
+                        ))
+                    })?,
+                None => Mailbox::new(&account.email, account.display_name.as_deref())
+                    .map_err(|e| SendError::Usage(format!("account {:?}: {e}", account.name)))?,
+            };
             let mut draft = Draft::new(from);
             draft.to = mailboxes(&args.to)?;
             draft.cc = mailboxes(&args.cc)?;

@@ -135,6 +135,21 @@ fn model_for(config: &Config, accounts: &[String]) -> Result<Model, CliError> {
     let theme = ui::theme::load(&config.theme, user_themes.as_deref()).map_err(TuiError::from)?;
     let mut model = Model::new(accounts, keymap, theme);
     model.folder_pane = config.folder_pane;
+    model.identities = config
+        .accounts
+        .iter()
+        .map(|a| {
+            let identities = a
+                .identities
+                .iter()
+                .map(|i| ui::Identity {
+                    from: i.from.clone(),
+                    signature: i.signature.clone(),
+                })
+                .collect();
+            (a.name.clone(), identities)
+        })
+        .collect();
     Ok(model)
 }
 
@@ -146,7 +161,14 @@ pub fn run_demo(_ctx: &Context) -> Result<ExitCode, CliError> {
         let store = crate::store::demo::generate(&dir).map_err(TuiError::from)?;
         let config = Config::empty(dir.clone());
         let accounts = vec![app::DEMO_ACCOUNT.to_owned()];
-        let model = model_for(&config, &accounts)?;
+        let mut model = model_for(&config, &accounts)?;
+        model.identities.insert(
+            app::DEMO_ACCOUNT.to_owned(),
+            vec![ui::Identity {
+                from: app::DEMO_FROM.to_owned(),
+                signature: None,
+            }],
+        );
         let options = Options {
             mode: Mode::Demo,
             config,

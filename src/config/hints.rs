@@ -3,7 +3,7 @@
 
 use serde::de::{self, DeserializeOwned, Visitor};
 
-use super::raw::{RawAccount, RawImap, RawMaildir, RawOutgoing, RawPop3, RawTop};
+use super::raw::{RawAccount, RawIdentity, RawImap, RawMaildir, RawOutgoing, RawPop3, RawTop};
 
 /// serde names Rust types ("expected i64"); the user wrote TOML.
 pub(super) fn friendlier(message: &str) -> String {
@@ -13,7 +13,7 @@ pub(super) fn friendlier(message: &str) -> String {
 }
 
 /// Every key the parser accepts, by table: `top`, `account`, `imap`, `pop3`, `maildir` (the
-/// incoming table of that protocol), `outgoing`. From serde's own field lists plus the keys
+/// incoming table of that protocol), `outgoing`, `identity` (one of an account's `identities`). From serde's own field lists plus the keys
 /// the parser takes out before serde runs, so docs/config.md can be checked against it.
 pub fn accepted_keys() -> Vec<(&'static str, Vec<&'static str>)> {
     let with = |fields: &[&'static str], extra: &[&'static str]| {
@@ -25,12 +25,16 @@ pub fn accepted_keys() -> Vec<(&'static str, Vec<&'static str>)> {
         ("top", with(field_names::<RawTop>(), &["accounts"])),
         (
             "account",
-            with(field_names::<RawAccount>(), &["incoming", "outgoing"]),
+            with(
+                field_names::<RawAccount>(),
+                &["incoming", "outgoing", "identities"],
+            ),
         ),
         ("imap", with(field_names::<RawImap>(), &["protocol"])),
         ("pop3", with(field_names::<RawPop3>(), &["protocol"])),
         ("maildir", with(field_names::<RawMaildir>(), &["protocol"])),
         ("outgoing", with(field_names::<RawOutgoing>(), &[])),
+        ("identity", with(field_names::<RawIdentity>(), &[])),
     ]
 }
 

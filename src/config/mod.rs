@@ -9,6 +9,7 @@
 //! runs from it); milder exposures are [`permission_warnings`] (see `permissions.rs`).
 
 mod hints;
+mod identity;
 mod interval;
 mod lines;
 mod parse;
@@ -25,6 +26,7 @@ use std::path::{Path, PathBuf};
 use crate::error::ErrorKind;
 
 pub use hints::{accepted_keys, did_you_mean};
+pub use identity::{Identity, address_of};
 pub use interval::{DEFAULT_CHECK_INTERVAL, MIN_CHECK_INTERVAL};
 pub use lines::key_line;
 pub use paths::Env;
@@ -45,6 +47,9 @@ pub struct Config {
     /// `folder_pane`: whether the TUI starts with the folder pane shown; None (unset): shown
     /// unless the terminal is narrower than 80 columns.
     pub folder_pane: Option<bool>,
+    /// Asked for address completions besides the addresses seen in mail (`sh -c`; `%s` is the
+    /// typed text, shell-quoted; without `%s` it is appended as an argument).
+    pub address_book_command: Option<String>,
 }
 
 /// One `[accounts.NAME]` table.
@@ -63,6 +68,12 @@ pub struct Account {
     /// Run (`sh -c`) when the TUI finds new mail in the account: the account's
     /// `notify_command`, else the top-level one. Gets the news in `POSTIE_*` variables.
     pub notify_command: Option<String>,
+    /// The Froms the account sends as: its own (`email`, `name`, `signature`) first, then each
+    /// `[[accounts.NAME.identities]]` in file order. Never empty for a parsed account.
+    pub identities: Vec<Identity>,
+    /// Other addresses that are also "me" (`aliases`): replies answer from the identity the
+    /// original was sent to, and reply-all drops every one of them.
+    pub aliases: Vec<String>,
 }
 
 /// How mail comes in: one variant per `protocol`.
@@ -285,6 +296,7 @@ impl Config {
             accounts: Vec::new(),
             keys: BTreeMap::new(),
             folder_pane: None,
+            address_book_command: None,
         }
     }
 
@@ -346,6 +358,17 @@ pub fn permission_warnings(config: &Config) -> Vec<String> {
 }
 
 impl Account {
+    /// Whether `address` is one of the account's own: its email, an identity or an alias.
+    pub fn is_me(&self, address: &str) -> bool {
+        let address = address.trim();
+        address.eq_ignore_ascii_case(&self.email)
+            || self
+                .identities
+                .iter()
+                .any(|i| i.address.eq_ignore_ascii_case(address))
+            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(address))
+    }
+
     /// The incoming server, unless mail comes from a local Maildir.
     pub fn incoming_server(&self) -> Option<&Server> {
         self.incoming.server()

@@ -75,6 +75,7 @@ impl<'t> Parser<'t> {
             accounts: Vec::new(),
             keys: BTreeMap::new(),
             folder_pane: None,
+            address_book_command: None,
         };
         if !errors.is_empty() {
             // After the first error on a line, toml's recovery mostly reports its echoes.
@@ -107,12 +108,14 @@ impl<'t> Parser<'t> {
             keys: None,
             notify_command: None,
             folder_pane: None,
+            address_book_command: None,
         });
         if let Some(theme) = top.theme {
             config.theme = theme;
         }
         config.keys = top.keys.unwrap_or_default();
         config.folder_pane = top.folder_pane;
+        config.address_book_command = top.address_book_command;
         config.data_dir = match top.data_dir {
             Some(dir) => self.path_value(dir, "data_dir").unwrap_or_default(),
             None => match self.env.default_data_dir() {
@@ -197,6 +200,7 @@ file: None,
         };
         let incoming = table.remove("incoming");
         let outgoing = table.remove("outgoing");
+        let identities = table.remove("identities");
         let raw: Option<RawAccount> = self.read_table(
             Spanned::new(span.clone(), DeValue::Table(table)),
             &table_name,
@@ -236,6 +240,10 @@ file: None,
         };
         let outgoing = outgoing.and_then(|value| self.outgoing(name, value, inherited));
 
+        let (identities, aliases) = match (&raw, &email) {
+            (Some(raw), Some(email)) => self.identities(&table_name, email, raw, identities),
+            _ => (Vec::new(), Vec::new()),
+        };
         let default_span = raw
             .as_ref()
             .and_then(|r| r.default.as_ref())
@@ -251,6 +259,8 @@ file: None,
                 outgoing,
                 check_interval,
                 notify_command: raw.notify_command,
+                identities,
+                aliases,
             }),
             _ => None,
         };
@@ -474,7 +484,7 @@ file: None,
 
     /// A path value: `~` expanded, and absolute (a relative path would depend on the directory
     /// postie happens to be started from).
-    fn path_value(&mut self, value: Spanned<String>, key: &str) -> Option<PathBuf> {
+    pub(super) fn path_value(&mut self, value: Spanned<String>, key: &str) -> Option<PathBuf> {
         let expanded = self.env.expand_tilde(Path::new(value.get_ref()));
         if expanded.is_absolute() {
             Some(expanded)
@@ -490,7 +500,7 @@ file: None,
 
     /// Reads one table into `T`: every unknown key is a problem at its line (with `hint`'s
     /// explanation or a "did you mean"), then serde reads the rest (wrong types).
-    fn read_table<T: DeserializeOwned>(
+    pub(super) fn read_table<T: DeserializeOwned>(
         &mut self,
         value: Spanned<DeValue<'_>>,
         table_name: &str,

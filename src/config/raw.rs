@@ -19,6 +19,7 @@ pub(super) struct RawTop {
     pub keys: Option<BTreeMap<String, String>>,
     pub notify_command: Option<String>,
     pub folder_pane: Option<bool>,
+    pub address_book_command: Option<String>,
     // `accounts` is taken out of the document and read table by table; see `parse`.
 }
 
@@ -29,7 +30,20 @@ pub(super) struct RawAccount {
     pub name: Option<String>,
     pub default: Option<Spanned<bool>>,
     pub notify_command: Option<String>,
-    // `incoming` and `outgoing` are read separately, so a problem there hides none here.
+    pub signature: Option<String>,
+    pub signature_file: Option<Spanned<String>>,
+    pub aliases: Option<Vec<Spanned<String>>>,
+    // `incoming`, `outgoing` and `identities` are read separately, so a problem there hides
+    // none here.
+}
+
+/// One `[[accounts.NAME.identities]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawIdentity {
+    pub from: Option<Spanned<String>>,
+    pub signature: Option<String>,
+    pub signature_file: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -36,6 +36,10 @@ pub fn to_text(d: &Draft) -> String {
     }
     s.push('\n');
     s.push_str(&d.body);
+    // Editors expect (and some add) a final line end; the composer's body has none.
+    if !d.body.ends_with('\n') {
+        s.push('\n');
+    }
     s
 }
 
@@ -94,7 +98,11 @@ pub fn from_text(original: &Draft, text: &str) -> Result<Draft, BackendError> {
     d.to = to;
     d.cc = cc;
     d.bcc = bcc;
-    d.body = body.to_string();
+    // The line end `to_text` added goes again (if the user left it); the rest is theirs.
+    d.body = match body.strip_suffix('\n') {
+        Some(trimmed) if !original.body.ends_with('\n') => trimmed.to_string(),
+        _ => body.to_string(),
+    };
     Ok(d)
 }
 
@@ -107,6 +115,7 @@ mod tests {
     fn round_trips() {
         let d = Draft {
             account: "work".into(),
+            from: None,
             to: vec!["\"Doe, J\" <j@x.test>".into(), "b@y.test".into()],
             cc: vec![],
             bcc: vec!["me@x.test".into()],
@@ -134,16 +143,49 @@ mod tests {
     }
 
     #[test]
+    fn the_file_ends_with_one_line_end_and_it_is_taken_off_again() {
+        let d = Draft {
+            to: vec!["a@x.test".into()],
+            body: "Hello\n\n-- \nAlice".into(),
+            ..Draft::default()
+        };
+        let text = to_text(&d);
+        assert!(
+            text.ends_with("Alice\n") && !text.ends_with("\n\n"),
+            "{text:?}"
+        );
+        assert_eq!(from_text(&d, &text).unwrap().body, d.body);
+        // An editor that adds no line end, and lines the user added, are kept as written.
+        let edited = text.replace("Alice\n", "Alice\nPS: more\n\n");
+        assert_eq!(
+            from_text(&d, &edited).unwrap().body,
+            "Hello\n\n-- \nAlice\nPS: more\n"
+        );
+        assert_eq!(
+            from_text(&d, text.trim_end()).unwrap().body,
+            "Hello\n\n-- \nAlice"
+        );
+        // A body that ends with a line end gets no second one.
+        let ended = Draft {
+            body: "Hi\n".into(),
+            ..Draft::default()
+        };
+        assert!(to_text(&ended).ends_with("\n\nHi\n"));
+        assert_eq!(from_text(&ended, &to_text(&ended)).unwrap().body, "Hi\n");
+    }
+
+    #[test]
     fn reports_bad_headers() {
         let e = from_text(&Draft::default(), "To: a@b\nFrm: x\n\nbody").unwrap_err();
         assert_eq!(
             e.message,
             "cannot read the edited message: unknown header \"frm\" on line 2 (use To, Cc, Bcc, Subject, Attach)"
         );
+        // (The final line end is the one the file was given: it goes again.)
         let ok = from_text(&Draft::default(), "Subject: s\nTo: a@b, c@d\n\nbody\n").unwrap();
         assert_eq!(
             (ok.subject.as_str(), ok.to.len(), ok.body.as_str()),
-            ("s", 2, "body\n")
+            ("s", 2, "body")
         );
     }
 }

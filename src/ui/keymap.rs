@@ -86,6 +86,8 @@ actions! {
     ComposeEditor, "compose_editor", Compose, "C-e", "edit in $VISUAL / $EDITOR";
     ComposeAttach, "compose_attach", Compose, "C-a", "attach a file";
     ComposeDetach, "compose_detach", Compose, "C-r", "remove the selected attachment";
+    ComposeNextAttachment, "compose_next_attachment", Compose, "C-o", "select the next attachment";
+    ComposeNextIdentity, "compose_next_identity", Compose, "C-g", "send from the next identity (From)";
     ComposeNextField, "compose_next_field", Compose, "Tab", "next field (accepts a completion)";
     ComposePrevField, "compose_prev_field", Compose, "S-Tab", "previous field";
     ComposeCancel, "compose_cancel", Compose, "Esc", "close the editor (asks first)";

@@ -51,8 +51,8 @@ pub struct Areas {
 /// The compose screen's areas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ComposeAreas {
-    /// To, Cc, Bcc, Subject, Attachments: one line each.
-    pub fields: [Rect; 5],
+    /// From, To, Cc, Bcc, Subject, Attachments: one line each.
+    pub fields: [Rect; 6],
     pub body: Rect,
     pub status: Rect,
 }
@@ -183,12 +183,12 @@ fn areas_with(model: &Model, full_reader: bool) -> Areas {
 
 pub fn compose_areas(model: &Model) -> ComposeAreas {
     let [fields, body, status] = Layout::vertical([
-        Constraint::Length(5),
+        Constraint::Length(6),
         Constraint::Min(1),
         Constraint::Length(compose_status_rows(model)),
     ])
     .areas(screen(model));
-    let f: [Rect; 5] = Layout::vertical([Constraint::Length(1); 5]).areas(fields);
+    let f: [Rect; 6] = Layout::vertical([Constraint::Length(1); 6]).areas(fields);
     ComposeAreas {
         fields: f,
         body,

@@ -10,7 +10,7 @@ use super::protocol::FolderChange;
 use super::tags::Tags;
 use super::theme::Theme;
 use super::types::{
-    AccountState, DraftAttachment, FolderInfo, FolderRef, Message, MessageId, Sort,
+    AccountState, DraftAttachment, FolderInfo, FolderRef, Identity, Message, MessageId, Sort,
 };
 
 /// Which pane has the keyboard.
@@ -183,34 +183,36 @@ pub struct Prompt {
     pub input: LineInput,
 }
 
-/// The compose screen's fields, in Tab order.
+/// The compose screen's fields, in Tab order. The attachments are not a field: they change
+/// only through their own keys (attach, remove, select), so typing never touches them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
+    /// Which identity sends; a Tab stop only when the account has several.
+    From,
     To,
     Cc,
     Bcc,
     Subject,
-    Attachments,
     Body,
 }
 
 impl Field {
     pub const ALL: [Field; 6] = [
+        Field::From,
         Field::To,
         Field::Cc,
         Field::Bcc,
         Field::Subject,
-        Field::Attachments,
         Field::Body,
     ];
 
     pub fn label(self) -> &'static str {
         match self {
+            Field::From => "From",
             Field::To => "To",
             Field::Cc => "Cc",
             Field::Bcc => "Bcc",
             Field::Subject => "Subject",
-            Field::Attachments => "Attach",
             Field::Body => "Body",
         }
     }
@@ -246,7 +248,24 @@ pub struct Compose {
     /// Esc was pressed: asking whether to discard.
     pub confirm_discard: bool,
     /// The attach-file prompt, when open.
-    pub prompt: Option<LineInput>,
+    pub prompt: Option<AttachPrompt>,
+    /// The Froms the account can send as (its own first); never empty while composing.
+    pub identities: Vec<Identity>,
+    /// The index in `identities` of the one sending.
+    pub identity: usize,
+    /// The signature block (`-- ` line and text) the composer put in the body, so that a
+    /// change of identity can swap it while the user has not edited it.
+    pub signature: Option<String>,
+}
+
+/// The attach-file prompt: the path typed, and what Tab found for it.
+#[derive(Debug, Clone, Default)]
+pub struct AttachPrompt {
+    pub input: LineInput,
+    /// The candidates of the last completion, shown while there are several.
+    pub candidates: Vec<String>,
+    /// A check of the path is in flight: Enter waits for it.
+    pub checking: bool,
 }
 
 /// A line for the status bar.
@@ -314,6 +333,9 @@ pub struct Model {
     pub dirty: bool,
     /// Set by `quit`: the runner leaves.
     pub quit: bool,
+    /// Each account's identities (its own From first), set by the binary from the config; an
+    /// account missing here sends as itself, with no signature.
+    pub identities: std::collections::BTreeMap<String, Vec<Identity>>,
     /// The home directory, to expand `~/` in typed paths (set by the runner).
     pub home: Option<std::path::PathBuf>,
     /// A text shown in the list pane while no folder is open (e.g. how to write a config when
@@ -360,6 +382,7 @@ impl Model {
             dirty: true,
             quit: false,
             home: None,
+            identities: std::collections::BTreeMap::new(),
             notice: None,
         }
     }

@@ -9,7 +9,8 @@
 use std::path::PathBuf;
 
 use super::types::{
-    AccountState, BackendError, Draft, Flags, FolderInfo, FolderRef, Message, MessageId, Row, Sort,
+    AccountState, BackendError, Draft, Flags, FolderInfo, FolderRef, Message, MessageId,
+    PathCompletion, Row, Sort,
 };
 
 /// Which messages a paged list shows.
@@ -108,6 +109,12 @@ pub enum Command {
     /// Addresses from the store starting with (or whose name contains) `prefix`. Answer with
     /// [`Event::Completions`].
     CompleteAddress { prefix: String },
+    /// Complete a file path typed in the attach prompt (`~/` expanded; directories end with
+    /// `/`). Answer with [`Event::PathCompleted`].
+    CompletePath { text: String },
+    /// Whether `path` can be attached: a readable regular file. Answer with
+    /// [`Event::AttachmentChecked`].
+    CheckAttachment { path: PathBuf },
     /// Sync now (one account or all); progress comes as [`Event::AccountState`].
     Sync { account: Option<String> },
     /// Create, rename or delete a folder (on the server at once for IMAP accounts; refused
@@ -210,6 +217,16 @@ pub enum Event {
     Completions {
         prefix: String,
         result: Result<Vec<String>, BackendError>,
+    },
+    /// The answer to [`Command::CompletePath`] for `text`.
+    PathCompleted {
+        text: String,
+        completion: PathCompletion,
+    },
+    /// The answer to [`Command::CheckAttachment`]: `Err` says why the file cannot be attached.
+    AttachmentChecked {
+        path: PathBuf,
+        result: Result<(), BackendError>,
     },
     /// The external editor finished: the edited draft, or why it could not be used.
     DraftEdited(Result<Draft, BackendError>),

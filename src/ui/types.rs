@@ -271,11 +271,22 @@ impl DraftAttachment {
     }
 }
 
+/// One From an account can send as (the config's identities, the account's own first).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Identity {
+    /// `Name <addr@host>` or `addr@host`.
+    pub from: String,
+    /// The signature, without the `-- ` line.
+    pub signature: Option<String>,
+}
+
 /// A message being written. Addresses are kept as typed ("Alice <a@x.test>"), one per entry.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Draft {
     /// The account it is sent from.
     pub account: String,
+    /// The From (one of the account's identities, as written); None: the account's own.
+    pub from: Option<String>,
     pub to: Vec<String>,
     pub cc: Vec<String>,
     pub bcc: Vec<String>,
@@ -379,4 +390,13 @@ mod tests {
         let f = Flags::SEEN.apply(Flags::FLAGGED, Flags::SEEN);
         assert_eq!(f, Flags::FLAGGED);
     }
+}
+
+/// What Tab in the attach prompt found for the text typed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PathCompletion {
+    /// The text completed as far as every candidate agrees (as typed: a `~/` stays).
+    pub text: String,
+    /// The names that still fit (directories end with `/`), when there are several.
+    pub candidates: Vec<String>,
 }

@@ -28,6 +28,8 @@ fn account(name: &str, email: &str, outgoing: bool) -> Account {
         }),
         check_interval: None,
         notify_command: None,
+        identities: Vec::new(),
+        aliases: Vec::new(),
         outgoing: outgoing.then(|| Outgoing {
             server: Server {
                 host: "smtp.x.test".into(),
@@ -55,6 +57,7 @@ fn config() -> Config {
         ],
         keys: BTreeMap::new(),
         folder_pane: None,
+        address_book_command: None,
     }
 }
 
@@ -243,4 +246,61 @@ fn a_temporary_refusal_that_was_not_queued_is_not_exit_75() {
     };
     assert_eq!(rejected(true).kind(), ErrorKind::Network);
     assert_eq!(rejected(false).kind(), ErrorKind::Protocol);
+}
+
+#[test]
+fn from_an_identity_address_picks_its_account_and_sends_as_it() {
+    let mut config = config();
+    config.accounts[1].identities = vec![crate::config::Identity {
+        from: "Alice (lists) <lists@home.test>".into(),
+        address: "lists@home.test".into(),
+        signature: None,
+    }];
+    for argv in [
+        &[
+            "--from",
+            "LISTS@home.test",
+            "--to",
+            "bob@x.test",
+            "--subject",
+            "s",
+        ][..],
+        &[
+            "-f",
+            "lists@home.test",
+            "--to",
+            "bob@x.test",
+            "--subject",
+            "s",
+        ][..],
+    ] {
+        let plan = plan(&parse(argv), &config, &mut &b"body\n"[..]).expect("plan");
+        assert_eq!(plan.account, "home", "{argv:?}");
+        assert_eq!(plan.envelope.from, "lists@home.test", "{argv:?}");
+        let msg = mail_parser::MessageParser::default()
+            .parse(&plan.message)
+            .expect("parses");
+        let from = msg.from().and_then(|f| f.first()).expect("a From");
+        assert_eq!(
+            (from.name(), from.address()),
+            (Some("Alice (lists)"), Some("lists@home.test")),
+            "{argv:?}"
+        );
+    }
+    // An address that is no identity is still refused as an account name.
+    let err = plan(
+        &parse(&[
+            "--from",
+            "nobody@home.test",
+            "--to",
+            "b@x.test",
+            "--subject",
+            "s",
+        ]),
+        &config,
+        &mut &b"body\n"[..],
+    )
+    .map(|_| ())
+    .unwrap_err();
+    assert!(matches!(err, SendError::NoSuchAccount(_)), "{err:?}");
 }

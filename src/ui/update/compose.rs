@@ -1,5 +1,10 @@
-//! The compose screen: header fields with address completion, attachments, the body editor
-//! (ratatui-textarea), send / save draft / external editor, and the discard question.
+//! The compose screen: header fields with address completion, the From identity, the body
+//! editor (ratatui-textarea), send / save draft / external editor, and the discard question.
+//!
+//! What must hold: Tab moves From (when there is a choice) -> To -> Cc -> Bcc -> Subject ->
+//! body and never onto the attachments, which change only through their own actions (attach,
+//! remove, select); typing in any field never adds or removes one. The attach prompt and the
+//! signatures live in `compose_attach.rs` and `compose_identity.rs`.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::TextArea;
@@ -8,16 +13,33 @@ use super::super::input::{Edit, LineInput};
 use super::super::keymap::{Action, Mode};
 use super::super::model::{Compose, Field, Model};
 use super::super::protocol::Command;
-use super::super::types::{Draft, DraftAttachment, split_addresses};
-use super::expand_home;
+use super::super::types::{Draft, Identity, split_addresses};
+use super::{compose_attach, compose_identity};
 
 /// Completion is asked for once the address typed has this many characters.
 const COMPLETE_FROM: usize = 2;
 
-/// Open the compose screen on a draft (new, reply, forward, or back from the external editor).
+/// Open the compose screen on a new message, a reply or a forward: as [`start_compose`], with
+/// the identity's signature put in below the cursor.
+pub fn start_new_compose(model: &mut Model, draft: Draft) {
+    start_compose(model, draft);
+    if let Some(c) = model.compose.as_mut() {
+        compose_identity::sign(c);
+    }
+}
+
+/// Open the compose screen on a draft as it is (a stored draft, or back from the external
+/// editor): its From is kept, and no signature is added.
 pub fn start_compose(model: &mut Model, draft: Draft) {
     let mut body = TextArea::new(draft.body.split('\n').map(str::to_string).collect());
     body.set_cursor_line_style(ratatui::style::Style::new());
+    let identities = model
+        .identities
+        .get(&draft.account)
+        .filter(|list| !list.is_empty())
+        .cloned()
+        .unwrap_or_else(|| vec![Identity::default()]);
+    let identity = compose_identity::index_of(&identities, draft.from.as_deref());
     let field = if draft.to.is_empty() {
         Field::To
     } else if draft.subject.is_empty() {
@@ -44,7 +66,13 @@ pub fn start_compose(model: &mut Model, draft: Draft) {
         sending: false,
         confirm_discard: false,
         prompt: None,
+        identities,
+        identity,
+        signature: None,
     });
+    if let Some(c) = model.compose.as_mut() {
+        c.signature = compose_identity::present_signature(c);
+    }
     model.prompt = None;
     model.help = None;
     model.dirty = true;
@@ -54,6 +82,7 @@ pub fn start_compose(model: &mut Model, draft: Draft) {
 pub fn draft_of(c: &Compose) -> Draft {
     Draft {
         account: c.account.clone(),
+        from: compose_identity::chosen_from(c),
         to: split_addresses(c.to.text()),
         cc: split_addresses(c.cc.text()),
         bcc: split_addresses(c.bcc.text()),
@@ -72,7 +101,7 @@ fn field_input(c: &mut Compose) -> Option<&mut LineInput> {
         Field::Cc => Some(&mut c.cc),
         Field::Bcc => Some(&mut c.bcc),
         Field::Subject => Some(&mut c.subject),
-        Field::Attachments | Field::Body => None,
+        Field::From | Field::Body => None,
     }
 }
 
@@ -104,25 +133,8 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
             _ => Vec::new(),
         };
     }
-    if let Some(p) = c.prompt.as_mut() {
-        match key.code {
-            KeyCode::Esc => c.prompt = None,
-            KeyCode::Enter => {
-                let text = p.text().trim().to_string();
-                c.prompt = None;
-                if !text.is_empty() {
-                    let path = expand_home(home.as_deref(), &text);
-                    if let Some(c) = model.compose.as_mut() {
-                        c.attachments.push(DraftAttachment::File(path));
-                        c.attachment_sel = c.attachments.len() - 1;
-                    }
-                }
-            }
-            _ => {
-                p.handle(&key);
-            }
-        }
-        return Vec::new();
+    if c.prompt.is_some() {
+        return compose_attach::key(model, key, home.as_deref());
     }
     if let Some(action) = keymap.action(Mode::Compose, &key) {
         return act(model, action);
@@ -135,19 +147,16 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
             c.body.input(key);
             Vec::new()
         }
-        Field::Attachments => {
-            let n = c.attachments.len();
+        Field::From => {
             match key.code {
-                KeyCode::Down | KeyCode::Char('j') if n > 0 => {
-                    c.attachment_sel = (c.attachment_sel + 1).min(n - 1)
+                KeyCode::Left | KeyCode::Char('h') | KeyCode::Char('k') => {
+                    compose_identity::cycle(model, -1)
                 }
-                KeyCode::Up | KeyCode::Char('k') => {
-                    c.attachment_sel = c.attachment_sel.saturating_sub(1)
+                KeyCode::Right | KeyCode::Char(' ') | KeyCode::Char('l') | KeyCode::Char('j') => {
+                    compose_identity::cycle(model, 1)
                 }
-                KeyCode::Delete | KeyCode::Backspace | KeyCode::Char('d') => {
-                    return act(model, Action::ComposeDetach);
-                }
-                KeyCode::Enter | KeyCode::Char('a') => return act(model, Action::ComposeAttach),
+                KeyCode::Enter | KeyCode::Down => next_field(c, 1),
+                KeyCode::Up => next_field(c, -1),
                 _ => model.dirty = false,
             }
             Vec::new()
@@ -208,11 +217,16 @@ fn accept_completion(c: &mut Compose) {
     c.completion_prefix.clear();
 }
 
+/// The next Tab stop (`step` 1) or the previous one (-1): From only when there is a choice.
 fn next_field(c: &mut Compose, step: isize) {
     c.completions.clear();
-    let i = Field::ALL.iter().position(|f| *f == c.field).unwrap_or(0) as isize;
-    let n = Field::ALL.len() as isize;
-    c.field = Field::ALL[(i + step).rem_euclid(n) as usize];
+    let stops: Vec<Field> = Field::ALL
+        .into_iter()
+        .filter(|f| *f != Field::From || c.identities.len() > 1)
+        .collect();
+    let i = stops.iter().position(|f| *f == c.field).unwrap_or(0) as isize;
+    let n = stops.len() as isize;
+    c.field = stops[(i + step).rem_euclid(n) as usize];
 }
 
 pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
@@ -238,7 +252,19 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
         }
         Action::ComposeEditor => vec![Command::EditExternally(draft_of(c))],
         Action::ComposeAttach => {
-            c.prompt = Some(LineInput::default());
+            c.prompt = Some(Default::default());
+            Vec::new()
+        }
+        Action::ComposeNextAttachment => {
+            if c.attachments.is_empty() {
+                model.set_status("No attachments: C-a attaches a file");
+            } else {
+                c.attachment_sel = (c.attachment_sel + 1) % c.attachments.len();
+            }
+            Vec::new()
+        }
+        Action::ComposeNextIdentity => {
+            compose_identity::cycle(model, 1);
             Vec::new()
         }
         Action::ComposeDetach => {
@@ -263,12 +289,7 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
         Action::ComposeCancel => {
             if !c.completions.is_empty() {
                 c.completions.clear();
-            } else if draft_of(c)
-                == (Draft {
-                    account: c.account.clone(),
-                    ..Draft::default()
-                })
-            {
+            } else if compose_identity::untouched(c) {
                 model.compose = None;
             } else {
                 c.confirm_discard = true;
@@ -292,7 +313,7 @@ pub(super) fn paste(model: &mut Model, text: &str) {
     if let Some(p) = c.prompt.as_mut() {
         text.chars()
             .filter(|c| !c.is_control())
-            .for_each(|ch| p.insert(ch));
+            .for_each(|ch| p.input.insert(ch));
     } else if c.field == Field::Body {
         c.body.insert_str(text.replace("\r\n", "\n"));
     } else if let Some(input) = field_input(c) {

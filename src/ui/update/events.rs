@@ -7,7 +7,7 @@ use super::super::list::MessageList;
 use super::super::model::{Focus, Model};
 use super::super::protocol::{Command, Event, ListSource, SearchScope, SendOutcome};
 use super::super::types::{AccountState, FolderInfo, FolderRef, MessageId, SpecialUse};
-use super::{load_pages, open_folder, reload_list, start_compose};
+use super::{load_pages, open_folder, reload_list, start_compose, start_new_compose};
 
 /// The status line while a sync asked for by key runs; cleared when every account is done.
 pub(super) const SYNCING: &str = "Syncing…";
@@ -94,7 +94,10 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                         cmds = super::mark_read(model, vec![id]);
                     }
                     if let Some(action) = then {
-                        start_compose(model, super::normal::prefill_for(&message.prefill, action));
+                        start_new_compose(
+                            model,
+                            super::normal::prefill_for(&message.prefill, action),
+                        );
                     }
                     return cmds;
                 }
@@ -191,6 +194,14 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                 (_, Err(e)) => model.set_error(e.message),
                 _ => model.dirty = false,
             }
+            Vec::new()
+        }
+        Event::PathCompleted { text, completion } => {
+            super::compose_attach::completed(model, &text, completion);
+            Vec::new()
+        }
+        Event::AttachmentChecked { path, result } => {
+            super::compose_attach::checked(model, path, result);
             Vec::new()
         }
         Event::DraftOpened(result) => {

@@ -3,6 +3,8 @@
 //! comes in as a [`Msg::Backend`] event. Unit-tested with plain values in `tests.rs`.
 
 mod compose;
+mod compose_attach;
+mod compose_identity;
 mod events;
 mod folders;
 mod mouse;
@@ -17,6 +19,8 @@ mod tests;
 mod tests_actions;
 #[cfg(test)]
 mod tests_compose;
+#[cfg(test)]
+mod tests_composer;
 #[cfg(test)]
 mod tests_drafts;
 #[cfg(test)]
@@ -42,7 +46,7 @@ use super::model::{Focus, MessageView, Model, Overlay};
 use super::protocol::{Command, Event, ListSource};
 use super::types::{Flags, FolderRef, MessageId, SpecialUse};
 
-pub use compose::{draft_of, start_compose};
+pub use compose::{draft_of, start_compose, start_new_compose};
 pub use prompt::COMMANDS;
 
 /// Everything that can happen to the UI.

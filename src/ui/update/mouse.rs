@@ -125,7 +125,12 @@ fn compose(model: &mut Model, col: u16, row: u16, wheel: Option<isize>) {
     }
     c.completions.clear();
     if let Some(i) = areas.fields.iter().position(|r| contains(*r, col, row)) {
-        c.field = Field::ALL[i];
+        // The last row is the attachments: not a field.
+        if let Some(field) = Field::ALL[..5].get(i)
+            && (*field != Field::From || c.identities.len() > 1)
+        {
+            c.field = *field;
+        }
     } else if contains(areas.body, col, row) {
         c.field = Field::Body;
     }

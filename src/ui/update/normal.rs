@@ -12,7 +12,7 @@ use super::super::text;
 use super::super::types::{Draft, Flags, SortKey};
 use super::{
     edit_draft, is_draft, load_pages, open_folder, open_selected, set_flags, show_list,
-    start_compose, target_ids,
+    start_new_compose, target_ids,
 };
 
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
@@ -116,7 +116,7 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
         }
         Action::Compose => {
             let account = model.current_account().unwrap_or_default();
-            start_compose(
+            start_new_compose(
                 model,
                 Draft {
                     account,
@@ -427,7 +427,7 @@ fn reply(model: &mut Model, action: Action) -> Vec<Command> {
     if open_is_target {
         if let Some(msg) = model.message.as_ref().and_then(|m| m.message.as_ref()) {
             let draft = prefill_for(&msg.prefill, action);
-            start_compose(model, draft);
+            start_new_compose(model, draft);
             return Vec::new();
         }
         if let Some(m) = model.message.as_mut() {

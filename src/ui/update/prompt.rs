@@ -10,7 +10,7 @@ use super::super::model::{Focus, Model, Overlay, PromptKind};
 use super::super::protocol::{Command, ListSource, SearchScope};
 use super::super::text;
 use super::super::types::{FolderRef, SortKey};
-use super::{expand_home, open_folder, show_list, start_compose};
+use super::{expand_home, open_folder, show_list, start_new_compose};
 
 pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     let Some(prompt) = model.prompt.as_mut() else {
@@ -358,7 +358,7 @@ fn command(model: &mut Model, line: &str) -> Vec<Command> {
         "compose" => {
             let account = model.current_account().unwrap_or_default();
             let to = super::super::types::split_addresses(arg);
-            start_compose(
+            start_new_compose(
                 model,
                 super::super::types::Draft {
                     account,

@@ -77,14 +77,23 @@ fn new_message_with_completion_and_attachment_sends_the_right_draft() {
     press(&mut m, KeyCode::Tab); // Bcc
     press(&mut m, KeyCode::Tab); // Subject
     type_text(&mut m, &fake, "Plans");
-    press(&mut m, KeyCode::Tab); // Attachments
-    press(&mut m, KeyCode::Enter); // attach prompt
-    type_text(&mut m, &fake, "~/q4.pdf");
-    press(&mut m, KeyCode::Enter);
-    update(&mut m, Msg::Key(ctrl('a')));
-    type_text(&mut m, &fake, "/tmp/x");
-    press(&mut m, KeyCode::Enter);
-    press(&mut m, KeyCode::Delete); // removes /tmp/x (the selected one)
+    for path in ["~/q4.pdf", "/tmp/x"] {
+        update(&mut m, Msg::Key(ctrl('a'))); // attach prompt
+        type_text(&mut m, &fake, path);
+        let cmds = press(&mut m, KeyCode::Enter);
+        let [Command::CheckAttachment { path }] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        let path = path.clone();
+        update(
+            &mut m,
+            Msg::Backend(Event::AttachmentChecked {
+                path,
+                result: Ok(()),
+            }),
+        );
+    }
+    update(&mut m, Msg::Key(ctrl('r'))); // removes /tmp/x (the selected one)
     press(&mut m, KeyCode::Tab); // Body
     type_text(&mut m, &fake, "Hi Alan");
     press(&mut m, KeyCode::Enter);

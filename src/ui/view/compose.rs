@@ -17,49 +17,47 @@ pub(super) fn draw(model: &Model, frame: &mut Frame) {
     let Some(c) = &model.compose else { return };
     let t = &model.theme;
     let areas = layout::compose_areas(model);
-    for (i, field) in Field::ALL[..5].iter().enumerate() {
-        let area = areas.fields[i];
+    let rows = [
+        Some(Field::From),
+        Some(Field::To),
+        Some(Field::Cc),
+        Some(Field::Bcc),
+        Some(Field::Subject),
+        None,
+    ];
+    for (area, field) in areas.fields.iter().zip(rows) {
         let width = area.width as usize;
-        let value = match field {
-            Field::Attachments if c.attachments.is_empty() => "(none)".to_string(),
-            Field::Attachments => c
-                .attachments
-                .iter()
-                .enumerate()
-                .map(|(i, a)| {
-                    let sel = i == c.attachment_sel && c.field == Field::Attachments;
-                    if sel {
-                        format!("[{}]", a.label())
-                    } else {
-                        a.label()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", "),
-            _ => input_of(c, *field)
-                .map(|i| i.visible(width.saturating_sub(LABEL_W)).0)
-                .unwrap_or_default(),
+        let (label, value) = match field {
+            None => ("Attach", attachments_line(c)),
+            Some(Field::From) => ("From", from_line(c)),
+            Some(f) => (
+                f.label(),
+                input_of(c, f)
+                    .map(|i| i.visible(width.saturating_sub(LABEL_W)).0)
+                    .unwrap_or_default(),
+            ),
         };
-        let label_style = if c.field == *field {
+        let label_style = if field == Some(c.field) {
             t.field_label.patch(t.selected_unfocused)
         } else {
             t.field_label
         };
         let line = Line::from(vec![
-            Span::styled(pad(&format!("{}:", field.label()), LABEL_W), label_style),
+            Span::styled(pad(&format!("{label}:"), LABEL_W), label_style),
             Span::styled(fit(&value, width.saturating_sub(LABEL_W)), t.header_value),
         ]);
-        frame.render_widget(Paragraph::new(line), area);
-        if c.field == *field
+        frame.render_widget(Paragraph::new(line), *area);
+        if let Some(field) = field
+            && c.field == field
             && c.prompt.is_none()
             && !c.confirm_discard
-            && let Some(input) = input_of(c, *field)
+            && let Some(input) = input_of(c, field)
         {
             let x = area.x + (LABEL_W + input.visible(width.saturating_sub(LABEL_W)).1) as u16;
             frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
         }
     }
-    let title = format!("From {}", c.account);
+    let title = format!("Message ({})", c.account);
     let mut body = c.body.clone();
     body.set_block(pane(model, title, c.field == Field::Body));
     body.set_style(t.body);
@@ -78,6 +76,74 @@ pub(super) fn draw(model: &Model, frame: &mut Frame) {
         );
     }
     status(model, c, frame, areas.status);
+    prompt_popup(model, c, frame, areas.status);
+}
+
+/// The identity sending, and how to change it when there is a choice.
+fn from_line(c: &Compose) -> String {
+    let from = match c.identities.get(c.identity) {
+        Some(i) if !i.from.is_empty() => i.from.clone(),
+        _ => format!("(account {})", c.account),
+    };
+    if c.identities.len() > 1 {
+        format!("{from}  [{}/{}]", c.identity + 1, c.identities.len())
+    } else {
+        from
+    }
+}
+
+/// The attachments, the selected one in brackets when there are several.
+fn attachments_line(c: &Compose) -> String {
+    if c.attachments.is_empty() {
+        return "(none)".to_string();
+    }
+    c.attachments
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            if i == c.attachment_sel && c.attachments.len() > 1 {
+                format!("[{}]", a.label())
+            } else {
+                a.label()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Above the attach prompt: the completion candidates, or why the path was refused.
+fn prompt_popup(model: &Model, c: &Compose, frame: &mut Frame, status: Rect) {
+    let Some(p) = &c.prompt else { return };
+    let t = &model.theme;
+    let (lines, style): (Vec<String>, _) = match &model.status {
+        Some(s) if s.error => (vec![s.text.clone()], t.status_error),
+        _ if !p.candidates.is_empty() => (p.candidates.clone(), t.popup),
+        _ => return,
+    };
+    let width = status.width as usize;
+    // Candidates in columns, as a shell lists them.
+    let col = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) + 2;
+    let per_row = (width / col.max(1)).max(1);
+    let rows: Vec<String> = if style == t.popup {
+        lines
+            .chunks(per_row)
+            .map(|chunk| chunk.iter().map(|l| pad(l, col)).collect::<String>())
+            .collect()
+    } else {
+        lines
+    };
+    let height = (rows.len() as u16).min(status.y.saturating_sub(1)).min(8);
+    if height == 0 {
+        return;
+    }
+    let area = Rect::new(status.x, status.y - height, status.width, height);
+    frame.render_widget(Clear, area);
+    let shown: Vec<Line> = rows
+        .iter()
+        .take(height as usize)
+        .map(|r| Line::from(Span::styled(pad(&format!(" {r}"), width), style)))
+        .collect();
+    frame.render_widget(Paragraph::new(shown), area);
 }
 
 fn input_of(c: &Compose, field: Field) -> Option<&super::super::input::LineInput> {
@@ -134,8 +200,14 @@ fn status(model: &Model, c: &Compose, frame: &mut Frame, area: Rect) {
     let t = &model.theme;
     if let Some(p) = &c.prompt {
         fill(frame, area, t.prompt);
-        let label = "Attach file: ";
-        let (shown, x) = p.visible((area.width as usize).saturating_sub(label.len()));
+        let label = if p.checking {
+            "Attach file (checking): "
+        } else {
+            "Attach file (Tab completes): "
+        };
+        let (shown, x) = p
+            .input
+            .visible((area.width as usize).saturating_sub(label.len()));
         frame.render_widget(
             Paragraph::new(format!("{label}{shown}")).style(t.prompt),
             area,
@@ -162,18 +234,28 @@ fn status(model: &Model, c: &Compose, frame: &mut Frame, area: Rect) {
         ),
         None => {
             let k = |a| model.keymap.keys_for(a);
-            (
-                format!(
-                    "{} send  {} save draft  {} $EDITOR  {} attach  {} detach  {} cancel",
-                    k(Action::ComposeSend),
-                    k(Action::ComposeSave),
-                    k(Action::ComposeEditor),
-                    k(Action::ComposeAttach),
-                    k(Action::ComposeDetach),
-                    k(Action::ComposeCancel)
-                ),
-                t.status,
-            )
+            // The keys that do something now: attachment keys once there are attachments,
+            // the identity key when there is a choice.
+            let mut hints = vec![
+                format!("{} send", k(Action::ComposeSend)),
+                format!("{} save draft", k(Action::ComposeSave)),
+                format!("{} $EDITOR", k(Action::ComposeEditor)),
+                format!("{} attach", k(Action::ComposeAttach)),
+            ];
+            if !c.attachments.is_empty() {
+                hints.push(format!("{} detach", k(Action::ComposeDetach)));
+            }
+            if c.attachments.len() > 1 {
+                hints.push(format!(
+                    "{} next attachment",
+                    k(Action::ComposeNextAttachment)
+                ));
+            }
+            if c.identities.len() > 1 {
+                hints.push(format!("{} From", k(Action::ComposeNextIdentity)));
+            }
+            hints.push(format!("{} cancel", k(Action::ComposeCancel)));
+            (hints.join("  "), t.status)
         }
     };
     fill(frame, area, style);
