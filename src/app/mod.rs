@@ -30,6 +30,7 @@ mod files;
 mod folders;
 mod live;
 mod outbox;
+mod save;
 mod send;
 mod server_search;
 mod sync;
@@ -375,6 +376,14 @@ impl Backend {
                 let result = self.save_attachment(&id, part, &path);
                 self.emit(Event::AttachmentSaved { path, result }).await
             }
+            Command::LoadRaw { id } => {
+                let result = self.raw_bytes(&id);
+                self.emit(Event::Raw { id, result }).await
+            }
+            Command::SaveMessages { ids, path } => {
+                let result = self.save_messages(&ids, &path);
+                self.emit(Event::MessagesSaved { ids, result }).await
+            }
             Command::OpenAttachment { id, part } => {
                 let result = self.open_attachment(&id, part);
                 self.emit(Event::AttachmentOpened { result }).await
@@ -614,6 +623,7 @@ impl Backend {
                     ),
                     downloaded: false,
                     attachments: Vec::new(),
+                    all_headers: Vec::new(),
                     prefill: ui::Prefill {
                         reply: empty.clone(),
                         reply_all: empty.clone(),
@@ -651,6 +661,7 @@ impl Backend {
             id: id.clone(),
             folder,
             headers: convert::headers(&parsed.envelope),
+            all_headers: crate::mail::headers::all_headers(&raw),
             body: format!("{note}{}", parsed.text),
             downloaded: true,
             attachments: convert::attachments(&parsed),

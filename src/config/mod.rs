@@ -42,6 +42,9 @@ pub struct Config {
     pub accounts: Vec<Account>,
     /// The `[keys]` table: action name -> key, validated by the UI.
     pub keys: BTreeMap<String, String>,
+    /// The headers the TUI's reader shows, in order (`headers`); None: its default list.
+    /// Each is a valid header field name (checked here).
+    pub headers: Option<Vec<String>>,
 }
 
 /// One `[accounts.NAME]` table.
@@ -275,6 +278,7 @@ impl Config {
             data_dir,
             accounts: Vec::new(),
             keys: BTreeMap::new(),
+            headers: None,
         }
     }
 

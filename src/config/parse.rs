@@ -74,6 +74,7 @@ impl<'t> Parser<'t> {
             data_dir: PathBuf::new(),
             accounts: Vec::new(),
             keys: BTreeMap::new(),
+            headers: None,
         };
         if !errors.is_empty() {
             // After the first error on a line, toml's recovery mostly reports its echoes.
@@ -104,11 +105,15 @@ impl<'t> Parser<'t> {
             data_dir: None,
             keys: None,
             notify_command: None,
+            headers: None,
         });
         if let Some(theme) = top.theme {
             config.theme = theme;
         }
         config.keys = top.keys.unwrap_or_default();
+        if let Some(headers) = top.headers {
+            config.headers = self.header_names(headers);
+        }
         config.data_dir = match top.data_dir {
             Some(dir) => self.path_value(dir, "data_dir").unwrap_or_default(),
             None => match self.env.default_data_dir() {
@@ -132,6 +137,34 @@ impl<'t> Parser<'t> {
             }
         }
         config
+    }
+
+    /// `headers = [...]`: field names (RFC 5322: printable ASCII, no colon), at least one.
+    fn header_names(&mut self, value: Spanned<Vec<String>>) -> Option<Vec<String>> {
+        let span = value.span();
+        let names = value.into_inner();
+        if names.is_empty() {
+            self.at(
+                &span,
+                "headers is empty: name at least one header (e.g. headers = [\"From\", \"Subject\"]), or leave it out for the default list".to_string(),
+            );
+            return None;
+        }
+        let bad: Vec<&String> = names
+            .iter()
+            .filter(|n| n.is_empty() || !n.bytes().all(|b| b.is_ascii_graphic() && b != b':'))
+            .collect();
+        if let Some(first) = bad.first() {
+            self.at(
+                &span,
+                format!(
+                    "headers: {first:?} is not a header name (letters, digits and punctuation \
+                     other than ':', no spaces; e.g. \"Reply-To\")"
+                ),
+            );
+            return None;
+        }
+        Some(names)
     }
 
     /// `[accounts.NAME]` tables, in file order, then the default one moved first.

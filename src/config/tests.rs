@@ -479,3 +479,23 @@ fn a_bad_check_interval_names_its_line() {
     );
     assert_one(&text, 9, "expected an integer or a string, not boolean");
 }
+
+#[test]
+fn reader_headers_are_a_list_of_header_names() {
+    assert_eq!(parse(GOOD).unwrap().headers, None);
+    let text = format!("headers = [\"From\", \"X-Mailer\", \"List-Id\"]\n{GOOD}");
+    assert_eq!(
+        parse(&text).unwrap().headers,
+        Some(vec![
+            "From".to_string(),
+            "X-Mailer".to_string(),
+            "List-Id".to_string()
+        ])
+    );
+    assert_one(
+        &format!("headers = [\"From\", \"Reply To\"]\n{GOOD}"),
+        1,
+        "headers: \"Reply To\" is not a header name",
+    );
+    assert_one(&format!("\nheaders = []\n{GOOD}"), 2, "headers is empty");
+}

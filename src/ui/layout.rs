@@ -137,25 +137,26 @@ pub fn list_height(model: &Model) -> usize {
     inner_height(areas(model).list).max(1)
 }
 
-/// How many body lines the message pane shows below its headers.
+/// How many scrolled lines the message pane shows below its fixed headers.
 pub fn message_height(model: &Model) -> usize {
     let Some(r) = areas(model).message else {
         return 1;
     };
-    let headers = model
-        .message
-        .as_ref()
-        .and_then(|m| m.message.as_ref())
-        .map_or(0, |m| {
-            m.headers.len()
-                + 1
-                + if m.attachments.is_empty() {
-                    0
-                } else {
-                    m.attachments.len() + 1
-                }
-        });
-    inner_height(r).saturating_sub(headers).max(1)
+    let fixed = reader_lines(model).fixed.len();
+    inner_height(r).saturating_sub(fixed).max(1)
+}
+
+/// The open message's lines as the message pane shows them now.
+pub fn reader_lines(model: &Model) -> super::reader::ReaderLines {
+    let (Some(view), Some(r)) = (&model.message, areas(model).message) else {
+        return super::reader::ReaderLines::default();
+    };
+    super::reader::lines(
+        view,
+        &model.reader_headers,
+        r.width.saturating_sub(2) as usize,
+        inner_height(r),
+    )
 }
 
 /// The help overlay's box.

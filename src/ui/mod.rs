@@ -25,12 +25,14 @@ pub mod layout;
 pub mod list;
 pub mod model;
 pub mod protocol;
+pub mod reader;
 pub mod terminal;
 pub mod text;
 pub mod theme;
 pub mod types;
 pub mod update;
 pub mod view;
+pub mod visible;
 
 pub use keymap::{Keymap, KeymapError};
 pub use model::Model;

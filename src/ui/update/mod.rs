@@ -9,6 +9,7 @@ mod mouse;
 mod normal;
 mod outbox;
 mod prompt;
+mod rawview;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -21,6 +22,8 @@ mod tests_drafts;
 mod tests_folders;
 #[cfg(test)]
 mod tests_outbox;
+#[cfg(test)]
+mod tests_rawview;
 #[cfg(test)]
 mod tests_search;
 #[cfg(test)]
@@ -328,10 +331,11 @@ pub(super) fn target_ids(model: &Model) -> Vec<MessageId> {
         .unwrap_or_default()
 }
 
-/// Expand a leading `~/` with the home directory the runner told us about.
+/// Expand a leading `~/` (or a lone `~`) with the home directory the runner told us about.
 pub(super) fn expand_home(home: Option<&std::path::Path>, path: &str) -> std::path::PathBuf {
     match (path.strip_prefix("~/"), home) {
         (Some(rest), Some(home)) => home.join(rest),
+        (None, Some(home)) if path == "~" => home.to_path_buf(),
         _ => std::path::PathBuf::from(path),
     }
 }

@@ -1,0 +1,236 @@
+//! What the message pane shows, as lines: the headers (the configured ones, or every one with
+//! `h`) wrapped under their names, the attachment list, a rule, then the body; or, in the raw
+//! view (`H`), the message's exact bytes. `update` (scrolling, find) and `view` (drawing)
+//! both count these same lines.
+//!
+//! What must hold: a header value is never cut, only wrapped, continuation lines indented
+//! under the value; every value is made safe to draw ([`visible::line`]); the header block
+//! stays fixed above the body only while it takes at most half the pane, else it scrolls with
+//! the body (a 40-line Received chain or a 200-address Cc must not hide the text).
+
+use super::model::{MessageView, RawText};
+use super::text;
+use super::types::{Message, split_addresses};
+use super::visible;
+
+/// One line of the message pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReaderLine {
+    /// A header's first line: its name with the colon, padded to the value column, and the
+    /// start of the value.
+    Header { name: String, value: String },
+    /// A continuation of a header value, already indented to the value column.
+    More(String),
+    /// "Attachments:".
+    AttachmentsTitle,
+    /// The attachment with this index in [`Message::attachments`].
+    Attachment(usize),
+    /// The rule between the headers and the body.
+    Rule,
+    /// A line of the body, or of the raw view.
+    Text(String),
+}
+
+impl ReaderLine {
+    /// The line's text as find searches it.
+    pub fn text(&self, message: &Message) -> String {
+        match self {
+            ReaderLine::Header { name, value } => format!("{name}{value}"),
+            ReaderLine::More(s) | ReaderLine::Text(s) => s.clone(),
+            ReaderLine::AttachmentsTitle => "Attachments:".to_string(),
+            ReaderLine::Attachment(i) => message
+                .attachments
+                .get(*i)
+                .map_or_else(String::new, |a| a.name.clone()),
+            ReaderLine::Rule => String::new(),
+        }
+    }
+}
+
+/// The pane's lines: `fixed` drawn at the top, `scrolled` below them from the view's scroll.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReaderLines {
+    pub fixed: Vec<ReaderLine>,
+    pub scrolled: Vec<ReaderLine>,
+}
+
+/// The lines of `view` in a pane of `width` x `height` cells, showing the `wanted` headers.
+pub fn lines(view: &MessageView, wanted: &[String], width: usize, height: usize) -> ReaderLines {
+    let Some(msg) = &view.message else {
+        return ReaderLines::default();
+    };
+    if let Some(raw) = &view.raw {
+        let text = match raw {
+            RawText::Loading => vec!["Loading the raw message…".to_string()],
+            RawText::Shown(text) => text::wrap(text, width),
+        };
+        return ReaderLines {
+            fixed: Vec::new(),
+            scrolled: text.into_iter().map(ReaderLine::Text).collect(),
+        };
+    }
+    let mut block = header_lines(&shown_headers(msg, wanted, view.all_headers), width);
+    if !msg.attachments.is_empty() {
+        block.push(ReaderLine::AttachmentsTitle);
+        block.extend((0..msg.attachments.len()).map(ReaderLine::Attachment));
+    }
+    block.push(ReaderLine::Rule);
+    let body = text::wrap(&msg.body, width)
+        .into_iter()
+        .map(ReaderLine::Text);
+    if !view.all_headers && block.len() <= height / 2 {
+        ReaderLines {
+            fixed: block,
+            scrolled: body.collect(),
+        }
+    } else {
+        block.extend(body);
+        ReaderLines {
+            fixed: Vec::new(),
+            scrolled: block,
+        }
+    }
+}
+
+/// The scrolled lines' text, for find.
+pub fn searchable(lines: &ReaderLines, message: Option<&Message>) -> Vec<String> {
+    match message {
+        Some(m) => lines.scrolled.iter().map(|l| l.text(m)).collect(),
+        None => Vec::new(),
+    }
+}
+
+/// The headers to show: every one in file order when `all`, else the `wanted` ones in that
+/// order (each as often as the message has it), Reply-To only when it differs from From.
+/// A message stored as an envelope only has just the backend's short list.
+pub fn shown_headers(msg: &Message, wanted: &[String], all: bool) -> Vec<(String, String)> {
+    let source = if msg.all_headers.is_empty() {
+        &msg.headers
+    } else {
+        &msg.all_headers
+    };
+    if all {
+        return source.clone();
+    }
+    let get = |name: &str| -> Vec<(String, String)> {
+        source
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .cloned()
+            .collect()
+    };
+    let from: Vec<String> = get("From").iter().flat_map(|(_, v)| addresses(v)).collect();
+    let mut out = Vec::new();
+    for name in wanted {
+        for (n, v) in get(name) {
+            if n.eq_ignore_ascii_case("reply-to") && addresses(&v) == from {
+                continue;
+            }
+            if !v.trim().is_empty() {
+                out.push((n, v));
+            }
+        }
+    }
+    out
+}
+
+/// The bare addresses of an address header, lowercased, for comparing.
+fn addresses(value: &str) -> Vec<String> {
+    split_addresses(value)
+        .iter()
+        .map(|a| {
+            let bare = match (a.rfind('<'), a.rfind('>')) {
+                (Some(i), Some(j)) if i < j => &a[i + 1..j],
+                _ => a.as_str(),
+            };
+            bare.trim().to_lowercase()
+        })
+        .collect()
+}
+
+/// Headers whose values are address lists: wrapped between addresses, not inside one.
+const ADDRESS_HEADERS: [&str; 10] = [
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "reply-to",
+    "sender",
+    "resent-from",
+    "resent-to",
+    "resent-cc",
+    "mail-followup-to",
+];
+
+/// Header lines wrapped to `width`: names in a column as wide as the longest (at most a third
+/// of the width), values wrapped at spaces (address lists between addresses), continuation
+/// lines indented to the value column.
+pub fn header_lines(headers: &[(String, String)], width: usize) -> Vec<ReaderLine> {
+    let width = width.max(8);
+    let indent = headers
+        .iter()
+        .map(|(n, _)| n.chars().count() + 2)
+        .max()
+        .unwrap_or(0)
+        .min(width / 3);
+    let mut out = Vec::new();
+    for (name, value) in headers {
+        let name = visible::line(name);
+        let label = format!("{name}: ");
+        let label_w = label.chars().count().max(indent);
+        let label = format!("{label:<label_w$}");
+        let value = visible::line(value);
+        let tokens: Vec<String> = if ADDRESS_HEADERS.contains(&name.to_lowercase().as_str()) {
+            let list = split_addresses(&value);
+            let n = list.len();
+            list.into_iter()
+                .enumerate()
+                .map(|(i, a)| if i + 1 < n { format!("{a},") } else { a })
+                .collect()
+        } else {
+            value.split_whitespace().map(str::to_string).collect()
+        };
+        let first_room = width.saturating_sub(label_w).max(1);
+        let rest_room = width.saturating_sub(indent).max(1);
+        let mut packed = pack(&tokens, first_room, rest_room).into_iter();
+        out.push(ReaderLine::Header {
+            name: label,
+            value: packed.next().unwrap_or_default(),
+        });
+        out.extend(packed.map(|l| ReaderLine::More(format!("{}{l}", " ".repeat(indent)))));
+    }
+    out
+}
+
+/// Tokens joined by spaces into lines of at most `first` characters (the first line) and
+/// `rest` (the others); a token longer than a line is split.
+fn pack(tokens: &[String], first: usize, rest: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut cur_w = 0;
+    let room = |lines: &Vec<String>| if lines.is_empty() { first } else { rest };
+    for token in tokens {
+        let w = token.chars().count();
+        if cur_w > 0 && cur_w + 1 + w <= room(&lines) {
+            cur.push(' ');
+            cur.push_str(token);
+            cur_w += 1 + w;
+            continue;
+        }
+        if cur_w > 0 {
+            lines.push(std::mem::take(&mut cur));
+        }
+        let mut chars: Vec<char> = token.chars().collect();
+        while chars.len() > room(&lines) {
+            let tail = chars.split_off(room(&lines));
+            lines.push(chars.into_iter().collect());
+            chars = tail;
+        }
+        cur = chars.into_iter().collect();
+        cur_w = cur.chars().count();
+    }
+    if cur_w > 0 || lines.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
