@@ -179,14 +179,12 @@ fn write_eml(dir: &Path, m: &Saved) -> Result<PathBuf, BackendError> {
             continue;
         }
         match write_new(&target, &m.raw) {
-            Err(e) if target.exists() && n < 1000 => {
-                let _ = e;
-                continue;
-            }
+            // Made by someone else meanwhile: take the next name.
+            Err(_) if target.exists() => continue,
             other => return other.map(|()| target),
         }
     }
-    unreachable!("the loop returns")
+    unreachable!("some name in 1.. is free")
 }
 
 /// A file name from a subject: letters, digits, `-`, `_` and `.` kept, runs of anything else

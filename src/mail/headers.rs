@@ -68,7 +68,7 @@ mod tests {
 
     #[test]
     fn garbage_gives_what_it_can_and_never_a_line_break() {
-        assert!(all_headers(b"").is_empty() || all_headers(b"").iter().all(|h| !h.0.is_empty()));
+        assert!(all_headers(b"").is_empty());
         for (_, v) in all_headers(b"A: x\r\n y\rz\n\x1b[2J: q\r\nB:\xff\xfe\r\n\r\n") {
             assert!(!v.contains(['\r', '\n']), "{v:?}");
         }

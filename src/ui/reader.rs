@@ -203,13 +203,24 @@ pub fn header_lines(headers: &[(String, String)], width: usize) -> Vec<ReaderLin
 }
 
 /// Tokens joined by spaces into lines of at most `first` characters (the first line) and
-/// `rest` (the others); a token longer than a line is split.
+/// `rest` (the others); a token longer than a line is split at its spaces, and a word longer
+/// than a line between characters.
 fn pack(tokens: &[String], first: usize, rest: usize) -> Vec<String> {
+    let tokens: Vec<String> = tokens
+        .iter()
+        .flat_map(|t| {
+            if t.chars().count() > rest {
+                t.split_whitespace().map(str::to_string).collect()
+            } else {
+                vec![t.clone()]
+            }
+        })
+        .collect();
     let mut lines: Vec<String> = Vec::new();
     let mut cur = String::new();
     let mut cur_w = 0;
     let room = |lines: &Vec<String>| if lines.is_empty() { first } else { rest };
-    for token in tokens {
+    for token in &tokens {
         let w = token.chars().count();
         if cur_w > 0 && cur_w + 1 + w <= room(&lines) {
             cur.push(' ');
@@ -233,4 +244,121 @@ fn pack(tokens: &[String], first: usize, rest: usize) -> Vec<String> {
         lines.push(cur);
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(lines: &[ReaderLine]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| match l {
+                ReaderLine::Header { name, value } => format!("{name}{value}"),
+                ReaderLine::More(s) | ReaderLine::Text(s) => s.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_twenty_address_cc_wraps_between_addresses_and_is_never_cut() {
+        let cc: Vec<String> = (1..=20)
+            .map(|i| format!("Person {i} <person{i}@example.test>"))
+            .collect();
+        let headers = vec![
+            ("From".to_string(), "A <a@x.test>".to_string()),
+            ("Cc".to_string(), cc.join(", ")),
+        ];
+        for width in [30, 40, 60, 80] {
+            let lines = text(&header_lines(&headers, width));
+            assert!(lines.iter().all(|l| l.chars().count() <= width), "{width}: {lines:#?}");
+            let joined = lines[1..].join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
+            for a in &cc {
+                assert!(joined.contains(a.as_str()), "{width}: {a} cut:\n{lines:#?}");
+            }
+            assert!(lines[1].starts_with("Cc:   "), "{lines:#?}");
+            // Continuation lines are indented to the value column.
+            let indent = " ".repeat(6.min(width / 3));
+            assert!(lines.len() > 3, "{width}: {lines:#?}");
+            assert!(lines[2..].iter().all(|l| l.starts_with(&indent)), "{lines:#?}");
+        }
+    }
+
+    #[test]
+    fn a_word_longer_than_the_line_is_split_not_cut() {
+        let long = "x".repeat(50);
+        let lines = text(&header_lines(&[("Subject".into(), long.clone())], 20));
+        let value: String = lines
+            .iter()
+            .map(|l| l.trim_start_matches("Subject:").trim())
+            .collect();
+        assert_eq!(value, long);
+        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:#?}");
+    }
+
+    #[test]
+    fn header_values_are_made_safe_to_draw() {
+        let lines = text(&header_lines(
+            &[("Subject".into(), "a\u{1b}[2J\u{202e}b".into())],
+            80,
+        ));
+        assert_eq!(lines, vec!["Subject: a^[[2J<U+202E>b"]);
+    }
+
+    fn msg(all: &[(&str, &str)]) -> Message {
+        Message {
+            id: super::super::types::MessageId("m".into()),
+            folder: super::super::types::FolderRef::new("a", "INBOX"),
+            headers: vec![("From".into(), "fallback".into())],
+            all_headers: all
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: String::new(),
+            downloaded: true,
+            attachments: Vec::new(),
+            prefill: Default::default(),
+        }
+    }
+
+    #[test]
+    fn the_configured_headers_in_their_order_reply_to_only_when_it_differs() {
+        let wanted: Vec<String> = ["Subject", "from", "Reply-To", "X-Mailer"]
+            .map(String::from)
+            .to_vec();
+        let m = msg(&[
+            ("From", "Al <al@x.test>"),
+            ("Reply-To", "AL@x.test"),
+            ("Subject", "s"),
+            ("X-Mailer", "mutt"),
+            ("Received", "r"),
+        ]);
+        let names = |h: Vec<(String, String)>| h.into_iter().map(|(n, _)| n).collect::<Vec<_>>();
+        assert_eq!(names(shown_headers(&m, &wanted, false)), ["Subject", "From", "X-Mailer"]);
+        let m2 = msg(&[("From", "Al <al@x.test>"), ("Reply-To", "list@x.test")]);
+        assert_eq!(names(shown_headers(&m2, &wanted, false)), ["From", "Reply-To"]);
+        assert_eq!(
+            names(shown_headers(&m, &wanted, true)),
+            ["From", "Reply-To", "Subject", "X-Mailer", "Received"]
+        );
+        // Only the envelope stored: the backend's short list.
+        assert_eq!(names(shown_headers(&msg(&[]), &wanted, true)), ["From"]);
+    }
+
+    #[test]
+    fn a_tall_header_block_scrolls_with_the_body() {
+        let mut view = MessageView::loading(super::super::types::MessageId("m".into()));
+        let cc: Vec<String> = (0..30).map(|i| format!("p{i}@example.test")).collect();
+        let mut m = msg(&[("From", "a@x.test"), ("Cc", &cc.join(", "))]);
+        m.body = "line one\nline two".into();
+        view.message = Some(m);
+        let wanted = vec!["From".to_string(), "Cc".to_string()];
+        let short = lines(&view, &wanted, 200, 40);
+        assert_eq!(short.fixed.len(), 5, "{short:#?}");
+        assert_eq!(text(&short.scrolled), ["line one", "line two"]);
+        let tall = lines(&view, &wanted, 40, 20);
+        assert!(tall.fixed.is_empty());
+        assert!(text(&tall.scrolled).ends_with(&["Rule".into(), "line one".into(), "line two".into()]));
+    }
 }
