@@ -7,6 +7,8 @@
 mod support;
 #[path = "support/tui.rs"]
 mod tui;
+// Only `config_for` is used here.
+#[allow(dead_code)]
 #[path = "support/tui_server.rs"]
 mod tui_server;
 
@@ -35,7 +37,11 @@ fn put_long_cc(me: &TestUser) -> String {
         d = s.domain,
         cc = cc.join(",\n "),
     );
-    let name = format!("1900000001.M1P{}Q1.rawview,S={}", std::process::id(), body.len());
+    let name = format!(
+        "1900000001.M1P{}Q1.rawview,S={}",
+        std::process::id(),
+        body.len()
+    );
     let tmp = me.maildir.join("tmp").join(&name);
     std::fs::write(&tmp, &body).expect("write message");
     chown(&tmp, Some(s.mail_uid), Some(s.mail_gid)).expect("chown");
@@ -45,7 +51,7 @@ fn put_long_cc(me: &TestUser) -> String {
 
 /// The bytes the server serves for INBOX message 1.
 fn served(me: &TestUser) -> Vec<u8> {
-    let rt = tokio::runtime::Runtime::new().unwrap();
+    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
     rt.block_on(async {
         let mut c = servers().imaps_session(me).await;
         let (_, st) = c.imap("S", "EXAMINE INBOX").await;
@@ -90,7 +96,10 @@ fn long_cc_whole_all_headers_raw_bytes_and_saving_to_mbox_and_eml() {
     tui.keys(&["H"]);
     let screen = tui.wait_for("Raw: Long Cc here");
     assert!(screen.contains("Cc: Person 1 <person1@"), "{screen}");
-    assert!(screen.contains("│ Person 2 <person2@"), "folded as sent:\n{screen}");
+    assert!(
+        screen.contains("│ Person 2 <person2@"),
+        "folded as sent:\n{screen}"
+    );
     // Searchable like the reader: find scrolls to the hostile header, shown safely.
     tui.keys(&["/"]);
     tui.type_text("X-Evil");

@@ -53,10 +53,7 @@ impl Backend {
     ) -> Result<String, BackendError> {
         let mut messages = Vec::with_capacity(ids.len());
         for id in ids {
-            let summary = self
-                .store
-                .get(store_id_of(id)?)
-                .map_err(store_error)?;
+            let summary = self.store.get(store_id_of(id)?).map_err(store_error)?;
             messages.push(Saved {
                 raw: self.raw_bytes(id)?,
                 subject: summary.subject.clone(),
@@ -65,7 +62,9 @@ impl Backend {
                     .first()
                     .map(|f| bare_address(f).to_string())
                     .unwrap_or_default(),
-                date: summary.date.unwrap_or_else(|| chrono::Utc::now().timestamp()),
+                date: summary
+                    .date
+                    .unwrap_or_else(|| chrono::Utc::now().timestamp()),
             });
         }
         write_messages(&messages, path)
@@ -219,10 +218,9 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<(), BackendError> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().map_or_else(
-        || "postie".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = path
+        .file_name()
+        .map_or_else(|| "postie".into(), |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = std::fs::OpenOptions::new()
@@ -271,18 +269,32 @@ mod tests {
         let path = dir.path().join("saved.mbox");
         let first = msg("one", "From the start");
         let said = write_messages(std::slice::from_ref(&first), &path).unwrap();
-        assert_eq!(said, format!("Saved 1 message to the new mbox {}", path.display()));
+        assert_eq!(
+            said,
+            format!("Saved 1 message to the new mbox {}", path.display())
+        );
         let said = write_messages(&[msg("two", "x"), msg("three", ">From y")], &path).unwrap();
-        assert_eq!(said, format!("Appended 2 messages to the mbox {}", path.display()));
+        assert_eq!(
+            said,
+            format!("Appended 2 messages to the mbox {}", path.display())
+        );
         let back = mbox::messages(&std::fs::read(&path).unwrap());
-        let lf = |m: &Saved| String::from_utf8(m.raw.clone()).unwrap().replace("\r\n", "\n");
+        let lf = |m: &Saved| {
+            String::from_utf8(m.raw.clone())
+                .unwrap()
+                .replace("\r\n", "\n")
+        };
         let got: Vec<String> = back
             .into_iter()
             .map(|b| String::from_utf8(b).unwrap())
             .collect();
         assert_eq!(
             got,
-            vec![lf(&first), lf(&msg("two", "x")), lf(&msg("three", ">From y"))]
+            vec![
+                lf(&first),
+                lf(&msg("two", "x")),
+                lf(&msg("three", ">From y"))
+            ]
         );
         // No temporary file is left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
@@ -314,14 +326,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("out/");
         let target = PathBuf::from(format!("{}/", target.display()));
-        let (a, b) = (msg("Re: a/b: ../../etc?", "x"), msg("Re: a/b: ../../etc?", "y"));
+        let (a, b) = (
+            msg("Re: a/b: ../../etc?", "x"),
+            msg("Re: a/b: ../../etc?", "y"),
+        );
         let said = write_messages(&[a, b], &target).unwrap();
         assert!(said.starts_with("Saved 2 messages to "), "{said}");
         let first = dir.path().join("out/Re_a_b_.._.._etc.eml");
         let second = dir.path().join("out/Re_a_b_.._.._etc-2.eml");
-        assert_eq!(std::fs::read(&first).unwrap(), msg("Re: a/b: ../../etc?", "x").raw);
-        assert_eq!(std::fs::read(&second).unwrap(), msg("Re: a/b: ../../etc?", "y").raw);
-        assert_eq!(std::fs::read_dir(dir.path().join("out")).unwrap().count(), 2);
+        assert_eq!(
+            std::fs::read(&first).unwrap(),
+            msg("Re: a/b: ../../etc?", "x").raw
+        );
+        assert_eq!(
+            std::fs::read(&second).unwrap(),
+            msg("Re: a/b: ../../etc?", "y").raw
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("out")).unwrap().count(),
+            2
+        );
     }
 
     #[test]

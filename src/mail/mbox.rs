@@ -100,13 +100,20 @@ mod tests {
     fn from_lines_are_quoted_and_round_trip() {
         let e = entry(HOSTILE, "a@x.test", 0);
         let text = String::from_utf8(e.clone()).unwrap();
-        assert!(text.starts_with("From a@x.test Thu Jan  1 00:00:00 1970\n"), "{text}");
-        assert!(text.contains("\n>From here on\n>>From quoted\n>>>From twice\nFrom\nnot From \n\n"));
+        assert!(
+            text.starts_with("From a@x.test Thu Jan  1 00:00:00 1970\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n>From here on\n>>From quoted\n>>>From twice\nFrom\nnot From \n\n")
+        );
         // Only the separator line starts with "From ".
         assert_eq!(text.lines().filter(|l| l.starts_with("From ")).count(), 1);
         let two = [e.clone(), entry(b"Subject: two\n\nx", "", 1)].concat();
         let back = messages(&two);
-        let lf = String::from_utf8(HOSTILE.to_vec()).unwrap().replace("\r\n", "\n");
+        let lf = String::from_utf8(HOSTILE.to_vec())
+            .unwrap()
+            .replace("\r\n", "\n");
         assert_eq!(back, vec![lf.into_bytes(), b"Subject: two\n\nx\n".to_vec()]);
     }
 
@@ -119,7 +126,11 @@ mod tests {
     #[test]
     fn sender_never_breaks_the_from_line() {
         let e = entry(b"x\n", "evil \n@x", 0);
-        assert!(e.starts_with(b"From evil@x Thu"), "{}", String::from_utf8_lossy(&e));
+        assert!(
+            e.starts_with(b"From evil@x Thu"),
+            "{}",
+            String::from_utf8_lossy(&e)
+        );
         assert!(entry(b"x\n", "", 0).starts_with(b"From MAILER-DAEMON "));
     }
 

@@ -272,8 +272,15 @@ mod tests {
         ];
         for width in [30, 40, 60, 80] {
             let lines = text(&header_lines(&headers, width));
-            assert!(lines.iter().all(|l| l.chars().count() <= width), "{width}: {lines:#?}");
-            let joined = lines[1..].join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                lines.iter().all(|l| l.chars().count() <= width),
+                "{width}: {lines:#?}"
+            );
+            let joined = lines[1..]
+                .join(" ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             for a in &cc {
                 assert!(joined.contains(a.as_str()), "{width}: {a} cut:\n{lines:#?}");
             }
@@ -281,7 +288,10 @@ mod tests {
             // Continuation lines are indented to the value column.
             let indent = " ".repeat(6.min(width / 3));
             assert!(lines.len() > 3, "{width}: {lines:#?}");
-            assert!(lines[2..].iter().all(|l| l.starts_with(&indent)), "{lines:#?}");
+            assert!(
+                lines[2..].iter().all(|l| l.starts_with(&indent)),
+                "{lines:#?}"
+            );
         }
     }
 
@@ -335,9 +345,15 @@ mod tests {
             ("Received", "r"),
         ]);
         let names = |h: Vec<(String, String)>| h.into_iter().map(|(n, _)| n).collect::<Vec<_>>();
-        assert_eq!(names(shown_headers(&m, &wanted, false)), ["Subject", "From", "X-Mailer"]);
+        assert_eq!(
+            names(shown_headers(&m, &wanted, false)),
+            ["Subject", "From", "X-Mailer"]
+        );
         let m2 = msg(&[("From", "Al <al@x.test>"), ("Reply-To", "list@x.test")]);
-        assert_eq!(names(shown_headers(&m2, &wanted, false)), ["From", "Reply-To"]);
+        assert_eq!(
+            names(shown_headers(&m2, &wanted, false)),
+            ["From", "Reply-To"]
+        );
         assert_eq!(
             names(shown_headers(&m, &wanted, true)),
             ["From", "Reply-To", "Subject", "X-Mailer", "Received"]
@@ -359,6 +375,10 @@ mod tests {
         assert_eq!(text(&short.scrolled), ["line one", "line two"]);
         let tall = lines(&view, &wanted, 40, 20);
         assert!(tall.fixed.is_empty());
-        assert!(text(&tall.scrolled).ends_with(&["Rule".into(), "line one".into(), "line two".into()]));
+        assert!(text(&tall.scrolled).ends_with(&[
+            "Rule".into(),
+            "line one".into(),
+            "line two".into()
+        ]));
     }
 }

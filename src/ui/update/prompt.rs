@@ -350,7 +350,9 @@ fn command(model: &mut Model, line: &str) -> Vec<Command> {
                     submit(model, PromptKind::SaveAttachment { id, part }, arg)
                 }
                 _ => {
-                    model.set_error("usage: :save-part PATH (with a message and attachment selected)");
+                    model.set_error(
+                        "usage: :save-part PATH (with a message and attachment selected)",
+                    );
                     Vec::new()
                 }
             }

@@ -19,7 +19,10 @@ fn reading() -> (Model, Fake, MessageId) {
     let id = MessageId("work-INBOX-0".into());
     let mut msg = message(&id);
     msg.all_headers = vec![
-        ("Received".into(), "from relay.x.test by mx.y.test; Wed, 25 Nov 2026".into()),
+        (
+            "Received".into(),
+            "from relay.x.test by mx.y.test; Wed, 25 Nov 2026".into(),
+        ),
         ("Message-ID".into(), "<t0@x.test>".into()),
         ("From".into(), "Alice Example <alice@x.test>".into()),
         ("Reply-To".into(), "alice@x.test".into()),
@@ -85,11 +88,10 @@ fn raw_view_asks_for_the_bytes_shows_them_safely_and_esc_returns() {
         fake.keys(&mut m, "H"),
         vec![Command::LoadRaw { id: id.clone() }]
     );
-    assert_eq!(
-        m.message.as_ref().unwrap().raw,
-        Some(RawText::Loading)
-    );
-    let hostile = b"Subject: \x1b]0;owned\x07\x1b[2Jhi\r\nX-Bidi: \xe2\x80\xae\r\n\r\nbody \x9b\xff\r\n".to_vec();
+    assert_eq!(m.message.as_ref().unwrap().raw, Some(RawText::Loading));
+    let hostile =
+        b"Subject: \x1b]0;owned\x07\x1b[2Jhi\r\nX-Bidi: \xe2\x80\xae\r\n\r\nbody \x9b\xff\r\n"
+            .to_vec();
     update(
         &mut m,
         Msg::Backend(Event::Raw {
@@ -104,7 +106,8 @@ fn raw_view_asks_for_the_bytes_shows_them_safely_and_esc_returns() {
     assert!(all.contains("X-Bidi: <U+202E>"), "{all}");
     assert!(all.contains("body \\x9B\\xFF"), "{all}");
     assert!(
-        !all.chars().any(|c| c.is_control() && c != '\n' || c == '\u{202e}'),
+        !all.chars()
+            .any(|c| c.is_control() && c != '\n' || c == '\u{202e}'),
         "a control character reached the screen: {all:?}"
     );
     // Find works on the raw lines.
@@ -112,7 +115,10 @@ fn raw_view_asks_for_the_bytes_shows_them_safely_and_esc_returns() {
     assert_eq!(m.message.as_ref().unwrap().find_hits, vec![1]);
     fake.send(&mut m, Msg::Key(key(KeyCode::Enter)));
     fake.send(&mut m, Msg::Key(key(KeyCode::Esc)));
-    assert!(m.message.is_some(), "Esc leaves the raw view, not the message");
+    assert!(
+        m.message.is_some(),
+        "Esc leaves the raw view, not the message"
+    );
     assert_eq!(m.message.as_ref().unwrap().raw, None);
     assert!(!screen(&m).join("\n").contains("Raw:"));
     // :raw does the same as H; H again returns.

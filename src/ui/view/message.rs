@@ -10,8 +10,8 @@ use ratatui::widgets::Paragraph;
 use super::super::model::{Focus, Model};
 use super::super::reader::{self, ReaderLine};
 use super::super::text;
-use super::super::types::Message;
 use super::super::theme::Theme;
+use super::super::types::Message;
 use super::list::human_size;
 use super::{fit, is_focused, pad, pane};
 
@@ -45,12 +45,7 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         return;
     };
     let width = inner.width as usize;
-    let reader = reader::lines(
-        view,
-        &model.reader_headers,
-        width,
-        inner.height as usize,
-    );
+    let reader = reader::lines(view, &model.reader_headers, width, inner.height as usize);
     let mut lines: Vec<Line> = Vec::new();
     let find = view.find.as_deref();
     let room = (inner.height as usize).saturating_sub(reader.fixed.len());
