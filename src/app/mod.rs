@@ -41,6 +41,8 @@ mod tests_check;
 #[cfg(test)]
 mod tests_outbox;
 #[cfg(test)]
+mod tests_save;
+#[cfg(test)]
 mod tests_undo;
 mod undo;
 mod watch;
