@@ -8,6 +8,8 @@
 //! stays fixed above the body only while it takes at most half the pane, else it scrolls with
 //! the body (a 40-line Received chain or a 200-address Cc must not hide the text).
 
+use ratatui::text::Span;
+
 use super::model::{MessageView, RawText};
 use super::text;
 use super::types::{Message, split_addresses};
@@ -169,7 +171,7 @@ pub fn header_lines(headers: &[(String, String)], width: usize) -> Vec<ReaderLin
     let width = width.max(8);
     let indent = headers
         .iter()
-        .map(|(n, _)| n.chars().count() + 2)
+        .map(|(n, _)| width_of(n) + 2)
         .max()
         .unwrap_or(0)
         .min(width / 3);
@@ -177,8 +179,8 @@ pub fn header_lines(headers: &[(String, String)], width: usize) -> Vec<ReaderLin
     for (name, value) in headers {
         let name = visible::line(name);
         let label = format!("{name}: ");
-        let label_w = label.chars().count().max(indent);
-        let label = format!("{label:<label_w$}");
+        let label_w = width_of(&label).max(indent);
+        let label = format!("{label}{}", " ".repeat(label_w - width_of(&label)));
         let value = visible::line(value);
         let tokens: Vec<String> = if ADDRESS_HEADERS.contains(&name.to_lowercase().as_str()) {
             let list = split_addresses(&value);
@@ -202,14 +204,14 @@ pub fn header_lines(headers: &[(String, String)], width: usize) -> Vec<ReaderLin
     out
 }
 
-/// Tokens joined by spaces into lines of at most `first` characters (the first line) and
-/// `rest` (the others); a token longer than a line is split at its spaces, and a word longer
-/// than a line between characters.
+/// Tokens joined by spaces into lines of at most `first` columns (the first line) and `rest`
+/// (the others); a token wider than a line is split at its spaces, and a word wider than a
+/// line between characters. Widths are terminal columns (a CJK character takes two).
 fn pack(tokens: &[String], first: usize, rest: usize) -> Vec<String> {
     let tokens: Vec<String> = tokens
         .iter()
         .flat_map(|t| {
-            if t.chars().count() > rest {
+            if width_of(t) > rest {
                 t.split_whitespace().map(str::to_string).collect()
             } else {
                 vec![t.clone()]
@@ -221,7 +223,7 @@ fn pack(tokens: &[String], first: usize, rest: usize) -> Vec<String> {
     let mut cur_w = 0;
     let room = |lines: &Vec<String>| if lines.is_empty() { first } else { rest };
     for token in &tokens {
-        let w = token.chars().count();
+        let w = width_of(token);
         if cur_w > 0 && cur_w + 1 + w <= room(&lines) {
             cur.push(' ');
             cur.push_str(token);
@@ -231,19 +233,32 @@ fn pack(tokens: &[String], first: usize, rest: usize) -> Vec<String> {
         if cur_w > 0 {
             lines.push(std::mem::take(&mut cur));
         }
-        let mut chars: Vec<char> = token.chars().collect();
-        while chars.len() > room(&lines) {
-            let tail = chars.split_off(room(&lines));
-            lines.push(chars.into_iter().collect());
-            chars = tail;
+        cur.clear();
+        cur_w = 0;
+        for c in token.chars() {
+            let cw = char_width(c);
+            if cur_w > 0 && cur_w + cw > room(&lines) {
+                lines.push(std::mem::take(&mut cur));
+                cur_w = 0;
+            }
+            cur.push(c);
+            cur_w += cw;
         }
-        cur = chars.into_iter().collect();
-        cur_w = cur.chars().count();
     }
     if cur_w > 0 || lines.is_empty() {
         lines.push(cur);
     }
     lines
+}
+
+/// Terminal columns of a string, as ratatui will draw it.
+fn width_of(s: &str) -> usize {
+    Span::raw(s).width()
+}
+
+fn char_width(c: char) -> usize {
+    let mut buf = [0u8; 4];
+    width_of(c.encode_utf8(&mut buf))
 }
 
 #[cfg(test)]
@@ -305,6 +320,24 @@ mod tests {
             .collect();
         assert_eq!(value, long);
         assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:#?}");
+    }
+
+    #[test]
+    fn wide_characters_count_two_columns() {
+        let from = "田中 花子 <hanako@example.jp>, 山田 太郎 <taro@example.jp>";
+        // "田中 花子 <hanako@example.jp>," is 26 characters but 30 columns: counted in
+        // characters it would fit the 28 columns after "From: " and overflow the pane.
+        let lines = header_lines(&[("From".into(), from.into())], 34);
+        let text = text(&lines);
+        assert!(text.iter().all(|l| width_of(l) <= 34), "{text:#?}");
+        assert_eq!(
+            text,
+            [
+                "From: 田中 花子",
+                "      <hanako@example.jp>,",
+                "      山田 太郎 <taro@example.jp>"
+            ]
+        );
     }
 
     #[test]
