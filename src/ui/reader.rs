@@ -64,7 +64,7 @@ pub fn lines(view: &MessageView, wanted: &[String], width: usize, height: usize)
     if let Some(raw) = &view.raw {
         let text = match raw {
             RawText::Loading => vec!["Loading the raw message…".to_string()],
-            RawText::Shown(text) => text::wrap(text, width),
+            RawText::Shown(text) => wrap_raw(text, width),
         };
         return ReaderLines {
             fixed: Vec::new(),
@@ -251,6 +251,35 @@ fn pack(tokens: &[String], first: usize, rest: usize) -> Vec<String> {
     lines
 }
 
+/// The raw view's lines: tabs to the next multiple of 8 columns, every line cut into pieces of
+/// at most `width` columns (never at a place that changes what is shown: the pieces joined are
+/// the line). A CR before LF is already gone ([`visible::bytes`]).
+fn wrap_raw(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let mut out = Vec::new();
+    for line in body.split('\n') {
+        let mut cur = String::new();
+        let mut col = 0;
+        for c in line.chars() {
+            let (piece, w) = if c == '\t' {
+                let n = 8 - col % 8;
+                (" ".repeat(n), n)
+            } else {
+                (c.to_string(), char_width(c))
+            };
+            if col > 0 && col + w > width {
+                out.push(std::mem::take(&mut cur));
+                col = 0;
+            }
+            cur.push_str(&piece);
+            col += w;
+        }
+        out.push(cur);
+    }
+    out
+}
+
 /// Terminal columns of a string, as ratatui will draw it.
 fn width_of(s: &str) -> usize {
     Span::raw(s).width()
@@ -338,6 +367,17 @@ mod tests {
                 "      山田 太郎 <taro@example.jp>"
             ]
         );
+    }
+
+    #[test]
+    fn raw_lines_are_cut_by_columns_and_keep_every_character() {
+        let line = format!("X-J: {}", "日本語".repeat(10));
+        let text = format!("{line}\n\tfolded\n\nend\n");
+        let lines = wrap_raw(&text, 20);
+        assert!(lines.iter().all(|l| width_of(l) <= 20), "{lines:#?}");
+        let n = lines.len();
+        assert_eq!(lines[..n - 3].concat(), line);
+        assert_eq!(lines[n - 3..], ["        folded", "", "end"]);
     }
 
     #[test]
