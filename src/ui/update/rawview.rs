@@ -30,6 +30,10 @@ fn open_is_target(model: &Model) -> bool {
 /// `h`: every header in file order, or back to the configured ones. From the list it opens the
 /// selected message with every header shown.
 pub(super) fn toggle_headers(model: &mut Model) -> Vec<Command> {
+    if model.focus == Focus::Folders {
+        model.dirty = false;
+        return Vec::new();
+    }
     let (cmds, opened) = if open_is_target(model) {
         (Vec::new(), false)
     } else {
@@ -47,6 +51,10 @@ pub(super) fn toggle_headers(model: &mut Model) -> Vec<Command> {
 
 /// `H` / `:raw`: the raw view of the open (or selected) message, or back to the reader.
 pub(super) fn toggle_raw(model: &mut Model) -> Vec<Command> {
+    if model.focus == Focus::Folders {
+        model.dirty = false;
+        return Vec::new();
+    }
     let mut cmds = Vec::new();
     if open_is_target(model) {
         if let Some(v) = model.message.as_mut().filter(|v| v.raw.is_some()) {

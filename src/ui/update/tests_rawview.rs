@@ -73,6 +73,14 @@ fn h_shows_every_header_in_file_order_and_h_again_the_usual_ones() {
 #[test]
 fn h_from_the_list_opens_the_message_with_every_header() {
     let (mut m, fake) = started(10);
+    m.focus = Focus::Folders;
+    assert_eq!(
+        fake.keys(&mut m, "hH"),
+        vec![],
+        "the folder pane opens no message"
+    );
+    assert!(m.message.is_none());
+    m.focus = Focus::List;
     let cmds = fake.keys(&mut m, "h");
     assert_eq!(
         cmds.first(),
