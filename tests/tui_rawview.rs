@@ -130,3 +130,29 @@ fn long_cc_whole_all_headers_raw_bytes_and_saving_to_mbox_and_eml() {
     let eml = dir.join("Long_Cc_here.eml");
     assert_eq!(std::fs::read(&eml).expect("the .eml"), server);
 }
+
+/// `W` on a row whose body is not stored yet (IMAP on demand): the body is downloaded first,
+/// so the mbox holds the whole message as the server serves it.
+#[test]
+fn saving_an_envelope_only_message_from_the_list_downloads_it_first() {
+    let me = support::new_user("rawsave");
+    put_long_cc(&me);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = config_for(&me, tmp.path());
+    let tui = Tui::start(&["--config", &config.display().to_string()], &[]);
+    tui.wait_for("Long Cc here");
+    let mbox = tmp.path().join("from-list.mbox");
+    tui.keys(&["W"]);
+    tui.wait_for("Save message to");
+    tui.type_text(&mbox.display().to_string());
+    tui.keys(&["Enter"]);
+    tui.wait_for("Saved 1 message to the new mbox");
+    assert_eq!(tui.quit(), 0, "stderr: {}", tui.stderr());
+    let server = served(&me);
+    let saved = postie::mail::mbox::messages(&std::fs::read(&mbox).expect("the mbox"));
+    assert_eq!(saved.len(), 1);
+    assert_eq!(
+        String::from_utf8_lossy(&saved[0]),
+        String::from_utf8_lossy(&server).replace("\r\n", "\n")
+    );
+}

@@ -197,6 +197,11 @@ enum Internal {
         /// folder renumbered): the folder is synced so the stale rows go.
         gone: bool,
     },
+    /// The bodies a save needed were downloaded (or failed to): save now.
+    SaveFetched {
+        ids: Vec<ui::MessageId>,
+        path: std::path::PathBuf,
+    },
     /// A replay of the account's queue asked of its live connection ended.
     Replayed { account: String },
     /// A folder change made over the live connection finished.
@@ -313,6 +318,7 @@ impl Backend {
                     }
                     Some(
                         Internal::BodyFetched { .. }
+                        | Internal::SaveFetched { .. }
                         | Internal::OutboxFlushed { .. }
                         | Internal::RetrySync { .. }
                         | Internal::Replayed { .. }
@@ -383,8 +389,13 @@ impl Backend {
                 self.emit(Event::Raw { id, result }).await
             }
             Command::SaveMessages { ids, path } => {
-                let result = self.save_messages(&ids, &path);
-                self.emit(Event::MessagesSaved { ids, result }).await
+                // Envelope-only messages are downloaded first; the save answers then.
+                if self.start_save_fetch(&ids, &path) {
+                    true
+                } else {
+                    let result = self.save_messages(&ids, &path);
+                    self.emit(Event::MessagesSaved { ids, result }).await
+                }
             }
             Command::OpenAttachment { id, part } => {
                 let result = self.open_attachment(&id, part);
@@ -418,6 +429,10 @@ impl Backend {
                 self.emit(Event::AccountState { account, state }).await
             }
             Internal::BodyFetched { id, result, gone } => self.body_fetched(id, result, gone).await,
+            Internal::SaveFetched { ids, path } => {
+                let result = self.save_messages(&ids, &path);
+                self.emit(Event::MessagesSaved { ids, result }).await
+            }
             Internal::Replayed { account } => self.replayed(account).await,
             Internal::FolderManaged { change, result } => self.folder_managed(change, result).await,
             Internal::OutboxFlushed {

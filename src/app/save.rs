@@ -1,6 +1,7 @@
 //! Whole messages leaving the store: the raw view's bytes, and `W` / `:save PATH`, which writes
 //! messages to an mbox file (mboxrd, see [`crate::mail::mbox`]) or, into a directory, one
-//! `.eml` file each (the exact stored bytes) named from the subject.
+//! `.eml` file each (the exact stored bytes) named from the subject. Envelope-only messages of
+//! an online IMAP account are downloaded first, over its live connection.
 //!
 //! What must hold: nothing existing is overwritten or damaged. A new file is written to a
 //! temporary name, synced, then linked into place (which fails rather than replace a file
@@ -13,7 +14,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use super::{Backend, store_error, store_id_of};
+use super::{Backend, Internal, Mode, convert, store_error, store_id_of};
 use crate::error::ErrorKind;
 use crate::mail::mbox;
 use crate::store::StoreError;
@@ -43,6 +44,40 @@ impl Backend {
             )),
             Err(e) => Err(store_error(e)),
         }
+    }
+
+    /// Before a save: downloads the bodies of the envelope-only messages among `ids` over their
+    /// accounts' live connections (online IMAP only), then saves ([`Internal::SaveFetched`]);
+    /// `false` when nothing needs downloading. The store thread does not wait meanwhile.
+    pub(super) fn start_save_fetch(&mut self, ids: &[ui::MessageId], path: &Path) -> bool {
+        if self.options.mode != Mode::Online {
+            return false;
+        }
+        let missing: Vec<_> = ids
+            .iter()
+            .filter_map(convert::store_id)
+            .filter_map(|sid| self.store.get(sid).ok())
+            .filter(|s| !s.has_body)
+            .filter_map(|s| Some((s.id, self.live.get(&s.account)?.handle())))
+            .collect();
+        if missing.is_empty() {
+            return false;
+        }
+        let internal = self.internal.clone();
+        let (ids, path) = (ids.to_vec(), path.to_path_buf());
+        self.network.spawn(async move {
+            for (sid, live) in missing {
+                // A failure shows as the save's own error (only the envelope is stored).
+                if let Err(e) = live.fetch_body(sid).await {
+                    tracing::warn!(
+                        "cannot download a message to save: {}",
+                        crate::error::chain_line(&e)
+                    );
+                }
+            }
+            let _ = internal.send(Internal::SaveFetched { ids, path });
+        });
+        true
     }
 
     /// `Command::SaveMessages`: reads every message, then writes them all.
