@@ -36,6 +36,7 @@ fn config(data_dir: &Path, maildir: Option<&Path>) -> Config {
         keys: BTreeMap::new(),
         folder_pane: None,
         address_book_command: None,
+        headers: None,
     }
 }
 

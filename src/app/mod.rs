@@ -33,6 +33,7 @@ mod folders;
 mod identities;
 mod live;
 mod outbox;
+mod save;
 mod send;
 mod server_search;
 mod sync;
@@ -47,6 +48,8 @@ mod tests_outbox;
 mod tests_search;
 #[cfg(test)]
 mod tests_tags;
+#[cfg(test)]
+mod tests_save;
 #[cfg(test)]
 mod tests_undo;
 mod undo;
@@ -203,6 +206,11 @@ enum Internal {
         /// folder renumbered): the folder is synced so the stale rows go.
         gone: bool,
     },
+    /// The bodies a save needed were downloaded (or failed to): save now.
+    SaveFetched {
+        ids: Vec<ui::MessageId>,
+        path: std::path::PathBuf,
+    },
     /// A replay of the account's queue asked of its live connection ended.
     Replayed { account: String },
     /// A folder change made over the live connection finished.
@@ -319,6 +327,7 @@ impl Backend {
                     }
                     Some(
                         Internal::BodyFetched { .. }
+                        | Internal::SaveFetched { .. }
                         | Internal::OutboxFlushed { .. }
                         | Internal::RetrySync { .. }
                         | Internal::Replayed { .. }
@@ -384,6 +393,19 @@ impl Backend {
                 let result = self.save_attachment(&id, part, &path);
                 self.emit(Event::AttachmentSaved { path, result }).await
             }
+            Command::LoadRaw { id } => {
+                let result = self.raw_bytes(&id);
+                self.emit(Event::Raw { id, result }).await
+            }
+            Command::SaveMessages { ids, path } => {
+                // Envelope-only messages are downloaded first; the save answers then.
+                if self.start_save_fetch(&ids, &path) {
+                    true
+                } else {
+                    let result = self.save_messages(&ids, &path);
+                    self.emit(Event::MessagesSaved { ids, result }).await
+                }
+            }
             Command::OpenAttachment { id, part } => {
                 let result = self.open_attachment(&id, part);
                 self.emit(Event::AttachmentOpened { result }).await
@@ -420,6 +442,10 @@ impl Backend {
                 self.emit(Event::AccountState { account, state }).await
             }
             Internal::BodyFetched { id, result, gone } => self.body_fetched(id, result, gone).await,
+            Internal::SaveFetched { ids, path } => {
+                let result = self.save_messages(&ids, &path);
+                self.emit(Event::MessagesSaved { ids, result }).await
+            }
             Internal::Replayed { account } => self.replayed(account).await,
             Internal::FolderManaged { change, result } => self.folder_managed(change, result).await,
             Internal::OutboxFlushed {
@@ -621,6 +647,7 @@ impl Backend {
                     ),
                     downloaded: false,
                     attachments: Vec::new(),
+                    all_headers: Vec::new(),
                     prefill: ui::Prefill {
                         reply: empty.clone(),
                         reply_all: empty.clone(),
@@ -667,6 +694,7 @@ impl Backend {
             id: id.clone(),
             folder,
             headers: convert::headers(&parsed.envelope),
+            all_headers: crate::mail::headers::all_headers(&raw),
             body: format!("{note}{}", parsed.text),
             downloaded: true,
             attachments: convert::attachments(&parsed),

@@ -623,7 +623,7 @@ fn quitting_while_a_message_is_being_sent_still_sends_or_queues_it() {
 
 /// An online IMAP account whose server cannot be reached (nothing listens on port 1), with one
 /// envelope-only message in its INBOX.
-fn unreachable_imap(mode: Mode) -> (Rig, ui::MessageId) {
+pub(super) fn unreachable_imap(mode: Mode) -> (Rig, ui::MessageId) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let text = format!(

@@ -150,6 +150,9 @@ fn model_for(config: &Config, accounts: &[String]) -> Result<Model, CliError> {
             (a.name.clone(), identities)
         })
         .collect();
+    if let Some(headers) = &config.headers {
+        model.reader_headers.clone_from(headers);
+    }
     Ok(model)
 }
 

@@ -50,6 +50,9 @@ pub struct Config {
     /// Asked for address completions besides the addresses seen in mail (`sh -c`; `%s` is the
     /// typed text, shell-quoted; without `%s` it is appended as an argument).
     pub address_book_command: Option<String>,
+    /// The headers the TUI's reader shows, in order (`headers`); None: its default list.
+    /// Each is a valid header field name (checked here).
+    pub headers: Option<Vec<String>>,
 }
 
 /// One `[accounts.NAME]` table.
@@ -297,6 +300,7 @@ impl Config {
             keys: BTreeMap::new(),
             folder_pane: None,
             address_book_command: None,
+            headers: None,
         }
     }
 

@@ -76,6 +76,7 @@ impl<'t> Parser<'t> {
             keys: BTreeMap::new(),
             folder_pane: None,
             address_book_command: None,
+            headers: None,
         };
         if !errors.is_empty() {
             // After the first error on a line, toml's recovery mostly reports its echoes.
@@ -109,6 +110,7 @@ impl<'t> Parser<'t> {
             notify_command: None,
             folder_pane: None,
             address_book_command: None,
+            headers: None,
         });
         if let Some(theme) = top.theme {
             config.theme = theme;
@@ -116,6 +118,9 @@ impl<'t> Parser<'t> {
         config.keys = top.keys.unwrap_or_default();
         config.folder_pane = top.folder_pane;
         config.address_book_command = top.address_book_command;
+        if let Some(headers) = top.headers {
+            config.headers = self.header_names(headers);
+        }
         config.data_dir = match top.data_dir {
             Some(dir) => self.path_value(dir, "data_dir").unwrap_or_default(),
             None => match self.env.default_data_dir() {
@@ -140,6 +145,34 @@ file: None,
             }
         }
         config
+    }
+
+    /// `headers = [...]`: field names (RFC 5322: printable ASCII, no colon), at least one.
+    fn header_names(&mut self, value: Spanned<Vec<String>>) -> Option<Vec<String>> {
+        let span = value.span();
+        let names = value.into_inner();
+        if names.is_empty() {
+            self.at(
+                &span,
+                "headers is empty: name at least one header (e.g. headers = [\"From\", \"Subject\"]), or leave it out for the default list".to_string(),
+            );
+            return None;
+        }
+        let bad: Vec<&String> = names
+            .iter()
+            .filter(|n| n.is_empty() || !n.bytes().all(|b| b.is_ascii_graphic() && b != b':'))
+            .collect();
+        if let Some(first) = bad.first() {
+            self.at(
+                &span,
+                format!(
+                    "headers: {first:?} is not a header name (letters, digits and punctuation \
+                     other than ':', no spaces; e.g. \"Reply-To\")"
+                ),
+            );
+            return None;
+        }
+        Some(names)
     }
 
     /// `[accounts.NAME]` tables, in file order, then the default one moved first.

@@ -20,6 +20,7 @@ pub(super) struct RawTop {
     pub notify_command: Option<String>,
     pub folder_pane: Option<bool>,
     pub address_book_command: Option<String>,
+    pub headers: Option<Spanned<Vec<String>>>,
     // `accounts` is taken out of the document and read table by table; see `parse`.
 }
 

@@ -489,3 +489,23 @@ fn folder_pane_is_optional_and_a_bool() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].0, Some(1), "{found:#?}");
 }
+
+#[test]
+fn reader_headers_are_a_list_of_header_names() {
+    assert_eq!(parse(GOOD).unwrap().headers, None);
+    let text = format!("headers = [\"From\", \"X-Mailer\", \"List-Id\"]\n{GOOD}");
+    assert_eq!(
+        parse(&text).unwrap().headers,
+        Some(vec![
+            "From".to_string(),
+            "X-Mailer".to_string(),
+            "List-Id".to_string()
+        ])
+    );
+    assert_one(
+        &format!("headers = [\"From\", \"Reply To\"]\n{GOOD}"),
+        1,
+        "headers: \"Reply To\" is not a header name",
+    );
+    assert_one(&format!("\nheaders = []\n{GOOD}"), 2, "headers is empty");
+}

@@ -9,6 +9,8 @@ pub mod body;
 pub mod compose;
 pub mod envelope;
 pub mod flags;
+pub mod headers;
+pub mod mbox;
 pub mod thread;
 
 pub use body::{Attachment, ParsedMessage};

@@ -202,6 +202,7 @@ pub fn message(id: &MessageId) -> Message {
             AttachmentInfo { part: 2, name: "plan.pdf".into(), mime: "application/pdf".into(), size: 48_213 },
             AttachmentInfo { part: 3, name: "photo.jpg".into(), mime: "image/jpeg".into(), size: 1_204_000 },
         ],
+        all_headers: Vec::new(),
         prefill: Prefill {
             reply_all: Draft { cc: vec!["Bob <bob@y.test>".into()], ..reply.clone() },
             forward: Draft { subject: "Fwd: Topic number 0".into(), ..Draft::default() },

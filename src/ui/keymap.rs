@@ -75,6 +75,9 @@ actions! {
     AttachmentPrev, "attachment_prev", Normal, "[", "select the previous attachment";
     SaveAttachment, "save_attachment", Normal, "w", "save the selected attachment to a path";
     OpenAttachment, "open_attachment", Normal, "v", "open the selected attachment (xdg-open)";
+    ToggleHeaders, "toggle_headers", Normal, "h", "every header of the message / the usual ones";
+    Raw, "raw", Normal, "H", "the message's raw bytes (Esc or H returns)";
+    SaveMessage, "save_message", Normal, "W", "save the message to an mbox file, or as .eml in a dir/";
     Sync, "sync", Normal, "$", "sync all accounts now";
     OutboxRetry, "outbox_retry", Normal, "F", "in the Outbox: send the message now (d drops it)";
     Command, "command", Normal, ":", "command line";

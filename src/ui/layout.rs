@@ -258,37 +258,31 @@ pub fn shows_header(reader: &Reader, name: &str) -> bool {
     !(reader.full && name.eq_ignore_ascii_case("subject"))
 }
 
-/// Lines the reader takes above the body: headers, attachments, the rule.
-pub fn reader_header_rows(reader: &Reader, message: &super::types::Message) -> usize {
-    let headers = message
-        .headers
-        .iter()
-        .filter(|(n, _)| shows_header(reader, n))
-        .count();
-    let attachments = match (message.attachments.len(), reader.compact) {
-        (0, _) => 0,
-        (_, true) => 1,
-        (n, false) => n + 1,
-    };
-    headers + attachments + usize::from(!reader.compact)
-}
-
-/// How many body lines the message pane shows below its headers.
+/// How many scrolled lines the message pane shows below its fixed headers.
 pub fn message_height(model: &Model) -> usize {
     let Some(r) = reader(model) else {
         return 1;
     };
-    let headers = model
-        .message
-        .as_ref()
-        .and_then(|m| m.message.as_ref())
-        .map_or(0, |m| reader_header_rows(&r, m));
-    (r.inner.height as usize).saturating_sub(headers).max(1)
+    let fixed = reader_lines(model).fixed.len();
+    (r.inner.height as usize).saturating_sub(fixed).max(1)
 }
 
-/// The width body lines are wrapped to.
-pub fn message_width(model: &Model) -> usize {
-    reader(model).map_or(80, |r| r.inner.width as usize)
+/// The open message's lines as the message pane shows them now (full-screen: no Subject
+/// header, it is the title; compact: attachments on one line, no rule).
+pub fn reader_lines(model: &Model) -> super::reader::ReaderLines {
+    let (Some(view), Some(r)) = (&model.message, reader(model)) else {
+        return super::reader::ReaderLines::default();
+    };
+    super::reader::lines(
+        view,
+        &model.reader_headers,
+        super::reader::Shape {
+            width: r.inner.width as usize,
+            height: r.inner.height as usize,
+            full: r.full,
+            compact: r.compact,
+        },
+    )
 }
 
 /// The help overlay's box.

@@ -26,12 +26,14 @@ pub mod list;
 pub mod model;
 pub mod protocol;
 pub mod tags;
+pub mod reader;
 pub mod terminal;
 pub mod text;
 pub mod theme;
 pub mod types;
 pub mod update;
 pub mod view;
+pub mod visible;
 
 pub use keymap::{Keymap, KeymapError};
 pub use model::Model;

@@ -98,6 +98,19 @@ pub struct MessageView {
     pub then: Option<Action>,
     /// Opened unread with only its envelope stored: marked read when it arrives downloaded.
     pub mark_read_when_downloaded: bool,
+    /// `h`: every header of the message, in file order, instead of the configured ones.
+    pub all_headers: bool,
+    /// `H` / `:raw`: the message's exact bytes instead of the reader (None: the reader).
+    pub raw: Option<RawText>,
+}
+
+/// The raw view's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawText {
+    /// Asked for ([`super::protocol::Command::LoadRaw`]) once the message has loaded.
+    Loading,
+    /// The bytes made safe to draw ([`super::visible::bytes`]).
+    Shown(String),
 }
 
 impl MessageView {
@@ -112,6 +125,8 @@ impl MessageView {
             find_at: 0,
             mark_read_when_downloaded: false,
             then: None,
+            all_headers: false,
+            raw: None,
         }
     }
 }
@@ -134,6 +149,8 @@ pub enum PromptKind {
     },
     /// Save an attachment to the path typed.
     SaveAttachment { id: MessageId, part: usize },
+    /// Save whole messages to the path typed (a directory: .eml files; a file: an mbox).
+    SaveMessages { ids: Vec<MessageId> },
     /// Compose: attach the file typed.
     Attach,
     /// A yes/no question before a folder change (`y` goes ahead, any other key cancels).
@@ -151,6 +168,10 @@ impl PromptKind {
             PromptKind::SearchAll => "Search all accounts: ",
             PromptKind::MoveTo { .. } => "Move to: ",
             PromptKind::SaveAttachment { .. } => "Save to: ",
+            PromptKind::SaveMessages { ids } if ids.len() == 1 => {
+                "Save message to (mbox file, or dir/ for .eml): "
+            }
+            PromptKind::SaveMessages { .. } => "Save messages to (mbox file, or dir/ for .eml): ",
             PromptKind::Attach => "Attach file: ",
             PromptKind::DropOutbox { .. } => "Drop from the outbox, unsent? (y/n) ",
         };
@@ -341,7 +362,13 @@ pub struct Model {
     /// A text shown in the list pane while no folder is open (e.g. how to write a config when
     /// there is none), set by the binary.
     pub notice: Option<String>,
+    /// The headers the reader shows, in this order (the config's `headers`; matched without
+    /// regard to case). Reply-To only shows when it differs from From.
+    pub reader_headers: Vec<String>,
 }
+
+/// The reader's headers when the config names none (neomutt's choice).
+pub const DEFAULT_READER_HEADERS: [&str; 6] = ["Date", "From", "To", "Cc", "Reply-To", "Subject"];
 
 impl Model {
     /// A model for these accounts (default first), before any folder is known.
@@ -384,6 +411,7 @@ impl Model {
             home: None,
             identities: std::collections::BTreeMap::new(),
             notice: None,
+            reader_headers: DEFAULT_READER_HEADERS.map(String::from).to_vec(),
         }
     }
 

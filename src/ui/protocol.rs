@@ -106,6 +106,13 @@ pub enum Command {
     /// Save the part to a temp file and open it with xdg-open. Answer with
     /// [`Event::AttachmentOpened`].
     OpenAttachment { id: MessageId, part: usize },
+    /// The message's stored bytes, exactly. Answer with [`Event::Raw`].
+    LoadRaw { id: MessageId },
+    /// Write whole messages to `path`: into an existing directory, or a path ending in `/`
+    /// (created), one `.eml` file each named from its subject; else to an mbox file (mboxrd),
+    /// appended to when it exists and is one, refused when it exists and is not. Answer with
+    /// [`Event::MessagesSaved`].
+    SaveMessages { ids: Vec<MessageId>, path: PathBuf },
     /// Addresses from the store starting with (or whose name contains) `prefix`. Answer with
     /// [`Event::Completions`].
     CompleteAddress { prefix: String },
@@ -212,6 +219,17 @@ pub enum Event {
     },
     AttachmentOpened {
         result: Result<(), BackendError>,
+    },
+    /// The answer to [`Command::LoadRaw`].
+    Raw {
+        id: MessageId,
+        result: Result<Vec<u8>, BackendError>,
+    },
+    /// The answer to [`Command::SaveMessages`]: `Ok`, what was written ("Saved 2 messages to
+    /// …"), for the status line.
+    MessagesSaved {
+        ids: Vec<MessageId>,
+        result: Result<String, BackendError>,
     },
     /// Address completions for `prefix`, best first.
     Completions {

@@ -242,6 +242,10 @@ pub struct Message {
     pub folder: FolderRef,
     /// The headers to show, in order (From, To, Cc, Date, Subject...), values decoded.
     pub headers: Vec<(String, String)>,
+    /// Every header of the stored message in file order, folded lines unfolded, values
+    /// decoded: what the reader picks the configured headers from, and shows all of with `h`.
+    /// Empty when only the envelope is stored (then `headers` is all there is).
+    pub all_headers: Vec<(String, String)>,
     /// The text to show: the text/plain part, else the HTML part rendered as text.
     pub body: String,
     /// Whether `body` is the message's text; false when only the envelope is stored (then

@@ -58,6 +58,7 @@ fn config() -> Config {
         keys: BTreeMap::new(),
         folder_pane: None,
         address_book_command: None,
+        headers: None,
     }
 }
 

@@ -99,6 +99,7 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                             super::normal::prefill_for(&message.prefill, action),
                         );
                     }
+                    cmds.extend(super::rawview::message_arrived(model));
                     return cmds;
                 }
                 Err(e) => {
@@ -132,6 +133,14 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                 Vec::new()
             }
         },
+        Event::Raw { id, result } => {
+            super::rawview::raw_loaded(model, &id, result);
+            Vec::new()
+        }
+        Event::MessagesSaved { result, .. } => {
+            super::rawview::saved(model, result);
+            Vec::new()
+        }
         Event::Moved { ids, result } => done(model, ids, result, "Moved"),
         Event::Deleted { ids, result } => done(model, ids, result, "Deleted"),
         Event::OutboxRetried { ids, result } => super::outbox::retried(model, &ids, result),

@@ -13,6 +13,7 @@ mod outbox;
 mod panes;
 mod prompt;
 mod tags;
+mod rawview;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -29,6 +30,8 @@ mod tests_folders;
 mod tests_outbox;
 #[cfg(test)]
 mod tests_panes;
+#[cfg(test)]
+mod tests_rawview;
 #[cfg(test)]
 mod tests_search;
 #[cfg(test)]
@@ -340,10 +343,11 @@ pub(super) fn target_ids(model: &Model) -> Vec<MessageId> {
     model.action_targets()
 }
 
-/// Expand a leading `~/` with the home directory the runner told us about.
+/// Expand a leading `~/` (or a lone `~`) with the home directory the runner told us about.
 pub(super) fn expand_home(home: Option<&std::path::Path>, path: &str) -> std::path::PathBuf {
     match (path.strip_prefix("~/"), home) {
         (Some(rest), Some(home)) => home.join(rest),
+        (None, Some(home)) if path == "~" => home.to_path_buf(),
         _ => std::path::PathBuf::from(path),
     }
 }

@@ -8,7 +8,6 @@ use super::super::keymap::{Action, Mode};
 use super::super::layout;
 use super::super::model::{Focus, Model, Prompt, PromptKind};
 use super::super::protocol::{Command, ListSource, SearchScope};
-use super::super::text;
 use super::super::types::{Draft, Flags, SortKey};
 use super::{
     edit_draft, is_draft, load_pages, open_folder, open_selected, set_flags, show_list,
@@ -237,6 +236,9 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
                 Vec::new()
             }
         },
+        Action::ToggleHeaders => super::rawview::toggle_headers(model),
+        Action::Raw => super::rawview::toggle_raw(model),
+        Action::SaveMessage => super::rawview::ask_save(model),
         Action::Sync => {
             model.set_status(super::events::SYNCING);
             vec![Command::Sync { account: None }]
@@ -294,12 +296,8 @@ fn move_cursor(model: &mut Model, delta: isize) -> Vec<Command> {
 /// Scroll the message body, keeping the last line on screen.
 pub(super) fn scroll_message(model: &mut Model, delta: isize) {
     let height = layout::message_height(model);
-    let width = layout::message_width(model);
+    let lines = layout::reader_lines(model).scrolled.len();
     if let Some(v) = model.message.as_mut() {
-        let lines = v
-            .message
-            .as_ref()
-            .map_or(0, |m| text::wrap(&m.body, width).len());
         v.scroll = v
             .scroll
             .saturating_add_signed(delta)
@@ -322,6 +320,9 @@ fn close_message(model: &mut Model) {
 }
 
 fn back(model: &mut Model) -> Vec<Command> {
+    if super::rawview::leave_raw(model) {
+        return Vec::new();
+    }
     if model.message.is_some() {
         close_message(model);
         return Vec::new();

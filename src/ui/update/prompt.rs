@@ -8,6 +8,7 @@ use super::super::keymap::Action;
 use super::super::layout;
 use super::super::model::{Focus, Model, Overlay, PromptKind};
 use super::super::protocol::{Command, ListSource, SearchScope};
+use super::super::reader;
 use super::super::text;
 use super::super::types::{FolderRef, SortKey};
 use super::{expand_home, open_folder, show_list, start_new_compose};
@@ -109,13 +110,9 @@ fn filter(model: &mut Model, query: &str) -> Vec<Command> {
 }
 
 fn find(model: &mut Model, needle: &str) {
-    let width = layout::message_width(model);
+    let reader = layout::reader_lines(model);
     if let Some(v) = model.message.as_mut() {
-        let lines = v
-            .message
-            .as_ref()
-            .map(|m| text::wrap(&m.body, width))
-            .unwrap_or_default();
+        let lines = reader::searchable(&reader, v.message.as_ref());
         v.find_hits = text::find_lines(&lines, needle);
         v.find = (!needle.is_empty()).then(|| needle.to_string());
         v.find_at = 0;
@@ -187,6 +184,7 @@ fn submit(model: &mut Model, kind: PromptKind, text: &str) -> Vec<Command> {
             let path = expand_home(model.home.as_deref(), text);
             vec![Command::SaveAttachment { id, part, path }]
         }
+        PromptKind::SaveMessages { ids } => super::rawview::save(model, ids, text),
         PromptKind::Attach | PromptKind::Confirm(_) => Vec::new(),
         PromptKind::DropOutbox { ids } => super::outbox::answer_drop(model, ids, text == "y"),
     }
@@ -234,7 +232,12 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     ("untag [PATTERN]", "untag the messages matching (none: all)"),
     ("compose [ADDRESS...]", "write a message"),
-    ("save PATH", "save the selected attachment"),
+    (
+        "save PATH",
+        "save the message: to an mbox file, or as .eml in a dir/",
+    ),
+    ("save-part PATH", "save the selected attachment"),
+    ("raw", "show the message's raw bytes (Esc returns)"),
     ("open", "open the selected attachment"),
     ("mkdir NAME", "create a folder in this account"),
     ("rename NEW", "rename the selected folder"),
@@ -338,7 +341,9 @@ fn command(model: &mut Model, line: &str) -> Vec<Command> {
                 _ => Vec::new(),
             }
         }
-        "save" => {
+        "save" => super::rawview::save_command(model, arg),
+        "raw" => super::normal::act(model, Action::Raw),
+        "save-part" => {
             let target = model.message.as_ref().and_then(|v| {
                 v.message
                     .as_ref()
@@ -350,7 +355,9 @@ fn command(model: &mut Model, line: &str) -> Vec<Command> {
                     submit(model, PromptKind::SaveAttachment { id, part }, arg)
                 }
                 _ => {
-                    model.set_error("usage: :save PATH (with a message and attachment selected)");
+                    model.set_error(
+                        "usage: :save-part PATH (with a message and attachment selected)",
+                    );
                     Vec::new()
                 }
             }

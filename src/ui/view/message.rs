@@ -12,6 +12,7 @@ use ratatui::widgets::{Borders, Paragraph};
 
 use super::super::layout;
 use super::super::model::{Focus, Model};
+use super::super::reader::ReaderLine;
 use super::super::text;
 use super::super::theme::Theme;
 use super::super::types::Message;
@@ -34,6 +35,11 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                 .find(|(n, _)| n.eq_ignore_ascii_case("subject"))
         })
         .map_or_else(|| "Message".to_string(), |(_, v)| v.clone());
+    let title = if view.raw.is_some() {
+        format!("Raw: {title}")
+    } else {
+        title
+    };
     // Full-screen, the list and its position are hidden: the title keeps the position.
     let place = match (&model.list, reader.full) {
         (Some(l), true) if l.total.is_some_and(|t| t > 0) => format!(
@@ -59,63 +65,64 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         return;
     };
     let width = inner.width as usize;
+    let reader = layout::reader_lines(model);
     let mut lines: Vec<Line> = Vec::new();
-    let headers: Vec<&(String, String)> = msg
-        .headers
-        .iter()
-        .filter(|(n, _)| layout::shows_header(&reader, n))
-        .collect();
-    let name_w = headers
-        .iter()
-        .map(|(n, _)| n.chars().count())
-        .max()
-        .unwrap_or(0)
-        + 1;
-    for (name, value) in headers {
-        lines.push(Line::from(vec![
-            Span::styled(pad(&format!("{name}:"), name_w + 1), t.header_name),
-            Span::styled(fit(value, width.saturating_sub(name_w + 1)), t.header_value),
-        ]));
-    }
-    if !msg.attachments.is_empty() && reader.compact {
-        lines.push(attachment_line(model, msg, view.attachment, focused, width));
-    } else if !msg.attachments.is_empty() {
-        lines.push(Line::from(Span::styled(
-            pad("Attachments:", width),
-            t.header_name,
-        )));
-        for (i, a) in msg.attachments.iter().enumerate() {
-            let mark = if i == view.attachment { "▸" } else { " " };
-            let text = format!(
-                "{mark} {}. {} ({}, {})",
-                i + 1,
-                a.name,
-                a.mime,
-                human_size(a.size)
-            );
-            let style = if i == view.attachment && focused {
-                t.attachment.patch(t.selected_unfocused)
-            } else {
-                t.attachment
-            };
-            lines.push(Line::from(Span::styled(fit(&text, width), style)));
-        }
-    }
-    if !reader.compact {
-        lines.push(Line::from(Span::styled("─".repeat(width), t.border)));
-    }
-    let body = text::wrap(&msg.body, width);
-    let room = (inner.height as usize).saturating_sub(lines.len());
     let find = view.find.as_deref();
-    for line in body.iter().skip(view.scroll).take(room) {
-        lines.push(body_line(t, line, find));
+    let room = (inner.height as usize).saturating_sub(reader.fixed.len());
+    let scrolled = reader.scrolled.iter().skip(view.scroll).take(room);
+    for line in reader.fixed.iter().chain(scrolled) {
+        lines.push(match line {
+            ReaderLine::Header { name, value } => Line::from(vec![
+                Span::styled(name.as_str(), t.header_name),
+                Span::styled(value.as_str(), t.header_value),
+            ]),
+            ReaderLine::More(value) => Line::from(Span::styled(value.as_str(), t.header_value)),
+            ReaderLine::AttachmentsTitle => {
+                Line::from(Span::styled(pad("Attachments:", width), t.header_name))
+            }
+            ReaderLine::Attachment(i) => attachment_line(model, msg, *i, width, focused),
+            ReaderLine::AttachmentsInline => {
+                attachments_inline(model, msg, view.attachment, focused, width)
+            }
+            ReaderLine::Rule => Line::from(Span::styled("─".repeat(width), t.border)),
+            ReaderLine::Text(text) => body_line(t, text, find),
+        });
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// One line of the attachment list, the selected one marked.
+fn attachment_line<'a>(
+    model: &Model,
+    msg: &Message,
+    i: usize,
+    width: usize,
+    focused: bool,
+) -> Line<'a> {
+    let t = &model.theme;
+    let selected = model.message.as_ref().is_some_and(|v| v.attachment == i);
+    let Some(a) = msg.attachments.get(i) else {
+        return Line::default();
+    };
+    let mark = if selected { "▸" } else { " " };
+    let text = format!(
+        "{mark} {}. {} ({}, {})",
+        i + 1,
+        a.name,
+        a.mime,
+        human_size(a.size)
+    );
+    let style = if selected && focused {
+        t.attachment.patch(t.selected_unfocused)
+    } else {
+        t.attachment
+    };
+    Line::from(Span::styled(fit(&text, width), style))
+}
+
 /// The attachments on one line (compact reader): `@ ▸1 plan.pdf 48K  2 photo.jpg 1.2M`,
 /// the selected one marked and highlighted.
-fn attachment_line<'a>(
+fn attachments_inline<'a>(
     model: &Model,
     msg: &'a Message,
     selected: usize,
