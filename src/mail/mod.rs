@@ -9,6 +9,7 @@ pub mod body;
 pub mod compose;
 pub mod envelope;
 pub mod flags;
+pub mod mailcap;
 pub mod thread;
 
 pub use body::{Attachment, ParsedMessage};
