@@ -32,6 +32,7 @@ fn config(data_dir: &Path, maildir: Option<&Path>) -> Config {
             })
             .unwrap_or_default(),
         keys: BTreeMap::new(),
+        auto_view: Vec::new(),
     }
 }
 

@@ -26,10 +26,13 @@ mod body;
 mod check;
 pub mod convert;
 mod drafts;
+mod external;
 mod files;
 mod folders;
 mod live;
+mod mailcap;
 mod outbox;
+mod pipe;
 mod send;
 mod server_search;
 mod sync;
@@ -375,10 +378,13 @@ impl Backend {
                 let result = self.save_attachment(&id, part, &path);
                 self.emit(Event::AttachmentSaved { path, result }).await
             }
-            Command::OpenAttachment { id, part } => {
-                let result = self.open_attachment(&id, part);
-                self.emit(Event::AttachmentOpened { result }).await
-            }
+            Command::OpenAttachment { id, part } => self.open_attachment(id, part).await,
+            Command::Pipe {
+                ids,
+                part,
+                command,
+                terminal,
+            } => self.pipe(ids, part, command, terminal).await,
             Command::CompleteAddress { prefix } => {
                 let result = self.complete(&prefix).map_err(store_error);
                 self.emit(Event::Completions { prefix, result }).await
@@ -389,7 +395,11 @@ impl Backend {
             Command::DropOutbox { ids } => self.drop_outbox(ids).await,
             Command::SearchServer(source) => self.search_server(source).await,
             // The terminal runner handles these; nothing to do if one arrives.
-            Command::EditExternally(_) | Command::Suspend | Command::Redraw | Command::Quit => true,
+            Command::EditExternally(_)
+            | Command::RunInTerminal(_)
+            | Command::Suspend
+            | Command::Redraw
+            | Command::Quit => true,
         }
     }
 

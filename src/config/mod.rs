@@ -42,6 +42,9 @@ pub struct Config {
     pub accounts: Vec<Account>,
     /// The `[keys]` table: action name -> key, validated by the UI.
     pub keys: BTreeMap<String, String>,
+    /// `[ui] auto_view`: MIME types (lowercase; `text/*` allowed) the reader shows through
+    /// their mailcap `copiousoutput` entry instead of the built-in conversion.
+    pub auto_view: Vec<String>,
 }
 
 /// One `[accounts.NAME]` table.
@@ -275,6 +278,7 @@ impl Config {
             data_dir,
             accounts: Vec::new(),
             keys: BTreeMap::new(),
+            auto_view: Vec::new(),
         }
     }
 

@@ -133,6 +133,12 @@ pub enum PromptKind {
     },
     /// Save an attachment to the path typed.
     SaveAttachment { id: MessageId, part: usize },
+    /// Pipe the messages (or, with `part`, that attachment of the first) to the command typed;
+    /// `!CMD` hands it the terminal.
+    Pipe {
+        ids: Vec<MessageId>,
+        part: Option<usize>,
+    },
     /// Compose: attach the file typed.
     Attach,
     /// A yes/no question before a folder change (`y` goes ahead, any other key cancels).
@@ -150,6 +156,10 @@ impl PromptKind {
             PromptKind::SearchAll => "Search all accounts: ",
             PromptKind::MoveTo { .. } => "Move to: ",
             PromptKind::SaveAttachment { .. } => "Save to: ",
+            PromptKind::Pipe { part: None, .. } => "Pipe message to (!cmd: in the terminal): ",
+            PromptKind::Pipe { part: Some(_), .. } => {
+                "Pipe attachment to (!cmd: in the terminal): "
+            }
             PromptKind::Attach => "Attach file: ",
             PromptKind::DropOutbox { .. } => "Drop from the outbox, unsent? (y/n) ",
         };
@@ -266,6 +276,8 @@ pub enum Overlay {
     Help,
     /// The full text of recent errors ([`Model::log`]), newest last.
     Messages,
+    /// A piped command's or a viewer's captured output ([`Model::output`]).
+    Output,
 }
 
 /// Everything the UI knows.
@@ -309,6 +321,8 @@ pub struct Model {
     /// A text shown in the list pane while no folder is open (e.g. how to write a config when
     /// there is none), set by the binary.
     pub notice: Option<String>,
+    /// The captured output the [`Overlay::Output`] shows.
+    pub output: Option<super::protocol::ProgramOutput>,
 }
 
 impl Model {
@@ -348,6 +362,7 @@ impl Model {
             quit: false,
             home: None,
             notice: None,
+            output: None,
         }
     }
 

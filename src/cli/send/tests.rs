@@ -54,6 +54,7 @@ fn config() -> Config {
             account("readonly", "ro@x.test", false),
         ],
         keys: BTreeMap::new(),
+        auto_view: Vec::new(),
     }
 }
 

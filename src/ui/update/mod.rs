@@ -8,6 +8,7 @@ mod folders;
 mod mouse;
 mod normal;
 mod outbox;
+mod pipe;
 mod prompt;
 #[cfg(test)]
 mod tests;
@@ -182,6 +183,7 @@ fn help_key(model: &mut Model, key: KeyEvent) {
         Overlay::Help => super::keymap::Action::ALL.len() + prompt::COMMANDS.len() + 5,
         // Each entry may wrap; scrolling past the end is cut by the view.
         Overlay::Messages => model.log.iter().map(|m| m.len() / 40 + 1).sum::<usize>() + 1,
+        Overlay::Output => pipe::output_lines(model),
     };
     let room = layout::inner_height(layout::help_area(model));
     model.help = model.help.map(|s| s.min(lines.saturating_sub(room)));

@@ -236,6 +236,7 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
                 Vec::new()
             }
         },
+        Action::Pipe => super::pipe::ask(model),
         Action::Sync => {
             model.set_status(super::events::SYNCING);
             vec![Command::Sync { account: None }]

@@ -1,0 +1,184 @@
+//! Opening an attachment the way the user's mailcap says (RFC 1524: `$MAILCAPS`, else
+//! `~/.mailcap`, `/etc/mailcap`), and the `auto_view` lookup for the reader.
+//!
+//! The part is written to a private scratch file (0600 in a 0700 directory; its name is ours,
+//! the entry's `nametemplate` or the attachment's name only lend it an extension), then the
+//! first entry for its type whose `test=` passes decides:
+//! - `copiousoutput` (and no `needsterminal`): run with its output captured, shown in a pager
+//!   overlay;
+//! - `needsterminal`, or any entry when there is no graphical display (`$DISPLAY` and
+//!   `$WAYLAND_DISPLAY` unset: the program can only be a terminal one): the UI hands it the
+//!   terminal and takes it back after; the file is removed when it ends;
+//! - otherwise: started detached (a GUI viewer); its file stays until postie exits.
+//!
+//! No entry: `xdg-open` when it is installed, else an error naming the type and the remedy.
+//! All of it runs as a task on the network runtime: the store thread only reads the part.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::external::{Captured, run_captured};
+use super::files::{PartData, part_data, spawn_detached, write_new};
+use super::Backend;
+use crate::error::ErrorKind;
+use crate::mail::mailcap::{self, Entry, Subject};
+use crate::ui::{self, BackendError, Event, Launch, ProgramOutput, TerminalJob};
+
+/// How long a `test=` command may take.
+const TEST_LIMIT: Duration = Duration::from_secs(5);
+/// How long a `copiousoutput` viewer opened with `v` may take.
+const VIEW_LIMIT: Duration = Duration::from_secs(30);
+
+impl Backend {
+    /// `v`: reads the part here, then looks up and starts its viewer on a task; the answer is
+    /// [`Event::AttachmentOpened`]. `false` when the UI is gone.
+    pub(super) async fn open_attachment(&mut self, id: ui::MessageId, part: usize) -> bool {
+        let prepared = part_data(&self.store, &id, part)
+            .and_then(|data| Ok((data, self.scratch_dir()?)));
+        let (data, dir) = match prepared {
+            Ok(p) => p,
+            Err(e) => return self.emit(Event::AttachmentOpened { result: Err(e) }).await,
+        };
+        let events = self.events.clone();
+        let stem = format!("{id}-{part}");
+        self.network.spawn(async move {
+            let result = open_part(data, &dir, &stem).await;
+            let _ = events.send(Event::AttachmentOpened { result }).await;
+        });
+        true
+    }
+}
+
+/// Every entry of the mailcap files, in search order (missing files are skipped).
+pub(super) fn load_entries() -> Vec<Entry> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let mailcaps = std::env::var("MAILCAPS").ok();
+    mailcap::search_path(mailcaps.as_deref(), home.as_deref(), &[])
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .flat_map(|text| mailcap::parse(&text))
+        .collect()
+}
+
+/// The first entry for `mime_type` whose `test` passes (`copious_only`: only
+/// `copiousoutput` ones).
+pub(super) async fn choose(
+    entries: &[Entry],
+    subject: &Subject<'_>,
+    copious_only: bool,
+) -> Option<Entry> {
+    for entry in mailcap::candidates(entries, subject.mime_type, copious_only) {
+        let passes = match &entry.test {
+            None => true,
+            Some(test) => {
+                let shell = mailcap::expand(test, subject).shell;
+                matches!(
+                    run_captured(&shell, Vec::new(), TEST_LIMIT).await,
+                    Ok(Captured { success: true, .. })
+                )
+            }
+        };
+        if passes {
+            return Some(entry.clone());
+        }
+    }
+    None
+}
+
+/// The program an entry runs, for messages ("w3m", "zathura").
+pub(super) fn program_name(entry: &Entry) -> String {
+    entry
+        .view
+        .split_whitespace()
+        .next()
+        .unwrap_or("the viewer")
+        .to_owned()
+}
+
+fn graphical_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|d| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(d.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
+async fn open_part(data: PartData, dir: &Path, stem: &str) -> Result<Launch, BackendError> {
+    let entries = load_entries();
+    let shaping = mailcap::candidates(&entries, &data.mime_type, false)
+        .find(|e| e.name_template.is_some());
+    let unique = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    let file_name = match mailcap::extension(shaping, &data.name) {
+        Some(ext) => format!("{stem}-{unique}.{ext}"),
+        None => format!("{stem}-{unique}"),
+    };
+    let path = dir.join(file_name);
+    write_new(&path, &data.bytes, 0o600)?;
+    let file = path.to_string_lossy().into_owned();
+    let subject = Subject {
+        file: &file,
+        mime_type: &data.mime_type,
+        params: &data.params,
+    };
+    let Some(entry) = choose(&entries, &subject, false).await else {
+        if on_path("xdg-open") {
+            let shell = format!("xdg-open {}", mailcap::shell_quote(&file));
+            spawn_detached("xdg-open", &shell, None)?;
+            return Ok(Launch::Detached {
+                program: "xdg-open".to_owned(),
+            });
+        }
+        let _ = std::fs::remove_file(&path);
+        return Err(BackendError::new(
+            ErrorKind::Config,
+            format!(
+                "no mailcap entry for {} (and no xdg-open); add one to ~/.mailcap, e.g. \
+                 \"{}; less %s; needsterminal\"",
+                data.mime_type, data.mime_type
+            ),
+        ));
+    };
+    let expanded = mailcap::expand(&entry.view, &subject);
+    let program = program_name(&entry);
+    let label = format!("{program} for {}", data.mime_type);
+    let stdin = expanded.stdin.then(|| path.clone());
+    if entry.copious_output && !entry.needs_terminal {
+        let input = if expanded.stdin {
+            data.bytes.clone()
+        } else {
+            Vec::new()
+        };
+        let ran = run_captured(&expanded.shell, input, VIEW_LIMIT).await;
+        let _ = std::fs::remove_file(&path);
+        let c = ran.map_err(|e| cannot_run(&program, e))?;
+        return Ok(Launch::Output(ProgramOutput {
+            label,
+            text: c.text,
+            status: c.status,
+            success: c.success,
+        }));
+    }
+    if entry.needs_terminal || !graphical_display() {
+        return Ok(Launch::InTerminal(TerminalJob {
+            shell: expanded.shell,
+            stdin,
+            wait_key: false,
+            label,
+            remove_after: vec![path],
+        }));
+    }
+    spawn_detached(&program, &expanded.shell, stdin.as_deref())?;
+    Ok(Launch::Detached { program })
+}
+
+fn cannot_run(program: &str, e: std::io::Error) -> BackendError {
+    BackendError::new(ErrorKind::Io, format!("cannot run {program}: {e}"))
+}
