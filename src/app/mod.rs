@@ -22,6 +22,7 @@
 //! submission client. It never draws: `ui` gets only its own plain types, converted in
 //! [`convert`]. A closed event channel means the UI is gone: the thread ends quietly.
 
+mod autoview;
 mod body;
 mod check;
 pub mod convert;

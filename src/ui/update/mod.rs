@@ -23,6 +23,8 @@ mod tests_folders;
 #[cfg(test)]
 mod tests_outbox;
 #[cfg(test)]
+mod tests_pipe;
+#[cfg(test)]
 mod tests_search;
 #[cfg(test)]
 mod tests_sync;
