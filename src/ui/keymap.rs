@@ -71,7 +71,7 @@ actions! {
     AttachmentPrev, "attachment_prev", Normal, "[", "select the previous attachment";
     SaveAttachment, "save_attachment", Normal, "w", "save the selected attachment to a path";
     OpenAttachment, "open_attachment", Normal, "v", "open the selected attachment (mailcap, else xdg-open)";
-    Pipe, "pipe", Normal, "|", "pipe the message to a shell command (!cmd: in the terminal)";
+    Pipe, "pipe", Normal, "|", "pipe the message to a command (!cmd: in the terminal)";
     Sync, "sync", Normal, "$", "sync all accounts now";
     OutboxRetry, "outbox_retry", Normal, "F", "in the Outbox: send the message now (d drops it)";
     Command, "command", Normal, ":", "command line";
