@@ -479,3 +479,16 @@ fn a_bad_check_interval_names_its_line() {
     );
     assert_one(&text, 9, "expected an integer or a string, not boolean");
 }
+
+#[test]
+fn ui_auto_view_is_read_and_its_unknown_keys_named() {
+    let text = format!("[ui]\nauto_view = [\"Text/HTML\", \"application/pdf\"]\n{GOOD}");
+    let config = parse(&text).unwrap();
+    assert_eq!(config.auto_view, ["text/html", "application/pdf"]);
+    assert!(parse(GOOD).unwrap().auto_view.is_empty());
+    assert_one(
+        &format!("[ui]\nauto_veiw = [\"text/html\"]\n{GOOD}"),
+        2,
+        "did you mean `auto_view`",
+    );
+}
