@@ -491,6 +491,9 @@ fn wait_for_key(label: &str, status: &io::Result<std::process::ExitStatus>) {
         }
         let _ = disable_raw_mode();
     }
+    // Whatever the next program prints starts on a line of its own.
+    let _ = write!(out, "\r\n");
+    let _ = out.flush();
 }
 
 fn remove_all(paths: &[PathBuf]) {
