@@ -145,10 +145,16 @@ fn auto_view_pipe_and_a_terminal_viewer() {
 
     // | !CMD: the command gets the terminal, its output stays until a key is pressed.
     tui.keys(&["|"]);
-    tui.type_text(&format!("!grep -c '^+' ; echo PIPED-IN-TERMINAL > {}.pipe", seen.display()));
+    tui.type_text(&format!(
+        "!grep -c '^+' ; echo PIPED-IN-TERMINAL > {}.pipe",
+        seen.display()
+    ));
     tui.keys(&["Enter"]);
     let screen = tui.wait_for("Press any key to return to postie");
-    assert!(!tui.alternate_screen(), "the UI gave the terminal up:\n{screen}");
+    assert!(
+        !tui.alternate_screen(),
+        "the UI gave the terminal up:\n{screen}"
+    );
     assert!(
         screen.lines().any(|l| l.trim() == "2"),
         "grep's count of added lines is on the screen:\n{screen}"
@@ -164,7 +170,10 @@ fn auto_view_pipe_and_a_terminal_viewer() {
     tui.wait_for("See the attachment.");
     tui.keys(&["v"]);
     let screen = tui.wait_for("TERMINAL-VIEWER type a line:");
-    assert!(!tui.alternate_screen(), "the UI gave the terminal up:\n{screen}");
+    assert!(
+        !tui.alternate_screen(),
+        "the UI gave the terminal up:\n{screen}"
+    );
     tui.type_text("hello viewer");
     tui.keys(&["Enter"]);
     tui.wait_for("sh for application/x-postie-test: exit 0");

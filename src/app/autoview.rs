@@ -93,11 +93,23 @@ impl Backend {
         let parts = raw.as_deref().map(shown_parts).unwrap_or_default();
         let auto_view = self.options.config.auto_view.clone();
         if !parts.iter().any(|p| listed(&auto_view, &p.mime_type)) {
-            return self.emit(Event::Message { id, result: Ok(message) }).await;
+            return self
+                .emit(Event::Message {
+                    id,
+                    result: Ok(message),
+                })
+                .await;
         }
         let dir = match self.scratch_dir() {
             Ok(d) => d,
-            Err(_) => return self.emit(Event::Message { id, result: Ok(message) }).await,
+            Err(_) => {
+                return self
+                    .emit(Event::Message {
+                        id,
+                        result: Ok(message),
+                    })
+                    .await;
+            }
         };
         let events = self.events.clone();
         let stem = id.to_string();
@@ -132,7 +144,10 @@ async fn render(parts: &[ShownPart], auto_view: &[String], dir: PathBuf, stem: &
             let file = dir.join(format!("{stem}-view-{n}"));
             match view_part(&entries, part, &file).await {
                 Ok(text) => text,
-                Err(why) => format!("[auto_view: {why}; showing the built-in text]\n\n{}", builtin()),
+                Err(why) => format!(
+                    "[auto_view: {why}; showing the built-in text]\n\n{}",
+                    builtin()
+                ),
             }
         } else {
             builtin()
@@ -178,7 +193,10 @@ async fn view_part(
             .await
             .map_err(|e| format!("cannot run {program}: {e}"))?;
         if !c.success {
-            return Err(format!("{program} for {} failed ({})", part.mime_type, c.status));
+            return Err(format!(
+                "{program} for {} failed ({})",
+                part.mime_type, c.status
+            ));
         }
         Ok(c.text)
     }

@@ -188,9 +188,13 @@ mod tests {
 
     #[tokio::test]
     async fn captures_stdin_through_a_pipe_and_the_exit_status() {
-        let c = run_captured("wc -l; echo oops >&2; exit 3", b"a\nb\nc\n".to_vec(), Duration::from_secs(30))
-            .await
-            .unwrap();
+        let c = run_captured(
+            "wc -l; echo oops >&2; exit 3",
+            b"a\nb\nc\n".to_vec(),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
         assert_eq!(c.text.split_whitespace().collect::<Vec<_>>(), ["3", "oops"]);
         assert_eq!(c.status, "exit 3");
         assert!(!c.success && !c.timed_out);

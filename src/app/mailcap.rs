@@ -17,9 +17,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::Backend;
 use super::external::{Captured, run_captured};
 use super::files::{PartData, part_data, spawn_detached, write_new};
-use super::Backend;
 use crate::error::ErrorKind;
 use crate::mail::mailcap::{self, Entry, Subject};
 use crate::ui::{self, BackendError, Event, Launch, ProgramOutput, TerminalJob};
@@ -33,8 +33,8 @@ impl Backend {
     /// `v`: reads the part here, then looks up and starts its viewer on a task; the answer is
     /// [`Event::AttachmentOpened`]. `false` when the UI is gone.
     pub(super) async fn open_attachment(&mut self, id: ui::MessageId, part: usize) -> bool {
-        let prepared = part_data(&self.store, &id, part)
-            .and_then(|data| Ok((data, self.scratch_dir()?)));
+        let prepared =
+            part_data(&self.store, &id, part).and_then(|data| Ok((data, self.scratch_dir()?)));
         let (data, dir) = match prepared {
             Ok(p) => p,
             Err(e) => return self.emit(Event::AttachmentOpened { result: Err(e) }).await,
@@ -113,8 +113,8 @@ fn on_path(program: &str) -> bool {
 
 async fn open_part(data: PartData, dir: &Path, stem: &str) -> Result<Launch, BackendError> {
     let entries = load_entries();
-    let shaping = mailcap::candidates(&entries, &data.mime_type, false)
-        .find(|e| e.name_template.is_some());
+    let shaping =
+        mailcap::candidates(&entries, &data.mime_type, false).find(|e| e.name_template.is_some());
     let unique = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
     let file_name = match mailcap::extension(shaping, &data.name) {
         Some(ext) => format!("{stem}-{unique}.{ext}"),

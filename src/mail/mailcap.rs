@@ -105,26 +105,26 @@ pub fn parse(text: &str) -> Vec<Entry> {
 
 /// Splits at `;` not preceded by a backslash; `\;` becomes `;` in the field.
 fn fields(line: &str) -> Vec<String> {
-    let mut out = vec![String::new()];
+    let mut out = Vec::new();
+    let mut field = String::new();
     let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '\\' if chars.peek() == Some(&';') => {
                 chars.next();
-                out.last_mut().map(|f| f.push(';'));
+                field.push(';');
             }
             '\\' => {
-                out.last_mut().map(|f| f.push('\\'));
+                field.push('\\');
                 if let Some(n) = chars.next() {
-                    out.last_mut().map(|f| f.push(n));
+                    field.push(n);
                 }
             }
-            ';' => out.push(String::new()),
-            c => {
-                out.last_mut().map(|f| f.push(c));
-            }
+            ';' => out.push(std::mem::take(&mut field)),
+            c => field.push(c),
         }
     }
+    out.push(field);
     out.into_iter().map(|f| f.trim().to_owned()).collect()
 }
 
@@ -372,7 +372,10 @@ audio/x-thing; echo a\\;b %t
         // Whatever was left is one word each: sh sees exactly four words.
         let out = std::process::Command::new("sh")
             .arg("-c")
-            .arg(format!("set -- {}; echo $#", e.shell.trim_start_matches("view ")))
+            .arg(format!(
+                "set -- {}; echo $#",
+                e.shell.trim_start_matches("view ")
+            ))
             .output()
             .expect("sh runs");
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3");

@@ -258,7 +258,10 @@ pub async fn run(
                     let ev = run_in_terminal(&mut terminal, &reader, job).await?;
                     // A Ctrl-C typed to the program (less, a pager) reached us too, as the
                     // terminal's foreground group: it was the program's, not a request to quit.
-                    while let Ok(Some(())) = tokio::time::timeout(Duration::ZERO, sigint.recv()).await {}
+                    while let Ok(Some(())) =
+                        tokio::time::timeout(Duration::ZERO, sigint.recv()).await
+                    {
+                    }
                     model.dirty = true;
                     queue.extend(update(&mut model, Msg::Backend(ev)));
                 }
@@ -479,7 +482,10 @@ fn wait_for_key(label: &str, status: &io::Result<std::process::ExitStatus>) {
         Err(e) => format!("cannot run: {e}"),
     };
     let mut out = io::stdout();
-    let _ = write!(out, "\r\n[{label}: {how}] Press any key to return to postie…");
+    let _ = write!(
+        out,
+        "\r\n[{label}: {how}] Press any key to return to postie…"
+    );
     let _ = out.flush();
     if enable_raw_mode().is_ok() {
         loop {

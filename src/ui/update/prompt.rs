@@ -232,7 +232,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("compose [ADDRESS...]", "write a message"),
     ("save PATH", "save the selected attachment"),
     ("open", "open the selected attachment (mailcap)"),
-    ("pipe [!]CMD", "pipe the message to CMD (!: CMD gets the terminal)"),
+    (
+        "pipe [!]CMD",
+        "pipe the message to CMD (!: CMD gets the terminal)",
+    ),
     (
         "pipe-part [!]CMD",
         "pipe the selected attachment to CMD (!: CMD gets the terminal)",

@@ -150,7 +150,10 @@ fn one_line_of_output_goes_to_the_status_line_more_to_the_overlay() {
     assert!(!s.error);
     assert!(m.help.is_none());
     update(&mut m, out("", false));
-    assert_eq!(m.status.as_ref().unwrap().text, "| wc -l: no output (exit 1)");
+    assert_eq!(
+        m.status.as_ref().unwrap().text,
+        "| wc -l: no output (exit 1)"
+    );
     assert!(m.status.as_ref().unwrap().error);
     update(&mut m, out("a\nb\nc\n", true));
     assert_eq!(m.overlay, Overlay::Output);
