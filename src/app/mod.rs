@@ -44,6 +44,8 @@ mod tests_check;
 #[cfg(test)]
 mod tests_outbox;
 #[cfg(test)]
+mod tests_pipe;
+#[cfg(test)]
 mod tests_undo;
 mod undo;
 mod watch;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use super::external::run_captured;
 use super::files::{part_data, write_new};
 use super::{Backend, store_error, store_id_of};
+use crate::store::StoreError;
 use crate::ui::{self, BackendError, Event, Launch, ProgramOutput, TerminalJob};
 
 /// How long a captured pipe may run (`git am` on a long series, a slow filter).
@@ -81,14 +82,28 @@ impl Backend {
             return Ok(part_data(&self.store, first, part)?.bytes);
         }
         if let [only] = ids {
-            return self.store.read_raw(store_id_of(only)?).map_err(store_error);
+            return self.raw_for_pipe(only);
         }
         let mut mbox = Vec::new();
         for id in ids {
-            let raw = self.store.read_raw(store_id_of(id)?).map_err(store_error)?;
-            append_mbox(&mut mbox, &raw);
+            append_mbox(&mut mbox, &self.raw_for_pipe(id)?);
         }
         Ok(mbox)
+    }
+
+    /// A message's stored bytes; an envelope-only one says how to get its body.
+    fn raw_for_pipe(&self, id: &ui::MessageId) -> Result<Vec<u8>, BackendError> {
+        match self.store.read_raw(store_id_of(id)?) {
+            Ok(raw) => Ok(raw),
+            Err(e @ StoreError::NoBody(_)) => Err(BackendError::new(
+                e.kind(),
+                format!(
+                    "{}: open it first (Enter downloads the body), then pipe it",
+                    crate::error::chain_line(&e)
+                ),
+            )),
+            Err(e) => Err(store_error(e)),
+        }
     }
 }
 
