@@ -42,7 +42,7 @@ impl Backend {
         let events = self.events.clone();
         let stem = format!("{id}-{part}");
         self.network.spawn(async move {
-            let result = open_part(data, &dir, &stem).await;
+            let result = open_part(data, &dir, &stem, &load_entries(), graphical_display()).await;
             let _ = events.send(Event::AttachmentOpened { result }).await;
         });
         true
@@ -111,10 +111,17 @@ fn on_path(program: &str) -> bool {
     })
 }
 
-async fn open_part(data: PartData, dir: &Path, stem: &str) -> Result<Launch, BackendError> {
-    let entries = load_entries();
+/// Writes the part to `dir` and starts (or describes how to start) its viewer. `display`:
+/// whether a GUI viewer could show anything.
+async fn open_part(
+    data: PartData,
+    dir: &Path,
+    stem: &str,
+    entries: &[Entry],
+    display: bool,
+) -> Result<Launch, BackendError> {
     let shaping =
-        mailcap::candidates(&entries, &data.mime_type, false).find(|e| e.name_template.is_some());
+        mailcap::candidates(entries, &data.mime_type, false).find(|e| e.name_template.is_some());
     let unique = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
     let file_name = match mailcap::extension(shaping, &data.name) {
         Some(ext) => format!("{stem}-{unique}.{ext}"),
@@ -128,7 +135,7 @@ async fn open_part(data: PartData, dir: &Path, stem: &str) -> Result<Launch, Bac
         mime_type: &data.mime_type,
         params: &data.params,
     };
-    let Some(entry) = choose(&entries, &subject, false).await else {
+    let Some(entry) = choose(entries, &subject, false).await else {
         if on_path("xdg-open") {
             let shell = format!("xdg-open {}", mailcap::shell_quote(&file));
             spawn_detached("xdg-open", &shell, None)?;
@@ -166,7 +173,7 @@ async fn open_part(data: PartData, dir: &Path, stem: &str) -> Result<Launch, Bac
             success: c.success,
         }));
     }
-    if entry.needs_terminal || !graphical_display() {
+    if entry.needs_terminal || !display {
         return Ok(Launch::InTerminal(TerminalJob {
             shell: expanded.shell,
             stdin,
@@ -181,4 +188,125 @@ async fn open_part(data: PartData, dir: &Path, stem: &str) -> Result<Launch, Bac
 
 fn cannot_run(program: &str, e: std::io::Error) -> BackendError {
     BackendError::new(ErrorKind::Io, format!("cannot run {program}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    const MAILCAP: &str = "\
+application/pdf; false-viewer %s; test=false
+application/pdf; pdftotext-ish %s; needsterminal; nametemplate=%s.pdf
+text/html; sed 's/<[^>]*>//g'; copiousoutput
+image/*; feh %s
+";
+
+    fn part(mime: &str, name: &str, bytes: &[u8]) -> PartData {
+        PartData {
+            bytes: bytes.to_vec(),
+            mime_type: mime.into(),
+            name: name.into(),
+            params: Vec::new(),
+        }
+    }
+
+    fn private_dir() -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        d
+    }
+
+    #[tokio::test]
+    async fn a_terminal_entry_gets_a_private_copy_named_by_us() {
+        let dir = private_dir();
+        let entries = mailcap::parse(MAILCAP);
+        let data = part("application/pdf", "x'$(touch pwned).PDF", b"%PDF-1.4");
+        let launch = open_part(data, dir.path(), "7-1", &entries, true)
+            .await
+            .unwrap();
+        let Launch::InTerminal(job) = launch else {
+            panic!("expected a terminal job, got {launch:?}");
+        };
+        // The entry with a failing test= is skipped; the file name is ours plus the
+        // nametemplate's extension.
+        let file = job.remove_after[0].clone();
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with("7-1-") && name.ends_with(".pdf"), "{name}");
+        assert_eq!(job.shell, format!("pdftotext-ish {}", file.display()));
+        assert_eq!(job.stdin, None, "%s given: stdin stays the terminal");
+        assert!(!job.wait_key);
+        assert_eq!(job.label, "pdftotext-ish for application/pdf");
+        assert_eq!(std::fs::read(&file).unwrap(), b"%PDF-1.4");
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    #[tokio::test]
+    async fn copiousoutput_is_captured_and_its_copy_removed() {
+        let dir = private_dir();
+        let entries = mailcap::parse(MAILCAP);
+        let data = part("text/html", "page.html", b"<p>one</p>\n<p>two</p>\n");
+        let launch = open_part(data, dir.path(), "7-2", &entries, true)
+            .await
+            .unwrap();
+        let Launch::Output(out) = launch else {
+            panic!("expected output, got {launch:?}");
+        };
+        assert_eq!(out.text, "one\ntwo\n", "no %s: the part came on stdin");
+        assert!(out.success);
+        assert_eq!(out.label, "sed for text/html");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[tokio::test]
+    async fn without_a_display_a_gui_entry_gets_the_terminal() {
+        let dir = private_dir();
+        let entries = mailcap::parse(MAILCAP);
+        let launch = open_part(
+            part("image/png", "a.png", b"png"),
+            dir.path(),
+            "7-3",
+            &entries,
+            false,
+        )
+        .await
+        .unwrap();
+        assert!(
+            matches!(launch, Launch::InTerminal(ref j) if j.shell.starts_with("feh ")),
+            "{launch:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_entry_names_the_type_and_the_remedy() {
+        if on_path("xdg-open") {
+            // The fallback would run: nothing to check here on this machine.
+            return;
+        }
+        let dir = private_dir();
+        let err = open_part(
+            part("video/mp4", "v.mp4", b"x"),
+            dir.path(),
+            "7-4",
+            &[],
+            true,
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            err.message.contains("no mailcap entry for video/mp4"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("~/.mailcap"), "{}", err.message);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "the copy is gone"
+        );
+    }
 }
