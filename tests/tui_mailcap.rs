@@ -143,6 +143,17 @@ fn auto_view_pipe_and_a_terminal_viewer() {
     tui.keys(&["Enter"]);
     tui.wait_for(&format!("| wc -l: {lines} (exit 0)"));
 
+    // Longer output opens the pager overlay, titled with the command and its exit status.
+    tui.keys(&["|"]);
+    tui.type_text("grep '^[-+@]' ; exit 1");
+    tui.keys(&["Enter"]);
+    let screen = tui.wait_for("| grep '^[-+@]' ; exit 1 — exit 1");
+    for line in ["--- a/a", "+++ b/a", "@@ -0,0 +1 @@", "+x"] {
+        assert!(screen.contains(line), "{line:?} in the overlay:\n{screen}");
+    }
+    tui.keys(&["Escape"]);
+    tui.wait_until("the overlay to close", |s| !s.contains("— exit 1"));
+
     // | !CMD: the command gets the terminal, its output stays until a key is pressed.
     tui.keys(&["|"]);
     tui.type_text(&format!(
