@@ -115,7 +115,8 @@ impl Backend {
         let stem = id.to_string();
         self.network.spawn(async move {
             let mut message = message;
-            message.body = render(&parts, &auto_view, dir, &stem).await;
+            let entries = load_entries();
+            message.body = render(&parts, &auto_view, &entries, dir, &stem).await;
             let _ = events
                 .send(Event::Message {
                     id,
@@ -129,8 +130,13 @@ impl Backend {
 
 /// The body text: each listed part through its viewer, the others (and any whose viewer
 /// failed, with a note) through the built-in conversion.
-async fn render(parts: &[ShownPart], auto_view: &[String], dir: PathBuf, stem: &str) -> String {
-    let entries = load_entries();
+async fn render(
+    parts: &[ShownPart],
+    auto_view: &[String],
+    entries: &[mailcap::Entry],
+    dir: PathBuf,
+    stem: &str,
+) -> String {
     let mut out = String::new();
     for (n, part) in parts.iter().enumerate() {
         let builtin = || {
@@ -142,7 +148,7 @@ async fn render(parts: &[ShownPart], auto_view: &[String], dir: PathBuf, stem: &
         };
         let text = if listed(auto_view, &part.mime_type) {
             let file = dir.join(format!("{stem}-view-{n}"));
-            match view_part(&entries, part, &file).await {
+            match view_part(entries, part, &file).await {
                 Ok(text) => text,
                 Err(why) => format!(
                     "[auto_view: {why}; showing the built-in text]\n\n{}",
@@ -203,4 +209,63 @@ async fn view_part(
     .await;
     let _ = std::fs::remove_file(file);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HTML: &[u8] =
+        b"Content-Type: text/html; charset=iso-8859-1\r\n\r\n<h1>Caf\xe9</h1><p>Body text</p>\r\n";
+
+    async fn rendered(mailcap_text: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let parts = shown_parts(HTML);
+        assert_eq!(parts.len(), 1);
+        assert_eq!(parts[0].mime_type, "text/html");
+        let entries = mailcap::parse(mailcap_text);
+        let out = render(
+            &parts,
+            &["text/*".to_owned()],
+            &entries,
+            dir.path().to_owned(),
+            "9",
+        )
+        .await;
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "the viewer's copy is removed"
+        );
+        out
+    }
+
+    #[tokio::test]
+    async fn a_listed_part_is_shown_through_its_copiousoutput_entry() {
+        let out = rendered(
+            "text/html; less %s; needsterminal\n\
+             text/html; sed -e 's/<[^>]*>/ /g' -e 's/^/VIEWER [%{charset}]/' %s; copiousoutput\n",
+        )
+        .await;
+        assert_eq!(out.trim(), "VIEWER [utf-8] Café  Body text");
+    }
+
+    #[tokio::test]
+    async fn a_failing_or_missing_viewer_leaves_the_built_in_text_and_says_why() {
+        let out = rendered("text/html; printf partial && exit 3; copiousoutput\n").await;
+        assert!(
+            out.starts_with(
+                "[auto_view: printf for text/html failed (exit 3); showing the built-in text]"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("Café") && out.contains("Body text"), "{out}");
+        assert!(!out.contains("partial"), "{out}");
+        let out = rendered("text/html; less %s; needsterminal\n").await;
+        assert!(
+            out.starts_with("[auto_view: no copiousoutput mailcap entry for text/html"),
+            "{out}"
+        );
+        assert!(out.contains("Body text"), "{out}");
+    }
 }
