@@ -37,6 +37,7 @@ fn config(data_dir: &Path, maildir: Option<&Path>) -> Config {
         folder_pane: None,
         address_book_command: None,
         headers: None,
+        auto_view: Vec::new(),
     }
 }
 

@@ -22,7 +22,7 @@ impl Backend {
             return true;
         }
         let result = self.open_message(&id, None);
-        self.emit(Event::Message { id, result }).await
+        self.answer_open(id, result).await
     }
 
     /// Asks the account's live connection for the body of `id` when it is an envelope-only row
@@ -72,7 +72,7 @@ impl Backend {
         }
         let answer = self.open_message(&id, result.err().as_deref());
         let folder = answer.as_ref().ok().map(|m| m.folder.clone());
-        if !self.emit(Event::Message { id, result: answer }).await {
+        if !self.answer_open(id, answer).await {
             return false;
         }
         match folder.filter(|_| gone) {

@@ -1,15 +1,15 @@
 //! Attachments leaving the store: saved to a path the user typed, or written to a private
-//! scratch directory and handed to `xdg-open`.
+//! scratch directory for a viewer (see `mailcap`).
 //!
 //! What must hold: a save never overwrites an existing file; scratch files are 0600 in a 0700
-//! directory; the opener runs detached (its own session, no terminal), so it can neither draw
+//! directory; a GUI viewer runs detached (its own session, no terminal), so it can neither draw
 //! over the UI nor be stopped with it.
 
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use mail_parser::MessageParser;
+use mail_parser::{MessageParser, MimeHeaders, PartType};
 
 use super::{Backend, store_error, store_id_of};
 use crate::error::ErrorKind;
@@ -23,6 +23,27 @@ pub(super) fn part_bytes(
     id: &ui::MessageId,
     part: usize,
 ) -> Result<(Vec<u8>, String, String), BackendError> {
+    let p = part_data(store, id, part)?;
+    Ok((p.bytes, p.mime_type, p.name))
+}
+
+/// An attachment as a viewer needs it.
+#[derive(Debug, Clone)]
+pub(super) struct PartData {
+    pub bytes: Vec<u8>,
+    pub mime_type: String,
+    /// The attachment's own (sanitized) name: shown, never put in a command.
+    pub name: String,
+    /// Content-Type parameters, names lowercased; `charset` is `utf-8` for text parts, which
+    /// are handed over decoded.
+    pub params: Vec<(String, String)>,
+}
+
+pub(super) fn part_data(
+    store: &Store,
+    id: &ui::MessageId,
+    part: usize,
+) -> Result<PartData, BackendError> {
     let raw = store.read_raw(store_id_of(id)?).map_err(store_error)?;
     let parsed = crate::mail::ParsedMessage::parse(&raw);
     let info = parsed
@@ -36,11 +57,24 @@ pub(super) fn part_bytes(
         .ok()
         .and_then(|n| msg.attachment(n))
         .ok_or_else(|| no_part(id, part))?;
-    Ok((
-        p.contents().to_vec(),
-        info.mime_type.clone(),
-        info.name.clone(),
-    ))
+    let text = matches!(p.body, PartType::Text(_) | PartType::Html(_));
+    let mut params: Vec<(String, String)> = p
+        .content_type()
+        .and_then(|ct| ct.attributes())
+        .unwrap_or_default()
+        .iter()
+        .map(|a| (a.name.to_ascii_lowercase(), a.value.to_string()))
+        .filter(|(n, _)| !(text && n == "charset"))
+        .collect();
+    if text {
+        params.push(("charset".to_owned(), "utf-8".to_owned()));
+    }
+    Ok(PartData {
+        bytes: p.contents().to_vec(),
+        mime_type: info.mime_type.clone(),
+        name: info.name.clone(),
+        params,
+    })
 }
 
 fn no_part(id: &ui::MessageId, part: usize) -> BackendError {
@@ -58,7 +92,7 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> BackendError {
 }
 
 /// Writes `bytes` to a new file at `path` (never over an existing one), synced to disk.
-fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), BackendError> {
+pub(super) fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), BackendError> {
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -87,23 +121,7 @@ impl Backend {
         write_new(&target, &bytes, 0o644)
     }
 
-    pub(super) fn open_attachment(
-        &mut self,
-        id: &ui::MessageId,
-        part: usize,
-    ) -> Result<(), BackendError> {
-        let (bytes, _, name) = part_bytes(&self.store, id, part)?;
-        let dir = self.scratch_dir()?;
-        // The id and part make the name unique; the attachment's name keeps its extension,
-        // which is what the opener goes by.
-        let path = dir.join(format!("{id}-{part}-{name}"));
-        if !path.exists() {
-            write_new(&path, &bytes, 0o600)?;
-        }
-        spawn_detached("xdg-open", &path)
-    }
-
-    fn scratch_dir(&mut self) -> Result<PathBuf, BackendError> {
+    pub(super) fn scratch_dir(&mut self) -> Result<PathBuf, BackendError> {
         if let Some(d) = &self.scratch {
             return Ok(d.clone());
         }
@@ -131,13 +149,23 @@ impl Drop for Backend {
     }
 }
 
-/// Runs `program path` in its own session with no terminal, and reaps it on a thread.
-fn spawn_detached(program: &str, path: &Path) -> Result<(), BackendError> {
+/// Runs `sh -c shell` in its own session with no terminal (stdin: `stdin`, else nothing), and
+/// reaps it on a thread. `program` names it in errors.
+pub(super) fn spawn_detached(
+    program: &str,
+    shell: &str,
+    stdin: Option<&Path>,
+) -> Result<(), BackendError> {
     use std::os::unix::process::CommandExt;
     use std::process::{Command, Stdio};
-    let mut cmd = Command::new(program);
-    cmd.arg(path)
-        .stdin(Stdio::null())
+    let input = match stdin {
+        Some(p) => Stdio::from(std::fs::File::open(p).map_err(|e| io_error("read", p, e))?),
+        None => Stdio::null(),
+    };
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(shell)
+        .stdin(input)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     // SAFETY: setsid() is async-signal-safe and touches no memory of this process.

@@ -24,16 +24,20 @@
 
 mod address_book;
 mod attach_paths;
+mod autoview;
 mod body;
 mod check;
 pub mod convert;
 mod drafts;
+mod external;
 mod files;
 mod folders;
 mod identities;
 mod live;
+mod mailcap;
 mod outbox;
 mod save;
+mod pipe;
 mod send;
 mod server_search;
 mod sync;
@@ -50,6 +54,8 @@ mod tests_search;
 mod tests_tags;
 #[cfg(test)]
 mod tests_save;
+#[cfg(test)]
+mod tests_pipe;
 #[cfg(test)]
 mod tests_undo;
 mod undo;
@@ -406,10 +412,13 @@ impl Backend {
                     self.emit(Event::MessagesSaved { ids, result }).await
                 }
             }
-            Command::OpenAttachment { id, part } => {
-                let result = self.open_attachment(&id, part);
-                self.emit(Event::AttachmentOpened { result }).await
-            }
+            Command::OpenAttachment { id, part } => self.open_attachment(id, part).await,
+            Command::Pipe {
+                ids,
+                part,
+                command,
+                terminal,
+            } => self.pipe(ids, part, command, terminal).await,
             Command::CompleteAddress { prefix } => self.complete_address(prefix).await,
             Command::CompletePath { text } => self.complete_path(text).await,
             Command::CheckAttachment { path } => self.check_attachment(path).await,
@@ -424,7 +433,11 @@ impl Backend {
                 untag,
             } => self.tag_matching(list, pattern, untag).await,
             // The terminal runner handles these; nothing to do if one arrives.
-            Command::EditExternally(_) | Command::Suspend | Command::Redraw | Command::Quit => true,
+            Command::EditExternally(_)
+            | Command::RunInTerminal(_)
+            | Command::Suspend
+            | Command::Redraw
+            | Command::Quit => true,
         }
     }
 

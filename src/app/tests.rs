@@ -10,7 +10,7 @@ pub(super) struct Rig {
     cmd: mpsc::Sender<Command>,
     ev: mpsc::Receiver<Event>,
     _dir: tempfile::TempDir,
-    data: std::path::PathBuf,
+    pub(super) data: std::path::PathBuf,
 }
 
 pub(super) fn rig(mode: Mode) -> Rig {

@@ -3,7 +3,9 @@
 
 use serde::de::{self, DeserializeOwned, Visitor};
 
-use super::raw::{RawAccount, RawIdentity, RawImap, RawMaildir, RawOutgoing, RawPop3, RawTop};
+use super::raw::{
+    RawAccount, RawIdentity, RawImap, RawMaildir, RawOutgoing, RawPop3, RawTop, RawUi,
+};
 
 /// serde names Rust types ("expected i64"); the user wrote TOML.
 pub(super) fn friendlier(message: &str) -> String {
@@ -22,7 +24,8 @@ pub fn accepted_keys() -> Vec<(&'static str, Vec<&'static str>)> {
         all
     };
     vec![
-        ("top", with(field_names::<RawTop>(), &["accounts"])),
+        ("top", with(field_names::<RawTop>(), &["accounts", "ui"])),
+        ("ui", with(field_names::<RawUi>(), &[])),
         (
             "account",
             with(

@@ -53,6 +53,9 @@ pub struct Config {
     /// The headers the TUI's reader shows, in order (`headers`); None: its default list.
     /// Each is a valid header field name (checked here).
     pub headers: Option<Vec<String>>,
+    /// `[ui] auto_view`: MIME types (lowercase; `text/*` allowed) the reader shows through
+    /// their mailcap `copiousoutput` entry instead of the built-in conversion.
+    pub auto_view: Vec<String>,
 }
 
 /// One `[accounts.NAME]` table.
@@ -301,6 +304,7 @@ impl Config {
             folder_pane: None,
             address_book_command: None,
             headers: None,
+            auto_view: Vec::new(),
         }
     }
 

@@ -17,7 +17,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use super::hints::{did_you_mean, field_names, friendlier, other_protocol_hint};
 use super::raw::{
     RawAccount, RawFetchBodies, RawImap, RawMaildir, RawOutgoing, RawPop3, RawPop3Mode, RawServer,
-    RawTls, RawTop,
+    RawTls, RawTop, RawUi,
 };
 use super::{
     Account, Config, ConfigError, Env, FetchBodies, ImapIncoming, Incoming, MaildirIncoming,
@@ -77,6 +77,7 @@ impl<'t> Parser<'t> {
             folder_pane: None,
             address_book_command: None,
             headers: None,
+            auto_view: Vec::new(),
         };
         if !errors.is_empty() {
             // After the first error on a line, toml's recovery mostly reports its echoes.
@@ -98,6 +99,7 @@ impl<'t> Parser<'t> {
         let root_span = root.span();
         let mut root = root.into_inner();
         let accounts = root.remove("accounts");
+        let ui = root.remove("ui");
         let top: Option<RawTop> = self.read_table(
             Spanned::new(root_span, DeValue::Table(root)),
             "the top-level table",
@@ -120,6 +122,15 @@ impl<'t> Parser<'t> {
         config.address_book_command = top.address_book_command;
         if let Some(headers) = top.headers {
             config.headers = self.header_names(headers);
+        }
+        if let Some(ui) = ui {
+            let ui: RawUi = self.read_table(ui, "[ui]", |_| None).unwrap_or_default();
+            config.auto_view = ui
+                .auto_view
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| t.trim().to_ascii_lowercase())
+                .collect();
         }
         config.data_dir = match top.data_dir {
             Some(dir) => self.path_value(dir, "data_dir").unwrap_or_default(),

@@ -22,6 +22,14 @@ pub(super) struct RawTop {
     pub address_book_command: Option<String>,
     pub headers: Option<Spanned<Vec<String>>>,
     // `accounts` is taken out of the document and read table by table; see `parse`.
+    // So is `ui` (its own table, so its unknown keys are reported with its name).
+}
+
+/// The `[ui]` table: how the terminal UI shows things.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawUi {
+    pub auto_view: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -509,3 +509,16 @@ fn reader_headers_are_a_list_of_header_names() {
     );
     assert_one(&format!("\nheaders = []\n{GOOD}"), 2, "headers is empty");
 }
+
+#[test]
+fn ui_auto_view_is_read_and_its_unknown_keys_named() {
+    let text = format!("[ui]\nauto_view = [\"Text/HTML\", \"application/pdf\"]\n{GOOD}");
+    let config = parse(&text).unwrap();
+    assert_eq!(config.auto_view, ["text/html", "application/pdf"]);
+    assert!(parse(GOOD).unwrap().auto_view.is_empty());
+    assert_one(
+        &format!("[ui]\nauto_veiw = [\"text/html\"]\n{GOOD}"),
+        2,
+        "did you mean `auto_view`",
+    );
+}

@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod flags;
 pub mod headers;
 pub mod mbox;
+pub mod mailcap;
 pub mod thread;
 
 pub use body::{Attachment, ParsedMessage};

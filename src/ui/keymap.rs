@@ -74,7 +74,8 @@ actions! {
     AttachmentNext, "attachment_next", Normal, "]", "select the next attachment";
     AttachmentPrev, "attachment_prev", Normal, "[", "select the previous attachment";
     SaveAttachment, "save_attachment", Normal, "w", "save the selected attachment to a path";
-    OpenAttachment, "open_attachment", Normal, "v", "open the selected attachment (xdg-open)";
+    OpenAttachment, "open_attachment", Normal, "v", "open the selected attachment (mailcap, else xdg-open)";
+    Pipe, "pipe", Normal, "|", "pipe the message to a command (!cmd: in the terminal)";
     ToggleHeaders, "toggle_headers", Normal, "h", "every header of the message / the usual ones";
     Raw, "raw", Normal, "H", "the message's raw bytes (Esc or H returns)";
     SaveMessage, "save_message", Normal, "W", "save the message to an mbox file, or as .eml in a dir/";

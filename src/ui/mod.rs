@@ -38,8 +38,8 @@ pub mod visible;
 pub use keymap::{Keymap, KeymapError};
 pub use model::Model;
 pub use protocol::{
-    Command, Event, FolderChange, ListSource, Page, PageRequest, SearchScope, SendOutcome,
-    ServerSearch,
+    Command, Event, FolderChange, Launch, ListSource, Page, PageRequest, ProgramOutput,
+    SearchScope, SendOutcome, ServerSearch, TerminalJob,
 };
 pub use theme::{Theme, ThemeError};
 pub use types::*;

@@ -151,6 +151,12 @@ pub enum PromptKind {
     SaveAttachment { id: MessageId, part: usize },
     /// Save whole messages to the path typed (a directory: .eml files; a file: an mbox).
     SaveMessages { ids: Vec<MessageId> },
+    /// Pipe the messages (or, with `part`, that attachment of the first) to the command typed;
+    /// `!CMD` hands it the terminal.
+    Pipe {
+        ids: Vec<MessageId>,
+        part: Option<usize>,
+    },
     /// Compose: attach the file typed.
     Attach,
     /// A yes/no question before a folder change (`y` goes ahead, any other key cancels).
@@ -172,6 +178,10 @@ impl PromptKind {
                 "Save message to (mbox file, or dir/ for .eml): "
             }
             PromptKind::SaveMessages { .. } => "Save messages to (mbox file, or dir/ for .eml): ",
+            PromptKind::Pipe { part: None, .. } => "Pipe message to (!cmd: in the terminal): ",
+            PromptKind::Pipe { part: Some(_), .. } => {
+                "Pipe attachment to (!cmd: in the terminal): "
+            }
             PromptKind::Attach => "Attach file: ",
             PromptKind::DropOutbox { .. } => "Drop from the outbox, unsent? (y/n) ",
         };
@@ -307,6 +317,8 @@ pub enum Overlay {
     Help,
     /// The full text of recent errors ([`Model::log`]), newest last.
     Messages,
+    /// A piped command's or a viewer's captured output ([`Model::output`]).
+    Output,
 }
 
 /// Everything the UI knows.
@@ -365,6 +377,8 @@ pub struct Model {
     /// The headers the reader shows, in this order (the config's `headers`; matched without
     /// regard to case). Reply-To only shows when it differs from From.
     pub reader_headers: Vec<String>,
+    /// The captured output the [`Overlay::Output`] shows.
+    pub output: Option<super::protocol::ProgramOutput>,
 }
 
 /// The reader's headers when the config names none (neomutt's choice).
@@ -412,6 +426,7 @@ impl Model {
             identities: std::collections::BTreeMap::new(),
             notice: None,
             reader_headers: DEFAULT_READER_HEADERS.map(String::from).to_vec(),
+            output: None,
         }
     }
 

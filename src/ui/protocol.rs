@@ -103,8 +103,8 @@ pub enum Command {
         part: usize,
         path: PathBuf,
     },
-    /// Save the part to a temp file and open it with xdg-open. Answer with
-    /// [`Event::AttachmentOpened`].
+    /// Save the part to a private temp file and open it with its mailcap entry (xdg-open when
+    /// there is none). Answer with [`Event::AttachmentOpened`].
     OpenAttachment { id: MessageId, part: usize },
     /// The message's stored bytes, exactly. Answer with [`Event::Raw`].
     LoadRaw { id: MessageId },
@@ -113,6 +113,16 @@ pub enum Command {
     /// appended to when it exists and is one, refused when it exists and is not. Answer with
     /// [`Event::MessagesSaved`].
     SaveMessages { ids: Vec<MessageId>, path: PathBuf },
+    /// Feed the messages' exact bytes (one message as is; several as an mbox), or with `part`
+    /// the decoded attachment of the first one, to `sh -c command`. Answer with
+    /// [`Event::Piped`]. `terminal`: the command gets the terminal instead of its output
+    /// being captured.
+    Pipe {
+        ids: Vec<MessageId>,
+        part: Option<usize>,
+        command: String,
+        terminal: bool,
+    },
     /// Addresses from the store starting with (or whose name contains) `prefix`. Answer with
     /// [`Event::Completions`].
     CompleteAddress { prefix: String },
@@ -147,6 +157,9 @@ pub enum Command {
     },
 
     // --- handled by the terminal runner, never sent to the backend ---
+    /// Suspend the UI, run the program with the terminal, resume; answer with
+    /// [`Event::TerminalJobDone`].
+    RunInTerminal(TerminalJob),
     /// Suspend the terminal, edit the draft in $VISUAL/$EDITOR, resume; answer with
     /// [`Event::DraftEdited`].
     EditExternally(Draft),
@@ -163,7 +176,11 @@ impl Command {
     pub fn is_for_runner(&self) -> bool {
         matches!(
             self,
-            Command::EditExternally(_) | Command::Suspend | Command::Redraw | Command::Quit
+            Command::EditExternally(_)
+                | Command::RunInTerminal(_)
+                | Command::Suspend
+                | Command::Redraw
+                | Command::Quit
         )
     }
 }
@@ -218,7 +235,17 @@ pub enum Event {
         result: Result<(), BackendError>,
     },
     AttachmentOpened {
-        result: Result<(), BackendError>,
+        result: Result<Launch, BackendError>,
+    },
+    /// The answer to [`Command::Pipe`].
+    Piped {
+        result: Result<Launch, BackendError>,
+    },
+    /// A [`Command::RunInTerminal`] program ended: `Ok` says how ("exit 0"), `Err` why it
+    /// could not run or failed.
+    TerminalJobDone {
+        label: String,
+        result: Result<String, BackendError>,
     },
     /// The answer to [`Command::LoadRaw`].
     Raw {
@@ -291,6 +318,45 @@ pub enum Event {
         change: FolderChange,
         result: Result<(), BackendError>,
     },
+}
+
+/// How the backend ran (or wants the runner to run) a viewer or a pipe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Launch {
+    /// Started in the background, without the terminal (a GUI viewer); `program` names it.
+    Detached { program: String },
+    /// Needs the terminal: the UI hands the job to the runner ([`Command::RunInTerminal`]).
+    InTerminal(TerminalJob),
+    /// Ran to the end with its output captured, to be shown.
+    Output(ProgramOutput),
+}
+
+/// A shell command to run with the terminal handed over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminalJob {
+    /// Run as `sh -c shell`; every value in it from a message is already quoted.
+    pub shell: String,
+    /// A file to feed on stdin; `None`: stdin is the terminal.
+    pub stdin: Option<PathBuf>,
+    /// Ask for a key before taking the terminal back even when the program succeeded (pipes:
+    /// their output would vanish under the UI); after a failure it always asks.
+    pub wait_key: bool,
+    /// What the status line calls it ("| git am", "less for text/plain").
+    pub label: String,
+    /// Temp files to remove once the program has ended.
+    pub remove_after: Vec<PathBuf>,
+}
+
+/// What a program with captured output printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramOutput {
+    /// What ran ("| wc -l", "pdftotext for application/pdf").
+    pub label: String,
+    /// stdout then stderr, lossily decoded, at most a bounded size.
+    pub text: String,
+    /// "exit 0", "exit 1", "killed after 30 s"...
+    pub status: String,
+    pub success: bool,
 }
 
 /// A folder change the user asked for (`:mkdir`, `:rename`, `:rmdir`, `m` to a new folder).

@@ -1,7 +1,7 @@
 //! The terminal runner: the UI's only IO. Raw mode, the alternate screen, mouse capture and
 //! bracketed paste; a panic hook and a drop guard that always restore the terminal; SIGTSTP /
 //! Ctrl-Z suspend and SIGCONT resume; SIGTERM / SIGHUP / SIGINT leave cleanly; the external
-//! editor; and [`run`], which merges terminal input with backend events, feeds them to
+//! editor and other programs that need the terminal (mailcap viewers, `|!cmd`); and [`run`], which merges terminal input with backend events, feeds them to
 //! `update`, forwards commands to the backend and redraws only when the model changed.
 //!
 //! Terminal input is read on a plain thread (crossterm's blocking `poll`/`read`) that can be
@@ -28,7 +28,7 @@ use tokio::sync::mpsc;
 
 use super::editor;
 use super::model::Model;
-use super::protocol::{Command, Event};
+use super::protocol::{Command, Event, TerminalJob};
 use super::types::{BackendError, Draft};
 use super::update::{Msg, init, update};
 use super::view::view;
@@ -199,7 +199,7 @@ fn now() -> i64 {
 
 /// Run the UI until the user quits, the backend closes its event channel, or a terminating
 /// signal arrives. Commands the runner handles itself (`Quit`, `Suspend`, `Redraw`,
-/// `EditExternally`) never reach `backend_tx`; every other command goes there, in order.
+/// `EditExternally`, `RunInTerminal`) never reach `backend_tx`; every other command goes there, in order.
 ///
 /// Sets the model's clock, UTC offset, home directory and size; downgrades truecolour theme
 /// values to the 256-colour palette unless `COLORTERM` says `truecolor`/`24bit`.
@@ -252,6 +252,17 @@ pub async fn run(
                 }
                 Command::EditExternally(draft) => {
                     let ev = edit_externally(&mut terminal, &reader, &draft).await?;
+                    queue.extend(update(&mut model, Msg::Backend(ev)));
+                }
+                Command::RunInTerminal(job) => {
+                    let ev = run_in_terminal(&mut terminal, &reader, job).await?;
+                    // A Ctrl-C typed to the program (less, a pager) reached us too, as the
+                    // terminal's foreground group: it was the program's, not a request to quit.
+                    while let Ok(Some(())) =
+                        tokio::time::timeout(Duration::ZERO, sigint.recv()).await
+                    {
+                    }
+                    model.dirty = true;
                     queue.extend(update(&mut model, Msg::Backend(ev)));
                 }
                 cmd => {
@@ -394,6 +405,107 @@ async fn edit_externally(
     };
     let _ = std::fs::remove_file(&path);
     Ok(Event::DraftEdited(result))
+}
+
+/// Hand the terminal to `sh -c job.shell` (stdin: the job's file, else the terminal), wait for
+/// it, ask for a key when the job wants its output read or it failed, and take the terminal
+/// back. The job's temp files are removed whatever happened.
+async fn run_in_terminal(
+    terminal: &mut Term,
+    reader: &Reader,
+    job: TerminalJob,
+) -> Result<Event, TerminalError> {
+    let stdin = match &job.stdin {
+        Some(path) => match std::fs::File::open(path) {
+            Ok(f) => std::process::Stdio::from(f),
+            Err(e) => {
+                remove_all(&job.remove_after);
+                return Ok(Event::TerminalJobDone {
+                    label: job.label,
+                    result: Err(BackendError::new(
+                        ErrorKind::Io,
+                        format!("cannot read {}: {e}", path.display()),
+                    )),
+                });
+            }
+        },
+        None => std::process::Stdio::inherit(),
+    };
+    reader.pause();
+    restore().map_err(TerminalError::Setup)?;
+    let status = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(&job.shell)
+        .stdin(stdin)
+        .status()
+        .await;
+    let failed = !matches!(&status, Ok(s) if s.success());
+    if job.wait_key || failed {
+        wait_for_key(&job.label, &status);
+    }
+    enter().map_err(TerminalError::Setup)?;
+    terminal.clear().map_err(TerminalError::Draw)?;
+    reader.resume();
+    remove_all(&job.remove_after);
+    let result = match status {
+        Ok(s) if s.success() => Ok(exit_text(s)),
+        Ok(s) => Err(BackendError::new(
+            ErrorKind::Data,
+            format!("{} failed ({})", job.label, exit_text(s)),
+        )),
+        Err(e) => Err(BackendError::new(
+            ErrorKind::Io,
+            format!("cannot run {}: {e}", job.label),
+        )),
+    };
+    Ok(Event::TerminalJobDone {
+        label: job.label,
+        result,
+    })
+}
+
+/// "exit 0", "killed by signal 9".
+pub fn exit_text(status: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit {code}"),
+        (None, Some(sig)) => format!("killed by signal {sig}"),
+        (None, None) => "ended".to_string(),
+    }
+}
+
+/// "Press any key to return to postie" on the plain terminal, then one key (raw mode, so any
+/// key will do, as in mutt).
+fn wait_for_key(label: &str, status: &io::Result<std::process::ExitStatus>) {
+    let how = match status {
+        Ok(s) => exit_text(*s),
+        Err(e) => format!("cannot run: {e}"),
+    };
+    let mut out = io::stdout();
+    let _ = write!(
+        out,
+        "\r\n[{label}: {how}] Press any key to return to postie…"
+    );
+    let _ = out.flush();
+    if enable_raw_mode().is_ok() {
+        loop {
+            match event::read() {
+                Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => break,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        let _ = disable_raw_mode();
+    }
+    // Whatever the next program prints starts on a line of its own.
+    let _ = write!(out, "\r\n");
+    let _ = out.flush();
+}
+
+fn remove_all(paths: &[PathBuf]) {
+    for p in paths {
+        let _ = std::fs::remove_file(p);
+    }
 }
 
 fn write_private(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {

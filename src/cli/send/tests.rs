@@ -59,6 +59,7 @@ fn config() -> Config {
         folder_pane: None,
         address_book_command: None,
         headers: None,
+        auto_view: Vec::new(),
     }
 }
 

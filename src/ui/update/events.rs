@@ -187,11 +187,11 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
             }
             Vec::new()
         }
-        Event::AttachmentOpened { result } => {
-            match result {
-                Ok(()) => model.status = None,
-                Err(e) => model.set_error(e.message),
-            }
+        Event::AttachmentOpened { result } | Event::Piped { result } => {
+            super::pipe::launched(model, result)
+        }
+        Event::TerminalJobDone { label, result } => {
+            super::pipe::job_done(model, label, result);
             Vec::new()
         }
         Event::Completions { prefix, result } => {

@@ -11,6 +11,7 @@ mod mouse;
 mod normal;
 mod outbox;
 mod panes;
+mod pipe;
 mod prompt;
 mod tags;
 mod rawview;
@@ -32,6 +33,8 @@ mod tests_outbox;
 mod tests_panes;
 #[cfg(test)]
 mod tests_rawview;
+#[cfg(test)]
+mod tests_pipe;
 #[cfg(test)]
 mod tests_search;
 #[cfg(test)]
@@ -195,6 +198,7 @@ fn help_key(model: &mut Model, key: KeyEvent) {
         Overlay::Help => super::keymap::Action::ALL.len() + prompt::COMMANDS.len() + 5,
         // Each entry may wrap; scrolling past the end is cut by the view.
         Overlay::Messages => model.log.iter().map(|m| m.len() / 40 + 1).sum::<usize>() + 1,
+        Overlay::Output => pipe::output_lines(model),
     };
     let room = layout::inner_height(layout::help_area(model));
     model.help = model.help.map(|s| s.min(lines.saturating_sub(room)));

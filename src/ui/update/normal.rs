@@ -239,6 +239,7 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
         Action::ToggleHeaders => super::rawview::toggle_headers(model),
         Action::Raw => super::rawview::toggle_raw(model),
         Action::SaveMessage => super::rawview::ask_save(model),
+        Action::Pipe => super::pipe::ask(model),
         Action::Sync => {
             model.set_status(super::events::SYNCING);
             vec![Command::Sync { account: None }]

@@ -153,6 +153,7 @@ fn submit(model: &mut Model, kind: PromptKind, text: &str) -> Vec<Command> {
             Vec::new()
         }
         PromptKind::SearchAll => search_all(model, text),
+        PromptKind::Pipe { ids, part } => super::pipe::submit(model, ids, part, text),
         PromptKind::MoveTo { ids, account } => {
             if text.is_empty() {
                 return Vec::new();
@@ -238,7 +239,15 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     ("save-part PATH", "save the selected attachment"),
     ("raw", "show the message's raw bytes (Esc returns)"),
-    ("open", "open the selected attachment"),
+    ("open", "open the selected attachment (mailcap)"),
+    (
+        "pipe [!]CMD",
+        "pipe the message to CMD (!: CMD gets the terminal)",
+    ),
+    (
+        "pipe-part [!]CMD",
+        "pipe the selected attachment to CMD (!: CMD gets the terminal)",
+    ),
     ("mkdir NAME", "create a folder in this account"),
     ("rename NEW", "rename the selected folder"),
     ("rmdir", "delete the selected folder (asks y/n)"),
@@ -265,6 +274,8 @@ fn command(model: &mut Model, line: &str) -> Vec<Command> {
         "undo" => super::normal::act(model, Action::Undo),
         "delete" => super::normal::act(model, Action::Delete),
         "open" => super::normal::act(model, Action::OpenAttachment),
+        "pipe" => super::pipe::command(model, false, arg),
+        "pipe-part" => super::pipe::command(model, true, arg),
         "filter" => filter(model, arg),
         "mkdir" => super::folders::mkdir(model, arg),
         "rename" => super::folders::rename(model, arg),

@@ -118,16 +118,26 @@ pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
 
 pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect, scroll: usize) {
     frame.render_widget(Clear, area);
-    let title = match model.overlay {
-        Overlay::Help => "Help — Esc closes, j/k scroll",
-        Overlay::Messages => "Messages — recent errors in full; Esc closes, j/k scroll",
+    let title = match (model.overlay, &model.output) {
+        (Overlay::Help, _) => "Help — Esc closes, j/k scroll".to_string(),
+        (Overlay::Messages, _) => {
+            "Messages — recent errors in full; Esc closes, j/k scroll".to_string()
+        }
+        (Overlay::Output, Some(o)) => format!("{} — {}; Esc closes, j/k scroll", o.label, o.status),
+        (Overlay::Output, None) => "Output".to_string(),
     };
-    let block = pane(model, title.to_string(), true).style(model.theme.help);
+    let block = pane(model, title, true).style(model.theme.help);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let all = match model.overlay {
         Overlay::Help => lines(model),
         Overlay::Messages => message_lines(model, inner.width as usize),
+        Overlay::Output => model.output.as_ref().map_or_else(Vec::new, |o| {
+            o.text
+                .lines()
+                .map(|l| Line::from(Span::styled(l.to_owned(), model.theme.help)))
+                .collect()
+        }),
     };
     let max = all.len().saturating_sub(inner.height as usize);
     let shown: Vec<Line> = all.into_iter().skip(scroll.min(max)).collect();
