@@ -623,7 +623,7 @@ impl Backend {
             }
             Err(e) => return Err(store_error(e)),
         };
-        let parsed = ParsedMessage::parse_with_width(&raw, 78);
+        let parsed = ParsedMessage::parse(&raw);
         if let Some(mid) = &summary.message_id {
             self.parents.insert(bare_id(mid).to_owned(), sid);
         }

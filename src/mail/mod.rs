@@ -9,6 +9,7 @@ pub mod body;
 pub mod compose;
 pub mod envelope;
 pub mod flags;
+mod html_render;
 pub mod thread;
 
 pub use body::{Attachment, ParsedMessage};

@@ -2,11 +2,14 @@
 //!
 //! What must hold: a reply carries In-Reply-To and References so threads stay threads, has
 //! exactly one "Re: ", quotes the original under an "On DATE, NAME wrote:" line, and a
-//! reply-all never includes the user's own address or the same address twice.
+//! reply-all never includes the user's own address or the same address twice. The quoted and
+//! forwarded text is the text the reader shows ([`body_text`]): HTML rendered the same way,
+//! lines kept (no re-flow, so code and patches survive).
 
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders as _};
 
 use super::{Attachment, ComposeError, Draft, Mailbox};
+use crate::mail::body::{READING_WIDTH, body_text};
 
 /// How to forward: the text quoted in the body (with the original's attachments), or the
 /// whole original attached as `message/rfc822`.
@@ -151,7 +154,8 @@ pub fn reply(original: &[u8], me: &Mailbox, all: bool) -> Result<Draft, ComposeE
         Some(date) => format!("On {}, {author} wrote:", date.to_rfc822()),
         None => format!("{author} wrote:"),
     };
-    let text = msg.body_text(0).unwrap_or_default();
+    // The text the reader shows (HTML rendered, links as references), quoted line by line.
+    let text = body_text(&msg, READING_WIDTH);
     draft.body = format!("{attribution}\n{}", quote(&text));
     Ok(draft)
 }
@@ -187,7 +191,7 @@ pub fn forward(original: &[u8], me: &Mailbox, mode: ForwardMode) -> Result<Draft
                 body.push_str(&format!("Cc: {}\n", list(msg.cc())));
             }
             body.push('\n');
-            body.push_str(&msg.body_text(0).unwrap_or_default());
+            body.push_str(&body_text(&msg, READING_WIDTH));
             draft.body = body;
             for (n, part) in msg.attachments().enumerate() {
                 let content_type = part.content_type().map(|ct| match ct.subtype() {
@@ -290,5 +294,43 @@ see you\r\n";
         assert!(draft.body.contains("see you"));
         let draft = forward(ORIGINAL, &me(), ForwardMode::Attachment).expect("parses");
         assert_eq!(draft.attached_message.as_deref(), Some(ORIGINAL));
+    }
+
+    const HTML_ONLY: &[u8] = b"From: Bob <bob@x.test>\r\nTo: alice@x.test\r\nSubject: news\r\n\
+Date: Mon, 7 Dec 2026 09:00:00 +0000\r\nMessage-ID: <h1@x.test>\r\n\
+Content-Type: text/html; charset=utf-8\r\n\r\n\
+<html><body><h1>Big Heading</h1><p>First <b>bold</b> paragraph with a \
+<a href=\"https://x.test/doc\">link text</a>.</p><ul><li>item one</li><li>item two</li></ul>\
+</body></html>\r\n";
+
+    #[test]
+    fn reply_to_html_quotes_the_text_the_reader_shows() {
+        let draft = reply(HTML_ONLY, &me(), false).expect("parses");
+        assert_eq!(
+            draft.body,
+            "On Mon, 7 Dec 2026 09:00:00 +0000, Bob wrote:\n\
+> # Big Heading\n>\n> First bold paragraph with a link text [1].\n\
+> * item one\n> * item two\n>\n> [1]: https://x.test/doc\n"
+        );
+        let shown = crate::mail::ParsedMessage::parse(HTML_ONLY).text;
+        assert_eq!(
+            draft.body.split_once('\n').expect("attribution").1,
+            quote(&shown)
+        );
+        let fwd = forward(HTML_ONLY, &me(), ForwardMode::Inline).expect("parses");
+        assert!(fwd.body.ends_with(&shown), "{:?}", fwd.body);
+    }
+
+    #[test]
+    fn quoting_keeps_long_lines_and_patches_as_they_are() {
+        let long = "x".repeat(120);
+        let raw = format!(
+            "From: b@x.test\r\nSubject: p\r\n\r\n{long}\r\n--- a/f.rs\r\n+++ b/f.rs\r\n@@ -1 +1 @@\r\n-  old\r\n+  new\r\n"
+        );
+        let draft = reply(raw.as_bytes(), &me(), false).expect("parses");
+        assert_eq!(
+            draft.body,
+            format!("b@x.test wrote:\n> {long}\n> --- a/f.rs\n> +++ b/f.rs\n> @@ -1 +1 @@\n> -  old\n> +  new\n")
+        );
     }
 }
