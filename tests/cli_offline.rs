@@ -28,6 +28,7 @@ fn config(data_dir: &Path, maildir: Option<&Path>) -> Config {
                     outgoing: None,
                     check_interval: None,
                     notify_command: None,
+                    reply_style: None,
                 }]
             })
             .unwrap_or_default(),

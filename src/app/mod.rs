@@ -28,6 +28,7 @@ pub mod convert;
 mod drafts;
 mod files;
 mod folders;
+mod forward;
 mod live;
 mod outbox;
 mod send;
@@ -54,7 +55,7 @@ use tokio::sync::mpsc;
 use crate::config::Config;
 use crate::error::ErrorKind;
 use crate::mail::ParsedMessage;
-use crate::mail::compose::{ForwardMode, Mailbox, forward, reply};
+use crate::mail::compose::{ForwardMode, Mailbox, ReplyStyle, forward, list_reply, reply};
 use crate::store::{self, ListQuery, Store, StoreError};
 use crate::ui::{
     self, BackendError, Command, Event, ListSource, Page, PageRequest, SearchScope, Sort, SortKey,
@@ -194,6 +195,11 @@ enum Internal {
         /// folder renumbered): the folder is synced so the stale rows go.
         gone: bool,
     },
+    /// The downloads a forward as attachment needed finished (`Err`: one line saying why).
+    ForwardFetched {
+        ids: Vec<ui::MessageId>,
+        result: Result<(), String>,
+    },
     /// A replay of the account's queue asked of its live connection ended.
     Replayed { account: String },
     /// A folder change made over the live connection finished.
@@ -310,6 +316,7 @@ impl Backend {
                     }
                     Some(
                         Internal::BodyFetched { .. }
+                        | Internal::ForwardFetched { .. }
                         | Internal::OutboxFlushed { .. }
                         | Internal::RetrySync { .. }
                         | Internal::Replayed { .. }
@@ -367,6 +374,7 @@ impl Backend {
                 }
             }
             Command::Send(draft) => self.send(draft).await,
+            Command::ForwardAttachment { ids } => self.forward_attachment(ids).await,
             Command::EditDraft(id) => {
                 let result = self.read_draft(&id);
                 self.emit(Event::DraftOpened(result)).await
@@ -407,6 +415,7 @@ impl Backend {
                 self.emit(Event::AccountState { account, state }).await
             }
             Internal::BodyFetched { id, result, gone } => self.body_fetched(id, result, gone).await,
+            Internal::ForwardFetched { ids, result } => self.forward_fetched(ids, result).await,
             Internal::Replayed { account } => self.replayed(account).await,
             Internal::FolderManaged { change, result } => self.folder_managed(change, result).await,
             Internal::OutboxFlushed {
@@ -580,6 +589,15 @@ impl Backend {
         Mailbox::new(&acc.email, acc.display_name.as_deref()).ok()
     }
 
+    /// Where replies in `account` start the cursor (`reply_style`).
+    fn reply_style(&self, account: &str) -> ReplyStyle {
+        self.options
+            .config
+            .account(account)
+            .and_then(|a| a.reply_style)
+            .unwrap_or_default()
+    }
+
     /// The message as the UI shows it. An envelope-only message shows its headers and, in the
     /// body, why the body is not there: `fetch_error` when a download failed, else the mode.
     fn open_message(
@@ -618,6 +636,7 @@ impl Backend {
                         reply: empty.clone(),
                         reply_all: empty.clone(),
                         forward: empty,
+                        ..ui::Prefill::default()
                     },
                 });
             }
@@ -638,10 +657,18 @@ impl Backend {
                     Ok(d) => convert::ui_draft(&d, account, original),
                     Err(_) => blank(),
                 };
+                let style = self.reply_style(account);
+                let arranged = |mut d: ui::Draft| {
+                    (d.body, d.body_cursor) = style.arrange(&d.body);
+                    d
+                };
                 ui::Prefill {
-                    reply: conv(reply(&raw, &me, false), None),
-                    reply_all: conv(reply(&raw, &me, true), None),
+                    reply: arranged(conv(reply(&raw, &me, false), None)),
+                    reply_all: arranged(conv(reply(&raw, &me, true), None)),
                     forward: conv(forward(&raw, &me, ForwardMode::Inline), Some(id)),
+                    list_reply: list_reply(&raw, &me)
+                        .map(|d| arranged(convert::ui_draft(&d, account, None)))
+                        .map_err(|e| e.to_string()),
                 }
             }
             None => ui::Prefill::default(),

@@ -60,6 +60,9 @@ pub struct Account {
     /// Run (`sh -c`) when the TUI finds new mail in the account: the account's
     /// `notify_command`, else the top-level one. Gets the news in `POSTIE_*` variables.
     pub notify_command: Option<String>,
+    /// Where a reply starts (`reply_style`): the account's value, else the top-level one;
+    /// None: neither is set ([`crate::mail::compose::ReplyStyle::default`], below the quote).
+    pub reply_style: Option<crate::mail::compose::ReplyStyle>,
 }
 
 /// How mail comes in: one variant per `protocol`.

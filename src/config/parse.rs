@@ -104,6 +104,7 @@ impl<'t> Parser<'t> {
             data_dir: None,
             keys: None,
             notify_command: None,
+            reply_style: None,
         });
         if let Some(theme) = top.theme {
             config.theme = theme;
@@ -129,6 +130,12 @@ impl<'t> Parser<'t> {
         for account in &mut config.accounts {
             if account.notify_command.is_none() {
                 account.notify_command.clone_from(&top.notify_command);
+            }
+        }
+        // An account without its own reply_style uses the top-level one (else the default).
+        for account in &mut config.accounts {
+            if account.reply_style.is_none() {
+                account.reply_style = top.reply_style;
             }
         }
         config
@@ -246,6 +253,7 @@ impl<'t> Parser<'t> {
                 outgoing,
                 check_interval,
                 notify_command: raw.notify_command,
+                reply_style: raw.reply_style,
             }),
             _ => None,
         };

@@ -18,6 +18,7 @@ pub(super) struct RawTop {
     pub data_dir: Option<Spanned<String>>,
     pub keys: Option<BTreeMap<String, String>>,
     pub notify_command: Option<String>,
+    pub reply_style: Option<crate::mail::compose::ReplyStyle>,
     // `accounts` is taken out of the document and read table by table; see `parse`.
 }
 
@@ -28,6 +29,7 @@ pub(super) struct RawAccount {
     pub name: Option<String>,
     pub default: Option<Spanned<bool>>,
     pub notify_command: Option<String>,
+    pub reply_style: Option<crate::mail::compose::ReplyStyle>,
     // `incoming` and `outgoing` are read separately, so a problem there hides none here.
 }
 

@@ -19,6 +19,36 @@ pub enum ForwardMode {
     Attachment,
 }
 
+/// Where the user writes a reply: below the quote (the default, like mutt) or above it
+/// (config `reply_style`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReplyStyle {
+    #[default]
+    Bottom,
+    Top,
+}
+
+impl ReplyStyle {
+    /// Lays out a reply's body (the attribution line and the quote, as [`reply`] writes it)
+    /// for writing: the body and the line the cursor starts on, an empty line that is
+    /// separated from the quote by a blank one (below it for `Bottom`, above it for `Top`).
+    pub fn arrange(self, quoted: &str) -> (String, usize) {
+        let mut quoted = quoted.to_owned();
+        if !quoted.is_empty() && !quoted.ends_with('\n') {
+            quoted.push('\n');
+        }
+        match self {
+            ReplyStyle::Bottom => {
+                let body = format!("{quoted}\n");
+                let cursor = body.split('\n').count() - 1;
+                (body, cursor)
+            }
+            ReplyStyle::Top => (format!("\n\n{quoted}"), 0),
+        }
+    }
+}
+
 fn parse(original: &[u8]) -> Result<Message<'_>, ComposeError> {
     MessageParser::default()
         .parse(original)
@@ -171,7 +201,7 @@ pub fn forward(original: &[u8], me: &Mailbox, mode: ForwardMode) -> Result<Draft
         format!("Fwd: {subject}")
     };
     match mode {
-        ForwardMode::Attachment => draft.attached_message = Some(original.to_vec()),
+        ForwardMode::Attachment => draft.attached_messages.push(original.to_vec()),
         ForwardMode::Inline => {
             let list = |a: Option<&Address<'_>>| {
                 mailboxes(a)
@@ -293,7 +323,7 @@ see you\r\n";
         );
         assert!(draft.body.contains("see you"));
         let draft = forward(ORIGINAL, &me(), ForwardMode::Attachment).expect("parses");
-        assert_eq!(draft.attached_message.as_deref(), Some(ORIGINAL));
+        assert_eq!(draft.attached_messages, [ORIGINAL]);
     }
 
     const HTML_ONLY: &[u8] = b"From: Bob <bob@x.test>\r\nTo: alice@x.test\r\nSubject: news\r\n\
@@ -332,5 +362,17 @@ Content-Type: text/html; charset=utf-8\r\n\r\n\
             draft.body,
             format!("b@x.test wrote:\n> {long}\n> --- a/f.rs\n> +++ b/f.rs\n> @@ -1 +1 @@\n> -  old\n> +  new\n")
         );
+    }
+
+    #[test]
+    fn reply_style_puts_the_cursor_on_an_empty_line_below_or_above_the_quote() {
+        let quoted = "Bob wrote:\n> hi\n> there\n";
+        let (body, line) = ReplyStyle::Bottom.arrange(quoted);
+        assert_eq!(body, "Bob wrote:\n> hi\n> there\n\n");
+        let lines: Vec<&str> = body.split('\n').collect();
+        assert_eq!((line, lines[line], lines[line - 1]), (4, "", ""));
+        let (body, line) = ReplyStyle::Top.arrange(quoted);
+        assert_eq!((body.as_str(), line), ("\n\nBob wrote:\n> hi\n> there\n", 0));
+        assert_eq!(ReplyStyle::default(), ReplyStyle::Bottom);
     }
 }

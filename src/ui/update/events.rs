@@ -94,7 +94,10 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                         cmds = super::mark_read(model, vec![id]);
                     }
                     if let Some(action) = then {
-                        start_compose(model, super::normal::prefill_for(&message.prefill, action));
+                        match super::normal::prefill_for(&message.prefill, action) {
+                            Ok(draft) => start_compose(model, draft),
+                            Err(why) => model.set_error(why),
+                        }
                     }
                     return cmds;
                 }
@@ -148,7 +151,7 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
         Event::Sent { result } => {
             match result {
                 Ok(outcome) => {
-                    model.compose = None;
+                    super::compose::close_compose(model);
                     model.set_status(match outcome {
                         SendOutcome::Sent => "Message sent",
                         SendOutcome::Queued => {
@@ -190,6 +193,16 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                 }
                 (_, Err(e)) => model.set_error(e.message),
                 _ => model.dirty = false,
+            }
+            Vec::new()
+        }
+        Event::ForwardReady(result) => {
+            match result {
+                Ok(_) if model.compose.is_some() => {
+                    model.set_error("Finish or close the message being written first")
+                }
+                Ok(draft) => start_compose(model, draft),
+                Err(e) => model.set_error(format!("Cannot forward: {}", e.message)),
             }
             Vec::new()
         }

@@ -22,6 +22,8 @@ mod tests_folders;
 #[cfg(test)]
 mod tests_outbox;
 #[cfg(test)]
+mod tests_quote;
+#[cfg(test)]
 mod tests_search;
 #[cfg(test)]
 mod tests_sync;

@@ -229,6 +229,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("move FOLDER", "move the selected message"),
     ("delete", "delete the selected message"),
     ("compose [ADDRESS...]", "write a message"),
+    (
+        "forward-attachment",
+        "forward the selected message as an attachment",
+    ),
     ("save PATH", "save the selected attachment"),
     ("open", "open the selected attachment"),
     ("mkdir NAME", "create a folder in this account"),
@@ -256,6 +260,7 @@ fn command(model: &mut Model, line: &str) -> Vec<Command> {
         "sync" => super::normal::act(model, Action::Sync),
         "undo" => super::normal::act(model, Action::Undo),
         "delete" => super::normal::act(model, Action::Delete),
+        "forward-attachment" => super::normal::act(model, Action::ForwardAttachment),
         "open" => super::normal::act(model, Action::OpenAttachment),
         "filter" => filter(model, arg),
         "mkdir" => super::folders::mkdir(model, arg),
