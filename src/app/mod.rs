@@ -39,6 +39,8 @@ mod tests;
 #[cfg(test)]
 mod tests_check;
 #[cfg(test)]
+mod tests_forward;
+#[cfg(test)]
 mod tests_outbox;
 #[cfg(test)]
 mod tests_undo;

@@ -10,7 +10,7 @@ pub(super) struct Rig {
     cmd: mpsc::Sender<Command>,
     ev: mpsc::Receiver<Event>,
     _dir: tempfile::TempDir,
-    data: std::path::PathBuf,
+    pub(super) data: std::path::PathBuf,
 }
 
 pub(super) fn rig(mode: Mode) -> Rig {
@@ -131,7 +131,7 @@ impl Rig {
         })
     }
 
-    fn open(&mut self, id: &ui::MessageId) -> ui::Message {
+    pub(super) fn open(&mut self, id: &ui::MessageId) -> ui::Message {
         self.ask(Command::OpenMessage(id.clone()), |e| match e {
             Event::Message { result, .. } => Some(result.unwrap()),
             _ => None,
