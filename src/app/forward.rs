@@ -73,7 +73,11 @@ impl Backend {
         let first = ids
             .first()
             .ok_or_else(|| BackendError::new(ErrorKind::Usage, "no message to forward"))?;
-        let account = self.store.get(store_id_of(first)?).map_err(store_error)?.account;
+        let account = self
+            .store
+            .get(store_id_of(first)?)
+            .map_err(store_error)?
+            .account;
         let me = self.me(&account).ok_or_else(|| {
             BackendError::new(
                 ErrorKind::Config,
@@ -97,7 +101,11 @@ impl Backend {
                 message: id.clone(),
                 name: format!(
                     "{}.eml",
-                    if subject.is_empty() { "message" } else { subject }
+                    if subject.is_empty() {
+                        "message"
+                    } else {
+                        subject
+                    }
                 ),
             });
         }

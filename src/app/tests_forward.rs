@@ -13,10 +13,13 @@ fn forward_as_attachment_sends_the_originals_byte_for_byte() {
     let mut r = rig(Mode::Demo);
     let page = r.page(inbox(), Sort::default(), 1, 0);
     let ids: Vec<ui::MessageId> = page.rows.iter().take(2).map(|row| row.id.clone()).collect();
-    let draft = r.ask(Command::ForwardAttachment { ids: ids.clone() }, |e| match e {
-        Event::ForwardReady(result) => Some(result),
-        _ => None,
-    });
+    let draft = r.ask(
+        Command::ForwardAttachment { ids: ids.clone() },
+        |e| match e {
+            Event::ForwardReady(result) => Some(result),
+            _ => None,
+        },
+    );
     let mut draft = draft.expect("a draft");
     assert_eq!(
         draft.subject,
@@ -62,7 +65,11 @@ fn forward_as_attachment_sends_the_originals_byte_for_byte() {
             _ => None,
         })
         .collect();
-    let crlf = |b: &[u8]| String::from_utf8_lossy(b).replace("\r\n", "\n").replace('\n', "\r\n");
+    let crlf = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .replace("\r\n", "\n")
+            .replace('\n', "\r\n")
+    };
     assert_eq!(forwarded.len(), 2);
     for (got, want) in forwarded.iter().zip(&originals) {
         // The stored originals already end lines in CRLF; then the part is them exactly.

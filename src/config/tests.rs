@@ -496,7 +496,8 @@ incoming = { protocol = "imap", host = "h" }
     let config = parse(text).expect("valid");
     let got: Vec<_> = config.accounts.iter().map(|a| a.reply_style).collect();
     assert_eq!(got, [Some(ReplyStyle::Top), Some(ReplyStyle::Bottom)]);
-    let plain = "[accounts.a]\nemail = \"a@x.test\"\nincoming = { protocol = \"imap\", host = \"h\" }\n";
+    let plain =
+        "[accounts.a]\nemail = \"a@x.test\"\nincoming = { protocol = \"imap\", host = \"h\" }\n";
     assert_eq!(parse(plain).expect("valid").accounts[0].reply_style, None);
     let bad = "reply_style = \"middle\"\n[accounts.a]\nemail = \"a@x.test\"\nincoming = { protocol = \"imap\", host = \"h\" }\n";
     let e = parse(bad).expect_err("refused").to_string();

@@ -99,7 +99,10 @@ mod tests {
     #[test]
     fn list_post_forms() {
         let addr = |v: &str| list_post_address(v).map(|m| m.map(|m| m.addr));
-        assert_eq!(addr("<mailto:dev@lists.x.test>"), Ok(Some("dev@lists.x.test".into())));
+        assert_eq!(
+            addr("<mailto:dev@lists.x.test>"),
+            Ok(Some("dev@lists.x.test".into()))
+        );
         assert_eq!(
             addr("<http://x.test/post> (web),\r\n <mailto:dev%40lists.x.test?subject=hi>"),
             Ok(Some("dev@lists.x.test".into()))
@@ -117,7 +120,10 @@ mod tests {
 Reply-To: bob@x.test\r\nSubject: [dev] plans\r\nMessage-ID: <l1@x.test>\r\n\
 List-Id: Dev <dev.lists.x.test>\r\nList-Post: <mailto:dev@lists.x.test>\r\n\r\nhello\r\n";
         let draft = list_reply(raw, &me()).expect("a list message");
-        assert_eq!(draft.to, vec![Mailbox::new("dev@lists.x.test", None).unwrap()]);
+        assert_eq!(
+            draft.to,
+            vec![Mailbox::new("dev@lists.x.test", None).unwrap()]
+        );
         assert!(draft.cc.is_empty());
         assert_eq!(draft.subject, "Re: [dev] plans");
         assert_eq!(draft.in_reply_to.as_deref(), Some("<l1@x.test>"));

@@ -360,7 +360,9 @@ Content-Type: text/html; charset=utf-8\r\n\r\n\
         let draft = reply(raw.as_bytes(), &me(), false).expect("parses");
         assert_eq!(
             draft.body,
-            format!("b@x.test wrote:\n> {long}\n> --- a/f.rs\n> +++ b/f.rs\n> @@ -1 +1 @@\n> -  old\n> +  new\n")
+            format!(
+                "b@x.test wrote:\n> {long}\n> --- a/f.rs\n> +++ b/f.rs\n> @@ -1 +1 @@\n> -  old\n> +  new\n"
+            )
         );
     }
 
@@ -372,7 +374,10 @@ Content-Type: text/html; charset=utf-8\r\n\r\n\
         let lines: Vec<&str> = body.split('\n').collect();
         assert_eq!((line, lines[line], lines[line - 1]), (4, "", ""));
         let (body, line) = ReplyStyle::Top.arrange(quoted);
-        assert_eq!((body.as_str(), line), ("\n\nBob wrote:\n> hi\n> there\n", 0));
+        assert_eq!(
+            (body.as_str(), line),
+            ("\n\nBob wrote:\n> hi\n> there\n", 0)
+        );
         assert_eq!(ReplyStyle::default(), ReplyStyle::Bottom);
     }
 }

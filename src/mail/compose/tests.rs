@@ -190,7 +190,8 @@ fn message_ids_are_unique_and_on_the_domain() {
 #[test]
 fn several_forwarded_messages_are_message_rfc822_parts_byte_for_byte() {
     let one: &[u8] = b"From: a@x.test\r\nSubject: one\r\n\r\nfirst body\r\n";
-    let two: &[u8] = b"From: b@x.test\r\nSubject: two\r\nContent-Type: text/html\r\n\r\n<p>caf\xc3\xa9</p>\r\n";
+    let two: &[u8] =
+        b"From: b@x.test\r\nSubject: two\r\nContent-Type: text/html\r\n\r\n<p>caf\xc3\xa9</p>\r\n";
     let mut d = Draft::new(Mailbox::new("me@x.test", None).expect("ok"));
     d.to.push(Mailbox::new("bob@x.test", None).expect("ok"));
     d.subject = "Fwd: one".into();

@@ -86,7 +86,10 @@ fn after_send_discard_or_save_the_list_has_the_focus() {
     fake.keys(&mut m, "r");
     update(&mut m, Msg::Key(key(KeyCode::Esc)));
     let cmds = fake.keys(&mut m, "s");
-    assert!(matches!(cmds.as_slice(), [Command::SaveDraft(_)]), "{cmds:?}");
+    assert!(
+        matches!(cmds.as_slice(), [Command::SaveDraft(_)]),
+        "{cmds:?}"
+    );
     assert_eq!((m.focus, m.message.is_none()), (Focus::List, true));
 }
 
@@ -126,7 +129,12 @@ fn forward_as_attachment_asks_the_backend_then_composes() {
     let cmds = fake.keys(&mut m, ":forward-attachment");
     assert!(cmds.is_empty());
     let cmds = update(&mut m, Msg::Key(key(KeyCode::Enter)));
-    assert_eq!(cmds, vec![Command::ForwardAttachment { ids: vec![id.clone()] }]);
+    assert_eq!(
+        cmds,
+        vec![Command::ForwardAttachment {
+            ids: vec![id.clone()]
+        }]
+    );
     let draft = Draft {
         account: "work".into(),
         subject: "Fwd: Topic number 0".into(),
