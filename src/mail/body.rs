@@ -96,7 +96,7 @@ pub fn body_text(msg: &Message<'_>, width: usize) -> String {
 }
 
 /// Converts HTML to readable text at `width` columns, links as numbered references
-/// ([`super::html_render`]). Never fails: a conversion error, or input
+/// (`mail::html_render`). Never fails: a conversion error, or input
 /// too large to convert, falls back to stripping tags.
 pub fn html_to_text(html: &str, width: usize) -> String {
     if html.len() <= MAX_HTML_BYTES && nesting_depth(html) <= MAX_HTML_DEPTH {
