@@ -31,6 +31,7 @@ mod folders;
 mod forward;
 mod live;
 mod outbox;
+mod prefill;
 mod send;
 mod server_search;
 mod sync;
@@ -57,7 +58,7 @@ use tokio::sync::mpsc;
 use crate::config::Config;
 use crate::error::ErrorKind;
 use crate::mail::ParsedMessage;
-use crate::mail::compose::{ForwardMode, Mailbox, ReplyStyle, forward, list_reply, reply};
+use crate::mail::compose::Mailbox;
 use crate::store::{self, ListQuery, Store, StoreError};
 use crate::ui::{
     self, BackendError, Command, Event, ListSource, Page, PageRequest, SearchScope, Sort, SortKey,
@@ -591,15 +592,6 @@ impl Backend {
         Mailbox::new(&acc.email, acc.display_name.as_deref()).ok()
     }
 
-    /// Where replies in `account` start the cursor (`reply_style`).
-    fn reply_style(&self, account: &str) -> ReplyStyle {
-        self.options
-            .config
-            .account(account)
-            .and_then(|a| a.reply_style)
-            .unwrap_or_default()
-    }
-
     /// The message as the UI shows it. An envelope-only message shows its headers and, in the
     /// body, why the body is not there: `fetch_error` when a download failed, else the mode.
     fn open_message(
@@ -649,32 +641,7 @@ impl Backend {
             self.parents.insert(bare_id(mid).to_owned(), sid);
         }
         let account = summary.account.as_str();
-        let prefill = match self.me(account) {
-            Some(me) => {
-                let blank = || ui::Draft {
-                    account: account.to_owned(),
-                    ..ui::Draft::default()
-                };
-                let conv = |d: Result<crate::mail::compose::Draft, _>, original| match d {
-                    Ok(d) => convert::ui_draft(&d, account, original),
-                    Err(_) => blank(),
-                };
-                let style = self.reply_style(account);
-                let arranged = |mut d: ui::Draft| {
-                    (d.body, d.body_cursor) = style.arrange(&d.body);
-                    d
-                };
-                ui::Prefill {
-                    reply: arranged(conv(reply(&raw, &me, false), None)),
-                    reply_all: arranged(conv(reply(&raw, &me, true), None)),
-                    forward: conv(forward(&raw, &me, ForwardMode::Inline), Some(id)),
-                    list_reply: list_reply(&raw, &me)
-                        .map(|d| arranged(convert::ui_draft(&d, account, None)))
-                        .map_err(|e| e.to_string()),
-                }
-            }
-            None => ui::Prefill::default(),
-        };
+        let prefill = self.prefill(&raw, account, id);
         let note = self.outbox_note(sid).unwrap_or_default();
         Ok(ui::Message {
             id: id.clone(),

@@ -93,3 +93,23 @@ fn forward_of_an_unknown_message_is_an_error_not_a_panic() {
     );
     assert!(result.is_err());
 }
+
+#[test]
+fn an_opened_message_prefills_replies_below_the_quote_and_says_why_no_list_reply() {
+    let mut r = rig(Mode::Demo);
+    let page = r.page(inbox(), Sort::default(), 1, 0);
+    let m = r.open(&page.rows[0].id);
+    let reply = &m.prefill.reply;
+    let lines: Vec<&str> = reply.body.split('\n').collect();
+    // The default reply_style: the cursor on the last line, empty, a blank line above it,
+    // and the quote above that.
+    assert_eq!(reply.body_cursor, lines.len() - 1, "{:?}", reply.body);
+    assert_eq!(lines[reply.body_cursor], "");
+    assert_eq!(lines[reply.body_cursor - 1], "");
+    assert!(lines[reply.body_cursor - 2].starts_with('>'), "{lines:?}");
+    // The demo has no mailing-list mail.
+    assert_eq!(
+        m.prefill.list_reply,
+        Err("not a mailing-list message (no List-Post header)".to_owned())
+    );
+}
