@@ -30,6 +30,7 @@ fn config(data_dir: &Path, maildir: Option<&Path>) -> Config {
                     notify_command: None,
                     identities: Vec::new(),
                     aliases: Vec::new(),
+                    reply_style: None,
                 }]
             })
             .unwrap_or_default(),

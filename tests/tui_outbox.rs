@@ -118,7 +118,7 @@ fn replies_wait_in_the_outbox_which_drops_one_and_sends_the_other_when_the_serve
         tui.type_text(text);
         tui.keys(&["C-x"]);
         tui.wait_for("the message waits in the outbox");
-        tui.keys(&["q"]);
+        // The send closed the message view: the list has the focus.
         tui.wait_until("the message view to close", |s| !s.contains("Still there?"));
     }
     // The Outbox is under INBOX in the folder pane; open it.

@@ -123,6 +123,7 @@ mod tests {
                 identity("Alice (lists) <lists@x.test>", "lists@x.test"),
             ],
             aliases: vec!["old@x.test".into()],
+            reply_style: None,
         }
     }
 

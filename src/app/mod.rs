@@ -32,12 +32,14 @@ mod drafts;
 mod external;
 mod files;
 mod folders;
+mod forward;
 mod identities;
 mod live;
 mod mailcap;
 mod outbox;
-mod save;
 mod pipe;
+mod prefill;
+mod save;
 mod send;
 mod server_search;
 mod sync;
@@ -47,15 +49,17 @@ mod tests;
 #[cfg(test)]
 mod tests_check;
 #[cfg(test)]
+mod tests_forward;
+#[cfg(test)]
 mod tests_outbox;
+#[cfg(test)]
+mod tests_pipe;
+#[cfg(test)]
+mod tests_save;
 #[cfg(test)]
 mod tests_search;
 #[cfg(test)]
 mod tests_tags;
-#[cfg(test)]
-mod tests_save;
-#[cfg(test)]
-mod tests_pipe;
 #[cfg(test)]
 mod tests_undo;
 mod undo;
@@ -71,7 +75,7 @@ use tokio::sync::mpsc;
 use crate::config::Config;
 use crate::error::ErrorKind;
 use crate::mail::ParsedMessage;
-use crate::mail::compose::{ForwardMode, Mailbox, forward, reply};
+use crate::mail::compose::Mailbox;
 use crate::store::{self, ListQuery, Store, StoreError};
 use crate::ui::{
     self, BackendError, Command, Event, ListSource, Page, PageRequest, Sort, SortKey, ThreadPos,
@@ -217,6 +221,11 @@ enum Internal {
         ids: Vec<ui::MessageId>,
         path: std::path::PathBuf,
     },
+    /// The downloads a forward as attachment needed finished (`Err`: one line saying why).
+    ForwardFetched {
+        ids: Vec<ui::MessageId>,
+        result: Result<(), String>,
+    },
     /// A replay of the account's queue asked of its live connection ended.
     Replayed { account: String },
     /// A folder change made over the live connection finished.
@@ -334,6 +343,7 @@ impl Backend {
                     Some(
                         Internal::BodyFetched { .. }
                         | Internal::SaveFetched { .. }
+                        | Internal::ForwardFetched { .. }
                         | Internal::OutboxFlushed { .. }
                         | Internal::RetrySync { .. }
                         | Internal::Replayed { .. }
@@ -391,6 +401,7 @@ impl Backend {
                 }
             }
             Command::Send(draft) => self.send(draft).await,
+            Command::ForwardAttachment { ids } => self.forward_attachment(ids).await,
             Command::EditDraft(id) => {
                 let result = self.read_draft(&id);
                 self.emit(Event::DraftOpened(result)).await
@@ -459,6 +470,7 @@ impl Backend {
                 let result = self.save_messages(&ids, &path);
                 self.emit(Event::MessagesSaved { ids, result }).await
             }
+            Internal::ForwardFetched { ids, result } => self.forward_fetched(ids, result).await,
             Internal::Replayed { account } => self.replayed(account).await,
             Internal::FolderManaged { change, result } => self.folder_managed(change, result).await,
             Internal::OutboxFlushed {
@@ -665,43 +677,18 @@ impl Backend {
                         reply: empty.clone(),
                         reply_all: empty.clone(),
                         forward: empty,
+                        ..ui::Prefill::default()
                     },
                 });
             }
             Err(e) => return Err(store_error(e)),
         };
-        let parsed = ParsedMessage::parse_with_width(&raw, 78);
+        let parsed = ParsedMessage::parse(&raw);
         if let Some(mid) = &summary.message_id {
             self.parents.insert(bare_id(mid).to_owned(), sid);
         }
         let account = summary.account.as_str();
-        let prefill = match self.reply_identity(account, &raw) {
-            Some((me, from)) => {
-                let blank = || ui::Draft {
-                    account: account.to_owned(),
-                    ..ui::Draft::default()
-                };
-                let config_account = self.options.config.account(account);
-                let conv = |d: Result<crate::mail::compose::Draft, _>, original| match d {
-                    Ok(mut d) => {
-                        if let Some(a) = config_account {
-                            identities::drop_me(a, &mut d);
-                        }
-                        ui::Draft {
-                            from: from.clone(),
-                            ..convert::ui_draft(&d, account, original)
-                        }
-                    }
-                    Err(_) => blank(),
-                };
-                ui::Prefill {
-                    reply: conv(reply(&raw, &me, false), None),
-                    reply_all: conv(reply(&raw, &me, true), None),
-                    forward: conv(forward(&raw, &me, ForwardMode::Inline), Some(id)),
-                }
-            }
-            None => ui::Prefill::default(),
-        };
+        let prefill = self.prefill(&raw, account, id);
         let note = self.outbox_note(sid).unwrap_or_default();
         Ok(ui::Message {
             id: id.clone(),

@@ -72,6 +72,10 @@ impl Backend {
         m.references = d.references.clone();
         m.message_id = d.message_id.clone();
         for a in &d.attachments {
+            if let ui::DraftAttachment::Message { message, .. } = a {
+                m.attached_messages.push(self.message_bytes(message)?);
+                continue;
+            }
             m.attachments.push(match a {
                 ui::DraftAttachment::File(path) => Attachment {
                     file_name: path
@@ -97,12 +101,18 @@ impl Backend {
                         message = newer;
                     }
                     let (data, mime, _) = files::part_bytes(&self.store, message, *part)?;
+                    // A forwarded message (in a saved draft) stays a message/rfc822 part.
+                    if mime.eq_ignore_ascii_case("message/rfc822") {
+                        m.attached_messages.push(data);
+                        continue;
+                    }
                     Attachment {
                         file_name: name.clone(),
                         content_type: Some(mime),
                         data,
                     }
                 }
+                ui::DraftAttachment::Message { .. } => continue,
             });
         }
         // Composing needs a recipient; a draft without one gets a stand-in that only the

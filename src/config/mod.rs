@@ -80,6 +80,9 @@ pub struct Account {
     /// Other addresses that are also "me" (`aliases`): replies answer from the identity the
     /// original was sent to, and reply-all drops every one of them.
     pub aliases: Vec<String>,
+    /// Where a reply starts (`reply_style`): the account's value, else the top-level one;
+    /// None: neither is set ([`crate::mail::compose::ReplyStyle::default`], below the quote).
+    pub reply_style: Option<crate::mail::compose::ReplyStyle>,
 }
 
 /// How mail comes in: one variant per `protocol`.

@@ -113,6 +113,7 @@ impl<'t> Parser<'t> {
             folder_pane: None,
             address_book_command: None,
             headers: None,
+            reply_style: None,
         });
         if let Some(theme) = top.theme {
             config.theme = theme;
@@ -153,6 +154,12 @@ file: None,
         for account in &mut config.accounts {
             if account.notify_command.is_none() {
                 account.notify_command.clone_from(&top.notify_command);
+            }
+        }
+        // An account without its own reply_style uses the top-level one (else the default).
+        for account in &mut config.accounts {
+            if account.reply_style.is_none() {
+                account.reply_style = top.reply_style;
             }
         }
         config
@@ -305,6 +312,7 @@ file: None,
                 notify_command: raw.notify_command,
                 identities,
                 aliases,
+                reply_style: raw.reply_style,
             }),
             _ => None,
         };

@@ -21,6 +21,7 @@ pub(super) struct RawTop {
     pub folder_pane: Option<bool>,
     pub address_book_command: Option<String>,
     pub headers: Option<Spanned<Vec<String>>>,
+    pub reply_style: Option<crate::mail::compose::ReplyStyle>,
     // `accounts` is taken out of the document and read table by table; see `parse`.
     // So is `ui` (its own table, so its unknown keys are reported with its name).
 }
@@ -42,6 +43,7 @@ pub(super) struct RawAccount {
     pub signature: Option<String>,
     pub signature_file: Option<Spanned<String>>,
     pub aliases: Option<Vec<Spanned<String>>>,
+    pub reply_style: Option<crate::mail::compose::ReplyStyle>,
     // `incoming`, `outgoing` and `identities` are read separately, so a problem there hides
     // none here.
 }

@@ -522,3 +522,30 @@ fn ui_auto_view_is_read_and_its_unknown_keys_named() {
         "did you mean `auto_view`",
     );
 }
+
+#[test]
+fn reply_style_per_account_with_a_top_level_default() {
+    use crate::mail::compose::ReplyStyle;
+    let text = r#"
+reply_style = "top"
+[accounts.a]
+email = "a@x.test"
+incoming = { protocol = "imap", host = "h" }
+[accounts.b]
+email = "b@x.test"
+reply_style = "bottom"
+incoming = { protocol = "imap", host = "h" }
+"#;
+    let config = parse(text).expect("valid");
+    let got: Vec<_> = config.accounts.iter().map(|a| a.reply_style).collect();
+    assert_eq!(got, [Some(ReplyStyle::Top), Some(ReplyStyle::Bottom)]);
+    let plain =
+        "[accounts.a]\nemail = \"a@x.test\"\nincoming = { protocol = \"imap\", host = \"h\" }\n";
+    assert_eq!(parse(plain).expect("valid").accounts[0].reply_style, None);
+    let bad = "reply_style = \"middle\"\n[accounts.a]\nemail = \"a@x.test\"\nincoming = { protocol = \"imap\", host = \"h\" }\n";
+    let e = parse(bad).expect_err("refused").to_string();
+    assert!(
+        e.contains(":1: reply_style") && e.contains("expected `bottom` or `top`"),
+        "{e}"
+    );
+}

@@ -15,6 +15,9 @@ use super::envelope::Envelope;
 pub const MAX_HTML_BYTES: usize = 2 * 1024 * 1024;
 /// The body text kept for the full-text index is cut here (on a char boundary).
 pub const MAX_INDEX_TEXT_BYTES: usize = 256 * 1024;
+/// The width converted HTML is wrapped at, for reading (TUI and `postie read`) and quoting
+/// alike, so a reply quotes the lines the reader showed; `> ` keeps a quote within 78 columns.
+pub const READING_WIDTH: usize = 76;
 
 /// One attachment (or inline non-text part) as a message view lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,9 +40,9 @@ pub struct ParsedMessage {
 }
 
 impl ParsedMessage {
-    /// Parses a whole message for display. Never fails.
+    /// Parses a whole message for display (HTML wrapped at [`READING_WIDTH`]). Never fails.
     pub fn parse(raw: &[u8]) -> ParsedMessage {
-        Self::parse_with_width(raw, 80)
+        Self::parse_with_width(raw, READING_WIDTH)
     }
 
     /// Like [`ParsedMessage::parse`], wrapping converted HTML at `width` columns.
@@ -74,7 +77,8 @@ pub fn has_attachments(raw: &[u8]) -> bool {
         .is_some_and(|msg| !attachments(&msg).is_empty())
 }
 
-/// The display text of a parsed message.
+/// The display text of a parsed message: the one renderer behind the reader, `postie read` and
+/// the quote of replies and forwards.
 pub fn body_text(msg: &Message<'_>, width: usize) -> String {
     let ids = if msg.text_body.is_empty() {
         &msg.html_body
@@ -99,12 +103,13 @@ pub fn body_text(msg: &Message<'_>, width: usize) -> String {
     out
 }
 
-/// Converts HTML to readable text at `width` columns. Never fails: a conversion error, or input
+/// Converts HTML to readable text at `width` columns, links as numbered references
+/// (`mail::html_render`). Never fails: a conversion error, or input
 /// too large to convert, falls back to stripping tags.
 pub fn html_to_text(html: &str, width: usize) -> String {
     if html.len() <= MAX_HTML_BYTES && nesting_depth(html) <= MAX_HTML_DEPTH {
         let width = width.clamp(20, 100_000);
-        if let Ok(text) = html2text::from_read(html.as_bytes(), width) {
+        if let Ok(text) = super::html_render::render(html, width) {
             return text;
         }
     }

@@ -11,6 +11,7 @@
 //! byte for byte apart from the removed Bcc fields.
 
 mod encode;
+mod list_reply;
 mod raw;
 mod reply;
 
@@ -20,8 +21,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, FixedOffset};
 
 pub use encode::guess_content_type;
+pub use list_reply::{ListReplyError, list_post_address, list_reply};
 pub use raw::{PreparedRaw, prepare_raw};
-pub use reply::{ForwardMode, forward, reply};
+pub use reply::{ForwardMode, ReplyStyle, forward, reply};
 
 use encode::{
     base64_lines, crlf, fits_7bit, fold_header, mime_param, phrase_tokens, quoted_printable,
@@ -180,8 +182,8 @@ pub struct Draft {
     /// The text body; any line ends (LF or CRLF).
     pub body: String,
     pub attachments: Vec<Attachment>,
-    /// A whole message attached as `message/rfc822` (forward as attachment).
-    pub attached_message: Option<Vec<u8>>,
+    /// Whole messages attached as `message/rfc822`, byte for byte (forward as attachment).
+    pub attached_messages: Vec<Vec<u8>>,
     /// Message-ID of the message replied to, with angle brackets.
     pub in_reply_to: Option<String>,
     /// The thread's Message-IDs, oldest first, with angle brackets.
@@ -202,7 +204,7 @@ impl Draft {
             subject: String::new(),
             body: String::new(),
             attachments: Vec::new(),
-            attached_message: None,
+            attached_messages: Vec::new(),
             in_reply_to: None,
             references: Vec::new(),
             date: None,
@@ -246,7 +248,7 @@ impl Draft {
 
         let (text_headers, text_body) = text_part(&self.body);
         let mut bytes = head.into_bytes();
-        if self.attachments.is_empty() && self.attached_message.is_none() {
+        if self.attachments.is_empty() && self.attached_messages.is_empty() {
             bytes.extend_from_slice(text_headers.as_bytes());
             bytes.extend_from_slice(b"\r\n");
             bytes.extend_from_slice(&text_body);
@@ -255,7 +257,7 @@ impl Draft {
             for a in &self.attachments {
                 parts.push(attachment_part(a));
             }
-            if let Some(original) = &self.attached_message {
+            for original in &self.attached_messages {
                 parts.push(message_part(original));
             }
             write_multipart(&mut bytes, &message_id, &parts);

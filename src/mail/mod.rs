@@ -10,8 +10,9 @@ pub mod compose;
 pub mod envelope;
 pub mod flags;
 pub mod headers;
-pub mod mbox;
+mod html_render;
 pub mod mailcap;
+pub mod mbox;
 pub mod thread;
 
 pub use body::{Attachment, ParsedMessage};

@@ -563,8 +563,8 @@ mod tests;
 #[cfg(test)]
 mod tests_folders;
 #[cfg(test)]
-mod tests_search;
-#[cfg(test)]
 mod tests_keys;
+#[cfg(test)]
+mod tests_search;
 #[cfg(test)]
 mod tests_shared;

@@ -54,7 +54,7 @@ pub fn from_text(original: &Draft, text: &str) -> Result<Draft, BackendError> {
         original
             .attachments
             .iter()
-            .filter(|a| matches!(a, DraftAttachment::Part { .. }))
+            .filter(|a| !matches!(a, DraftAttachment::File(_)))
             .cloned(),
     );
     let text = text.replace("\r\n", "\n");
@@ -132,6 +132,7 @@ mod tests {
             in_reply_to: Some("<x@y>".into()),
             references: vec!["<x@y>".into()],
             message_id: Some("<d@x.test>".into()),
+            body_cursor: 0,
         };
         let text = to_text(&d);
         assert!(text.starts_with("To: \"Doe, J\" <j@x.test>, b@y.test\nCc: \nBcc: me@x.test\nSubject: Re: hi\nAttach: /tmp/a.pdf\n\nHello"));

@@ -206,6 +206,7 @@ pub fn message(id: &MessageId) -> Message {
         prefill: Prefill {
             reply_all: Draft { cc: vec!["Bob <bob@y.test>".into()], ..reply.clone() },
             forward: Draft { subject: "Fwd: Topic number 0".into(), ..Draft::default() },
+            list_reply: Err("not a mailing-list message (no List-Post header)".into()),
             reply,
         },
     }

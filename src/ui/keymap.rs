@@ -57,6 +57,8 @@ actions! {
     Reply, "reply", Normal, "r", "reply to the sender";
     ReplyAll, "reply_all", Normal, "R", "reply to all";
     Forward, "forward", Normal, "f", "forward";
+    ForwardAttachment, "forward_attachment", Normal, "A", "forward as an attachment (message/rfc822)";
+    ListReply, "list_reply", Normal, "L", "reply to the mailing list (List-Post)";
     EditDraft, "edit_draft", Normal, "e", "edit the draft in the composer";
     Delete, "delete", Normal, "d", "delete (to Trash)";
     Move, "move", Normal, "m", "move to a folder";

@@ -95,6 +95,10 @@ pub enum Command {
     SaveDraft(Draft),
     /// Read a stored draft back for editing. Answer with [`Event::DraftOpened`].
     EditDraft(MessageId),
+    /// A new draft with these messages attached whole (`message/rfc822`, exact bytes),
+    /// their bodies downloaded first where only the envelope is stored. Answer with
+    /// [`Event::ForwardReady`].
+    ForwardAttachment { ids: Vec<MessageId> },
     /// Submit (or queue in the outbox). Answer with [`Event::Sent`].
     Send(Draft),
     /// Write a part's decoded bytes to `path`. Answer with [`Event::AttachmentSaved`].
@@ -277,6 +281,8 @@ pub enum Event {
     DraftEdited(Result<Draft, BackendError>),
     /// A stored draft, read back for editing ([`Command::EditDraft`]): opens the composer.
     DraftOpened(Result<Draft, BackendError>),
+    /// The answer to [`Command::ForwardAttachment`]: opens the composer.
+    ForwardReady(Result<Draft, BackendError>),
     /// An account connected, disconnected, started or progressed syncing.
     AccountState {
         account: String,

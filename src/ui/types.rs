@@ -228,11 +228,25 @@ pub struct AttachmentInfo {
 }
 
 /// The replies and forward the backend prepared for a message (quoting is the backend's job).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prefill {
     pub reply: Draft,
     pub reply_all: Draft,
     pub forward: Draft,
+    /// The reply to the mailing list (`List-Post`), or why there is none ("not a
+    /// mailing-list message", the list takes no posts), for the status line.
+    pub list_reply: Result<Draft, String>,
+}
+
+impl Default for Prefill {
+    fn default() -> Self {
+        Prefill {
+            reply: Draft::default(),
+            reply_all: Draft::default(),
+            forward: Draft::default(),
+            list_reply: Err("not a mailing-list message".to_owned()),
+        }
+    }
 }
 
 /// An opened message, ready to show.
@@ -255,7 +269,9 @@ pub struct Message {
     pub prefill: Prefill,
 }
 
-/// An attachment of a draft: a local file, or a part of a stored message (forwarding).
+/// An attachment of a draft: a local file, a part of a stored message (forwarding), or a
+/// whole stored message, attached as `message/rfc822` with its exact bytes (forward as
+/// attachment).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DraftAttachment {
     File(PathBuf),
@@ -264,13 +280,19 @@ pub enum DraftAttachment {
         part: usize,
         name: String,
     },
+    Message {
+        message: MessageId,
+        name: String,
+    },
 }
 
 impl DraftAttachment {
     pub fn label(&self) -> String {
         match self {
             DraftAttachment::File(p) => p.display().to_string(),
-            DraftAttachment::Part { name, .. } => name.clone(),
+            DraftAttachment::Part { name, .. } | DraftAttachment::Message { name, .. } => {
+                name.clone()
+            }
         }
     }
 }
@@ -303,6 +325,9 @@ pub struct Draft {
     /// The draft's Message-ID (angle brackets), kept across saves so that saving again
     /// replaces the stored version; None until it is first saved (or opened from Drafts).
     pub message_id: Option<String>,
+    /// The body line the composer starts the cursor on (a reply: the empty line below or
+    /// above the quote, per `reply_style`); 0 for the rest.
+    pub body_cursor: usize,
 }
 
 /// A failure reported by the backend: its kind and the full chain as one line.

@@ -30,6 +30,7 @@ fn account(name: &str, email: &str, outgoing: bool) -> Account {
         notify_command: None,
         identities: Vec::new(),
         aliases: Vec::new(),
+        reply_style: None,
         outgoing: outgoing.then(|| Outgoing {
             server: Server {
                 host: "smtp.x.test".into(),

@@ -2,11 +2,14 @@
 //!
 //! What must hold: a reply carries In-Reply-To and References so threads stay threads, has
 //! exactly one "Re: ", quotes the original under an "On DATE, NAME wrote:" line, and a
-//! reply-all never includes the user's own address or the same address twice.
+//! reply-all never includes the user's own address or the same address twice. The quoted and
+//! forwarded text is the text the reader shows ([`body_text`]): HTML rendered the same way,
+//! lines kept (no re-flow, so code and patches survive).
 
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders as _};
 
 use super::{Attachment, ComposeError, Draft, Mailbox};
+use crate::mail::body::{READING_WIDTH, body_text};
 
 /// How to forward: the text quoted in the body (with the original's attachments), or the
 /// whole original attached as `message/rfc822`.
@@ -14,6 +17,36 @@ use super::{Attachment, ComposeError, Draft, Mailbox};
 pub enum ForwardMode {
     Inline,
     Attachment,
+}
+
+/// Where the user writes a reply: below the quote (the default, like mutt) or above it
+/// (config `reply_style`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReplyStyle {
+    #[default]
+    Bottom,
+    Top,
+}
+
+impl ReplyStyle {
+    /// Lays out a reply's body (the attribution line and the quote, as [`reply`] writes it)
+    /// for writing: the body and the line the cursor starts on, an empty line that is
+    /// separated from the quote by a blank one (below it for `Bottom`, above it for `Top`).
+    pub fn arrange(self, quoted: &str) -> (String, usize) {
+        let mut quoted = quoted.to_owned();
+        if !quoted.is_empty() && !quoted.ends_with('\n') {
+            quoted.push('\n');
+        }
+        match self {
+            ReplyStyle::Bottom => {
+                let body = format!("{quoted}\n");
+                let cursor = body.split('\n').count() - 1;
+                (body, cursor)
+            }
+            ReplyStyle::Top => (format!("\n\n{quoted}"), 0),
+        }
+    }
 }
 
 fn parse(original: &[u8]) -> Result<Message<'_>, ComposeError> {
@@ -151,7 +184,8 @@ pub fn reply(original: &[u8], me: &Mailbox, all: bool) -> Result<Draft, ComposeE
         Some(date) => format!("On {}, {author} wrote:", date.to_rfc822()),
         None => format!("{author} wrote:"),
     };
-    let text = msg.body_text(0).unwrap_or_default();
+    // The text the reader shows (HTML rendered, links as references), quoted line by line.
+    let text = body_text(&msg, READING_WIDTH);
     draft.body = format!("{attribution}\n{}", quote(&text));
     Ok(draft)
 }
@@ -167,7 +201,7 @@ pub fn forward(original: &[u8], me: &Mailbox, mode: ForwardMode) -> Result<Draft
         format!("Fwd: {subject}")
     };
     match mode {
-        ForwardMode::Attachment => draft.attached_message = Some(original.to_vec()),
+        ForwardMode::Attachment => draft.attached_messages.push(original.to_vec()),
         ForwardMode::Inline => {
             let list = |a: Option<&Address<'_>>| {
                 mailboxes(a)
@@ -187,7 +221,7 @@ pub fn forward(original: &[u8], me: &Mailbox, mode: ForwardMode) -> Result<Draft
                 body.push_str(&format!("Cc: {}\n", list(msg.cc())));
             }
             body.push('\n');
-            body.push_str(&msg.body_text(0).unwrap_or_default());
+            body.push_str(&body_text(&msg, READING_WIDTH));
             draft.body = body;
             for (n, part) in msg.attachments().enumerate() {
                 let content_type = part.content_type().map(|ct| match ct.subtype() {
@@ -289,6 +323,61 @@ see you\r\n";
         );
         assert!(draft.body.contains("see you"));
         let draft = forward(ORIGINAL, &me(), ForwardMode::Attachment).expect("parses");
-        assert_eq!(draft.attached_message.as_deref(), Some(ORIGINAL));
+        assert_eq!(draft.attached_messages, [ORIGINAL]);
+    }
+
+    const HTML_ONLY: &[u8] = b"From: Bob <bob@x.test>\r\nTo: alice@x.test\r\nSubject: news\r\n\
+Date: Mon, 7 Dec 2026 09:00:00 +0000\r\nMessage-ID: <h1@x.test>\r\n\
+Content-Type: text/html; charset=utf-8\r\n\r\n\
+<html><body><h1>Big Heading</h1><p>First <b>bold</b> paragraph with a \
+<a href=\"https://x.test/doc\">link text</a>.</p><ul><li>item one</li><li>item two</li></ul>\
+</body></html>\r\n";
+
+    #[test]
+    fn reply_to_html_quotes_the_text_the_reader_shows() {
+        let draft = reply(HTML_ONLY, &me(), false).expect("parses");
+        assert_eq!(
+            draft.body,
+            "On Mon, 7 Dec 2026 09:00:00 +0000, Bob wrote:\n\
+> # Big Heading\n>\n> First bold paragraph with a link text [1].\n\
+> * item one\n> * item two\n>\n> [1]: https://x.test/doc\n"
+        );
+        let shown = crate::mail::ParsedMessage::parse(HTML_ONLY).text;
+        assert_eq!(
+            draft.body.split_once('\n').expect("attribution").1,
+            quote(&shown)
+        );
+        let fwd = forward(HTML_ONLY, &me(), ForwardMode::Inline).expect("parses");
+        assert!(fwd.body.ends_with(&shown), "{:?}", fwd.body);
+    }
+
+    #[test]
+    fn quoting_keeps_long_lines_and_patches_as_they_are() {
+        let long = "x".repeat(120);
+        let raw = format!(
+            "From: b@x.test\r\nSubject: p\r\n\r\n{long}\r\n--- a/f.rs\r\n+++ b/f.rs\r\n@@ -1 +1 @@\r\n-  old\r\n+  new\r\n"
+        );
+        let draft = reply(raw.as_bytes(), &me(), false).expect("parses");
+        assert_eq!(
+            draft.body,
+            format!(
+                "b@x.test wrote:\n> {long}\n> --- a/f.rs\n> +++ b/f.rs\n> @@ -1 +1 @@\n> -  old\n> +  new\n"
+            )
+        );
+    }
+
+    #[test]
+    fn reply_style_puts_the_cursor_on_an_empty_line_below_or_above_the_quote() {
+        let quoted = "Bob wrote:\n> hi\n> there\n";
+        let (body, line) = ReplyStyle::Bottom.arrange(quoted);
+        assert_eq!(body, "Bob wrote:\n> hi\n> there\n\n");
+        let lines: Vec<&str> = body.split('\n').collect();
+        assert_eq!((line, lines[line], lines[line - 1]), (4, "", ""));
+        let (body, line) = ReplyStyle::Top.arrange(quoted);
+        assert_eq!(
+            (body.as_str(), line),
+            ("\n\nBob wrote:\n> hi\n> there\n", 0)
+        );
+        assert_eq!(ReplyStyle::default(), ReplyStyle::Bottom);
     }
 }

@@ -186,3 +186,37 @@ fn message_ids_are_unique_and_on_the_domain() {
     assert_ne!(a, b);
     assert!(a.starts_with('<') && a.ends_with("@x.test>"));
 }
+
+#[test]
+fn several_forwarded_messages_are_message_rfc822_parts_byte_for_byte() {
+    let one: &[u8] = b"From: a@x.test\r\nSubject: one\r\n\r\nfirst body\r\n";
+    let two: &[u8] =
+        b"From: b@x.test\r\nSubject: two\r\nContent-Type: text/html\r\n\r\n<p>caf\xc3\xa9</p>\r\n";
+    let mut d = Draft::new(Mailbox::new("me@x.test", None).expect("ok"));
+    d.to.push(Mailbox::new("bob@x.test", None).expect("ok"));
+    d.subject = "Fwd: one".into();
+    d.body = "see below".into();
+    d.attached_messages = vec![one.to_vec(), two.to_vec()];
+    let bytes = d.finish().expect("composes").bytes;
+    let msg = mail_parser::MessageParser::default()
+        .parse(&bytes)
+        .expect("parses");
+    let parts: Vec<&[u8]> = msg
+        .parts
+        .iter()
+        .filter_map(|p| match &p.body {
+            mail_parser::PartType::Message(_) => {
+                assert_eq!(
+                    p.content_type().map(|c| (c.ctype(), c.subtype())),
+                    Some(("message", Some("rfc822")))
+                );
+                Some(&bytes[p.offset_body as usize..p.offset_end as usize])
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(parts.len(), 2);
+    assert_eq!(parts[0].trim_ascii_end(), one.trim_ascii_end());
+    assert_eq!(parts[1].trim_ascii_end(), two.trim_ascii_end());
+    assert!(msg.body_text(0).expect("text").contains("see below"));
+}

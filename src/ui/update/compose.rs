@@ -11,7 +11,7 @@ use ratatui_textarea::TextArea;
 
 use super::super::input::{Edit, LineInput};
 use super::super::keymap::{Action, Mode};
-use super::super::model::{Compose, Field, Model};
+use super::super::model::{Compose, Field, Focus, Model};
 use super::super::protocol::Command;
 use super::super::types::{Draft, Identity, split_addresses};
 use super::{compose_attach, compose_identity};
@@ -33,6 +33,8 @@ pub fn start_new_compose(model: &mut Model, draft: Draft) {
 pub fn start_compose(model: &mut Model, draft: Draft) {
     let mut body = TextArea::new(draft.body.split('\n').map(str::to_string).collect());
     body.set_cursor_line_style(ratatui::style::Style::new());
+    let line = u16::try_from(draft.body_cursor).unwrap_or(u16::MAX);
+    body.move_cursor(ratatui_textarea::CursorMove::Jump(line, 0));
     let identities = model
         .identities
         .get(&draft.account)
@@ -78,6 +80,19 @@ pub fn start_compose(model: &mut Model, draft: Draft) {
     model.dirty = true;
 }
 
+/// Leave the composer (sent, discarded, saved and closed). The user lands on the list, not
+/// on the message the compose started from: the reader is closed, so `j`, `k` and `d` act on
+/// the list as they would before the compose (and never on a message still open out of
+/// sight).
+pub(super) fn close_compose(model: &mut Model) {
+    model.compose = None;
+    if model.focus == Focus::Message {
+        model.message = None;
+        model.focus = Focus::List;
+    }
+    model.dirty = true;
+}
+
 /// The draft the compose screen holds.
 pub fn draft_of(c: &Compose) -> Draft {
     Draft {
@@ -92,6 +107,7 @@ pub fn draft_of(c: &Compose) -> Draft {
         in_reply_to: c.in_reply_to.clone(),
         references: c.references.clone(),
         message_id: c.message_id.clone(),
+        body_cursor: 0,
     }
 }
 
@@ -120,13 +136,13 @@ pub(super) fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         c.confirm_discard = false;
         return match key.code {
             KeyCode::Char('y') => {
-                model.compose = None;
+                close_compose(model);
                 model.set_status("Message discarded");
                 Vec::new()
             }
             KeyCode::Char('s') => {
                 let draft = draft_of(c);
-                model.compose = None;
+                close_compose(model);
                 model.set_status("Saving draft…");
                 vec![Command::SaveDraft(draft)]
             }
@@ -290,7 +306,7 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
             if !c.completions.is_empty() {
                 c.completions.clear();
             } else if compose_identity::untouched(c) {
-                model.compose = None;
+                close_compose(model);
             } else {
                 c.confirm_discard = true;
             }

@@ -94,10 +94,10 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
                         cmds = super::mark_read(model, vec![id]);
                     }
                     if let Some(action) = then {
-                        start_new_compose(
-                            model,
-                            super::normal::prefill_for(&message.prefill, action),
-                        );
+                        match super::normal::prefill_for(&message.prefill, action) {
+                            Ok(draft) => start_new_compose(model, draft),
+                            Err(why) => model.set_error(why),
+                        }
                     }
                     cmds.extend(super::rawview::message_arrived(model));
                     return cmds;
@@ -160,7 +160,7 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
         Event::Sent { result } => {
             match result {
                 Ok(outcome) => {
-                    model.compose = None;
+                    super::compose::close_compose(model);
                     model.set_status(match outcome {
                         SendOutcome::Sent => "Message sent",
                         SendOutcome::Queued => {
@@ -211,6 +211,16 @@ pub(super) fn handle(model: &mut Model, ev: Event) -> Vec<Command> {
         }
         Event::AttachmentChecked { path, result } => {
             super::compose_attach::checked(model, path, result);
+            Vec::new()
+        }
+        Event::ForwardReady(result) => {
+            match result {
+                Ok(_) if model.compose.is_some() => {
+                    model.set_error("Finish or close the message being written first")
+                }
+                Ok(draft) => start_new_compose(model, draft),
+                Err(e) => model.set_error(format!("Cannot forward: {}", e.message)),
+            }
             Vec::new()
         }
         Event::DraftOpened(result) => {

@@ -13,8 +13,8 @@ mod outbox;
 mod panes;
 mod pipe;
 mod prompt;
-mod tags;
 mod rawview;
+mod tags;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -32,9 +32,11 @@ mod tests_outbox;
 #[cfg(test)]
 mod tests_panes;
 #[cfg(test)]
-mod tests_rawview;
-#[cfg(test)]
 mod tests_pipe;
+#[cfg(test)]
+mod tests_quote;
+#[cfg(test)]
+mod tests_rawview;
 #[cfg(test)]
 mod tests_search;
 #[cfg(test)]

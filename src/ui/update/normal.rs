@@ -124,7 +124,17 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
             );
             Vec::new()
         }
-        Action::Reply | Action::ReplyAll | Action::Forward => reply(model, action),
+        Action::Reply | Action::ReplyAll | Action::Forward | Action::ListReply => {
+            reply(model, action)
+        }
+        Action::ForwardAttachment => {
+            let ids = target_ids(model);
+            if ids.is_empty() {
+                return Vec::new();
+            }
+            model.set_status("Preparing the forward…");
+            vec![Command::ForwardAttachment { ids }]
+        }
         Action::Delete if super::outbox::showing_outbox(model) => super::outbox::ask_drop(model),
         Action::Move if super::outbox::showing_outbox(model) => {
             model.set_error("A queued message cannot be moved: F sends it now, d drops it");
@@ -428,8 +438,10 @@ fn reply(model: &mut Model, action: Action) -> Vec<Command> {
         .is_some_and(|m| model.focus == Focus::Message || Some(&m.id) == selected.as_ref());
     if open_is_target {
         if let Some(msg) = model.message.as_ref().and_then(|m| m.message.as_ref()) {
-            let draft = prefill_for(&msg.prefill, action);
-            start_new_compose(model, draft);
+            match prefill_for(&msg.prefill, action) {
+                Ok(draft) => start_new_compose(model, draft),
+                Err(why) => model.set_error(why),
+            }
             return Vec::new();
         }
         if let Some(m) = model.message.as_mut() {
@@ -444,10 +456,18 @@ fn reply(model: &mut Model, action: Action) -> Vec<Command> {
     cmds
 }
 
-pub(super) fn prefill_for(p: &super::super::types::Prefill, action: Action) -> Draft {
+/// The draft for a reply action, or why there is none (a list reply to a message of no list).
+pub(super) fn prefill_for(
+    p: &super::super::types::Prefill,
+    action: Action,
+) -> Result<Draft, String> {
     match action {
-        Action::ReplyAll => p.reply_all.clone(),
-        Action::Forward => p.forward.clone(),
-        _ => p.reply.clone(),
+        Action::ReplyAll => Ok(p.reply_all.clone()),
+        Action::Forward => Ok(p.forward.clone()),
+        Action::ListReply => p
+            .list_reply
+            .clone()
+            .map_err(|why| format!("No list reply: {why}")),
+        _ => Ok(p.reply.clone()),
     }
 }

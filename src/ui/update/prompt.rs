@@ -234,6 +234,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("untag [PATTERN]", "untag the messages matching (none: all)"),
     ("compose [ADDRESS...]", "write a message"),
     (
+        "forward-attachment",
+        "forward the selected message as an attachment",
+    ),
+    (
         "save PATH",
         "save the message: to an mbox file, or as .eml in a dir/",
     ),
@@ -273,6 +277,7 @@ fn command(model: &mut Model, line: &str) -> Vec<Command> {
         "sync" => super::normal::act(model, Action::Sync),
         "undo" => super::normal::act(model, Action::Undo),
         "delete" => super::normal::act(model, Action::Delete),
+        "forward-attachment" => super::normal::act(model, Action::ForwardAttachment),
         "open" => super::normal::act(model, Action::OpenAttachment),
         "pipe" => super::pipe::command(model, false, arg),
         "pipe-part" => super::pipe::command(model, true, arg),

@@ -177,7 +177,15 @@ fn reply_uses_the_prefill_and_a_failed_send_keeps_the_draft() {
     assert!(m.compose.is_none());
     assert!(m.status.as_ref().unwrap().text.contains("outbox"));
     // Forward from the open message (already loaded): at once.
-    m.focus = Focus::Message;
+    press(&mut m, KeyCode::Enter);
+    update(
+        &mut m,
+        Msg::Backend(Event::Message {
+            id: id.clone(),
+            result: Ok(message(&id)),
+        }),
+    );
+    assert_eq!(m.focus, Focus::Message);
     fake.keys(&mut m, "f");
     assert_eq!(
         m.compose.as_ref().unwrap().subject.text(),

@@ -10,9 +10,9 @@ mod status;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod tests_tags;
-#[cfg(test)]
 mod tests_layout;
+#[cfg(test)]
+mod tests_tags;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
