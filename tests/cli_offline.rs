@@ -28,6 +28,7 @@ fn config(data_dir: &Path, maildir: Option<&Path>) -> Config {
                     outgoing: None,
                     check_interval: None,
                     notify_command: None,
+                    pgp: Default::default(),
                 }]
             })
             .unwrap_or_default(),

@@ -60,6 +60,34 @@ pub struct Account {
     /// Run (`sh -c`) when the TUI finds new mail in the account: the account's
     /// `notify_command`, else the top-level one. Gets the news in `POSTIE_*` variables.
     pub notify_command: Option<String>,
+    /// OpenPGP defaults for mail written from this account (`pgp_sign`, `pgp_encrypt`,
+    /// `pgp_key`).
+    pub pgp: PgpSettings,
+}
+
+/// An account's OpenPGP settings; the composer's toggles and `postie send --sign/--encrypt`
+/// start from these.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PgpSettings {
+    /// `pgp_sign`: sign new mail (default false).
+    pub sign: bool,
+    /// `pgp_encrypt`: when to encrypt new mail.
+    pub encrypt: PgpEncrypt,
+    /// `pgp_key`: the key to sign with (and to encrypt the sender's copy to): a key id,
+    /// fingerprint or user id as gpg's --local-user takes it. None: the account's address.
+    pub key: Option<String>,
+}
+
+/// `pgp_encrypt`: whether new mail is encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PgpEncrypt {
+    /// Only when asked (the composer's toggle, `postie send --encrypt`).
+    #[default]
+    Never,
+    /// When every recipient has a usable key; otherwise sent unencrypted, as asked.
+    IfAllKeys,
+    /// Always: a recipient without a key stops the message.
+    Always,
 }
 
 /// How mail comes in: one variant per `protocol`.

@@ -16,12 +16,12 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::hints::{did_you_mean, field_names, friendlier, other_protocol_hint};
 use super::raw::{
-    RawAccount, RawFetchBodies, RawImap, RawMaildir, RawOutgoing, RawPop3, RawPop3Mode, RawServer,
-    RawTls, RawTop,
+    RawAccount, RawFetchBodies, RawImap, RawMaildir, RawOutgoing, RawPgpEncrypt, RawPop3,
+    RawPop3Mode, RawServer, RawTls, RawTop,
 };
 use super::{
     Account, Config, ConfigError, Env, FetchBodies, ImapIncoming, Incoming, MaildirIncoming,
-    Outgoing, Pop3Incoming, Pop3Mode, Problem, Server, TlsMode,
+    Outgoing, PgpEncrypt, PgpSettings, Pop3Incoming, Pop3Mode, Problem, Server, TlsMode,
 };
 
 /// Standard ports per TLS mode: (implicit, starttls, none).
@@ -246,6 +246,15 @@ impl<'t> Parser<'t> {
                 outgoing,
                 check_interval,
                 notify_command: raw.notify_command,
+                pgp: PgpSettings {
+                    sign: raw.pgp_sign.unwrap_or(false),
+                    encrypt: match raw.pgp_encrypt {
+                        Some(RawPgpEncrypt::Always) => PgpEncrypt::Always,
+                        Some(RawPgpEncrypt::IfAllKeys) => PgpEncrypt::IfAllKeys,
+                        Some(RawPgpEncrypt::Never) | None => PgpEncrypt::Never,
+                    },
+                    key: raw.pgp_key.filter(|k| !k.trim().is_empty()),
+                },
             }),
             _ => None,
         };

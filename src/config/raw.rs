@@ -28,6 +28,9 @@ pub(super) struct RawAccount {
     pub name: Option<String>,
     pub default: Option<Spanned<bool>>,
     pub notify_command: Option<String>,
+    pub pgp_sign: Option<bool>,
+    pub pgp_encrypt: Option<RawPgpEncrypt>,
+    pub pgp_key: Option<String>,
     // `incoming` and `outgoing` are read separately, so a problem there hides none here.
 }
 
@@ -37,6 +40,14 @@ pub(super) enum RawTls {
     Implicit,
     Starttls,
     None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(super) enum RawPgpEncrypt {
+    Never,
+    IfAllKeys,
+    Always,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

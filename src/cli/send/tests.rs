@@ -28,6 +28,7 @@ fn account(name: &str, email: &str, outgoing: bool) -> Account {
         }),
         check_interval: None,
         notify_command: None,
+        pgp: Default::default(),
         outgoing: outgoing.then(|| Outgoing {
             server: Server {
                 host: "smtp.x.test".into(),
