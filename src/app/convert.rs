@@ -357,6 +357,7 @@ pub fn ui_draft(d: &MailDraft, account: &str, original: Option<&ui::MessageId>) 
         in_reply_to: d.in_reply_to.clone(),
         references: d.references.clone(),
         message_id: None,
+        pgp: None,
     }
 }
 

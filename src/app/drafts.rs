@@ -235,6 +235,7 @@ pub(super) fn draft_from_raw(raw: &[u8], account: &str, id: &ui::MessageId) -> u
         in_reply_to: env.in_reply_to.first().map(angle),
         references: env.references.iter().map(angle).collect(),
         message_id: env.message_id.as_ref().map(angle),
+        pgp: None,
     }
 }
 

@@ -30,7 +30,10 @@ mod files;
 mod folders;
 mod live;
 mod outbox;
+mod pgp;
 mod send;
+
+pub use pgp::defaults as pgp_defaults;
 mod server_search;
 mod sync;
 #[cfg(test)]
@@ -647,7 +650,7 @@ impl Backend {
             None => ui::Prefill::default(),
         };
         let note = self.outbox_note(sid).unwrap_or_default();
-        Ok(ui::Message {
+        let mut message = ui::Message {
             id: id.clone(),
             folder,
             headers: convert::headers(&parsed.envelope),
@@ -655,7 +658,11 @@ impl Backend {
             downloaded: true,
             attachments: convert::attachments(&parsed),
             prefill,
-        })
+        };
+        if let Some(inspection) = pgp::inspect(&raw) {
+            pgp::apply(&mut message, &inspection, &note);
+        }
+        Ok(message)
     }
 
     fn set_flags(

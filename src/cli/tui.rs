@@ -133,7 +133,9 @@ fn model_for(config: &Config, accounts: &[String]) -> Result<Model, CliError> {
     let keymap = Keymap::from_config(&config.keys).map_err(TuiError::from)?;
     let user_themes = super::check::user_theme_dir(config);
     let theme = ui::theme::load(&config.theme, user_themes.as_deref()).map_err(TuiError::from)?;
-    Ok(Model::new(accounts, keymap, theme))
+    let mut model = Model::new(accounts, keymap, theme);
+    model.pgp_defaults = crate::app::pgp_defaults(config);
+    Ok(model)
 }
 
 /// `postie demo`: the demo mailbox in a fresh directory under the temp dir, removed on exit.

@@ -246,6 +246,8 @@ pub struct Compose {
     pub confirm_discard: bool,
     /// The attach-file prompt, when open.
     pub prompt: Option<LineInput>,
+    /// OpenPGP signing and encryption for this message (`A-s`, `A-e`).
+    pub pgp: super::types::PgpChoice,
 }
 
 /// A line for the status bar.
@@ -309,6 +311,9 @@ pub struct Model {
     /// A text shown in the list pane while no folder is open (e.g. how to write a config when
     /// there is none), set by the binary.
     pub notice: Option<String>,
+    /// Each account's OpenPGP defaults (`pgp_sign`, `pgp_encrypt`) for new messages, set by the
+    /// binary; an account not here starts with both off.
+    pub pgp_defaults: std::collections::BTreeMap<String, super::types::PgpChoice>,
 }
 
 impl Model {
@@ -348,6 +353,7 @@ impl Model {
             quit: false,
             home: None,
             notice: None,
+            pgp_defaults: std::collections::BTreeMap::new(),
         }
     }
 

@@ -260,6 +260,41 @@ pub struct Draft {
     /// The draft's Message-ID (angle brackets), kept across saves so that saving again
     /// replaces the stored version; None until it is first saved (or opened from Drafts).
     pub message_id: Option<String>,
+    /// OpenPGP for this message: None until the composer opens it (then the account's
+    /// `pgp_sign` / `pgp_encrypt`); the composer's `A-s` / `A-e` toggles change it.
+    pub pgp: Option<PgpChoice>,
+}
+
+/// Whether a message is signed and encrypted (OpenPGP), as the composer shows and toggles it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PgpChoice {
+    pub sign: bool,
+    pub encrypt: EncryptChoice,
+}
+
+/// When the message is encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EncryptChoice {
+    #[default]
+    No,
+    /// When every recipient has a key (`pgp_encrypt = "if-all-keys"`), else in clear.
+    IfAllKeys,
+    /// Always: a recipient without a key stops the message.
+    Yes,
+}
+
+impl PgpChoice {
+    /// What the compose screen shows: `sign + encrypt`, `sign`, `encrypt if all keys`, `off`.
+    pub fn describe(self) -> &'static str {
+        match (self.sign, self.encrypt) {
+            (false, EncryptChoice::No) => "off",
+            (true, EncryptChoice::No) => "sign",
+            (false, EncryptChoice::Yes) => "encrypt",
+            (true, EncryptChoice::Yes) => "sign + encrypt",
+            (false, EncryptChoice::IfAllKeys) => "encrypt if all keys",
+            (true, EncryptChoice::IfAllKeys) => "sign + encrypt if all keys",
+        }
+    }
 }
 
 /// A failure reported by the backend: its kind and the full chain as one line.

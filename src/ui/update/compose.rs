@@ -8,7 +8,7 @@ use super::super::input::{Edit, LineInput};
 use super::super::keymap::{Action, Mode};
 use super::super::model::{Compose, Field, Model};
 use super::super::protocol::Command;
-use super::super::types::{Draft, DraftAttachment, split_addresses};
+use super::super::types::{Draft, DraftAttachment, EncryptChoice, split_addresses};
 use super::expand_home;
 
 /// Completion is asked for once the address typed has this many characters.
@@ -18,6 +18,13 @@ const COMPLETE_FROM: usize = 2;
 pub fn start_compose(model: &mut Model, draft: Draft) {
     let mut body = TextArea::new(draft.body.split('\n').map(str::to_string).collect());
     body.set_cursor_line_style(ratatui::style::Style::new());
+    let pgp = draft.pgp.unwrap_or_else(|| {
+        model
+            .pgp_defaults
+            .get(&draft.account)
+            .copied()
+            .unwrap_or_default()
+    });
     let field = if draft.to.is_empty() {
         Field::To
     } else if draft.subject.is_empty() {
@@ -44,6 +51,7 @@ pub fn start_compose(model: &mut Model, draft: Draft) {
         sending: false,
         confirm_discard: false,
         prompt: None,
+        pgp,
     });
     model.prompt = None;
     model.help = None;
@@ -63,6 +71,7 @@ pub fn draft_of(c: &Compose) -> Draft {
         in_reply_to: c.in_reply_to.clone(),
         references: c.references.clone(),
         message_id: c.message_id.clone(),
+        pgp: Some(c.pgp),
     }
 }
 
@@ -237,6 +246,21 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
             vec![Command::SaveDraft(draft)]
         }
         Action::ComposeEditor => vec![Command::EditExternally(draft_of(c))],
+        Action::ComposeToggleSign => {
+            c.pgp.sign = !c.pgp.sign;
+            let now = c.pgp.describe();
+            model.set_status(format!("OpenPGP: {now}"));
+            Vec::new()
+        }
+        Action::ComposeToggleEncrypt => {
+            c.pgp.encrypt = match c.pgp.encrypt {
+                EncryptChoice::Yes => EncryptChoice::No,
+                EncryptChoice::No | EncryptChoice::IfAllKeys => EncryptChoice::Yes,
+            };
+            let now = c.pgp.describe();
+            model.set_status(format!("OpenPGP: {now}"));
+            Vec::new()
+        }
         Action::ComposeAttach => {
             c.prompt = Some(LineInput::default());
             Vec::new()
@@ -266,6 +290,7 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
             } else if draft_of(c)
                 == (Draft {
                     account: c.account.clone(),
+                    pgp: Some(c.pgp),
                     ..Draft::default()
                 })
             {
