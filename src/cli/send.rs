@@ -574,3 +574,5 @@ async fn save_sent_copy(config: &Config, account: &Account, bytes: &[u8]) -> Res
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_pgp;

@@ -44,7 +44,7 @@ fn account(name: &str, email: &str, outgoing: bool) -> Account {
     }
 }
 
-fn config() -> Config {
+pub(super) fn config() -> Config {
     Config {
         path: None,
         theme: "default".into(),
