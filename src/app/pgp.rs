@@ -178,4 +178,53 @@ Content-Disposition: attachment; filename=plan.pdf\r\n\r\nPDF\r\n--b--\r\n"
         );
         assert!(m.attachments.is_empty());
     }
+
+    /// The reader styles a PGP line as an error exactly when the inspection is alarming.
+    #[test]
+    fn the_reader_alarm_matches_the_inspection() {
+        use crate::pgp::{Signature, SignatureState, Trust};
+        let signature = |state| Signature {
+            state,
+            key_id: "DD8AADFDF435C992".into(),
+            fingerprint: None,
+            user_id: Some("Alice <a@x.test>".into()),
+            trust: Trust::Unknown,
+            expired: false,
+        };
+        let cases = [
+            (Kind::Signed, None, vec![signature(SignatureState::Good)]),
+            (Kind::Signed, None, vec![signature(SignatureState::Bad)]),
+            (Kind::Signed, None, vec![signature(SignatureState::Revoked)]),
+            (
+                Kind::Signed,
+                None,
+                vec![signature(SignatureState::UnknownKey)],
+            ),
+            (
+                Kind::Encrypted,
+                Some(Decryption::Failed {
+                    encrypted_to: vec!["AAAA".into()],
+                    no_secret_key: true,
+                }),
+                Vec::new(),
+            ),
+        ];
+        for (kind, decryption, signatures) in cases {
+            let inspection = Inspection {
+                kind,
+                decryption,
+                signatures,
+                shown: None,
+                problem: None,
+            };
+            let mut m = message();
+            apply(&mut m, &inspection, "");
+            let (_, value) = m.headers.last().expect("a PGP line");
+            assert_eq!(
+                ui::pgp_line_is_alarming(value),
+                inspection.is_alarming(),
+                "{value}"
+            );
+        }
+    }
 }

@@ -265,6 +265,15 @@ pub struct Draft {
     pub pgp: Option<PgpChoice>,
 }
 
+/// Whether the value of a message's `PGP` header line (written by the backend) says something
+/// is wrong: a bad signature, a revoked key, a message that could not be decrypted. The reader
+/// shows those in the error style.
+pub fn pgp_line_is_alarming(value: &str) -> bool {
+    ["BAD signature", "REVOKED key", "cannot decrypt"]
+        .iter()
+        .any(|w| value.contains(w))
+}
+
 /// Whether a message is signed and encrypted (OpenPGP), as the composer shows and toggles it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PgpChoice {

@@ -47,9 +47,14 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         .unwrap_or(0)
         + 1;
     for (name, value) in &msg.headers {
+        let value_style = if name == "PGP" && crate::ui::types::pgp_line_is_alarming(value) {
+            t.status_error
+        } else {
+            t.header_value
+        };
         lines.push(Line::from(vec![
             Span::styled(pad(&format!("{name}:"), name_w + 1), t.header_name),
-            Span::styled(fit(value, width.saturating_sub(name_w + 1)), t.header_value),
+            Span::styled(fit(value, width.saturating_sub(name_w + 1)), value_style),
         ]));
     }
     if !msg.attachments.is_empty() {
