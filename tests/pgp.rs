@@ -302,6 +302,22 @@ async fn encrypted_mail_decrypts_with_plain_gpg_for_both_and_in_postie() {
         shown.contains("Hello Bob") && shown.contains("Grüße"),
         "{shown}"
     );
+
+    // Reading it decrypted nothing into the store or the index: search finds it by its
+    // headers, never by its text, and the stored bytes are still the encrypted ones.
+    let search = |q: &str| -> Vec<serde_json::Value> {
+        let out = bob.ok(&["search", "--json", q], b"");
+        serde_json::from_str::<serde_json::Value>(&out)
+            .expect("search --json")
+            .as_array()
+            .expect("an array")
+            .clone()
+    };
+    assert_eq!(search("sealed").len(), 1, "found by its subject");
+    assert!(search("Hello").is_empty(), "the decrypted text was indexed");
+    let id = search("sealed")[0]["id"].to_string();
+    let stored = bob.ok(&["read", "--raw", &id], b"");
+    assert!(stored.contains("-----BEGIN PGP MESSAGE-----") && !stored.contains("Hello Bob"));
 }
 
 #[tokio::test]
