@@ -33,6 +33,7 @@ fn config(data_dir: &Path, maildir: Option<&Path>) -> Config {
             })
             .unwrap_or_default(),
         keys: BTreeMap::new(),
+        index_decrypted: false,
     }
 }
 

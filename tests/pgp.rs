@@ -318,6 +318,16 @@ async fn encrypted_mail_decrypts_with_plain_gpg_for_both_and_in_postie() {
     let id = search("sealed")[0]["id"].to_string();
     let stored = bob.ok(&["read", "--raw", &id], b"");
     assert!(stored.contains("-----BEGIN PGP MESSAGE-----") && !stored.contains("Hello Bob"));
+
+    // Opted in (index_decrypted = true): reading it makes its text searchable.
+    let config = std::fs::read_to_string(bob.config()).expect("read config");
+    std::fs::write(bob.config(), format!("index_decrypted = true\n{config}")).expect("write");
+    bob.ok(&["read", &id], b"");
+    assert_eq!(
+        search("Hello").len(),
+        1,
+        "the decrypted text is indexed when asked"
+    );
 }
 
 #[tokio::test]

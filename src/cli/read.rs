@@ -32,12 +32,20 @@ pub fn run_offline(
     args: &ReadArgs,
     out: &mut dyn Write,
 ) -> Result<(), OfflineError> {
-    let store = open_store(config)?;
+    let mut store = open_store(config)?;
     let bytes = store.read_raw(args.id)?;
     if args.raw {
         out.write_all(&bytes)?;
     } else {
         let pgp = crate::pgp::inspect(&crate::pgp::gpg::Gpg::default(), &bytes);
+        if let Some(shown) = pgp.as_ref().and_then(|p| p.shown.as_deref())
+            && config.index_decrypted
+        {
+            let text = ParsedMessage::parse_for_index(shown).text;
+            if let Err(e) = store.index_body_text(args.id, &text) {
+                tracing::warn!("cannot index the decrypted text: {e}");
+            }
+        }
         out.write_all(render_with(&bytes, pgp.as_ref()).as_bytes())?;
     }
     out.flush()?;

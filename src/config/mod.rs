@@ -42,6 +42,10 @@ pub struct Config {
     pub accounts: Vec<Account>,
     /// The `[keys]` table: action name -> key, validated by the UI.
     pub keys: BTreeMap<String, String>,
+    /// `index_decrypted`: put the text of encrypted mail, once decrypted for reading, into the
+    /// full-text index (in clear, on disk). Default false: encrypted mail is searched by its
+    /// headers only.
+    pub index_decrypted: bool,
 }
 
 /// One `[accounts.NAME]` table.
@@ -303,6 +307,7 @@ impl Config {
             data_dir,
             accounts: Vec::new(),
             keys: BTreeMap::new(),
+            index_decrypted: false,
         }
     }
 

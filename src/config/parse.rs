@@ -74,6 +74,7 @@ impl<'t> Parser<'t> {
             data_dir: PathBuf::new(),
             accounts: Vec::new(),
             keys: BTreeMap::new(),
+            index_decrypted: false,
         };
         if !errors.is_empty() {
             // After the first error on a line, toml's recovery mostly reports its echoes.
@@ -104,11 +105,13 @@ impl<'t> Parser<'t> {
             data_dir: None,
             keys: None,
             notify_command: None,
+            index_decrypted: None,
         });
         if let Some(theme) = top.theme {
             config.theme = theme;
         }
         config.keys = top.keys.unwrap_or_default();
+        config.index_decrypted = top.index_decrypted.unwrap_or(false);
         config.data_dir = match top.data_dir {
             Some(dir) => self.path_value(dir, "data_dir").unwrap_or_default(),
             None => match self.env.default_data_dir() {

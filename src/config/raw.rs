@@ -18,6 +18,7 @@ pub(super) struct RawTop {
     pub data_dir: Option<Spanned<String>>,
     pub keys: Option<BTreeMap<String, String>>,
     pub notify_command: Option<String>,
+    pub index_decrypted: Option<bool>,
     // `accounts` is taken out of the document and read table by table; see `parse`.
 }
 

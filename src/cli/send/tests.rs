@@ -55,6 +55,7 @@ pub(super) fn config() -> Config {
             account("readonly", "ro@x.test", false),
         ],
         keys: BTreeMap::new(),
+        index_decrypted: false,
     }
 }
 
