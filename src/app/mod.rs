@@ -659,17 +659,7 @@ impl Backend {
             attachments: convert::attachments(&parsed),
             prefill,
         };
-        if let Some(inspection) = pgp::inspect(&raw) {
-            pgp::apply(&mut message, &inspection, &note);
-            if let Some(shown) = &inspection.shown
-                && self.options.config.index_decrypted
-            {
-                let text = ParsedMessage::parse_for_index(shown).text;
-                if let Err(e) = self.store.index_body_text(sid, &text) {
-                    tracing::warn!("cannot index the decrypted text: {e}");
-                }
-            }
-        }
+        self.show_pgp(&mut message, &raw, sid, &note);
         Ok(message)
     }
 

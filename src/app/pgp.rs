@@ -37,6 +37,29 @@ pub fn defaults(config: &Config) -> BTreeMap<String, PgpChoice> {
 }
 
 impl Backend {
+    /// The reader's OpenPGP view of a message (nothing for one without OpenPGP content); with
+    /// `index_decrypted = true`, the decrypted text goes into the search index too.
+    pub(super) fn show_pgp(
+        &mut self,
+        message: &mut ui::Message,
+        raw: &[u8],
+        id: crate::store::MessageId,
+        note: &str,
+    ) {
+        let Some(inspection) = inspect(raw) else {
+            return;
+        };
+        apply(message, &inspection, note);
+        if let Some(shown) = &inspection.shown
+            && self.options.config.index_decrypted
+        {
+            let text = ParsedMessage::parse_for_index(shown).text;
+            if let Err(e) = self.store.index_body_text(id, &text) {
+                tracing::warn!("cannot index the decrypted text: {e}");
+            }
+        }
+    }
+
     /// The draft's OpenPGP choice, or its account's defaults when the composer set none.
     pub(super) fn pgp_choice(&self, d: &ui::Draft) -> PgpChoice {
         d.pgp.unwrap_or_else(|| {
