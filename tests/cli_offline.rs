@@ -31,6 +31,7 @@ fn config(data_dir: &Path, maildir: Option<&Path>) -> Config {
                     identities: Vec::new(),
                     aliases: Vec::new(),
                     reply_style: None,
+                    pgp: Default::default(),
                 }]
             })
             .unwrap_or_default(),
@@ -39,6 +40,7 @@ fn config(data_dir: &Path, maildir: Option<&Path>) -> Config {
         address_book_command: None,
         headers: None,
         auto_view: Vec::new(),
+        index_decrypted: false,
     }
 }
 

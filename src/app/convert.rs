@@ -366,6 +366,7 @@ pub fn ui_draft(d: &MailDraft, account: &str, original: Option<&ui::MessageId>) 
         references: d.references.clone(),
         message_id: None,
         body_cursor: 0,
+        pgp: None,
     }
 }
 

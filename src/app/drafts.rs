@@ -239,6 +239,7 @@ pub(super) fn draft_from_raw(raw: &[u8], account: &str, id: &ui::MessageId) -> u
         references: env.references.iter().map(angle).collect(),
         message_id: env.message_id.as_ref().map(angle),
         body_cursor: 0,
+        pgp: None,
     }
 }
 

@@ -124,6 +124,7 @@ mod tests {
             ],
             aliases: vec!["old@x.test".into()],
             reply_style: None,
+            pgp: Default::default(),
         }
     }
 

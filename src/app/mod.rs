@@ -40,7 +40,10 @@ mod outbox;
 mod pipe;
 mod prefill;
 mod save;
+mod pgp;
 mod send;
+
+pub use pgp::defaults as pgp_defaults;
 mod server_search;
 mod sync;
 mod tags;
@@ -690,7 +693,7 @@ impl Backend {
         let account = summary.account.as_str();
         let prefill = self.prefill(&raw, account, id);
         let note = self.outbox_note(sid).unwrap_or_default();
-        Ok(ui::Message {
+        let mut message = ui::Message {
             id: id.clone(),
             folder,
             headers: convert::headers(&parsed.envelope),
@@ -699,7 +702,9 @@ impl Backend {
             downloaded: true,
             attachments: convert::attachments(&parsed),
             prefill,
-        })
+        };
+        self.show_pgp(&mut message, &raw, sid, &note);
+        Ok(message)
     }
 
     fn set_flags(

@@ -121,6 +121,7 @@ impl Backend {
         if empty && allow_empty {
             m.bcc.push(from);
         }
+        m.sign_safe = self.pgp_choice(d).sign;
         let composed = m.finish().map_err(data_error)?;
         Ok((composed, empty))
     }
@@ -148,8 +149,11 @@ impl Backend {
     /// Answers [`ui::Command::Send`]: at once in demo and offline mode, else when the
     /// submission task reports back ([`Backend::send_done`]).
     pub(super) async fn send(&mut self, draft: ui::Draft) -> bool {
-        let composed = match self.compose(&draft, false) {
-            Ok((c, _)) => c,
+        let composed = match self
+            .compose(&draft, false)
+            .and_then(|(c, _)| self.protect(&draft, c))
+        {
+            Ok(c) => c,
             Err(e) => return self.emit(Event::Sent { result: Err(e) }).await,
         };
         match self.options.mode {

@@ -1,4 +1,8 @@
 //! `postie read`: one message as text (headers, body, attachment list), or its exact bytes.
+//!
+//! OpenPGP messages get a `PGP: ...` status line after the headers (good or bad signature,
+//! decrypted or not) and show their decrypted body; the plaintext is only printed, never
+//! stored.
 
 use std::io::Write;
 
@@ -7,6 +11,7 @@ use super::{CliError, Context};
 use crate::config::Config;
 use crate::mail::envelope::format_addresses;
 use crate::mail::{Attachment, ParsedMessage};
+use crate::pgp::Inspection;
 use crate::store::MessageId;
 
 /// Print a message: headers, text body and attachment list (HTML-only mail as text).
@@ -27,12 +32,21 @@ pub fn run_offline(
     args: &ReadArgs,
     out: &mut dyn Write,
 ) -> Result<(), OfflineError> {
-    let store = open_store(config)?;
+    let mut store = open_store(config)?;
     let bytes = store.read_raw(args.id)?;
     if args.raw {
         out.write_all(&bytes)?;
     } else {
-        out.write_all(render(&bytes).as_bytes())?;
+        let pgp = crate::pgp::inspect(&crate::pgp::gpg::Gpg::default(), &bytes);
+        if let Some(shown) = pgp.as_ref().and_then(|p| p.shown.as_deref())
+            && config.index_decrypted
+        {
+            let text = ParsedMessage::parse_for_index(shown).text;
+            if let Err(e) = store.index_body_text(args.id, &text) {
+                tracing::warn!("cannot index the decrypted text: {e}");
+            }
+        }
+        out.write_all(render_with(&bytes, pgp.as_ref()).as_bytes())?;
     }
     out.flush()?;
     Ok(())
@@ -41,8 +55,18 @@ pub fn run_offline(
 /// The text view of a message: Date/From/To/Cc/Subject, a blank line, the body text, then the
 /// attachments. Control characters are neutralised (see [`sanitize`]).
 pub fn render(bytes: &[u8]) -> String {
-    let p = ParsedMessage::parse(bytes);
-    let e = &p.envelope;
+    render_with(bytes, None)
+}
+
+/// [`render`] with what OpenPGP found: its status line after the headers, and the decrypted
+/// (or inline-verified) body in place of the message's own.
+pub fn render_with(bytes: &[u8], pgp: Option<&Inspection>) -> String {
+    let outer = ParsedMessage::parse(bytes);
+    let e = &outer.envelope;
+    let shown = pgp
+        .and_then(|i| i.shown.as_deref())
+        .map(ParsedMessage::parse);
+    let p = shown.as_ref().unwrap_or(&outer);
     let mut s = String::new();
     let date = e
         .date
@@ -59,7 +83,12 @@ pub fn render(bytes: &[u8]) -> String {
             s.push_str(&format!("{name}: {}\n", format_addresses(list)));
         }
     }
-    s.push_str(&format!("Subject: {}\n\n", e.subject));
+    s.push_str(&format!("Subject: {}\n", e.subject));
+    if let Some(pgp) = pgp {
+        s.push_str(&pgp.status_line());
+        s.push('\n');
+    }
+    s.push('\n');
     s.push_str(p.text.trim_end());
     s.push('\n');
     if !p.attachments.is_empty() {

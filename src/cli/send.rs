@@ -13,9 +13,10 @@ use secrecy::SecretString;
 
 use super::{CliError, Context, error_line};
 
-use crate::config::{Account, Config, Identity, Server};
+use crate::config::{Account, Config, Identity, PgpEncrypt, Server};
 use crate::error::ErrorKind;
 use crate::mail::compose::{Attachment, ComposeError, Draft, Mailbox, prepare_raw};
+use crate::pgp::{Backend, PgpError, Protection};
 use crate::proto::smtp::{Accepted, Envelope, SmtpError, Submission};
 
 /// Send mail: from flags (`--to ... --subject ...`, body from --body-file or standard input),
@@ -28,7 +29,9 @@ use crate::proto::smtp::{Accepted, Envelope, SmtpError, Submission};
 ///
 /// Exit status: 0 accepted by the server; 75 queued in the outbox (always with --offline,
 /// which never connects); 64 bad usage; 65 malformed message or empty input; 69 server
-/// unreachable; 77 authentication refused; 78 config error.
+/// unreachable; 77 authentication refused; 78 config error (also: no OpenPGP key to sign with,
+/// gpg not installed). With --encrypt, a recipient without a key is exit 65 and nothing is
+/// sent.
 // The field docs are --help text, where "Name <addr>" is meant literally, not as HTML.
 #[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -86,6 +89,22 @@ pub struct SendArgs {
     /// `postie outbox flush` or `postie sync` sends it later. A refusal (5xx) is never queued.
     #[arg(long)]
     pub queue: bool,
+    /// Sign the message with OpenPGP (PGP/MIME, through gpg), with the account's pgp_key or
+    /// the key of its address. A composed message is signed anyway when the account has
+    /// pgp_sign = true (--no-sign: not).
+    #[arg(long, conflicts_with = "no_sign")]
+    pub sign: bool,
+    /// Do not sign, whatever the account's pgp_sign says.
+    #[arg(long)]
+    pub no_sign: bool,
+    /// Encrypt the message with OpenPGP to every recipient and to the sender's own key. A
+    /// recipient without a usable key in the GnuPG keyring stops it: nothing is sent (exit 65).
+    /// Without it, a composed message follows the account's pgp_encrypt.
+    #[arg(long, conflicts_with = "no_encrypt")]
+    pub encrypt: bool,
+    /// Do not encrypt, whatever the account's pgp_encrypt says.
+    #[arg(long)]
+    pub no_encrypt: bool,
     /// Recipients, with the message on standard input (as sendmail's ADDR...).
     #[arg(value_name = "ADDR")]
     pub recipients: Vec<String>,
@@ -127,6 +146,12 @@ pub enum SendError {
     },
     #[error(transparent)]
     Smtp(#[from] SmtpError),
+    #[error("account {account:?} (OpenPGP through gpg)")]
+    Pgp {
+        account: String,
+        #[source]
+        source: PgpError,
+    },
     /// Sending failed for now and the message could not be queued either.
     #[error("cannot keep the message in the outbox (it was not sent: {reason})")]
     Queue {
@@ -157,6 +182,7 @@ impl SendError {
             // SmtpError's own kind, which stays Temporary.
             SendError::Smtp(e) if e.kind() == ErrorKind::Temporary => ErrorKind::Network,
             SendError::Smtp(e) => e.kind(),
+            SendError::Pgp { source, .. } => source.kind(),
             SendError::Queue { source, .. } => source.kind(),
         }
     }
@@ -284,8 +310,34 @@ fn mailboxes(list: &[String]) -> Result<Vec<Mailbox>, SendError> {
 }
 
 /// Decides what to send. Reads `stdin` whole (unless the body comes from --body-file) and the
-/// files named by --attach/--body-file; touches nothing else.
+/// files named by --attach/--body-file; runs gpg only when the message is to be signed or
+/// encrypted; touches nothing else.
 pub fn plan(args: &SendArgs, config: &Config, stdin: &mut dyn Read) -> Result<SendPlan, SendError> {
+    plan_with(args, config, stdin, &crate::pgp::gpg::Gpg::default())
+}
+
+/// Whether to sign, and when to encrypt: the flags, else (composed messages only) the
+/// account's defaults. A message on standard input is passed on as it is unless asked.
+fn pgp_wanted(args: &SendArgs, account: &Account, mode: Mode) -> (bool, PgpEncrypt) {
+    let defaults = mode == Mode::Compose;
+    let sign = args.sign || (defaults && !args.no_sign && account.pgp.sign);
+    let encrypt = if args.encrypt {
+        PgpEncrypt::Always
+    } else if args.no_encrypt || !defaults {
+        PgpEncrypt::Never
+    } else {
+        account.pgp.encrypt
+    };
+    (sign, encrypt)
+}
+
+/// [`plan`] with the OpenPGP backend given.
+pub fn plan_with(
+    args: &SendArgs,
+    config: &Config,
+    stdin: &mut dyn Read,
+    pgp: &dyn Backend,
+) -> Result<SendPlan, SendError> {
     let mode = args.mode()?;
     let account = choose_account(config, args)?;
     let identity = chosen_identity(account, args);
@@ -303,6 +355,11 @@ pub fn plan(args: &SendArgs, config: &Config, stdin: &mut dyn Read) -> Result<Se
         Ok::<_, SendError>(buf)
     };
     let explicit = mailboxes(&args.recipients)?;
+    let (sign, encrypt) = pgp_wanted(args, account, mode);
+    let pgp_err = |source| SendError::Pgp {
+        account: account.name.clone(),
+        source,
+    };
 
     let (message, sent_copy, recipients, message_id) = match mode {
         Mode::Compose => {
@@ -347,7 +404,13 @@ pub fn plan(args: &SendArgs, config: &Config, stdin: &mut dyn Read) -> Result<Se
                     data,
                 });
             }
+            draft.sign_safe = sign;
             let composed = draft.finish()?;
+            let how =
+                protection(pgp, account, sign, encrypt, &composed.recipients).map_err(pgp_err)?;
+            let protected = crate::pgp::protect(pgp, &composed.bytes, &composed.recipients, &how)
+                .map_err(pgp_err)?;
+            let composed = composed.with_bytes(protected);
             let sent_copy = composed.sent_copy();
             (
                 composed.bytes,
@@ -369,12 +432,10 @@ pub fn plan(args: &SendArgs, config: &Config, stdin: &mut dyn Read) -> Result<Se
                     recipients.push(m.addr);
                 }
             }
-            (
-                prepared.bytes.clone(),
-                prepared.bytes,
-                recipients,
-                prepared.message_id,
-            )
+            let how = protection(pgp, account, sign, encrypt, &recipients).map_err(pgp_err)?;
+            let bytes =
+                crate::pgp::protect(pgp, &prepared.bytes, &recipients, &how).map_err(pgp_err)?;
+            (bytes.clone(), bytes, recipients, prepared.message_id)
         }
     };
     Ok(SendPlan {
@@ -389,6 +450,28 @@ pub fn plan(args: &SendArgs, config: &Config, stdin: &mut dyn Read) -> Result<Se
         dry_run: args.dry_run,
         queue: args.queue,
     })
+}
+
+/// What to do to the message: `if-all-keys` encrypts only when every recipient has a usable
+/// key (asking the keyring), `always` whatever happens next (a missing key then stops it).
+fn protection(
+    pgp: &dyn Backend,
+    account: &Account,
+    sign: bool,
+    encrypt: PgpEncrypt,
+    recipients: &[String],
+) -> Result<Protection, PgpError> {
+    let encrypt = match encrypt {
+        PgpEncrypt::Never => false,
+        PgpEncrypt::Always => true,
+        PgpEncrypt::IfAllKeys => crate::pgp::mime::missing_keys(pgp, recipients)?.is_empty(),
+    };
+    Ok(Protection::for_sender(
+        sign,
+        encrypt,
+        &account.email,
+        account.pgp.key.as_deref(),
+    ))
 }
 
 /// `--dry-run`: the message on `out`, the envelope on `err`.
@@ -532,3 +615,5 @@ async fn save_sent_copy(config: &Config, account: &Account, bytes: &[u8]) -> Res
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_pgp;

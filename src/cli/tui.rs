@@ -153,6 +153,7 @@ fn model_for(config: &Config, accounts: &[String]) -> Result<Model, CliError> {
     if let Some(headers) = &config.headers {
         model.reader_headers.clone_from(headers);
     }
+    model.pgp_defaults = crate::app::pgp_defaults(config);
     Ok(model)
 }
 

@@ -56,6 +56,10 @@ pub struct Config {
     /// `[ui] auto_view`: MIME types (lowercase; `text/*` allowed) the reader shows through
     /// their mailcap `copiousoutput` entry instead of the built-in conversion.
     pub auto_view: Vec<String>,
+    /// `index_decrypted`: put the text of encrypted mail, once decrypted for reading, into the
+    /// full-text index (in clear, on disk). Default false: encrypted mail is searched by its
+    /// headers only.
+    pub index_decrypted: bool,
 }
 
 /// One `[accounts.NAME]` table.
@@ -83,6 +87,34 @@ pub struct Account {
     /// Where a reply starts (`reply_style`): the account's value, else the top-level one;
     /// None: neither is set ([`crate::mail::compose::ReplyStyle::default`], below the quote).
     pub reply_style: Option<crate::mail::compose::ReplyStyle>,
+    /// OpenPGP defaults for mail written from this account (`pgp_sign`, `pgp_encrypt`,
+    /// `pgp_key`).
+    pub pgp: PgpSettings,
+}
+
+/// An account's OpenPGP settings; the composer's toggles and `postie send --sign/--encrypt`
+/// start from these.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PgpSettings {
+    /// `pgp_sign`: sign new mail (default false).
+    pub sign: bool,
+    /// `pgp_encrypt`: when to encrypt new mail.
+    pub encrypt: PgpEncrypt,
+    /// `pgp_key`: the key to sign with (and to encrypt the sender's copy to): a key id,
+    /// fingerprint or user id as gpg's --local-user takes it. None: the account's address.
+    pub key: Option<String>,
+}
+
+/// `pgp_encrypt`: whether new mail is encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PgpEncrypt {
+    /// Only when asked (the composer's toggle, `postie send --encrypt`).
+    #[default]
+    Never,
+    /// When every recipient has a usable key; otherwise sent unencrypted, as asked.
+    IfAllKeys,
+    /// Always: a recipient without a key stops the message.
+    Always,
 }
 
 /// How mail comes in: one variant per `protocol`.
@@ -308,6 +340,7 @@ impl Config {
             address_book_command: None,
             headers: None,
             auto_view: Vec::new(),
+            index_decrypted: false,
         }
     }
 

@@ -16,12 +16,12 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::hints::{did_you_mean, field_names, friendlier, other_protocol_hint};
 use super::raw::{
-    RawAccount, RawFetchBodies, RawImap, RawMaildir, RawOutgoing, RawPop3, RawPop3Mode, RawServer,
-    RawTls, RawTop, RawUi,
+    RawAccount, RawFetchBodies, RawImap, RawMaildir, RawOutgoing, RawPgpEncrypt, RawPop3,
+    RawPop3Mode, RawServer, RawTls, RawTop, RawUi,
 };
 use super::{
     Account, Config, ConfigError, Env, FetchBodies, ImapIncoming, Incoming, MaildirIncoming,
-    Outgoing, Pop3Incoming, Pop3Mode, Problem, Server, TlsMode,
+    Outgoing, PgpEncrypt, PgpSettings, Pop3Incoming, Pop3Mode, Problem, Server, TlsMode,
 };
 
 /// Standard ports per TLS mode: (implicit, starttls, none).
@@ -78,6 +78,7 @@ impl<'t> Parser<'t> {
             address_book_command: None,
             headers: None,
             auto_view: Vec::new(),
+            index_decrypted: false,
         };
         if !errors.is_empty() {
             // After the first error on a line, toml's recovery mostly reports its echoes.
@@ -114,6 +115,7 @@ impl<'t> Parser<'t> {
             address_book_command: None,
             headers: None,
             reply_style: None,
+            index_decrypted: None,
         });
         if let Some(theme) = top.theme {
             config.theme = theme;
@@ -133,6 +135,7 @@ impl<'t> Parser<'t> {
                 .map(|t| t.trim().to_ascii_lowercase())
                 .collect();
         }
+        config.index_decrypted = top.index_decrypted.unwrap_or(false);
         config.data_dir = match top.data_dir {
             Some(dir) => self.path_value(dir, "data_dir").unwrap_or_default(),
             None => match self.env.default_data_dir() {
@@ -313,6 +316,15 @@ file: None,
                 identities,
                 aliases,
                 reply_style: raw.reply_style,
+                pgp: PgpSettings {
+                    sign: raw.pgp_sign.unwrap_or(false),
+                    encrypt: match raw.pgp_encrypt {
+                        Some(RawPgpEncrypt::Always) => PgpEncrypt::Always,
+                        Some(RawPgpEncrypt::IfAllKeys) => PgpEncrypt::IfAllKeys,
+                        Some(RawPgpEncrypt::Never) | None => PgpEncrypt::Never,
+                    },
+                    key: raw.pgp_key.filter(|k| !k.trim().is_empty()),
+                },
             }),
             _ => None,
         };

@@ -22,6 +22,7 @@ pub(super) struct RawTop {
     pub address_book_command: Option<String>,
     pub headers: Option<Spanned<Vec<String>>>,
     pub reply_style: Option<crate::mail::compose::ReplyStyle>,
+    pub index_decrypted: Option<bool>,
     // `accounts` is taken out of the document and read table by table; see `parse`.
     // So is `ui` (its own table, so its unknown keys are reported with its name).
 }
@@ -44,6 +45,9 @@ pub(super) struct RawAccount {
     pub signature_file: Option<Spanned<String>>,
     pub aliases: Option<Vec<Spanned<String>>>,
     pub reply_style: Option<crate::mail::compose::ReplyStyle>,
+    pub pgp_sign: Option<bool>,
+    pub pgp_encrypt: Option<RawPgpEncrypt>,
+    pub pgp_key: Option<String>,
     // `incoming`, `outgoing` and `identities` are read separately, so a problem there hides
     // none here.
 }
@@ -63,6 +67,14 @@ pub(super) enum RawTls {
     Implicit,
     Starttls,
     None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(super) enum RawPgpEncrypt {
+    Never,
+    IfAllKeys,
+    Always,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -20,13 +20,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, FixedOffset};
 
+/// Normalises line ends to CRLF (PGP/MIME signs the canonical form).
+pub use encode::crlf;
 pub use encode::guess_content_type;
 pub use list_reply::{ListReplyError, list_post_address, list_reply};
 pub use raw::{PreparedRaw, prepare_raw};
 pub use reply::{ForwardMode, ReplyStyle, forward, reply};
 
 use encode::{
-    base64_lines, crlf, fits_7bit, fold_header, mime_param, phrase_tokens, quoted_printable,
+    base64_lines, fits_7bit, fold_header, mime_param, phrase_tokens, quoted_printable,
     unstructured_tokens,
 };
 
@@ -192,6 +194,9 @@ pub struct Draft {
     pub date: Option<DateTime<FixedOffset>>,
     /// None: a new one on the sender's domain ([`new_message_id`]).
     pub message_id: Option<String>,
+    /// The text part avoids what a mail transport may change (trailing whitespace, a line
+    /// starting "From "), by quoted-printable: set when the message will be signed (RFC 3156 3).
+    pub sign_safe: bool,
 }
 
 impl Draft {
@@ -209,6 +214,7 @@ impl Draft {
             references: Vec::new(),
             date: None,
             message_id: None,
+            sign_safe: false,
         }
     }
 
@@ -246,7 +252,7 @@ impl Draft {
         }
         head.push_str("MIME-Version: 1.0\r\n");
 
-        let (text_headers, text_body) = text_part(&self.body);
+        let (text_headers, text_body) = text_part(&self.body, self.sign_safe);
         let mut bytes = head.into_bytes();
         if self.attachments.is_empty() && self.attached_messages.is_empty() {
             bytes.extend_from_slice(text_headers.as_bytes());
@@ -301,6 +307,21 @@ pub struct Composed {
 }
 
 impl Composed {
+    /// The same message in another body form (signed or encrypted by `pgp::protect`), which
+    /// keeps the header fields before the Bcc position byte for byte; when it does not, the
+    /// Sent copy goes without the Bcc line rather than with a broken header.
+    pub fn with_bytes(&self, bytes: Vec<u8>) -> Composed {
+        let same_prefix = bytes.get(..self.bcc_offset) == self.bytes.get(..self.bcc_offset);
+        Composed {
+            bytes,
+            message_id: self.message_id.clone(),
+            envelope_from: self.envelope_from.clone(),
+            recipients: self.recipients.clone(),
+            bcc_offset: self.bcc_offset,
+            bcc_line: self.bcc_line.clone().filter(|_| same_prefix),
+        }
+    }
+
     /// The copy for the Sent folder: the submitted bytes plus the Bcc header, so the sender
     /// can see whom they blind-copied (what mutt and Thunderbird keep).
     pub fn sent_copy(&self) -> Vec<u8> {
@@ -318,12 +339,18 @@ impl Composed {
 }
 
 /// The text part's headers and encoded body: 7bit when it fits, else quoted-printable.
-fn text_part(body: &str) -> (String, Vec<u8>) {
+fn text_part(body: &str, sign_safe: bool) -> (String, Vec<u8>) {
     let mut body = body.to_owned();
     if !body.is_empty() && !body.ends_with('\n') {
         body.push('\n');
     }
-    if fits_7bit(&body) {
+    let transport_may_change = |body: &str| {
+        body.lines().any(|l| {
+            let l = l.strip_suffix('\r').unwrap_or(l);
+            l.ends_with([' ', '\t']) || l.starts_with("From ")
+        })
+    };
+    if fits_7bit(&body) && !(sign_safe && transport_may_change(&body)) {
         (
             "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n"
                 .to_owned(),

@@ -156,6 +156,15 @@ impl Store {
         index::summary(&self.conn, id)?.ok_or(StoreError::NoSuchMessage(id))
     }
 
+    /// Replaces the body text the full-text index holds for `id` (its header fields are
+    /// indexed from the stored bytes as usual). Only for `index_decrypted = true`: the user
+    /// asked for the decrypted text of encrypted mail to be searchable, in clear on disk.
+    pub fn index_body_text(&mut self, id: MessageId, text: &str) -> Result<()> {
+        let raw = self.read_raw(id)?;
+        let envelope = crate::mail::Envelope::parse(&raw);
+        index::put_fts(&self.conn, id, &envelope, text)
+    }
+
     /// The exact stored bytes. `StoreError::NoBody` when only the envelope is stored (the engine
     /// fetches the body then). A file another program renamed is found by its unique name.
     pub fn read_raw(&self, id: MessageId) -> Result<Vec<u8>> {

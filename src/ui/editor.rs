@@ -133,6 +133,7 @@ mod tests {
             references: vec!["<x@y>".into()],
             message_id: Some("<d@x.test>".into()),
             body_cursor: 0,
+            pgp: None,
         };
         let text = to_text(&d);
         assert!(text.starts_with("To: \"Doe, J\" <j@x.test>, b@y.test\nCc: \nBcc: me@x.test\nSubject: Re: hi\nAttach: /tmp/a.pdf\n\nHello"));

@@ -97,6 +97,8 @@ actions! {
     ComposeNextField, "compose_next_field", Compose, "Tab", "next field (accepts a completion)";
     ComposePrevField, "compose_prev_field", Compose, "S-Tab", "previous field";
     ComposeCancel, "compose_cancel", Compose, "Esc", "close the editor (asks first)";
+    ComposeToggleSign, "compose_sign", Compose, "A-s", "OpenPGP: sign the message on/off";
+    ComposeToggleEncrypt, "compose_encrypt", Compose, "A-e", "OpenPGP: encrypt the message on/off";
 }
 
 impl Action {

@@ -280,6 +280,8 @@ pub struct Compose {
     pub confirm_discard: bool,
     /// The attach-file prompt, when open.
     pub prompt: Option<AttachPrompt>,
+    /// OpenPGP signing and encryption for this message (`A-s`, `A-e`).
+    pub pgp: super::types::PgpChoice,
     /// The Froms the account can send as (its own first); never empty while composing.
     pub identities: Vec<Identity>,
     /// The index in `identities` of the one sending.
@@ -379,6 +381,9 @@ pub struct Model {
     pub reader_headers: Vec<String>,
     /// The captured output the [`Overlay::Output`] shows.
     pub output: Option<super::protocol::ProgramOutput>,
+    /// Each account's OpenPGP defaults (`pgp_sign`, `pgp_encrypt`) for new messages, set by the
+    /// binary; an account not here starts with both off.
+    pub pgp_defaults: std::collections::BTreeMap<String, super::types::PgpChoice>,
 }
 
 /// The reader's headers when the config names none (neomutt's choice).
@@ -427,6 +432,7 @@ impl Model {
             notice: None,
             reader_headers: DEFAULT_READER_HEADERS.map(String::from).to_vec(),
             output: None,
+            pgp_defaults: std::collections::BTreeMap::new(),
         }
     }
 

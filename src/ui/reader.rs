@@ -151,7 +151,13 @@ pub fn shown_headers(msg: &Message, wanted: &[String], all: bool) -> Vec<(String
             .collect()
     };
     let from: Vec<String> = get("From").iter().flat_map(|(_, v)| addresses(v)).collect();
-    let mut out = Vec::new();
+    // The backend's OpenPGP status line (not a header of the message) always shows, first.
+    let mut out: Vec<(String, String)> = msg
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "PGP")
+        .cloned()
+        .collect();
     for name in wanted {
         for (n, v) in get(name) {
             if n.eq_ignore_ascii_case("reply-to") && addresses(&v) == from {

@@ -328,6 +328,50 @@ pub struct Draft {
     /// The body line the composer starts the cursor on (a reply: the empty line below or
     /// above the quote, per `reply_style`); 0 for the rest.
     pub body_cursor: usize,
+    /// OpenPGP for this message: None until the composer opens it (then the account's
+    /// `pgp_sign` / `pgp_encrypt`); the composer's `A-s` / `A-e` toggles change it.
+    pub pgp: Option<PgpChoice>,
+}
+
+/// Whether the value of a message's `PGP` header line (written by the backend) says something
+/// is wrong: a bad signature, a revoked key, a message that could not be decrypted. The reader
+/// shows those in the error style.
+pub fn pgp_line_is_alarming(value: &str) -> bool {
+    ["BAD signature", "REVOKED key", "cannot decrypt"]
+        .iter()
+        .any(|w| value.contains(w))
+}
+
+/// Whether a message is signed and encrypted (OpenPGP), as the composer shows and toggles it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PgpChoice {
+    pub sign: bool,
+    pub encrypt: EncryptChoice,
+}
+
+/// When the message is encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EncryptChoice {
+    #[default]
+    No,
+    /// When every recipient has a key (`pgp_encrypt = "if-all-keys"`), else in clear.
+    IfAllKeys,
+    /// Always: a recipient without a key stops the message.
+    Yes,
+}
+
+impl PgpChoice {
+    /// What the compose screen shows: `sign + encrypt`, `sign`, `encrypt if all keys`, `off`.
+    pub fn describe(self) -> &'static str {
+        match (self.sign, self.encrypt) {
+            (false, EncryptChoice::No) => "off",
+            (true, EncryptChoice::No) => "sign",
+            (false, EncryptChoice::Yes) => "encrypt",
+            (true, EncryptChoice::Yes) => "sign + encrypt",
+            (false, EncryptChoice::IfAllKeys) => "encrypt if all keys",
+            (true, EncryptChoice::IfAllKeys) => "sign + encrypt if all keys",
+        }
+    }
 }
 
 /// A failure reported by the backend: its kind and the full chain as one line.

@@ -27,6 +27,7 @@ pub mod counting_listener;
 pub mod cut_proxy;
 pub mod fake_imap;
 pub mod fake_pop3;
+pub mod gnupg;
 pub mod hostile_imap;
 pub mod hostile_pop3;
 pub mod hostile_smtp;

@@ -31,6 +31,7 @@ fn account(name: &str, email: &str, outgoing: bool) -> Account {
         identities: Vec::new(),
         aliases: Vec::new(),
         reply_style: None,
+        pgp: Default::default(),
         outgoing: outgoing.then(|| Outgoing {
             server: Server {
                 host: "smtp.x.test".into(),
@@ -46,7 +47,7 @@ fn account(name: &str, email: &str, outgoing: bool) -> Account {
     }
 }
 
-fn config() -> Config {
+pub(super) fn config() -> Config {
     Config {
         path: None,
         theme: "default".into(),
@@ -61,6 +62,7 @@ fn config() -> Config {
         address_book_command: None,
         headers: None,
         auto_view: Vec::new(),
+        index_decrypted: false,
     }
 }
 

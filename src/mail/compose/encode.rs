@@ -104,7 +104,7 @@ pub(crate) fn fold_header(name: &str, tokens: &[String]) -> String {
 }
 
 /// Normalises line ends to CRLF (bare LF and bare CR both become CRLF).
-pub(crate) fn crlf(text: &[u8]) -> Vec<u8> {
+pub fn crlf(text: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len() + text.len() / 40);
     let mut i = 0;
     while i < text.len() {

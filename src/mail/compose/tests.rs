@@ -83,6 +83,32 @@ fn ascii_short_lines_go_as_7bit() {
     assert!(text.ends_with("Content-Transfer-Encoding: 7bit\r\n\r\nplain\r\nascii\r\n"));
 }
 
+/// RFC 3156 3: what a transport may change (trailing whitespace, "From " at a line start)
+/// must be encoded under a signature; unsigned, short ASCII stays 7bit.
+#[test]
+fn a_text_to_be_signed_encodes_trailing_spaces_and_from_lines() {
+    for body in ["ends in spaces   \nok", "x\nFrom the start\n", "tab\t\n"] {
+        let mut d = draft();
+        d.body = body.into();
+        let plain = String::from_utf8(d.finish().expect("composes").bytes).expect("ascii");
+        assert!(plain.contains("Content-Transfer-Encoding: 7bit"), "{plain}");
+        d.sign_safe = true;
+        let c = d.finish().expect("composes");
+        let text = String::from_utf8(c.bytes.clone()).expect("ascii");
+        assert!(
+            text.contains("Content-Transfer-Encoding: quoted-printable"),
+            "{body:?}: {text}"
+        );
+        assert!(
+            !text.contains(" \r\n") && !text.contains("\t\r\n") && !text.contains("\nFrom "),
+            "{text}"
+        );
+        let msg = MessageParser::default().parse(&c.bytes).expect("parses");
+        let shown = msg.body_text(0).expect("text").replace("\r\n", "\n");
+        assert_eq!(shown.trim_end_matches('\n'), body.trim_end_matches('\n'));
+    }
+}
+
 #[test]
 fn attachments_keep_their_bytes_names_and_types() {
     let binary: Vec<u8> = (0..=255u8).cycle().take(5000).collect();

@@ -13,7 +13,7 @@ use super::super::input::{Edit, LineInput};
 use super::super::keymap::{Action, Mode};
 use super::super::model::{Compose, Field, Focus, Model};
 use super::super::protocol::Command;
-use super::super::types::{Draft, Identity, split_addresses};
+use super::super::types::{Draft, EncryptChoice, Identity, split_addresses};
 use super::{compose_attach, compose_identity};
 
 /// Completion is asked for once the address typed has this many characters.
@@ -42,6 +42,13 @@ pub fn start_compose(model: &mut Model, draft: Draft) {
         .cloned()
         .unwrap_or_else(|| vec![Identity::default()]);
     let identity = compose_identity::index_of(&identities, draft.from.as_deref());
+    let pgp = draft.pgp.unwrap_or_else(|| {
+        model
+            .pgp_defaults
+            .get(&draft.account)
+            .copied()
+            .unwrap_or_default()
+    });
     let field = if draft.to.is_empty() {
         Field::To
     } else if draft.subject.is_empty() {
@@ -71,6 +78,7 @@ pub fn start_compose(model: &mut Model, draft: Draft) {
         identities,
         identity,
         signature: None,
+        pgp,
     });
     if let Some(c) = model.compose.as_mut() {
         c.signature = compose_identity::present_signature(c);
@@ -108,6 +116,7 @@ pub fn draft_of(c: &Compose) -> Draft {
         references: c.references.clone(),
         message_id: c.message_id.clone(),
         body_cursor: 0,
+        pgp: Some(c.pgp),
     }
 }
 
@@ -267,6 +276,21 @@ pub(super) fn act(model: &mut Model, action: Action) -> Vec<Command> {
             vec![Command::SaveDraft(draft)]
         }
         Action::ComposeEditor => vec![Command::EditExternally(draft_of(c))],
+        Action::ComposeToggleSign => {
+            c.pgp.sign = !c.pgp.sign;
+            let now = c.pgp.describe();
+            model.set_status(format!("OpenPGP: {now}"));
+            Vec::new()
+        }
+        Action::ComposeToggleEncrypt => {
+            c.pgp.encrypt = match c.pgp.encrypt {
+                EncryptChoice::Yes => EncryptChoice::No,
+                EncryptChoice::No | EncryptChoice::IfAllKeys => EncryptChoice::Yes,
+            };
+            let now = c.pgp.describe();
+            model.set_status(format!("OpenPGP: {now}"));
+            Vec::new()
+        }
         Action::ComposeAttach => {
             c.prompt = Some(Default::default());
             Vec::new()

@@ -105,6 +105,7 @@ fn new_message_with_completion_and_attachment_sends_the_right_draft() {
         subject: "Plans".into(),
         body: "Hi Alan\nsee attached".into(),
         attachments: vec![DraftAttachment::File("/home/alice/q4.pdf".into())],
+        pgp: Some(PgpChoice::default()),
         ..Draft::default()
     };
     assert_eq!(cmds, vec![Command::Send(expected)]);
@@ -218,6 +219,7 @@ fn drafts_editor_and_discard() {
         account: "work".into(),
         to: vec!["a@x.test".into()],
         subject: "Hi".into(),
+        pgp: Some(PgpChoice::default()),
         ..Draft::default()
     };
     assert_eq!(
@@ -265,4 +267,51 @@ fn drafts_editor_and_discard() {
     fake.keys(&mut m, "c");
     press(&mut m, KeyCode::Esc);
     assert!(m.compose.is_none());
+}
+
+#[test]
+fn alt_s_and_alt_e_toggle_openpgp_from_the_account_default_and_the_draft_carries_it() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let alt = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT));
+    let (mut m, fake) = started(10);
+    let default = PgpChoice {
+        sign: true,
+        encrypt: EncryptChoice::IfAllKeys,
+    };
+    m.pgp_defaults.insert("work".into(), default);
+    fake.keys(&mut m, "c");
+    assert_eq!(m.compose.as_ref().unwrap().pgp, default);
+    type_text(&mut m, &fake, "bob@y.test");
+    update(&mut m, alt('s'));
+    assert_eq!(
+        m.status.as_ref().unwrap().text,
+        "OpenPGP: encrypt if all keys"
+    );
+    update(&mut m, alt('e'));
+    assert_eq!(m.status.as_ref().unwrap().text, "OpenPGP: encrypt");
+    // Out to the external editor and back: the choice stays.
+    let cmds = update(&mut m, Msg::Key(ctrl('e')));
+    let [Command::EditExternally(draft)] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let chosen = PgpChoice {
+        sign: false,
+        encrypt: EncryptChoice::Yes,
+    };
+    assert_eq!(draft.pgp, Some(chosen));
+    start_compose(&mut m, draft.clone());
+    assert_eq!(m.compose.as_ref().unwrap().pgp, chosen);
+    update(&mut m, alt('e'));
+    update(&mut m, alt('s'));
+    let cmds = update(&mut m, Msg::Key(ctrl('x')));
+    let [Command::Send(draft)] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(
+        draft.pgp,
+        Some(PgpChoice {
+            sign: true,
+            encrypt: EncryptChoice::No
+        })
+    );
 }

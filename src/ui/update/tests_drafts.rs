@@ -105,6 +105,11 @@ fn e_asks_for_the_selected_draft_and_its_answer_opens_the_composer() {
     );
     let draft = stored_draft("work-INBOX-0");
     update(&mut m, Msg::Backend(Event::DraftOpened(Ok(draft.clone()))));
+    // The composer settles the OpenPGP choice (the account's default: off here).
+    let draft = Draft {
+        pgp: Some(PgpChoice::default()),
+        ..draft
+    };
     let c = m.compose.as_ref().expect("the composer is open");
     assert_eq!(draft_of(c), draft);
     // Saving it names the same Message-ID (so the stored version is replaced) and keeps the

@@ -57,7 +57,10 @@ pub(super) fn draw(model: &Model, frame: &mut Frame) {
             frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
         }
     }
-    let title = format!("Message ({})", c.account);
+    let title = match c.pgp.describe() {
+        "off" => format!("Message ({})", c.account),
+        pgp => format!("Message ({}) · PGP: {pgp}", c.account),
+    };
     let mut body = c.body.clone();
     body.set_block(pane(model, title, c.field == Field::Body));
     body.set_style(t.body);

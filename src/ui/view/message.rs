@@ -72,10 +72,19 @@ pub(super) fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let scrolled = reader.scrolled.iter().skip(view.scroll).take(room);
     for line in reader.fixed.iter().chain(scrolled) {
         lines.push(match line {
-            ReaderLine::Header { name, value } => Line::from(vec![
-                Span::styled(name.as_str(), t.header_name),
-                Span::styled(value.as_str(), t.header_value),
-            ]),
+            ReaderLine::Header { name, value } => {
+                // The backend's PGP line in the error style when something is wrong.
+                let pgp = name.trim_end().trim_end_matches(':') == "PGP";
+                let value_style = if pgp && crate::ui::types::pgp_line_is_alarming(value) {
+                    t.status_error
+                } else {
+                    t.header_value
+                };
+                Line::from(vec![
+                    Span::styled(name.as_str(), t.header_name),
+                    Span::styled(value.as_str(), value_style),
+                ])
+            }
             ReaderLine::More(value) => Line::from(Span::styled(value.as_str(), t.header_value)),
             ReaderLine::AttachmentsTitle => {
                 Line::from(Span::styled(pad("Attachments:", width), t.header_name))
