@@ -37,10 +37,10 @@ mod identities;
 mod live;
 mod mailcap;
 mod outbox;
+mod pgp;
 mod pipe;
 mod prefill;
 mod save;
-mod pgp;
 mod send;
 
 pub use pgp::defaults as pgp_defaults;
