@@ -281,3 +281,28 @@ fn a_renumbered_folder_forgets_its_tags() {
     );
     assert!(m.tags.is_empty());
 }
+
+#[test]
+fn save_pipe_and_forward_as_attachment_take_the_tagged_set() {
+    let (mut m, fake) = started(10);
+    fake.keys(&mut m, "TT");
+    let two = vec![id(0), id(1)];
+    let cmds = fake.keys(&mut m, "A");
+    assert!(
+        cmds.contains(&Command::ForwardAttachment { ids: two.clone() }),
+        "{cmds:?}"
+    );
+    fake.keys(&mut m, "|");
+    assert!(
+        matches!(&m.prompt, Some(p) if p.kind == crate::ui::model::PromptKind::Pipe { ids: two.clone(), part: None }),
+        "{:?}",
+        m.prompt.as_ref().map(|p| &p.kind)
+    );
+    fake.send(&mut m, Msg::Key(key(KeyCode::Esc)));
+    fake.keys(&mut m, "W");
+    assert!(
+        matches!(&m.prompt, Some(p) if p.kind == crate::ui::model::PromptKind::SaveMessages { ids: two.clone() }),
+        "{:?}",
+        m.prompt.as_ref().map(|p| &p.kind)
+    );
+}
