@@ -10,7 +10,6 @@
 mod support;
 #[path = "support/tui.rs"]
 mod tui;
-#[allow(dead_code)] // the helpers other files use
 #[path = "support/tui_server.rs"]
 mod tui_server;
 

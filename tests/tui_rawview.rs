@@ -8,7 +8,6 @@ mod support;
 #[path = "support/tui.rs"]
 mod tui;
 // Only `config_for` is used here.
-#[allow(dead_code)]
 #[path = "support/tui_server.rs"]
 mod tui_server;
 

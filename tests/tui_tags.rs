@@ -9,7 +9,6 @@ mod support;
 #[path = "support/tui.rs"]
 mod tui;
 // (Not every helper of the shared file is used here.)
-#[allow(dead_code)]
 #[path = "support/tui_server.rs"]
 mod tui_server;
 
