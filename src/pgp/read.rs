@@ -162,6 +162,18 @@ fn signature_text(s: &Signature) -> String {
 /// Looks at a whole message; None when it has no OpenPGP content. Runs the backend only for
 /// messages that have some.
 pub fn inspect(backend: &dyn Backend, raw: &[u8]) -> Option<Inspection> {
+    // Most mail is not OpenPGP: say so from the top-level header and one byte scan, without
+    // copying or parsing the body (a 70 MB attachment must not be parsed twice to be read).
+    // Inline PGP is looked for only when its armor line shows in the raw bytes (an armored
+    // block inside a base64-encoded text part is not seen).
+    let (content_type, _, _) = top_level(raw)?;
+    let pgp_mime = matches!(
+        content_type.as_str(),
+        "multipart/signed" | "multipart/encrypted"
+    );
+    if !pgp_mime && find(raw, b"-----BEGIN PGP ").is_none() {
+        return None;
+    }
     let message = crate::mail::compose::crlf(raw);
     let (content_type, boundary, body) = top_level(&message)?;
     match content_type.as_str() {
