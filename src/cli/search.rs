@@ -50,7 +50,8 @@ The whole syntax: docs/search.md.";
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SearchArgs {
     /// The query; several arguments are joined with spaces. A word may start with `-`
-    /// (`-from:noreply`); put options before the query.
+    /// (`-from:noreply`); options may come before or after it, and after `--` every word is
+    /// the query's.
     #[arg(required = true, value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Vec<String>,
     /// Only this account (default: every account).
@@ -65,6 +66,50 @@ pub struct SearchArgs {
     /// Print a JSON array (the same objects as `list --json`).
     #[arg(long)]
     pub json: bool,
+}
+
+impl SearchArgs {
+    /// The options that followed the query, taken out of it. The query takes words starting
+    /// with `-` (`-from:noreply`), so clap hands everything after its first word to it; a
+    /// script's `postie search WORD --json` must still mean `--json`. After `--` every word
+    /// is the query's.
+    pub fn options_among_the_query(mut self) -> Result<SearchArgs, String> {
+        let mut query = Vec::new();
+        let mut words = std::mem::take(&mut self.query).into_iter();
+        while let Some(word) = words.next() {
+            let (name, inline) = match word.split_once('=') {
+                Some((n, v)) if n.starts_with("--") => (n.to_owned(), Some(v.to_owned())),
+                _ => (word.clone(), None),
+            };
+            let mut value = |name: &str| {
+                inline
+                    .clone()
+                    .or_else(|| words.next())
+                    .ok_or_else(|| format!("{name} needs a value"))
+            };
+            match name.as_str() {
+                "--" => {
+                    query.extend(words.by_ref());
+                }
+                "--json" if inline.is_none() => self.json = true,
+                "--account" => self.account = Some(value("--account")?),
+                "--folder" => self.folder = Some(value("--folder")?),
+                "--limit" => {
+                    let v = value("--limit")?;
+                    let n = v
+                        .parse()
+                        .map_err(|_| format!("--limit expects a number, got {v:?}"))?;
+                    self.limit = Some(n);
+                }
+                _ => query.push(word),
+            }
+        }
+        if query.is_empty() {
+            return Err("postie search needs a query".to_owned());
+        }
+        self.query = query;
+        Ok(self)
+    }
 }
 
 pub fn run_offline(
@@ -94,6 +139,7 @@ pub fn run_offline(
 /// server end with [`SERVER_MARK`]. Offline, or when a server cannot be reached, a note on
 /// stderr says how many bodies were not searched; the exit code stays 0.
 pub fn run(ctx: &Context, args: SearchArgs) -> Result<std::process::ExitCode, CliError> {
+    let args = args.options_among_the_query().map_err(CliError::Usage)?;
     let config = ctx.load_config()?;
     check_account(&config, args.account.as_deref())?;
     let text = args.query.join(" ");
@@ -244,7 +290,39 @@ fn thousands(n: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::incomplete_note;
+    use super::{SearchArgs, incomplete_note};
+
+    #[test]
+    fn options_after_the_query_are_options_and_dashed_words_stay_words() {
+        let args = |words: &[&str]| SearchArgs {
+            query: words.iter().map(|w| (*w).to_owned()).collect(),
+            ..SearchArgs::default()
+        };
+        let a = args(&[
+            "zanzibar",
+            "-from:noreply",
+            "--json",
+            "--limit",
+            "5",
+            "--folder=INBOX",
+        ])
+        .options_among_the_query()
+        .unwrap();
+        assert_eq!(a.query, ["zanzibar", "-from:noreply"]);
+        assert!(a.json);
+        assert_eq!((a.limit, a.folder.as_deref()), (Some(5), Some("INBOX")));
+        let a = args(&["a", "--", "--json"])
+            .options_among_the_query()
+            .unwrap();
+        assert_eq!(a.query, ["a", "--json"]);
+        assert!(!a.json);
+        assert!(
+            args(&["a", "--limit", "x"])
+                .options_among_the_query()
+                .is_err()
+        );
+        assert!(args(&["--json"]).options_among_the_query().is_err());
+    }
 
     #[test]
     fn the_note_counts_results_and_missing_bodies() {

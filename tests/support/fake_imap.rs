@@ -378,7 +378,8 @@ impl FakeImap {
                         );
                         ok(&mut out, "expunged");
                     }
-                    "COPY" => {
+                    "COPY" | "MOVE" => {
+                        let moving = sub == "MOVE";
                         let (set, dest) = args.split_once(' ').unwrap_or((args, ""));
                         let dest = unquote(dest);
                         if st.mailboxes.get(&dest).is_none_or(|m| m.noselect) {
@@ -387,39 +388,16 @@ impl FakeImap {
                             );
                             return out;
                         }
-                        let copying: Vec<FakeMessage> = st.mailboxes[&name]
+                        let chosen: Vec<FakeMessage> = st.mailboxes[&name]
                             .messages
                             .iter()
                             .filter(|m| in_set(set, m.uid))
                             .cloned()
                             .collect();
-                        let target = st.mailboxes.get_mut(&dest).unwrap();
-                        for mut m in copying {
-                            m.uid = target.uidnext;
-                            target.uidnext += 1;
-                            m.flags.retain(|f| f != "\\Deleted");
-                            target.messages.push(m);
-                        }
-                        ok(&mut out, "copied");
-                    }
-                    "MOVE" => {
-                        let (set, dest) = args.split_once(' ').unwrap_or((args, ""));
-                        let dest = unquote(dest);
-                        if st.mailboxes.get(&dest).is_none_or(|m| m.noselect) {
-                            out.extend_from_slice(
-                                format!("{tag} NO [TRYCREATE] no such mailbox\r\n").as_bytes(),
-                            );
-                            return out;
-                        }
-                        let moving: Vec<FakeMessage> = st.mailboxes[&name]
-                            .messages
-                            .iter()
-                            .filter(|m| in_set(set, m.uid))
-                            .cloned()
-                            .collect();
+                        let uidplus = !st.quirks.no_uidplus;
                         let (mut from, mut to) = (Vec::new(), Vec::new());
                         let target = st.mailboxes.get_mut(&dest).unwrap();
-                        for mut m in moving {
+                        for mut m in chosen {
                             from.push(m.uid.to_string());
                             m.uid = target.uidnext;
                             target.uidnext += 1;
@@ -427,20 +405,22 @@ impl FakeImap {
                             target.messages.push(m);
                         }
                         let validity = target.uidvalidity;
-                        if !from.is_empty() {
+                        if uidplus && !from.is_empty() {
                             out.extend_from_slice(
                                 format!(
-                                    "* OK [COPYUID {validity} {} {}] moved\r\n",
+                                    "* OK [COPYUID {validity} {} {}] done\r\n",
                                     from.join(","),
                                     to.join(",")
                                 )
                                 .as_bytes(),
                             );
                         }
-                        let mb = st.mailboxes.get_mut(&name).unwrap();
-                        let set = set.to_owned();
-                        expunge(mb, |m| in_set(&set, m.uid), &mut out);
-                        ok(&mut out, "moved");
+                        if moving {
+                            let mb = st.mailboxes.get_mut(&name).unwrap();
+                            let set = set.to_owned();
+                            expunge(mb, |m| in_set(&set, m.uid), &mut out);
+                        }
+                        ok(&mut out, if moving { "moved" } else { "copied" });
                     }
                     _ => out.extend_from_slice(format!("{tag} BAD unknown\r\n").as_bytes()),
                 }

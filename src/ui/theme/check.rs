@@ -101,30 +101,9 @@ fn line_of(text: &str, at: usize) -> usize {
         + 1
 }
 
-/// The style name closest to a typo (at most two edits away).
+/// The style name closest to a typo (the config's own "did you mean").
 fn nearest(name: &str) -> Option<&'static str> {
-    STYLE_NAMES
-        .iter()
-        .map(|n| (edits(name, n), *n))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, n)| n)
-}
-
-/// Levenshtein distance.
-fn edits(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
+    crate::config::did_you_mean(name, STYLE_NAMES)
 }
 
 #[cfg(test)]
