@@ -50,12 +50,12 @@ fn composer_toggles_send_signed_and_encrypted_and_the_reader_decrypts_the_sent_c
     tui.type_text(&format!("compose {}", them.email));
     tui.keys(&["Enter"]);
     tui.type_text("Sealed plans");
-    tui.keys(&["Tab", "Tab"]);
+    tui.keys(&["Tab"]);
     tui.type_text("meet at noon");
     tui.wait_for("PGP: sign");
     tui.keys(&["M-e"]);
     tui.wait_for("OpenPGP: sign + encrypt");
-    tui.wait_for("From live · PGP: sign + encrypt");
+    tui.wait_for("Message (live) · PGP: sign + encrypt");
     tui.keys(&["C-x"]);
     tui.wait_for("Message sent");
 
