@@ -450,18 +450,7 @@ mod tests {
             vec![(5, 0), (1, 2)],
             "the root's own flag is not counted"
         );
-        let keys: Vec<store::ThreadKey> = msgs
-            .iter()
-            .rev()
-            .map(|m| store::ThreadKey {
-                id: m.id,
-                date: m.date,
-                message_id: m.message_id.clone(),
-                in_reply_to: m.in_reply_to.clone(),
-                references: m.references.clone(),
-                unread: !m.flags.contains(Flag::Seen),
-            })
-            .collect();
+        let keys: Vec<store::ThreadKey> = msgs.iter().rev().map(thread_key).collect();
         assert_eq!(unread(&order_by_date(&keys, true, false)), unread(&full));
         let by_sender = order(
             &msgs,
@@ -473,6 +462,18 @@ mod tests {
         assert_eq!(unread(&by_sender), vec![(1, 2), (5, 0)]);
     }
 
+    /// The index's thread key of a summary, as the store's thread-keys query gives it.
+    fn thread_key(m: &store::MessageSummary) -> store::ThreadKey {
+        store::ThreadKey {
+            id: m.id,
+            date: m.date,
+            message_id: m.message_id.clone(),
+            in_reply_to: m.in_reply_to.clone(),
+            references: m.references.clone(),
+            unread: !m.flags.contains(Flag::Seen),
+        }
+    }
+
     #[test]
     fn the_light_date_order_matches_the_full_one() {
         let msgs = vec![
@@ -482,17 +483,7 @@ mod tests {
             summary(2, "<2@x>", Some("<1@x>"), 200, "B <b@x>"),
             summary(1, "<1@x>", None, 100, "A <a@x>"),
         ];
-        let keys: Vec<store::ThreadKey> = msgs
-            .iter()
-            .map(|m| store::ThreadKey {
-                id: m.id,
-                date: m.date,
-                message_id: m.message_id.clone(),
-                in_reply_to: m.in_reply_to.clone(),
-                references: m.references.clone(),
-                unread: !m.flags.contains(Flag::Seen),
-            })
-            .collect();
+        let keys: Vec<store::ThreadKey> = msgs.iter().map(thread_key).collect();
         for (threaded, reverse) in [(true, false), (true, true), (false, false), (false, true)] {
             let sort = Sort {
                 key: SortKey::Date,
