@@ -23,7 +23,7 @@ use crossterm::terminal::{
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 
 use super::editor;
@@ -251,11 +251,11 @@ pub async fn run(
                     model.dirty = true;
                 }
                 Command::EditExternally(draft) => {
-                    let ev = edit_externally(&mut terminal, &reader, &draft).await?;
+                    let ev = edit_externally(&mut terminal, &reader, &mut sigtstp, &draft).await?;
                     queue.extend(update(&mut model, Msg::Backend(ev)));
                 }
                 Command::RunInTerminal(job) => {
-                    let ev = run_in_terminal(&mut terminal, &reader, job).await?;
+                    let ev = run_in_terminal(&mut terminal, &reader, &mut sigtstp, job).await?;
                     // A Ctrl-C typed to the program (less, a pager) reached us too, as the
                     // terminal's foreground group: it was the program's, not a request to quit.
                     while let Ok(Some(())) =
@@ -351,6 +351,7 @@ fn suspend(terminal: &mut Term, reader: &Reader) -> Result<(), TerminalError> {
 async fn edit_externally(
     terminal: &mut Term,
     reader: &Reader,
+    sigtstp: &mut Signal,
     draft: &Draft,
 ) -> Result<Event, TerminalError> {
     let path = std::env::temp_dir().join(format!(
@@ -381,8 +382,11 @@ async fn edit_externally(
         .arg(format!("{editor} \"$1\""))
         .arg("sh")
         .arg(&path)
-        .status()
-        .await;
+        .spawn();
+    let status = match status {
+        Ok(mut child) => wait_in_foreground(&mut child, sigtstp).await,
+        Err(e) => Err(e),
+    };
     enter().map_err(TerminalError::Setup)?;
     terminal.clear().map_err(TerminalError::Draw)?;
     reader.resume();
@@ -413,6 +417,7 @@ async fn edit_externally(
 async fn run_in_terminal(
     terminal: &mut Term,
     reader: &Reader,
+    sigtstp: &mut Signal,
     job: TerminalJob,
 ) -> Result<Event, TerminalError> {
     let stdin = match &job.stdin {
@@ -437,8 +442,11 @@ async fn run_in_terminal(
         .arg("-c")
         .arg(&job.shell)
         .stdin(stdin)
-        .status()
-        .await;
+        .spawn();
+    let status = match status {
+        Ok(mut child) => wait_in_foreground(&mut child, sigtstp).await,
+        Err(e) => Err(e),
+    };
     let failed = !matches!(&status, Ok(s) if s.success());
     if job.wait_key || failed {
         wait_for_key(&job.label, &status);
@@ -462,6 +470,29 @@ async fn run_in_terminal(
         label: job.label,
         result,
     })
+}
+
+/// Wait for a program that has the terminal (an editor, a pager, a mailcap viewer).
+///
+/// It shares our process group, so a Ctrl-Z typed to it reaches us too: we stop with it, so
+/// the shell sees the whole job stopped and takes the terminal back; its `fg` continues all of
+/// us and we go on waiting. (Not stopping left the user's shell waiting for a job that was
+/// only half stopped: a hung terminal.)
+async fn wait_in_foreground(
+    child: &mut tokio::process::Child,
+    sigtstp: &mut Signal,
+) -> io::Result<std::process::ExitStatus> {
+    loop {
+        tokio::select! {
+            status = child.wait() => return status,
+            _ = sigtstp.recv() => {
+                // SAFETY: raise() only sends a signal to this process; no memory is touched.
+                unsafe {
+                    libc::raise(libc::SIGSTOP);
+                }
+            }
+        }
+    }
 }
 
 /// "exit 0", "killed by signal 9".

@@ -40,6 +40,23 @@ impl Tui {
 
     /// As [`Tui::start`], on a terminal of `(columns, rows)`.
     pub fn start_sized(args: &[&str], extra_env: &[(&str, String)], size: (u16, u16)) -> Tui {
+        Tui::launch(args, extra_env, size, false)
+    }
+
+    /// As [`Tui::start`], under a shell with job control (`set -m`), as from an interactive
+    /// shell: postie runs in its own process group, which owns the terminal. When that job
+    /// stops (Ctrl-Z), the pane shows `POSTIE-STOPPED=STATUS`; then a line typed (Enter) runs
+    /// `fg`, which continues it.
+    pub fn start_job_control(args: &[&str], extra_env: &[(&str, String)]) -> Tui {
+        Tui::launch(args, extra_env, (120, 35), true)
+    }
+
+    fn launch(
+        args: &[&str],
+        extra_env: &[(&str, String)],
+        size: (u16, u16),
+        job_control: bool,
+    ) -> Tui {
         tmux_available();
         static N: AtomicU32 = AtomicU32::new(0);
         let socket = format!(
@@ -74,18 +91,28 @@ impl Tui {
             .map(|(k, v)| quote(&format!("{k}={v}")))
             .collect();
         let arg_words: Vec<String> = args.iter().map(|a| quote(a)).collect();
+        let command = format!(
+            "env -i {env} {bin} {args} 2> {stderr}",
+            stderr = quote(&d.join("stderr").display().to_string()),
+            env = env_words.join(" "),
+            bin = quote(env!("CARGO_BIN_EXE_postie")),
+            args = arg_words.join(" "),
+        );
+        // With job control, a stopped job returns to the script, which waits for a line
+        // before `fg`; the exit line then comes from `fg`, which returns the job's status.
+        let run = if job_control {
+            format!("set -m\n{command}\necho \"POSTIE-STOPPED=$?\"\nread -r _go\nfg\n")
+        } else {
+            format!("{command}\n")
+        };
         let script = format!(
             "stty -a > {before}\n\
-             env -i {env} {bin} {args} 2> {stderr}\n\
+             {run}\
              echo \"POSTIE-EXIT=$?\"\n\
              stty -a > {after}\n\
              sleep 600\n",
             before = quote(&d.join("stty.before").display().to_string()),
             after = quote(&d.join("stty.after").display().to_string()),
-            stderr = quote(&d.join("stderr").display().to_string()),
-            env = env_words.join(" "),
-            bin = quote(env!("CARGO_BIN_EXE_postie")),
-            args = arg_words.join(" "),
         );
         let script_path = d.join("run.sh");
         std::fs::write(&script_path, script).expect("write script");
