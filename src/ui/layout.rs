@@ -4,6 +4,7 @@
 use ratatui::layout::{Constraint, Layout, Rect};
 
 use super::model::{Focus, Model};
+use super::text::columns as width_of;
 use super::types::AccountState;
 
 /// Below this many columns the screen is narrow: the folder pane starts hidden and a message
@@ -126,11 +127,6 @@ fn error_rows(model: &Model, taken: usize) -> u16 {
     } else {
         1
     }
-}
-
-/// How many terminal columns `s` takes.
-fn width_of(s: &str) -> usize {
-    ratatui::text::Span::raw(s).width()
 }
 
 /// The screen's areas. A pane that is not shown gets an empty `Rect` (at its place), so

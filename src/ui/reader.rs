@@ -8,10 +8,9 @@
 //! stays fixed above the body only while it takes at most half the pane, else it scrolls with
 //! the body (a 40-line Received chain or a 200-address Cc must not hide the text).
 
-use ratatui::text::Span;
-
 use super::model::{MessageView, RawText};
 use super::text;
+use super::text::{char_columns as char_width, columns as width_of};
 use super::types::{Message, split_addresses};
 use super::visible;
 
@@ -313,16 +312,6 @@ fn wrap_raw(text: &str, width: usize) -> Vec<String> {
         out.push(cur);
     }
     out
-}
-
-/// Terminal columns of a string, as ratatui will draw it.
-fn width_of(s: &str) -> usize {
-    Span::raw(s).width()
-}
-
-fn char_width(c: char) -> usize {
-    let mut buf = [0u8; 4];
-    width_of(c.encode_utf8(&mut buf))
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use ratatui::widgets::{Block, BorderType, Borders};
 
 use super::layout;
 use super::model::{Focus, Model};
+use super::text::columns as width_of;
 
 /// Draw the whole screen.
 pub fn view(model: &Model, frame: &mut Frame) {
@@ -60,11 +61,6 @@ fn pane<'a>(model: &Model, title: String, focused: bool) -> Block<'a> {
 
 fn is_focused(model: &Model, f: Focus) -> bool {
     model.focus == f && model.prompt.is_none()
-}
-
-/// How many terminal columns `s` takes (wide CJK characters count two).
-fn width_of(s: &str) -> usize {
-    Span::raw(s).width()
 }
 
 /// Cut `s` to at most `width` columns, with `…` when cut; control characters become spaces so
