@@ -1,4 +1,5 @@
-//! `|`: a message (its exact stored bytes), several as one mbox, or one attachment (decoded)
+//! `|`: a message (its exact stored bytes), several as one mboxrd ([`crate::mail::mbox`], the
+//! same writer as `W`), or one attachment (decoded)
 //! fed to `sh -c COMMAND`.
 //!
 //! What must hold: one message goes through byte for byte (a patch must apply with `git am`);
@@ -86,7 +87,8 @@ impl Backend {
         }
         let mut mbox = Vec::new();
         for id in ids {
-            append_mbox(&mut mbox, &self.raw_for_pipe(id)?);
+            let m = self.saved(id, self.raw_for_pipe(id)?)?;
+            mbox.extend(crate::mail::mbox::entry(&m.raw, &m.sender, m.date));
         }
         Ok(mbox)
     }
@@ -104,42 +106,5 @@ impl Backend {
             )),
             Err(e) => Err(store_error(e)),
         }
-    }
-}
-
-/// Appends one message in mboxrd form: a `From ` line, `>`-quoted `From ` lines (however
-/// many `>` they already had), CRLF as LF, a blank line after.
-pub(super) fn append_mbox(mbox: &mut Vec<u8>, raw: &[u8]) {
-    mbox.extend_from_slice(b"From postie@localhost Thu Jan  1 00:00:00 1970\n");
-    for line in raw.split_inclusive(|&b| b == b'\n') {
-        let body = line
-            .strip_suffix(b"\r\n")
-            .or_else(|| line.strip_suffix(b"\n"))
-            .unwrap_or(line);
-        let unquoted = body.iter().position(|&b| b != b'>').unwrap_or(body.len());
-        if body[unquoted..].starts_with(b"From ") {
-            mbox.push(b'>');
-        }
-        mbox.extend_from_slice(body);
-        mbox.push(b'\n');
-    }
-    mbox.push(b'\n');
-}
-
-#[cfg(test)]
-mod tests {
-    use super::append_mbox;
-
-    #[test]
-    fn mboxrd_quotes_from_lines() {
-        let mut m = Vec::new();
-        append_mbox(&mut m, b"Subject: a\r\n\r\nFrom here\r\n>From there\r\nok");
-        append_mbox(&mut m, b"Subject: b\n\nx\n");
-        assert_eq!(
-            String::from_utf8(m).unwrap(),
-            "From postie@localhost Thu Jan  1 00:00:00 1970\nSubject: a\n\n>From here\n\
-             >>From there\nok\n\nFrom postie@localhost Thu Jan  1 00:00:00 1970\n\
-             Subject: b\n\nx\n\n"
-        );
     }
 }

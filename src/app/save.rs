@@ -88,21 +88,29 @@ impl Backend {
     ) -> Result<String, BackendError> {
         let mut messages = Vec::with_capacity(ids.len());
         for id in ids {
-            let summary = self.store.get(store_id_of(id)?).map_err(store_error)?;
-            messages.push(Saved {
-                raw: self.raw_bytes(id)?,
-                subject: summary.subject.clone(),
-                sender: summary
-                    .from
-                    .first()
-                    .map(|f| bare_address(f).to_string())
-                    .unwrap_or_default(),
-                date: summary
-                    .date
-                    .unwrap_or_else(|| chrono::Utc::now().timestamp()),
-            });
+            messages.push(self.saved(id, self.raw_bytes(id)?)?);
         }
         write_messages(&messages, path)
+    }
+}
+
+impl Backend {
+    /// A message's bytes `raw` with what names it in an mbox `From ` line or a file name (for
+    /// `W` and for `|` of several messages).
+    pub(super) fn saved(&self, id: &ui::MessageId, raw: Vec<u8>) -> Result<Saved, BackendError> {
+        let summary = self.store.get(store_id_of(id)?).map_err(store_error)?;
+        Ok(Saved {
+            raw,
+            subject: summary.subject.clone(),
+            sender: summary
+                .from
+                .first()
+                .map(|f| bare_address(f).to_string())
+                .unwrap_or_default(),
+            date: summary
+                .date
+                .unwrap_or_else(|| chrono::Utc::now().timestamp()),
+        })
     }
 }
 

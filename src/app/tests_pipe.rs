@@ -81,6 +81,11 @@ fn one_message_goes_through_byte_for_byte() {
     // Two messages: one mbox, a From line each.
     let o = output(pipe(&mut r, ids[..2].to_vec(), None, "grep -c '^From '", false).unwrap());
     assert_eq!(o.text.trim(), "2");
+    // The same mboxrd as `W` writes: each `From ` line names the sender and the date.
+    let o = output(pipe(&mut r, ids[..2].to_vec(), None, "grep '^From '", false).unwrap());
+    for line in o.text.lines() {
+        assert!(line.contains('@') && !line.contains("1970"), "{line}");
+    }
 
     // A failing command: its status and stderr come back.
     let o = output(
