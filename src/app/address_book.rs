@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use crate::ui::Event;
+use crate::ui::{BackendError, Event};
 
 use super::{Backend, Mode, store_error};
 
@@ -82,7 +82,6 @@ pub(super) async fn query(template: &str, query: &str) -> Result<Vec<String>, St
         .arg("-c")
         .arg(&line)
         .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
         .output();
     match tokio::time::timeout(QUERY_LIMIT, child).await {
@@ -91,6 +90,12 @@ pub(super) async fn query(template: &str, query: &str) -> Result<Vec<String>, St
             QUERY_LIMIT.as_secs()
         )),
         Ok(Err(e)) => Err(format!("cannot run address_book_command: {e}")),
+        // The shell's "not found" / "not executable": the command itself is wrong.
+        Ok(Ok(out)) if matches!(out.status.code(), Some(126 | 127)) => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let why = stderr.lines().next().unwrap_or("").trim();
+            Err(format!("address_book_command cannot run: {why}"))
+        }
         // abook and khard exit non-zero when nothing matches: read what they printed anyway.
         Ok(Ok(out)) => Ok(parse(&String::from_utf8_lossy(&out.stdout))),
     }
@@ -116,15 +121,22 @@ impl Backend {
         let seen = seen.unwrap_or_default();
         let events = self.events.clone();
         self.network.spawn(async move {
-            let book = match query(&command, &prefix).await {
-                Ok(book) => book,
+            let (book, failed) = match query(&command, &prefix).await {
+                Ok(book) => (book, None),
                 Err(e) => {
                     tracing::warn!("{e}");
-                    Vec::new()
+                    (Vec::new(), Some(e))
                 }
             };
             let result = Ok(merge(seen, book));
             let _ = events.send(Event::Completions { prefix, result }).await;
+            // Said where the user looks, not only in the log: the completions shown are the
+            // addresses of mail seen, and the address book needs fixing.
+            if let Some(e) = failed {
+                let message = format!("{e} (completing from the addresses in your mail only)");
+                let error = BackendError::new(crate::error::ErrorKind::Config, message);
+                let _ = events.send(Event::Error(error)).await;
+            }
         });
         true
     }
@@ -184,5 +196,43 @@ mod tests {
         let got = query(template, "o'k").await;
         assert_eq!(got, Ok(vec!["O K <o'k@b.test>".to_string()]));
         assert!(query("exit 3", "x").await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_command_that_cannot_run_is_an_error_not_an_empty_book() {
+        let got = query("no-such-address-book-program", "al").await;
+        let err = got.expect_err("a missing program is an error");
+        assert!(
+            err.starts_with("address_book_command cannot run:") && err.contains("not found"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_failing_address_book_is_reported_after_the_mail_completions() {
+        let mut r = crate::app::tests::rig_from(Mode::Offline, |data| {
+            let mut config = crate::config::Config::empty(data.to_path_buf());
+            config.address_book_command = Some("no-such-address-book-program %s".into());
+            config
+        });
+        r.send(crate::ui::Command::CompleteAddress { prefix: "a".into() });
+        let mut completions = false;
+        let error = loop {
+            match r.next() {
+                Event::Completions { result, .. } => {
+                    assert!(result.is_ok(), "{result:?}");
+                    completions = true;
+                }
+                Event::Error(e) => break e,
+                _ => {}
+            }
+        };
+        assert!(completions, "the completions come first");
+        assert!(
+            error.message.contains("address_book_command cannot run")
+                && error.message.contains("your mail only"),
+            "{}",
+            error.message
+        );
     }
 }
