@@ -55,6 +55,8 @@ fn server(tls: TlsMode, allow_plaintext: bool) -> Server {
         ca_file: None,
         user: "alice".into(),
         password_command: None,
+        auth: Default::default(),
+        oauth2_token_command: None,
     }
 }
 
@@ -66,6 +68,7 @@ async fn establish(
     let login = Login {
         user: "alice",
         password: &password,
+        bearer: false,
     };
     let connector = TlsConnector::new(None).unwrap();
     ImapSession::establish(
@@ -282,6 +285,7 @@ async fn login_is_used_when_auth_plain_is_absent_and_masked_in_the_trace() {
     let login = Login {
         user: "alice",
         password: &password,
+        bearer: false,
     };
     let session = ImapSession::establish(
         MaybeTlsStream::Plain(stream),
@@ -399,6 +403,7 @@ async fn session_with(
         &Login {
             user: "alice",
             password: &password,
+            bearer: false,
         },
         SessionOptions {
             trace: None,
