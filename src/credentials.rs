@@ -40,10 +40,7 @@ pub enum CredentialError {
         stderr: String,
     },
     #[error("{key} of account {account} printed nothing")]
-    CommandEmpty {
-        account: String,
-        key: &'static str,
-    },
+    CommandEmpty { account: String, key: &'static str },
     #[error(
         "account {account} uses auth = \"oauth2\" without oauth2_token_command, and this postie \
          has no built-in OAuth2 login: set oauth2_token_command"
@@ -377,7 +374,11 @@ mod tests {
         assert!(!format!("{secret:?}").contains("at-123"));
         server.oauth2_token_command = Some("exit 3".into());
         let err = login_secret("work", &server, true).unwrap_err();
-        assert!(err.to_string().contains("oauth2_token_command of account work"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("oauth2_token_command of account work"),
+            "{err}"
+        );
         server.oauth2_token_command = None;
         let err = login_secret("work", &server, false).unwrap_err();
         assert!(matches!(err, CredentialError::OAuth2Client { .. }), "{err}");

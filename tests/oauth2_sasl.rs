@@ -61,10 +61,7 @@ impl Env {
                 script.display()
             ),
         );
-        let text = format!(
-            "data_dir = \"{}\"\n\n{account}\n",
-            env.data_dir().display()
-        );
+        let text = format!("data_dir = \"{}\"\n\n{account}\n", env.data_dir().display());
         std::fs::write(env.config_path(), text).expect("write config");
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(env.config_path(), std::fs::Permissions::from_mode(0o600))
@@ -295,7 +292,11 @@ async fn an_expired_token_gets_one_fresh_token_and_the_retry_logs_in() {
     let fresh = idp.issue(&user.login, None).access_token;
     env.set_tokens(&[&stale, &fresh]);
     let out = env
-        .run(None, &["send", "--to", &bob.email, "--subject", "retry"], b"x\n")
+        .run(
+            None,
+            &["send", "--to", &bob.email, "--subject", "retry"],
+            b"x\n",
+        )
         .await;
     assert_ok(&out);
     // Stale, fresh (the submission's retry), then once more for the IMAP Sent copy.
@@ -320,7 +321,10 @@ async fn revoked(incoming: Incoming, mechanism: &str, args: &[&str]) {
     let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("postie:")).collect();
     assert_eq!(lines.len(), 1, "{text}");
     let line = lines[0];
-    assert!(line.contains("account acct") || line.contains("account \"acct\""), "{line}");
+    assert!(
+        line.contains("account acct") || line.contains("account \"acct\""),
+        "{line}"
+    );
     assert!(line.contains("refused the OAuth2 access token"), "{line}");
     assert!(line.contains("oauth2_token_command"), "{line}");
     // Dovecot's JSON error (RFC 7628 §3.2.2), decoded.

@@ -221,20 +221,22 @@ impl Backend {
                     // A refused OAuth2 token gets one fresh token and one retry (nothing was
                     // sent: AUTH comes before MAIL FROM).
                     let server = &outgoing.server;
-                    let result = crate::engine::login::with_token_retry(&account, server, |fresh| {
-                        let (account, envelope, bytes) = (&account, &envelope, &composed.bytes);
-                        async move {
-                            let secret =
-                                crate::engine::login::login_secret(account, server, fresh).await?;
-                            crate::engine::login::submission(server, secret)
-                                .send(envelope, bytes)
-                                .await
-                                .map(|_| ())
-                                .map_err(crate::engine::EngineError::from)
-                        }
-                    })
-                    .await
-                    .map_err(|e| BackendError::new(e.kind(), crate::error::chain_line(&e)));
+                    let result =
+                        crate::engine::login::with_token_retry(&account, server, |fresh| {
+                            let (account, envelope, bytes) = (&account, &envelope, &composed.bytes);
+                            async move {
+                                let secret =
+                                    crate::engine::login::login_secret(account, server, fresh)
+                                        .await?;
+                                crate::engine::login::submission(server, secret)
+                                    .send(envelope, bytes)
+                                    .await
+                                    .map(|_| ())
+                                    .map_err(crate::engine::EngineError::from)
+                            }
+                        })
+                        .await
+                        .map_err(|e| BackendError::new(e.kind(), crate::error::chain_line(&e)));
                     // Like `postie send`: an IMAP account keeps its Sent copy on the server.
                     let appended = match (&result, &imap_account, live) {
                         (Ok(()), Some(_), Some(live)) => Some(

@@ -229,13 +229,11 @@ fn password_sources(account: &Account, text: &str, keyring: KeyringProbe<'_>) ->
         servers.push(("incoming", s));
     }
     if let Some(s) = account.outgoing_server()
-        && !servers
-            .iter()
-            .any(|(_, i)| {
-                i.user == s.user
-                    && i.password_command == s.password_command
-                    && i.oauth2_token_command == s.oauth2_token_command
-            })
+        && !servers.iter().any(|(_, i)| {
+            i.user == s.user
+                && i.password_command == s.password_command
+                && i.oauth2_token_command == s.oauth2_token_command
+        })
     {
         servers.push(("outgoing", s));
     }

@@ -9,7 +9,6 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-
 use super::{CliError, Context, error_line};
 
 use crate::config::{Account, Config, Identity, PgpEncrypt, Server};

@@ -105,7 +105,10 @@ impl Parser<'_> {
                 if token_command.is_none() && password_command.is_none() {
                     token_command = inherited.oauth2_token_command.clone();
                 }
-                if token_command.as_deref().is_some_and(|c| c.trim().is_empty()) {
+                if token_command
+                    .as_deref()
+                    .is_some_and(|c| c.trim().is_empty())
+                {
                     let message = format!("oauth2_token_command in {table_name} is empty");
                     self.at(command_span.as_ref().unwrap_or(table_span), message);
                     ok = false;

@@ -98,7 +98,10 @@ fn oauth2_without_a_command_or_provider_is_refused() {
 
 #[test]
 fn an_unknown_auth_value_and_a_stray_token_command_are_refused_at_their_lines() {
-    let found = problems(&account("auth = \"kerberos\"\n", "oauth2_token_command = \"t\"\n"));
+    let found = problems(&account(
+        "auth = \"kerberos\"\n",
+        "oauth2_token_command = \"t\"\n",
+    ));
     assert_eq!(found.len(), 2, "{found:#?}");
     assert_eq!(found[0].0, Some(7), "{found:#?}");
     assert!(found[0].1.contains("auth"), "{found:#?}");

@@ -26,12 +26,10 @@ pub async fn login_secret(
     crate::net::offline::check_allowed(&server.host, server.port)?;
     let account = account.to_owned();
     let server = server.clone();
-    tokio::task::spawn_blocking(move || {
-        crate::credentials::login_secret(&account, &server, fresh)
-    })
-    .await
-    .map_err(EngineError::Task)?
-    .map_err(EngineError::from)
+    tokio::task::spawn_blocking(move || crate::credentials::login_secret(&account, &server, fresh))
+        .await
+        .map_err(EngineError::Task)?
+        .map_err(EngineError::from)
 }
 
 /// The server's words when `e` says it refused the credentials (not: it offered no usable
@@ -85,7 +83,10 @@ fn token_refused(e: EngineError, account: &str, server: &Server) -> EngineError 
         user: server.user.clone(),
         server_said,
         hint: match &server.oauth2_token_command {
-            Some(_) => "check what oauth2_token_command prints (a current access token for this user)".to_owned(),
+            Some(_) => {
+                "check what oauth2_token_command prints (a current access token for this user)"
+                    .to_owned()
+            }
             None => format!("run `postie login {account}`"),
         },
     }

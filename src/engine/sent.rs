@@ -11,8 +11,8 @@
 use super::connect::tls_for;
 use super::login::{login_secret, with_token_retry};
 use super::{AccountError, EngineError};
-use crate::credentials::LoginSecret;
 use crate::config::{Account, Incoming, Server};
+use crate::credentials::LoginSecret;
 use crate::proto::imap::{FolderRole, ImapSession, Login, SessionOptions};
 use crate::store::Store;
 

@@ -174,7 +174,8 @@ mod tests {
 
     #[test]
     fn error_challenges_become_one_line() {
-        let json = br#"{"status":"invalid_token","scope":"mail","openid-configuration":"http://x"}"#;
+        let json =
+            br#"{"status":"invalid_token","scope":"mail","openid-configuration":"http://x"}"#;
         assert_eq!(
             describe_error_challenge(json),
             "invalid_token (scope \"mail\")"

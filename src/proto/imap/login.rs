@@ -28,8 +28,8 @@ use super::trace::{Trace, mask};
 use super::types::Capabilities;
 use super::watch::Watched;
 use crate::config::{Server, TlsMode};
-use crate::proto::sasl::{self, BearerMechanism};
 use crate::net::{self, MaybeTlsStream, NetError, PaceLimits, TlsConnector};
+use crate::proto::sasl::{self, BearerMechanism};
 
 /// The login name and password for one server.
 pub struct Login<'a> {

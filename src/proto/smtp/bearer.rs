@@ -13,8 +13,8 @@ use lettre::transport::smtp::extension::ClientId;
 use lettre::transport::smtp::response::Response;
 use tokio::time::timeout;
 
-use super::error::{self, SmtpError, Stage};
 use super::Submission;
+use super::error::{self, SmtpError, Stage};
 use crate::proto::sasl::{self, BearerMechanism};
 
 /// One command line as lettre writes it: the text and CRLF. No Debug: it may hold the token.
@@ -34,7 +34,11 @@ fn auth_mechanisms(ehlo: &Response) -> Vec<String> {
             upper
                 .strip_prefix("AUTH ")
                 .or_else(|| upper.strip_prefix("AUTH="))
-                .map(|rest| rest.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+                .map(|rest| {
+                    rest.split_whitespace()
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
         })
         .flatten()
         .collect()
