@@ -31,6 +31,8 @@ fn server(tls: TlsMode, user: &TestUser) -> Server {
         ca_file: Some(s.ca_file.clone()),
         user: user.login.clone(),
         password_command: None,
+        auth: Default::default(),
+        oauth2_token_command: None,
     }
 }
 
@@ -47,6 +49,7 @@ async fn connect_with(
     let login = Login {
         user: &user.login,
         password: &password,
+        bearer: false,
     };
     ImapSession::connect(
         &server,
@@ -624,6 +627,7 @@ async fn stripped_starttls_is_refused_and_no_password_crosses_in_clear() {
     let login = Login {
         user: &user.login,
         password: &password,
+        bearer: false,
     };
     let err = ImapSession::connect(&server, &connector, &login, SessionOptions::default())
         .await
@@ -655,6 +659,7 @@ async fn connect_via(
     let login = Login {
         user: &user.login,
         password: &password,
+        bearer: false,
     };
     let options = SessionOptions {
         trace: None,

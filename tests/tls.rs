@@ -21,6 +21,8 @@ fn server(port: u16, tls: TlsMode) -> Server {
         ca_file: Some(s.ca_file.clone()),
         user: "nobody".into(),
         password_command: None,
+        auth: Default::default(),
+        oauth2_token_command: None,
     }
 }
 

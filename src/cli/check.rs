@@ -220,7 +220,8 @@ file: None,
 }
 
 /// Each server login needs a password: from `password_command` (whose program should be on
-/// `PATH`), else the keyring (`postie login`).
+/// `PATH`), else the keyring (`postie login`); an `auth = "oauth2"` login needs its
+/// `oauth2_token_command`'s program on `PATH`.
 fn password_sources(account: &Account, text: &str, keyring: KeyringProbe<'_>) -> Vec<Problem> {
     let name = account.name.as_str();
     let mut servers: Vec<(&str, &Server)> = Vec::new();
@@ -228,9 +229,11 @@ fn password_sources(account: &Account, text: &str, keyring: KeyringProbe<'_>) ->
         servers.push(("incoming", s));
     }
     if let Some(s) = account.outgoing_server()
-        && !servers
-            .iter()
-            .any(|(_, i)| i.user == s.user && i.password_command == s.password_command)
+        && !servers.iter().any(|(_, i)| {
+            i.user == s.user
+                && i.password_command == s.password_command
+                && i.oauth2_token_command == s.oauth2_token_command
+        })
     {
         servers.push(("outgoing", s));
     }
@@ -240,6 +243,23 @@ fn password_sources(account: &Account, text: &str, keyring: KeyringProbe<'_>) ->
             key_line(text, &["accounts", name, table, key])
                 .or_else(|| key_line(text, &["accounts", name, table]))
         };
+        if server.auth == crate::config::AuthMethod::OAuth2 {
+            // Without a command the built-in client's grant is used (`postie login`).
+            if let Some(program) = server
+                .oauth2_token_command
+                .as_deref()
+                .and_then(missing_program)
+            {
+                warnings.push(Problem {
+                    file: None,
+                    line: line_of("oauth2_token_command"),
+                    message: format!(
+                        "warning: account {name}: oauth2_token_command runs {program:?}, which is not on PATH; install it or give its full path"
+                    ),
+                });
+            }
+            continue;
+        }
         match &server.password_command {
             Some(command) => {
                 if let Some(program) = missing_program(command) {

@@ -2,8 +2,8 @@
 //! system keyring, one entry per (account, login user).
 //!
 //! Asks for the incoming server's user, then for the outgoing server's user when that is a
-//! different login. Servers that use `password_command` are skipped: the keyring is not read
-//! for them. When standard input is not a terminal, each password is one line read from it
+//! different login. Servers that use `password_command` or `oauth2_token_command` are skipped:
+//! the keyring is not read for them. When standard input is not a terminal, each password is one line read from it
 //! (`pass show mail/work | postie login work`), so scripts never put one in argv.
 
 use std::io::{self, BufRead, IsTerminal};
@@ -47,6 +47,14 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
 
     let mut stored = 0;
     for (role, server) in &logins {
+        if server.oauth2_token_command.is_some() {
+            eprintln!(
+                "postie: account {:?} {role}: uses oauth2_token_command (auth = \"oauth2\"), so no login is needed",
+                account.name
+            );
+            continue;
+        }
+        // coordinator: an oauth2 server without a command is login's built-in flow at merge.
         if server.password_command.is_some() {
             eprintln!(
                 "postie: account {:?} {role}: uses password_command, so no keyring entry is needed",

@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
+use super::auth::{AuthMethod, InheritedLogin};
 use super::hints::{did_you_mean, field_names, friendlier, other_protocol_hint};
 use super::raw::{
     RawAccount, RawFetchBodies, RawImap, RawMaildir, RawOutgoing, RawPgpEncrypt, RawPop3,
@@ -61,6 +62,7 @@ pub(super) struct Parser<'t> {
 struct Inherited {
     user: String,
     password_command: Option<String>,
+    login: InheritedLogin,
     ca_file: Option<PathBuf>,
     allow_plaintext: bool,
 }
@@ -459,13 +461,26 @@ file: None,
     /// Resolves one server table: defaults, standard port, and the plaintext rule.
     fn server(
         &mut self,
-        raw: RawServer,
+        mut raw: RawServer,
         table_name: &str,
         table_span: &Range<usize>,
         ports: (u16, u16, u16),
         inherited: &Inherited,
     ) -> Option<Server> {
         let mut ok = true;
+        let login = raw.take_login();
+        // coordinator: pass whether the table has the built-in client (oauth2_provider) at merge.
+        let has_builtin_client = false;
+        let login = self.login_method(
+            login,
+            raw.password_command.as_deref(),
+            has_builtin_client,
+            table_name,
+            table_span,
+            &inherited.login,
+        );
+        ok &= login.is_some();
+        let (auth, oauth2_token_command) = login.unwrap_or_default();
         let tls = match raw.tls.as_ref().map(|t| *t.get_ref()) {
             Some(RawTls::Implicit) | None => TlsMode::Implicit,
             Some(RawTls::Starttls) => TlsMode::StartTls,
@@ -539,9 +554,14 @@ file: None,
             allow_plaintext,
             ca_file,
             user: raw.user.unwrap_or_else(|| inherited.user.clone()),
-            password_command: raw
-                .password_command
-                .or_else(|| inherited.password_command.clone()),
+            password_command: match auth {
+                AuthMethod::Password => raw
+                    .password_command
+                    .or_else(|| inherited.password_command.clone()),
+                AuthMethod::OAuth2 => None,
+            },
+            auth,
+            oauth2_token_command,
         };
         ok.then_some(server)
     }
@@ -655,6 +675,7 @@ fn inherit_nothing(email: &str) -> Inherited {
     Inherited {
         user: email.to_string(),
         password_command: None,
+        login: InheritedLogin::default(),
         ca_file: None,
         allow_plaintext: false,
     }
@@ -667,6 +688,10 @@ fn inherit(incoming: &Incoming, email: &str) -> Inherited {
         Some(server) => Inherited {
             user: server.user.clone(),
             password_command: server.password_command.clone(),
+            login: InheritedLogin {
+                auth: server.auth,
+                oauth2_token_command: server.oauth2_token_command.clone(),
+            },
             ca_file: server.ca_file.clone(),
             allow_plaintext: server.allow_plaintext,
         },

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::auth::{RawAuth, RawLogin};
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawTop {
@@ -91,6 +93,16 @@ pub(super) enum RawFetchBodies {
     All,
 }
 
+impl RawServer {
+    /// The login keys, taken out (see `auth.rs`).
+    pub fn take_login(&mut self) -> RawLogin {
+        RawLogin {
+            auth: self.auth.take(),
+            oauth2_token_command: self.oauth2_token_command.take(),
+        }
+    }
+}
+
 /// The keys every network server table has (incoming imap/pop3, outgoing).
 #[derive(Debug, Default)]
 pub(super) struct RawServer {
@@ -101,6 +113,8 @@ pub(super) struct RawServer {
     pub ca_file: Option<Spanned<String>>,
     pub user: Option<String>,
     pub password_command: Option<String>,
+    pub auth: Option<Spanned<RawAuth>>,
+    pub oauth2_token_command: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,6 +127,8 @@ pub(super) struct RawImap {
     pub ca_file: Option<Spanned<String>>,
     pub user: Option<String>,
     pub password_command: Option<String>,
+    pub auth: Option<Spanned<RawAuth>>,
+    pub oauth2_token_command: Option<Spanned<String>>,
     pub fetch_bodies: Option<RawFetchBodies>,
     pub idle_folders: Option<Vec<String>>,
     pub check_interval: Option<Spanned<toml::Value>>,
@@ -129,6 +145,8 @@ pub(super) struct RawPop3 {
     pub ca_file: Option<Spanned<String>>,
     pub user: Option<String>,
     pub password_command: Option<String>,
+    pub auth: Option<Spanned<RawAuth>>,
+    pub oauth2_token_command: Option<Spanned<String>>,
     pub pop3_mode: Option<Spanned<RawPop3Mode>>,
     pub leave_on_server_days: Option<Spanned<u32>>,
     pub check_interval: Option<Spanned<toml::Value>>,
@@ -152,6 +170,8 @@ pub(super) struct RawOutgoing {
     pub ca_file: Option<Spanned<String>>,
     pub user: Option<String>,
     pub password_command: Option<String>,
+    pub auth: Option<Spanned<RawAuth>>,
+    pub oauth2_token_command: Option<Spanned<String>>,
     pub queue_on_failure: Option<bool>,
 }
 
@@ -165,6 +185,8 @@ impl RawImap {
             ca_file: self.ca_file,
             user: self.user,
             password_command: self.password_command,
+            auth: self.auth,
+            oauth2_token_command: self.oauth2_token_command,
         };
         (server, self.fetch_bodies, self.idle_folders)
     }
@@ -187,6 +209,8 @@ impl RawPop3 {
             ca_file: self.ca_file,
             user: self.user,
             password_command: self.password_command,
+            auth: self.auth,
+            oauth2_token_command: self.oauth2_token_command,
         };
         (server, self.pop3_mode, self.leave_on_server_days)
     }
@@ -202,6 +226,8 @@ impl RawOutgoing {
             ca_file: self.ca_file,
             user: self.user,
             password_command: self.password_command,
+            auth: self.auth,
+            oauth2_token_command: self.oauth2_token_command,
         };
         (server, self.queue_on_failure)
     }

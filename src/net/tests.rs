@@ -78,6 +78,8 @@ fn server(host: &str, port: u16, tls: TlsMode, ca_file: Option<PathBuf>) -> Serv
         ca_file,
         user: "u".into(),
         password_command: None,
+        auth: Default::default(),
+        oauth2_token_command: None,
     }
 }
 
