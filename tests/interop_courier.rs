@@ -223,6 +223,57 @@ async fn delete_expunges_only_its_own_message_with_uidplus() {
 }
 
 #[tokio::test]
+async fn without_uidplus_a_delete_and_a_move_never_expunge_another_clients_deleted_mail() {
+    let c = courier();
+    let user = c.new_user("nouidplus");
+    for subject in ["doomed", "theirs", "moved", "kept"] {
+        append(c, &user, "INBOX", "", subject).await;
+    }
+    // The same store through the port that does not announce UIDPLUS.
+    let toml = c
+        .account_toml(&user, "c", Incoming::Imap, Tls::Implicit)
+        .replacen(
+            &format!("port = {}\n", c.imaps),
+            &format!("port = {}\n", c.imaps_no_uidplus),
+            1,
+        );
+    let home = PostieHome::new(&toml);
+    home.ok(&["sync"]);
+    {
+        let mut conn = c.imap_session(&user).await;
+        imap_ok(&mut conn, "SELECT INBOX").await;
+        imap_ok(&mut conn, "UID STORE 2 +FLAGS (\\Deleted)").await;
+    }
+    let doomed = home.id_of("INBOX", "doomed");
+    let out = home.run(&["delete", &doomed], b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let moved = home.id_of("INBOX", "moved");
+    let out = home.run(&["move", "Archive", &moved], b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        server_search(c, &user, "INBOX", "DELETED")
+            .await
+            .contains(&2),
+        "the other client's \\Deleted message is still there"
+    );
+    assert_eq!(server_count(c, &user, "INBOX.Archive").await, 1);
+    home.ok(&["sync"]);
+    let inbox: Vec<String> = home.list("INBOX").into_iter().map(|m| m.0).collect();
+    assert!(
+        inbox.contains(&"kept".to_owned()) && !inbox.contains(&"moved".to_owned()),
+        "{inbox:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_refused_create_is_undone_and_leaves_no_local_only_folder() {
     let c = courier();
     let user = c.new_user("refused");

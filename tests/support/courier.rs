@@ -45,6 +45,8 @@ pub struct Courier {
     /// Courier IMAP with STARTTLS, IMAPS, POP3 with STLS, POP3S.
     pub imap: u16,
     pub imaps: u16,
+    /// IMAPS on the same store without UIDPLUS in CAPABILITY (the no-UIDPLUS fallbacks).
+    pub imaps_no_uidplus: u16,
     pub pop3: u16,
     pub pop3s: u16,
     /// Exim: submission with STARTTLS (AUTH only after it) and with implicit TLS.
@@ -157,6 +159,7 @@ impl Courier {
             tls_name: get("TLS_NAME")?,
             imap: port("IMAP_PORT")?,
             imaps: port("IMAPS_PORT")?,
+            imaps_no_uidplus: port("IMAPS_NO_UIDPLUS_PORT")?,
             pop3: port("POP3_PORT")?,
             pop3s: port("POP3S_PORT")?,
             submission: port("SUBMISSION_PORT")?,

@@ -230,9 +230,11 @@ fn free_name(f: &Folder, personal: Option<&str>, taken: &HashSet<String>) -> Opt
     candidates.push(convert::store_name(f));
     candidates.push(escaped.clone());
     candidates.extend((2..100).map(|n| format!("{escaped} ({n})")));
+    // Only INBOX itself is "INBOX" here, whatever the case.
+    let inbox_ok = |c: &String| !c.eq_ignore_ascii_case("INBOX") || is_inbox(f);
     candidates
         .into_iter()
-        .find(|c| !taken.contains(c) && !(c.eq_ignore_ascii_case("INBOX") && !is_inbox(f)))
+        .find(|c| !taken.contains(c) && inbox_ok(c))
 }
 
 /// `f` as if it were not under `prefix` (`INBOX.Sent` -> `Sent`); None when it is not under it.
