@@ -394,3 +394,23 @@ async fn the_sent_copy_goes_to_inbox_sent() {
     assert_eq!(sent, ["to myself"]);
     assert_eq!(local_folders(&home), ["INBOX", "Sent"]);
 }
+
+#[tokio::test]
+async fn imap_and_pop3_over_starttls() {
+    let c = courier();
+    let user = c.new_user("starttls");
+    append(c, &user, "INBOX", "", "over starttls").await;
+    let imap = PostieHome::new(&c.account_toml(&user, "c", Incoming::Imap, Tls::StartTls));
+    imap.ok(&["sync"]);
+    let subjects: Vec<String> = imap.list("INBOX").into_iter().map(|m| m.0).collect();
+    assert_eq!(subjects, ["over starttls"]);
+    let pop3 = PostieHome::new(&c.account_toml(&user, "c", Incoming::Pop3, Tls::StartTls));
+    pop3.ok(&["sync"]);
+    let read = pop3.ok(&["read", &pop3.id_of("INBOX", "over starttls")]);
+    assert!(read.contains("body of over starttls"), "{read}");
+    let logouts = c.pop3_logouts(&user);
+    assert!(
+        !logouts.is_empty() && logouts.iter().all(|l| l.contains("stls=1")),
+        "Courier saw STLS before the login: {logouts:?}"
+    );
+}
