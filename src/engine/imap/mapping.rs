@@ -129,7 +129,7 @@ pub(super) fn map_folders(
     }
     unbound.sort_by_key(|f| (!faithful(f), f.name.clone()));
     for f in unbound {
-        let Some(local) = free_name(f, &taken) else {
+        let Some(local) = free_name(f, map.personal.as_deref(), &taken) else {
             continue;
         };
         let id = match work.store.ensure_folder(&account, &local) {
@@ -216,13 +216,41 @@ pub(super) fn escaped_name(f: &Folder) -> String {
         .join("/")
 }
 
-/// The first local name for `f` no other folder holds: derived, escaped, then numbered.
-fn free_name(f: &Folder, taken: &HashSet<String>) -> Option<String> {
-    let derived = convert::store_name(f);
+/// The first local name for `f` no other folder holds: derived, escaped, then numbered. On a
+/// server that keeps every folder under a personal prefix (`INBOX.` on Courier and Cyrus) the
+/// name without it comes first: `INBOX.Archive` is `Archive` here, the folder a move to
+/// "Archive" and the Sent copy look for (issue 15); `INBOX/Archive` only when that is taken.
+fn free_name(f: &Folder, personal: Option<&str>, taken: &HashSet<String>) -> Option<String> {
+    let mut candidates = Vec::new();
+    if let Some(inner) = personal.and_then(|p| without_prefix(f, p)) {
+        candidates.push(convert::store_name(&inner));
+        candidates.push(escaped_name(&inner));
+    }
     let escaped = escaped_name(f);
-    let mut candidates = vec![derived, escaped.clone()];
+    candidates.push(convert::store_name(f));
+    candidates.push(escaped.clone());
     candidates.extend((2..100).map(|n| format!("{escaped} ({n})")));
-    candidates.into_iter().find(|c| !taken.contains(c))
+    // Only INBOX itself is "INBOX" here, whatever the case.
+    let inbox_ok = |c: &String| !c.eq_ignore_ascii_case("INBOX") || is_inbox(f);
+    candidates
+        .into_iter()
+        .find(|c| !taken.contains(c) && inbox_ok(c))
+}
+
+/// `f` as if it were not under `prefix` (`INBOX.Sent` -> `Sent`); None when it is not under it.
+fn without_prefix(f: &Folder, prefix: &str) -> Option<Folder> {
+    if !super::create::under(&f.name, prefix) || !super::create::under(&f.display_name, prefix) {
+        return None;
+    }
+    Some(Folder {
+        name: f.name[prefix.len()..].to_owned(),
+        display_name: f.display_name[prefix.len()..].to_owned(),
+        ..f.clone()
+    })
+}
+
+fn is_inbox(f: &Folder) -> bool {
+    f.name.eq_ignore_ascii_case("INBOX")
 }
 
 /// [`map_folders`] for work outside a sync (the live connection, folder changes): binds the
@@ -279,12 +307,38 @@ mod tests {
         let mut seen = Vec::new();
         for name in ["Lists.rust", "Lists/rust", "Lists%2Frust"] {
             let f = folder(name, '.');
-            let local = free_name(&f, &taken).unwrap();
+            let local = free_name(&f, None, &taken).unwrap();
             taken.insert(local.clone());
             seen.push(local);
         }
         assert_eq!(seen, ["Lists/rust", "Lists%2Frust", "Lists%252Frust"]);
-        let again = free_name(&folder("Lists/rust", '.'), &taken).unwrap();
+        let again = free_name(&folder("Lists/rust", '.'), None, &taken).unwrap();
         assert_eq!(again, "Lists%2Frust (2)");
+    }
+
+    #[test]
+    fn under_a_personal_prefix_the_name_without_it_comes_first() {
+        let mut taken = HashSet::new();
+        let sent = free_name(&folder("INBOX.Sent", '.'), Some("INBOX."), &taken).unwrap();
+        assert_eq!(sent, "Sent");
+        let nested = free_name(&folder("INBOX.Lists.rust", '.'), Some("INBOX."), &taken);
+        assert_eq!(nested.as_deref(), Some("Lists/rust"));
+        taken.insert("Archive".to_owned());
+        let archive = free_name(&folder("INBOX.Archive", '.'), Some("INBOX."), &taken);
+        assert_eq!(
+            archive.as_deref(),
+            Some("INBOX/Archive"),
+            "when Archive is taken"
+        );
+        taken.insert("INBOX".to_owned());
+        let odd = free_name(&folder("INBOX.INBOX", '.'), Some("INBOX."), &taken);
+        assert_eq!(odd.as_deref(), Some("INBOX/INBOX"), "never a second INBOX");
+        let fresh = HashSet::new();
+        let odd = free_name(&folder("INBOX.inbox", '.'), Some("INBOX."), &fresh);
+        assert_eq!(
+            odd.as_deref(),
+            Some("INBOX/inbox"),
+            "not even before INBOX is bound"
+        );
     }
 }

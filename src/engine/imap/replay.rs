@@ -241,8 +241,42 @@ async fn replay_run<S: ImapStream>(
             }
             Ok(())
         }
-        Err(e) => refused(work, chains, &run, e),
+        Err(e) => {
+            refused(work, chains, &run, e)?;
+            match op(&run[0].kind) {
+                Op::Move(dest) => drop_orphan_destination(work, folders, &dest),
+                _ => Ok(()),
+            }
+        }
     }
+}
+
+/// After a move that was not applied: its destination goes too when the move made it here and
+/// nothing else holds it (no server folder, none bound, no message left after the undo).
+/// Otherwise a refused `CREATE` (Courier: "Invalid mailbox name") left an empty local-only
+/// folder that no sync heals (issue 15). A move kept for the next sync keeps its message
+/// there, so its folder stays.
+fn drop_orphan_destination(
+    work: &mut Work<'_>,
+    folders: &ServerFolders,
+    dest: &str,
+) -> Result<(), EngineError> {
+    if folders.contains_local(dest) {
+        return Ok(());
+    }
+    let Some((id, _, state)) = work
+        .store
+        .folder_states(&work.account.name)?
+        .into_iter()
+        .find(|(_, name, _)| name == dest)
+    else {
+        return Ok(());
+    };
+    if state.server_name.is_some() || work.store.folder_message_count(id)? > 0 {
+        return Ok(());
+    }
+    work.store.remove_folder(id)?;
+    Ok(())
 }
 
 /// SELECT unless already selected; returns the UIDVALIDITY.
