@@ -25,6 +25,7 @@ pub mod child;
 pub mod config;
 pub mod counting_listener;
 pub mod cut_proxy;
+pub mod cyrus;
 pub mod fake_imap;
 pub mod fake_pop3;
 pub mod gnupg;
