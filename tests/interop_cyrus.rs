@@ -222,3 +222,304 @@ fn without_uidplus_a_move_and_a_delete_leave_another_clients_deleted_message_alo
     postie.quiet(&["sync", "--account", "c"]);
     assert_eq!(subjects(&postie.list("Archive")), ["first"]);
 }
+
+/// `postie send` through the harness's Postfix; the Sent copy is an APPEND to Cyrus, which
+/// must land in `INBOX.Sent` (the special-use \Sent folder), not a refused top-level "Sent".
+#[test]
+fn send_appends_the_sent_copy_to_cyrus_inbox_sent() {
+    let c = cyrus();
+    let user = c.new_user("send");
+    let smtp = support::servers();
+    let sender = smtp.new_user("cyrus-sender");
+    let rcpt = smtp.new_user("cyrus-rcpt");
+    let outgoing = format!(
+        "[accounts.c.outgoing]\nhost = \"{host}\"\nport = {port}\ntls = \"implicit\"\n\
+         ca_file = \"{ca}\"\nuser = \"{login}\"\npassword_command = \"{command}\"\n",
+        host = smtp.host,
+        port = smtp.ports.submissions,
+        ca = smtp.ca_file.display(),
+        login = sender.login,
+        command = sender.password_command().replace('"', "\\\""),
+    );
+    let postie = Postie::new(Account {
+        user: &user,
+        protocol: "imap",
+        port: c.imaps,
+        incoming_extra: "",
+        tail: &outgoing,
+    });
+    postie.quiet(&["sync", "--account", "c"]);
+    let out = postie.run_with_input(
+        &[
+            "send",
+            "--from",
+            "c",
+            "--to",
+            &rcpt.email,
+            "--subject",
+            "sent from postie",
+        ],
+        b"hello Cyrus\n",
+    );
+    assert!(
+        out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "postie send: {out:?}"
+    );
+    let mut other = c.session(c.imaps, &user);
+    other.select("INBOX.Sent");
+    let fetched = other.ok("FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+    assert_eq!(fetched.len(), 1, "one Sent copy: {fetched:?}");
+    assert!(fetched[0].contains("sent from postie"), "{fetched:?}");
+    assert!(
+        !other.folders().contains(&"Sent".to_owned()),
+        "no top-level Sent on Cyrus"
+    );
+    // Delivered too (Postfix -> Dovecot).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while rcpt.message_files("INBOX").is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not delivered within 30 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // And postie's Sent folder agrees after a sync: one copy.
+    postie.quiet(&["sync", "--account", "c"]);
+    let sent = local_folder_of(&postie, "INBOX.Sent");
+    assert_eq!(subjects(&postie.list(&sent)), ["sent from postie"]);
+}
+
+fn pop3_account(user: &CyrusUser, mode: &str) -> Postie {
+    Postie::new(Account {
+        user,
+        protocol: "pop3",
+        port: cyrus().pop3s,
+        incoming_extra: &format!("pop3_mode = \"{mode}\"\n"),
+        tail: "",
+    })
+}
+
+#[test]
+fn pop3_keep_mode_against_cyrus_pop3d_never_fetches_a_message_twice() {
+    let c = cyrus();
+    let user = user_with_three("popkeep");
+    let postie = pop3_account(&user, "keep");
+    postie.quiet(&["sync", "--account", "c"]);
+    assert_eq!(
+        subjects(&postie.list("INBOX")),
+        ["first", "second", "third"]
+    );
+    postie.quiet(&["sync", "--account", "c"]);
+    assert_eq!(
+        subjects(&postie.list("INBOX")),
+        ["first", "second", "third"]
+    );
+    let mut other = c.session(c.imaps, &user);
+    other.append(
+        "INBOX",
+        "",
+        &message("four@cyrus.test", "fourth", "body four"),
+    );
+    postie.quiet(&["sync", "--account", "c"]);
+    assert_eq!(
+        subjects(&postie.list("INBOX")),
+        ["first", "fourth", "second", "third"]
+    );
+    assert_eq!(
+        other.message_ids("INBOX").len(),
+        4,
+        "keep mode deletes nothing"
+    );
+    let shown = postie.quiet(&["read", &id_of(&postie.list("INBOX"), "fourth")]);
+    assert!(shown.contains("body four"), "{shown}");
+}
+
+#[test]
+fn pop3_delete_mode_against_cyrus_pop3d_empties_the_server_inbox() {
+    let c = cyrus();
+    let user = user_with_three("popdel");
+    let postie = pop3_account(&user, "delete");
+    postie.quiet(&["sync", "--account", "c"]);
+    assert_eq!(
+        subjects(&postie.list("INBOX")),
+        ["first", "second", "third"]
+    );
+    let mut other = c.session(c.imaps, &user);
+    assert!(
+        other.message_ids("INBOX").is_empty(),
+        "deleted after download"
+    );
+    other.append(
+        "INBOX",
+        "",
+        &message("four@cyrus.test", "fourth", "body four"),
+    );
+    postie.quiet(&["sync", "--account", "c"]);
+    assert_eq!(
+        subjects(&postie.list("INBOX")),
+        ["first", "fourth", "second", "third"]
+    );
+    assert!(other.message_ids("INBOX").is_empty());
+}
+
+#[test]
+fn starttls_imap_and_pop3_stls_log_in_where_cyrus_disables_login_before_tls() {
+    let c = cyrus();
+    let user = user_with_three("starttls");
+    for (protocol, port) in [("imap", c.imap), ("pop3", c.pop3)] {
+        let postie = Postie::new(Account {
+            user: &user,
+            protocol,
+            port,
+            incoming_extra: "",
+            tail: "",
+        });
+        let config = std::fs::read_to_string(postie.config()).unwrap();
+        std::fs::write(
+            postie.config(),
+            config.replace("tls = \"implicit\"", "tls = \"starttls\""),
+        )
+        .unwrap();
+        postie.quiet(&["sync", "--account", "c"]);
+        assert_eq!(
+            subjects(&postie.list("INBOX")),
+            ["first", "second", "third"],
+            "{protocol}"
+        );
+    }
+}
+
+#[test]
+fn a_wrong_password_is_exit_77_with_one_line_naming_account_and_server() {
+    let c = cyrus();
+    let mut user = c.new_user("wrongpw");
+    let real = user.password.clone();
+    user.password = "not-the-password".into();
+    for (protocol, port) in [("imap", c.imaps), ("pop3", c.pop3s)] {
+        let postie = Postie::new(Account {
+            user: &user,
+            protocol,
+            port,
+            incoming_extra: "",
+            tail: "",
+        });
+        let out = postie.run(&["sync", "--account", "c"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(77), "{protocol}: {err}");
+        let line = err.lines().find(|l| l.contains("127.0.0.1")).unwrap_or("");
+        assert!(line.contains('c'), "{protocol}: {err}");
+        assert!(
+            !err.contains(&real) && !err.contains("not-the-password"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn on_demand_bodies_are_fetched_by_read() {
+    let c = cyrus();
+    let user = user_with_three("ondemand");
+    let postie = Postie::new(Account {
+        user: &user,
+        protocol: "imap",
+        port: c.imaps,
+        incoming_extra: "",
+        tail: "",
+    });
+    postie.quiet(&["sync", "--account", "c"]);
+    let inbox = postie.list("INBOX");
+    assert!(inbox.iter().all(|m| m["has_body"] == false), "{inbox:#?}");
+    let shown = postie.quiet(&["read", &id_of(&inbox, "second")]);
+    assert!(shown.contains("body two"), "{shown}");
+    assert_eq!(
+        flags_of(&postie.list("INBOX"), "second"),
+        ["seen"],
+        "already seen; nothing else set"
+    );
+}
+
+#[test]
+fn nested_and_non_ascii_folders_map_both_ways() {
+    let c = cyrus();
+    let user = user_with_three("nested");
+    let mut other = c.session(c.imaps, &user);
+    // "INBOX.Café" in modified UTF-7.
+    other.ok("CREATE \"INBOX.Caf&AOk-\"");
+    other.append(
+        "INBOX.Caf&AOk-",
+        "",
+        &message("cafe@cyrus.test", "in the cafe", "coffee"),
+    );
+    let postie = imap_account(&user, c.imaps);
+    postie.quiet(&["sync", "--account", "c"]);
+    let cafe = local_folder_of(&postie, "INBOX.Café");
+    assert_eq!(subjects(&postie.list(&cafe)), ["in the cafe"]);
+    let id = id_of(&postie.list("INBOX"), "third");
+    postie.quiet(&["move", "Lists/rust", &id]);
+    let folders = other.folders();
+    assert!(
+        folders.contains(&"INBOX.Lists.rust".to_owned()),
+        "{folders:?}"
+    );
+    assert_eq!(other.message_ids("INBOX.Lists.rust"), ["three@cyrus.test"]);
+    postie.quiet(&["sync", "--account", "c"]);
+    assert_eq!(subjects(&postie.list("Lists/rust")), ["third"]);
+    // And back into the non-ASCII folder.
+    let id = id_of(&postie.list("Lists/rust"), "third");
+    postie.quiet(&["move", &cafe, &id]);
+    assert_eq!(
+        other.message_ids("INBOX.Caf&AOk-"),
+        ["cafe@cyrus.test", "three@cyrus.test"]
+    );
+}
+
+#[test]
+fn a_folder_another_client_empties_syncs_to_empty() {
+    let c = cyrus();
+    let user = user_with_three("emptied");
+    for port in [c.imaps, c.plain_imaps] {
+        let postie = imap_account(&user, port);
+        postie.quiet(&["sync", "--account", "c"]);
+        assert_eq!(postie.list("INBOX").len(), 3);
+        let mut other = c.session(c.imaps, &user);
+        other.select("INBOX");
+        other.ok("STORE 1:* +FLAGS (\\Deleted)");
+        other.ok("EXPUNGE");
+        postie.quiet(&["sync", "--account", "c"]);
+        assert!(postie.list("INBOX").is_empty());
+        for (n, s) in ["first", "second", "third"].iter().enumerate() {
+            other.append(
+                "INBOX",
+                "",
+                &message(&format!("again{n}@cyrus.test"), s, "again"),
+            );
+        }
+    }
+}
+
+/// Deleting in Trash expunges; on the face without UIDPLUS another client's \Deleted message
+/// in Trash must survive that.
+#[test]
+fn delete_in_trash_expunges_only_what_postie_deleted() {
+    let c = cyrus();
+    let user = c.new_user("trash");
+    let mut other = c.session(c.imaps, &user);
+    other.append(
+        "INBOX.Trash",
+        "",
+        &message("t1@cyrus.test", "trash one", "x"),
+    );
+    other.append(
+        "INBOX.Trash",
+        "(\\Deleted)",
+        &message("t2@cyrus.test", "trash two", "x"),
+    );
+    let postie = imap_account(&user, c.plain_imaps);
+    postie.quiet(&["sync", "--account", "c"]);
+    let trash = local_folder_of(&postie, "INBOX.Trash");
+    let listed = postie.list(&trash);
+    postie.quiet(&["delete", &id_of(&listed, "trash one")]);
+    let flags = other.flags_by_message_id("INBOX.Trash");
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert!(flags["t2@cyrus.test"].contains(&"\\Deleted".to_owned()));
+}

@@ -309,9 +309,13 @@ impl RawImap {
         assert!(status.starts_with("OK"), "APPEND to {mailbox}: {status}");
     }
 
-    /// SELECTs `mailbox`.
-    pub fn select(&mut self, mailbox: &str) {
-        self.ok(&format!("SELECT {}", quoted(mailbox)));
+    /// SELECTs `mailbox`; returns how many messages it holds (EXISTS).
+    pub fn select(&mut self, mailbox: &str) -> usize {
+        self.ok(&format!("SELECT {}", quoted(mailbox)))
+            .iter()
+            .filter_map(|l| l.strip_prefix("* ")?.strip_suffix(" EXISTS")?.parse().ok())
+            .next_back()
+            .unwrap_or_else(|| panic!("SELECT {mailbox}: no EXISTS"))
     }
 
     /// The server folders (wire names) LIST shows.
@@ -331,8 +335,11 @@ impl RawImap {
 
     /// Message-ID -> flags of every message in `mailbox` (selected by this call).
     pub fn flags_by_message_id(&mut self, mailbox: &str) -> HashMap<String, Vec<String>> {
-        self.select(mailbox);
         let mut out = HashMap::new();
+        // Cyrus answers FETCH 1:* in an empty mailbox with NO.
+        if self.select(mailbox) == 0 {
+            return out;
+        }
         for line in self.ok("FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])") {
             let flags = line
                 .split_once("FLAGS (")
