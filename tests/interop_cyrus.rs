@@ -523,3 +523,42 @@ fn delete_in_trash_expunges_only_what_postie_deleted() {
     assert_eq!(flags.len(), 1, "{flags:?}");
     assert!(flags["t2@cyrus.test"].contains(&"\\Deleted".to_owned()));
 }
+
+/// Cyrus users often have `INBOX.Archive` already (made by another client). postie named it
+/// `INBOX/Archive` locally, and `postie move Archive ID` was refused ("would be created on the
+/// server under a name another local folder already mirrors") and left an empty local-only
+/// `Archive`. Folders under the personal prefix are now named as other clients show them.
+#[test]
+fn a_move_to_archive_reaches_the_inbox_archive_another_client_made() {
+    let c = cyrus();
+    let user = user_with_three("hasarchive");
+    let mut other = c.session(c.imaps, &user);
+    other.ok("CREATE \"INBOX.Archive\"");
+    other.ok("CREATE \"INBOX.Work.Proj\"");
+    let postie = imap_account(&user, c.imaps);
+    postie.quiet(&["sync", "--account", "c"]);
+    let id = id_of(&postie.list("INBOX"), "first");
+    postie.quiet(&["move", "Archive", &id]);
+    assert_eq!(other.message_ids("INBOX.Archive"), ["one@cyrus.test"]);
+    let id = id_of(&postie.list("INBOX"), "second");
+    postie.quiet(&["move", "Work/Proj", &id]);
+    assert_eq!(other.message_ids("INBOX.Work.Proj"), ["two@cyrus.test"]);
+    postie.quiet(&["sync", "--account", "c"]);
+    assert_eq!(subjects(&postie.list("Archive")), ["first"]);
+    assert_eq!(subjects(&postie.list("Work/Proj")), ["second"]);
+    assert_eq!(subjects(&postie.list("INBOX")), ["third"]);
+    assert_eq!(
+        postie.folders(),
+        [
+            "Archive",
+            "Drafts",
+            "INBOX",
+            "Junk",
+            "Sent",
+            "Trash",
+            "Work",
+            "Work/Proj"
+        ],
+        "named as other clients show them; no second, local-only folder"
+    );
+}

@@ -129,7 +129,7 @@ pub(super) fn map_folders(
     }
     unbound.sort_by_key(|f| (!faithful(f), f.name.clone()));
     for f in unbound {
-        let Some(local) = free_name(f, &taken) else {
+        let Some(local) = free_name(&personal_form(f, map.personal.as_deref()), &taken) else {
             continue;
         };
         let id = match work.store.ensure_folder(&account, &local) {
@@ -150,7 +150,7 @@ pub(super) fn map_folders(
     }
     // Hierarchy nodes (\Noselect) have no local folder; a move may still name them.
     for f in listed.iter().filter(|f| !f.selectable) {
-        let local = convert::store_name(f);
+        let local = convert::store_name(&personal_form(f, map.personal.as_deref()));
         if !map.by_local.contains_key(&local) && !map.local_of.contains_key(&f.name) {
             map.insert(&local, f.clone());
         }
@@ -216,6 +216,25 @@ pub(super) fn escaped_name(f: &Folder) -> String {
         .join("/")
 }
 
+/// `f` as named inside the personal namespace: with `personal` = `INBOX.` (Cyrus, Courier),
+/// `INBOX.Archive` is named `Archive`, `INBOX.Work.Proj` `Work.Proj`, as other clients show
+/// them. Why: the local name is what the user types, and `postie move Archive` must reach the
+/// `INBOX.Archive` the server already has ([`ServerFolders::new_server_name`] puts `Archive`
+/// there), not be refused because a local `INBOX/Archive` mirrors it. INBOX itself, and a
+/// folder whose short name would be INBOX, keep their full names.
+fn personal_form(f: &Folder, personal: Option<&str>) -> Folder {
+    let mut named = f.clone();
+    if let Some(prefix) = personal
+        && super::create::under(&f.name, prefix)
+        && super::create::under(&f.display_name, prefix)
+        && !f.display_name[prefix.len()..].eq_ignore_ascii_case("INBOX")
+    {
+        named.name = f.name[prefix.len()..].to_owned();
+        named.display_name = f.display_name[prefix.len()..].to_owned();
+    }
+    named
+}
+
 /// The first local name for `f` no other folder holds: derived, escaped, then numbered.
 fn free_name(f: &Folder, taken: &HashSet<String>) -> Option<String> {
     let derived = convert::store_name(f);
@@ -271,6 +290,25 @@ mod tests {
         assert_eq!(escaped_name(&folder("Lists/rust", '/')), "Lists/rust");
         assert!(faithful(&folder("Lists.rust", '.')));
         assert!(!faithful(&folder("Lists/rust", '.')));
+    }
+
+    #[test]
+    fn folders_under_the_personal_prefix_are_named_without_it() {
+        let named = |name: &str, personal: Option<&str>| {
+            convert::store_name(&personal_form(&folder(name, '.'), personal))
+        };
+        assert_eq!(named("INBOX.Archive", Some("INBOX.")), "Archive");
+        assert_eq!(named("inbox.Work.Proj", Some("INBOX.")), "Work/Proj");
+        assert_eq!(named("INBOX", Some("INBOX.")), "INBOX");
+        assert_eq!(named("INBOX.INBOX", Some("INBOX.")), "INBOX/INBOX");
+        assert_eq!(named("INBOX.Archive", None), "INBOX/Archive");
+        let mut cafe = folder("INBOX.Caf&AOk-", '.');
+        cafe.display_name = "INBOX.Café".into();
+        let short = personal_form(&cafe, Some("INBOX."));
+        assert_eq!(
+            (short.name.as_str(), short.display_name.as_str()),
+            ("Caf&AOk-", "Café")
+        );
     }
 
     #[test]
