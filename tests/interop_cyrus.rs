@@ -562,3 +562,47 @@ fn a_move_to_archive_reaches_the_inbox_archive_another_client_made() {
         "named as other clients show them; no second, local-only folder"
     );
 }
+
+/// `postie folder create|rename|delete` on Cyrus: made under `INBOX.`, renamed with the
+/// subfolder both on the server and here (the local rename of a `.`-delimited folder with a
+/// subfolder used to fail with exit 74 after the server had renamed it), deleted on both.
+#[test]
+fn folders_are_created_renamed_with_subfolders_and_deleted_on_cyrus() {
+    let c = cyrus();
+    let user = c.new_user("folders");
+    let postie = imap_account(&user, c.imaps);
+    postie.quiet(&["sync", "--account", "c"]);
+    postie.quiet(&["folder", "create", "c", "Projects"]);
+    postie.quiet(&["folder", "create", "c", "Projects/Sub"]);
+    let mut other = c.session(c.imaps, &user);
+    other.append(
+        "INBOX.Projects.Sub",
+        "",
+        &message("sub@cyrus.test", "in sub", "x"),
+    );
+    postie.quiet(&["sync", "--account", "c"]);
+    let id = id_of(&postie.list("Projects/Sub"), "in sub");
+    postie.quiet(&["folder", "rename", "c", "Projects", "Work"]);
+    let folders = other.folders();
+    assert!(
+        folders.contains(&"INBOX.Work.Sub".to_owned())
+            && !folders.iter().any(|f| f.contains("Projects")),
+        "{folders:?}"
+    );
+    let moved = postie.list("Work/Sub");
+    assert_eq!(id_of(&moved, "in sub"), id, "same message, same id");
+    postie.quiet(&["sync", "--account", "c"]);
+    assert_eq!(
+        postie.folders(),
+        [
+            "Drafts", "INBOX", "Junk", "Sent", "Trash", "Work", "Work/Sub"
+        ]
+    );
+    postie.quiet(&["folder", "delete", "c", "Work/Sub", "--force"]);
+    assert!(!other.folders().contains(&"INBOX.Work.Sub".to_owned()));
+    postie.quiet(&["sync", "--account", "c"]);
+    assert_eq!(
+        postie.folders(),
+        ["Drafts", "INBOX", "Junk", "Sent", "Trash", "Work"]
+    );
+}
