@@ -606,3 +606,56 @@ fn folders_are_created_renamed_with_subfolders_and_deleted_on_cyrus() {
         ["Drafts", "INBOX", "Junk", "Sent", "Trash", "Work"]
     );
 }
+
+/// The TUI's IDLE watcher on a folder named as the sync names it (`Lists`, Cyrus's
+/// `INBOX.Lists`): it idles there and reports another client's new mail. It used to look for
+/// the full derived name, SELECT a non-existent `Lists` and retry forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_on_a_folder_under_the_personal_prefix_reports_new_mail() {
+    use postie::engine::idle::{WatchEvent, WatchOptions};
+    use std::time::Duration;
+    let c = cyrus();
+    let user = c.new_user("idle");
+    let mut other = c.session(c.imaps, &user);
+    other.ok("CREATE \"INBOX.Lists\"");
+    let postie = Postie::new(Account {
+        user: &user,
+        protocol: "imap",
+        port: c.imaps,
+        incoming_extra: "idle_folders = [\"Lists\"]\n",
+        tail: "",
+    });
+    postie.quiet(&["sync", "--account", "c"]);
+    assert!(postie.folders().contains(&"Lists".to_owned()));
+    let config = postie::config::load(Some(&postie.config())).unwrap();
+    let account = config.accounts[0].clone();
+    let postie::config::Incoming::Imap(imap) = account.incoming.clone() else {
+        panic!("not IMAP")
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let watcher = postie::engine::idle::spawn(account, imap, tx, WatchOptions::default());
+    let first = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let watching = WatchEvent::Watching {
+        account: "c".into(),
+        folder: "Lists".into(),
+    };
+    assert_eq!(first, watching);
+    other.append(
+        "INBOX.Lists",
+        "",
+        &message("list@cyrus.test", "list mail", "x"),
+    );
+    let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("no IDLE report within 10 s of the APPEND")
+        .unwrap();
+    let changed = WatchEvent::Changed {
+        account: "c".into(),
+        folder: "Lists".into(),
+    };
+    assert_eq!(ev, changed);
+    watcher.stop().await;
+}

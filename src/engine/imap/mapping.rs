@@ -222,7 +222,7 @@ pub(super) fn escaped_name(f: &Folder) -> String {
 /// `INBOX.Archive` the server already has ([`ServerFolders::new_server_name`] puts `Archive`
 /// there), not be refused because a local `INBOX/Archive` mirrors it. INBOX itself, and a
 /// folder whose short name would be INBOX, keep their full names.
-fn personal_form(f: &Folder, personal: Option<&str>) -> Folder {
+pub(crate) fn personal_form(f: &Folder, personal: Option<&str>) -> Folder {
     let mut named = f.clone();
     if let Some(prefix) = personal
         && super::create::under(&f.name, prefix)
