@@ -537,3 +537,44 @@ pub fn subjects(listed: &[serde_json::Value]) -> Vec<String> {
     v.sort();
     v
 }
+
+/// An IMAP account on Cyrus port `port` that downloads every body (`fetch_bodies = "all"`).
+pub fn imap_account(user: &CyrusUser, port: u16) -> Postie {
+    Postie::new(Account {
+        user,
+        protocol: "imap",
+        port,
+        incoming_extra: "fetch_bodies = \"all\"\n",
+        tail: "",
+    })
+}
+
+/// A user with three messages in INBOX (the second one \Seen), appended by another client.
+pub fn user_with_three(prefix: &str) -> CyrusUser {
+    let c = cyrus();
+    let user = c.new_user(prefix);
+    let mut imap = c.session(c.imaps, &user);
+    imap.append("INBOX", "", &message("one@cyrus.test", "first", "body one"));
+    imap.append(
+        "INBOX",
+        "(\\Seen)",
+        &message("two@cyrus.test", "second", "body two"),
+    );
+    imap.append(
+        "INBOX",
+        "",
+        &message("three@cyrus.test", "third", "body three"),
+    );
+    user
+}
+
+/// The local folder that mirrors server folder `wire` (`INBOX.Junk` -> whatever postie named it).
+pub fn local_folder_of(postie: &Postie, wire: &str) -> String {
+    let last = wire.rsplit('.').next().unwrap();
+    let folders = postie.folders();
+    folders
+        .iter()
+        .find(|f| f.rsplit('/').next() == Some(last))
+        .cloned()
+        .unwrap_or_else(|| panic!("no local folder for {wire} in {folders:?}"))
+}
