@@ -570,7 +570,7 @@ pub fn user_with_three(prefix: &str) -> CyrusUser {
 
 /// The local folder that mirrors server folder `wire` (`INBOX.Junk` -> whatever postie named it).
 pub fn local_folder_of(postie: &Postie, wire: &str) -> String {
-    let last = wire.rsplit('.').next().unwrap();
+    let last = wire.rsplit('.').next().unwrap_or(wire);
     let folders = postie.folders();
     folders
         .iter()
