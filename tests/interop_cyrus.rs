@@ -371,8 +371,16 @@ fn a_wrong_password_is_exit_77_with_one_line_naming_account_and_server() {
         let out = postie.run(&["sync", "--account", "c"]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(77), "{protocol}: {err}");
-        let line = err.lines().find(|l| l.contains("127.0.0.1")).unwrap_or("");
-        assert!(line.contains('c'), "{protocol}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{protocol}: {err}");
+        assert!(
+            err.contains("account c (127.0.0.1:") && err.contains(&user.login),
+            "{protocol}: names account, server and user: {err}"
+        );
+        assert!(
+            err.contains("authentication failure")
+                && err.contains("check what password_command prints"),
+            "{protocol}: what Cyrus said, and the remedy: {err}"
+        );
         assert!(
             !err.contains(&real) && !err.contains("not-the-password"),
             "{err}"

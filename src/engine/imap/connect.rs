@@ -1,13 +1,18 @@
 //! Opening an IMAP session for an account: password (off the async threads), TLS connector,
 //! login, with the caller's trace and timeouts.
+//!
+//! A refused login is [`EngineError::LoginRefused`], like POP3's: one line with what the server
+//! said and the remedy (Cyrus says only "authentication failure").
 
 use std::time::Duration;
 
-use super::super::AccountError;
 use super::super::connect::{password, tls_for};
-use crate::config::{Account, ImapIncoming};
+use super::super::{AccountError, EngineError};
+use crate::config::{Account, ImapIncoming, Server};
 use crate::net::PaceLimits;
-use crate::proto::imap::{FrameLimits, ImapSession, Login, SessionOptions, TcpImapSession, Trace};
+use crate::proto::imap::{
+    FrameLimits, ImapError, ImapSession, Login, SessionOptions, TcpImapSession, Trace,
+};
 
 /// How a session is opened. The defaults suit `postie sync`.
 #[derive(Debug, Clone, Default)]
@@ -60,5 +65,23 @@ pub async fn open(
         },
         None => connecting.await,
     };
-    result.map_err(|e| err(e.into()))
+    result.map_err(|e| err(login_error(e, account, server)))
+}
+
+/// A refused login says where the password came from and how to fix it; anything else as is.
+fn login_error(e: ImapError, account: &Account, server: &Server) -> EngineError {
+    match e {
+        ImapError::Auth { message, .. } => EngineError::LoginRefused {
+            user: server.user.clone(),
+            server_said: message,
+            hint: match &server.password_command {
+                Some(_) => "check what password_command prints".to_owned(),
+                None => format!(
+                    "store the right password with `postie login {}` (or set password_command)",
+                    account.name
+                ),
+            },
+        },
+        e => e.into(),
+    }
 }
