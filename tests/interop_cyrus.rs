@@ -1,7 +1,8 @@
 //! Issue 15, Deliver 6: postie against a real Cyrus IMAP 3.6 (Debian 12's build), not only
 //! Dovecot. The instance (tests/support/cyrus.rs, `scripts/interop-cyrus`) keeps Cyrus's default
 //! namespace: every personal folder is `INBOX.Name` with separator `.`, and a top-level CREATE is
-//! refused ("Permission denied"). Its second IMAPS face suppresses UIDPLUS and MOVE.
+//! refused ("Permission denied"). Its second IMAPS face suppresses UIDPLUS and MOVE; its third
+//! CONDSTORE, QRESYNC and SPECIAL-USE too.
 //!
 //! Folders (naming, create/rename/delete, IDLE) are in tests/interop_cyrus_folders.rs.
 //!
@@ -460,4 +461,51 @@ fn delete_in_trash_expunges_only_what_postie_deleted() {
     let flags = other.flags_by_message_id("INBOX.Trash");
     assert_eq!(flags.len(), 1, "{flags:?}");
     assert!(flags["t2@cyrus.test"].contains(&"\\Deleted".to_owned()));
+}
+
+/// The bare face (no CONDSTORE, QRESYNC, UIDPLUS, MOVE or SPECIAL-USE capability): flags both
+/// ways, another client's expunge and new mail, a move to a new folder and a delete to Trash,
+/// each agreeing with the server after a resync; another client's \Deleted message survives.
+#[test]
+fn without_condstore_qresync_uidplus_move_or_special_use_sync_and_changes_hold() {
+    let c = cyrus();
+    let user = user_with_three("bare");
+    let postie = imap_account(&user, c.bare_imaps);
+    postie.quiet(&["sync", "--account", "c"]);
+    let inbox = postie.list("INBOX");
+    assert_eq!(subjects(&inbox), ["first", "second", "third"]);
+    postie.quiet(&["flag", "add", "flagged", &id_of(&inbox, "first")]);
+    let mut other = c.session(c.imaps, &user);
+    let flags = other.flags_by_message_id("INBOX");
+    assert!(
+        flags["one@cyrus.test"].contains(&"\\Flagged".to_owned()),
+        "{flags:?}"
+    );
+    other.ok("STORE 2 -FLAGS (\\Seen)");
+    other.ok("STORE 3 +FLAGS (\\Deleted)");
+    other.append(
+        "INBOX",
+        "",
+        &message("four@cyrus.test", "fourth", "body four"),
+    );
+    postie.quiet(&["sync", "--account", "c"]);
+    let inbox = postie.list("INBOX");
+    assert_eq!(subjects(&inbox), ["first", "fourth", "second", "third"]);
+    assert_eq!(flags_of(&inbox, "second"), Vec::<String>::new());
+    assert_eq!(flags_of(&inbox, "third"), ["deleted"]);
+    postie.quiet(&["move", "Archive", &id_of(&inbox, "first")]);
+    postie.quiet(&["delete", &id_of(&inbox, "fourth")]);
+    let flags = other.flags_by_message_id("INBOX");
+    let mut left: Vec<&String> = flags.keys().collect();
+    left.sort();
+    assert_eq!(left, ["three@cyrus.test", "two@cyrus.test"], "{flags:?}");
+    assert!(flags["three@cyrus.test"].contains(&"\\Deleted".to_owned()));
+    assert_eq!(other.message_ids("INBOX.Archive"), ["one@cyrus.test"]);
+    assert_eq!(other.message_ids("INBOX.Trash"), ["four@cyrus.test"]);
+    other.select("INBOX");
+    other.ok("EXPUNGE");
+    postie.quiet(&["sync", "--account", "c"]);
+    assert_eq!(subjects(&postie.list("INBOX")), ["second"]);
+    assert_eq!(subjects(&postie.list("Archive")), ["first"]);
+    assert_eq!(subjects(&postie.list("Trash")), ["fourth"]);
 }

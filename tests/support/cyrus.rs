@@ -8,8 +8,9 @@
 //! calling test fails saying "run scripts/interop-cyrus install"; it never skips.
 //!
 //! The instance keeps Cyrus's default namespace (`INBOX.Sent`, separator `.`), checks passwords
-//! for real (a private sasldb) and has two IMAPS faces on one store: [`Cyrus::imaps`] with
-//! CONDSTORE/QRESYNC/UIDPLUS/MOVE, and [`Cyrus::plain_imaps`] with UIDPLUS and MOVE suppressed.
+//! for real (a private sasldb) and has three IMAPS faces on one store: [`Cyrus::imaps`] with
+//! CONDSTORE/QRESYNC/UIDPLUS/MOVE, [`Cyrus::plain_imaps`] with UIDPLUS and MOVE suppressed, and
+//! [`Cyrus::bare_imaps`] with CONDSTORE, QRESYNC and SPECIAL-USE suppressed too.
 //! Like the rest of the harness this module never uses postie's own modules for what it checks.
 
 use std::collections::HashMap;
@@ -40,6 +41,9 @@ pub struct Cyrus {
     pub imaps: u16,
     /// IMAPS on the same store with UIDPLUS and MOVE suppressed.
     pub plain_imaps: u16,
+    /// IMAPS on the same store with UIDPLUS, MOVE, CONDSTORE, QRESYNC, SPECIAL-USE, ESEARCH and
+    /// LIST-EXTENDED suppressed.
+    pub bare_imaps: u16,
     pub pop3: u16,
     pub pop3s: u16,
     pub ca_file: PathBuf,
@@ -136,6 +140,7 @@ impl Cyrus {
             imap: port("IMAP_PORT")?,
             imaps: port("IMAPS_PORT")?,
             plain_imaps: port("PLAIN_IMAPS_PORT")?,
+            bare_imaps: port("BARE_IMAPS_PORT")?,
             pop3: port("POP3_PORT")?,
             pop3s: port("POP3S_PORT")?,
             ca_file: get("CA_FILE")?.into(),
