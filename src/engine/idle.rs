@@ -20,7 +20,8 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::imap::{ConnectOptions, convert, open};
+use super::imap::mapping::personal_form;
+use super::imap::{ConnectOptions, convert, create, open};
 use crate::config::{Account, ImapIncoming};
 use crate::proto::imap::{IdleEvent, IdleOptions};
 
@@ -141,13 +142,20 @@ async fn watch_folder(
         let error = match open(&account, &imap, &options.connect).await {
             Err(e) => crate::error::chain_line(&e),
             Ok(mut session) => {
-                // The wire name: from LIST when the folder is there, else derived.
+                // The wire name: from LIST when the folder is there, else derived. Named as
+                // the sync names it (`Lists` for Cyrus's `INBOX.Lists`), or in full.
                 let name = match session.list_folders().await {
-                    Ok(list) => list
-                        .iter()
-                        .find(|f| convert::store_name(f) == folder)
-                        .map(|f| f.name.clone())
-                        .unwrap_or_else(|| convert::server_name(&folder, None)),
+                    Ok(list) => {
+                        let personal = create::personal_prefix(&list);
+                        list.iter()
+                            .find(|f| {
+                                let short = personal_form(f, personal.as_deref());
+                                convert::store_name(&short) == folder
+                            })
+                            .or_else(|| list.iter().find(|f| convert::store_name(f) == folder))
+                            .map(|f| f.name.clone())
+                            .unwrap_or_else(|| convert::server_name(&folder, None))
+                    }
                     Err(_) => convert::server_name(&folder, None),
                 };
                 match session.select(&name).await {

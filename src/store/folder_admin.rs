@@ -102,7 +102,7 @@ impl Store {
         server: Option<(&str, &str)>,
     ) -> Result<()> {
         self.check_rename_folder(account, from, to)?;
-        let (account_id, root, _) = self.account_root(account)?;
+        let (account_id, root, kind) = self.account_root(account)?;
         // The folder and its subfolders, parents first (a nested rename moves children along).
         let mut rows: Vec<(FolderRow, Option<String>, Option<String>)> = Vec::new();
         for row in self.all_folder_rows()? {
@@ -119,7 +119,11 @@ impl Store {
             .map_err(StoreError::db("start renaming a folder"))?;
         for (row, delimiter, server_name) in &rows {
             let new_name = format!("{to}{}", &row.name[from.len()..]);
-            let new_path = if delimiter.as_deref() == Some(".") && row.path != root {
+            // Maildir++ (`.Sub.Folder`) only in a Maildir account laid out that way: an IMAP
+            // folder whose server delimiter is `.` (Cyrus, Courier) is stored nested like any
+            // other, and renaming it to a `.Name` path lost its subfolders' directories.
+            let maildirpp = kind == AccountKind::Maildir && delimiter.as_deref() == Some(".");
+            let new_path = if maildirpp && row.path != root {
                 maildirpp_path(&root, &new_name)?
             } else {
                 folder_path(&root, &new_name)?

@@ -167,3 +167,43 @@ fn a_maildirpp_account_keeps_its_layout() {
         Err(StoreError::BadFolderName(_))
     ));
 }
+
+/// An IMAP folder whose server delimiter is `.` (Cyrus, Courier) is stored nested; its rename
+/// used to take the Maildir++ path (`.Work`) and fail on the subfolder the parent had carried
+/// along ("cannot rename the folder directory .../Projects/Sub").
+#[test]
+fn an_imap_folder_with_dot_delimiter_and_a_subfolder_is_renamed_nested() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.ensure_account("c", AccountKind::Imap).unwrap();
+    store.ensure_folder("c", "INBOX").unwrap();
+    for (name, wire) in [
+        ("Projects", "INBOX.Projects"),
+        ("Projects/Sub", "INBOX.Projects.Sub"),
+    ] {
+        let id = store.ensure_folder("c", name).unwrap();
+        let state = FolderState {
+            server_name: Some(wire.into()),
+            delimiter: Some(".".into()),
+            ..FolderState::default()
+        };
+        store.set_folder_state(id, &state).unwrap();
+    }
+    let sub = store.folder_id("c", "Projects/Sub").unwrap();
+    store
+        .deliver_batch(sub, &[NewMessage::new(&msg(1))])
+        .unwrap();
+    let before = ids_in(&store, "c", "Projects/Sub");
+    store
+        .rename_folder(
+            "c",
+            "Projects",
+            "Work",
+            Some(("INBOX.Projects", "INBOX.Work")),
+        )
+        .unwrap();
+    assert!(dir.path().join("c/Work/Sub/cur").is_dir());
+    assert!(!dir.path().join("c/Projects").exists());
+    assert!(!dir.path().join("c/.Work").exists());
+    assert_eq!(ids_in(&store, "c", "Work/Sub"), before);
+}

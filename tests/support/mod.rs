@@ -27,6 +27,7 @@ pub mod config;
 pub mod counting_listener;
 pub mod courier;
 pub mod cut_proxy;
+pub mod cyrus;
 pub mod fake_imap;
 pub mod fake_pop3;
 pub mod gnupg;

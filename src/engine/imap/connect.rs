@@ -1,14 +1,20 @@
 //! Opening an IMAP session for an account: password or OAuth2 token (off the async threads),
 //! TLS connector, login, with the caller's trace and timeouts.
+//!
+//! A refused password is [`EngineError::LoginRefused`], like POP3's: one line with what the
+//! server said and the remedy (Cyrus says only "authentication failure"). A refused OAuth2
+//! token gets its own line and remedy from [`with_token_retry`].
 
 use std::time::Duration;
 
-use super::super::AccountError;
 use super::super::connect::tls_for;
 use super::super::login::{login_secret, with_token_retry};
-use crate::config::{Account, ImapIncoming};
+use super::super::{AccountError, EngineError};
+use crate::config::{Account, AuthMethod, ImapIncoming, Server};
 use crate::net::PaceLimits;
-use crate::proto::imap::{FrameLimits, ImapSession, Login, SessionOptions, TcpImapSession, Trace};
+use crate::proto::imap::{
+    FrameLimits, ImapError, ImapSession, Login, SessionOptions, TcpImapSession, Trace,
+};
 
 /// How a session is opened. The defaults suit `postie sync`.
 #[derive(Debug, Clone, Default)]
@@ -47,7 +53,7 @@ async fn open_once(
     imap: &ImapIncoming,
     options: &ConnectOptions,
     fresh: bool,
-) -> Result<TcpImapSession, super::super::EngineError> {
+) -> Result<TcpImapSession, EngineError> {
     let server = &imap.server;
     let secret = login_secret(&account.name, server, fresh).await?;
     let tls = tls_for(server)?;
@@ -76,5 +82,25 @@ async fn open_once(
         },
         None => connecting.await,
     };
-    Ok(result?)
+    result.map_err(|e| login_error(e, account, server))
+}
+
+/// A refused password says where the password came from and how to fix it; anything else as is.
+fn login_error(e: ImapError, account: &Account, server: &Server) -> EngineError {
+    match e {
+        ImapError::Auth { message, .. } if server.auth == AuthMethod::Password => {
+            EngineError::LoginRefused {
+                user: server.user.clone(),
+                server_said: message,
+                hint: match &server.password_command {
+                    Some(_) => "check what password_command prints".to_owned(),
+                    None => format!(
+                        "store the right password with `postie login {}` (or set password_command)",
+                        account.name
+                    ),
+                },
+            }
+        }
+        e => e.into(),
+    }
 }

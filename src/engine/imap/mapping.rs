@@ -150,7 +150,7 @@ pub(super) fn map_folders(
     }
     // Hierarchy nodes (\Noselect) have no local folder; a move may still name them.
     for f in listed.iter().filter(|f| !f.selectable) {
-        let local = convert::store_name(f);
+        let local = convert::store_name(&personal_form(f, map.personal.as_deref()));
         if !map.by_local.contains_key(&local) && !map.local_of.contains_key(&f.name) {
             map.insert(&local, f.clone());
         }
@@ -214,6 +214,17 @@ pub(super) fn escaped_name(f: &Folder) -> String {
         .map(|c| c.replace('%', "%25").replace('/', "%2F"))
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// `f` as the sync names it inside the personal namespace: with `personal` = `INBOX.`
+/// (Cyrus, Courier), `INBOX.Archive` is `Archive`, `INBOX.Work.Proj` `Work.Proj`, as other
+/// clients show them. INBOX itself, and a folder whose short name would be INBOX, keep their
+/// full names. (The IDLE watcher finds its folder's wire name by this.)
+pub(crate) fn personal_form(f: &Folder, personal: Option<&str>) -> Folder {
+    personal
+        .and_then(|p| without_prefix(f, p))
+        .filter(|inner| !inner.display_name.eq_ignore_ascii_case("INBOX"))
+        .unwrap_or_else(|| f.clone())
 }
 
 /// The first local name for `f` no other folder holds: derived, escaped, then numbered. On a
@@ -299,6 +310,25 @@ mod tests {
         assert_eq!(escaped_name(&folder("Lists/rust", '/')), "Lists/rust");
         assert!(faithful(&folder("Lists.rust", '.')));
         assert!(!faithful(&folder("Lists/rust", '.')));
+    }
+
+    #[test]
+    fn folders_under_the_personal_prefix_are_named_without_it() {
+        let named = |name: &str, personal: Option<&str>| {
+            convert::store_name(&personal_form(&folder(name, '.'), personal))
+        };
+        assert_eq!(named("INBOX.Archive", Some("INBOX.")), "Archive");
+        assert_eq!(named("inbox.Work.Proj", Some("INBOX.")), "Work/Proj");
+        assert_eq!(named("INBOX", Some("INBOX.")), "INBOX");
+        assert_eq!(named("INBOX.INBOX", Some("INBOX.")), "INBOX/INBOX");
+        assert_eq!(named("INBOX.Archive", None), "INBOX/Archive");
+        let mut cafe = folder("INBOX.Caf&AOk-", '.');
+        cafe.display_name = "INBOX.Café".into();
+        let short = personal_form(&cafe, Some("INBOX."));
+        assert_eq!(
+            (short.name.as_str(), short.display_name.as_str()),
+            ("Caf&AOk-", "Café")
+        );
     }
 
     #[test]

@@ -26,7 +26,7 @@ mod folder;
 mod link;
 pub mod live;
 pub(crate) mod manage;
-mod mapping;
+pub(crate) mod mapping;
 mod replay;
 pub mod search;
 mod writer;
