@@ -487,6 +487,13 @@ async fn without_uidnext_one_open_ended_fetch_is_sent_and_lower_uids_dropped() {
 async fn establish_bearer(
     stream: DuplexStream,
 ) -> Result<ImapSession<MaybeTlsStream<DuplexStream>>, ImapError> {
+    establish_bearer_traced(stream, None).await
+}
+
+async fn establish_bearer_traced(
+    stream: DuplexStream,
+    trace: Option<Trace>,
+) -> Result<ImapSession<MaybeTlsStream<DuplexStream>>, ImapError> {
     let token = SecretString::from("tok-SECRET-123");
     let login = Login {
         user: "alice",
@@ -499,7 +506,10 @@ async fn establish_bearer(
         &server(TlsMode::None, true),
         &connector,
         &login,
-        SessionOptions::default(),
+        SessionOptions {
+            trace,
+            ..SessionOptions::default()
+        },
     )
     .await
 }
@@ -548,7 +558,12 @@ async fn bearer_with_sasl_ir_sends_the_initial_response_on_the_command_line() {
             _ => format!("{tag} BAD unexpected\r\n"),
         },
     );
-    establish_bearer(stream).await.expect("logged in");
+    let trace = Trace::new();
+    establish_bearer_traced(stream, Some(trace.clone()))
+        .await
+        .expect("logged in");
+    assert_eq!(trace.commands()[0], "AUTHENTICATE OAUTHBEARER ***");
+    assert!(!trace.commands().iter().any(|c| c.contains("SECRET")));
     let sent = sent(&seen);
     let initial = base64::engine::general_purpose::STANDARD
         .encode("n,a=alice,\x01host=imap.x.test\x01port=143\x01auth=Bearer tok-SECRET-123\x01\x01");
