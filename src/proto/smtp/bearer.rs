@@ -115,3 +115,7 @@ impl Submission {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "bearer_tests.rs"]
+mod tests;
