@@ -138,6 +138,16 @@ pub fn keyring_has_password(account: &str, user: &str) -> Result<bool, Credentia
     }
 }
 
+/// The keyring entry for `account`'s key `user` (e.g. `oauth2/LOGIN` for [`crate::oauth2`]'s
+/// tokens), or None when there is none.
+pub fn keyring_secret(account: &str, user: &str) -> Result<Option<SecretString>, CredentialError> {
+    match keyring_get(account, user) {
+        Ok(secret) => Ok(Some(secret)),
+        Err(CredentialError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 fn keyring_get(account: &str, user: &str) -> Result<SecretString, CredentialError> {
     let entry = entry(account, user)?;
     match on_own_thread(move || entry.get_password()) {
@@ -297,6 +307,7 @@ mod tests {
             tls: crate::config::TlsMode::Implicit,
             allow_plaintext: false,
             ca_file: None,
+            oauth2: None,
             user: "alice@example.test".into(),
             password_command: None,
         };

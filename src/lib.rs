@@ -36,6 +36,7 @@ pub mod engine;
 pub mod error;
 pub mod mail;
 pub mod net;
+pub mod oauth2;
 pub mod pgp;
 pub mod proto;
 pub mod store;

@@ -5,6 +5,10 @@
 //! different login. Servers that use `password_command` are skipped: the keyring is not read
 //! for them. When standard input is not a terminal, each password is one line read from it
 //! (`pass show mail/work | postie login work`), so scripts never put one in argv.
+//!
+//! A server with a built-in OAuth2 client (`oauth2_provider`) gets an OAuth2 login instead
+//! (`login_oauth2`); one login covers incoming and outgoing when they share the login user
+//! and the grant (same token endpoint and client id).
 
 use std::io::{self, BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -21,6 +25,13 @@ pub struct LoginArgs {
     /// terminal.
     #[arg(value_name = "ACCOUNT")]
     pub account: String,
+    /// OAuth2 servers: use the device authorization grant (prints a URL and a code to enter
+    /// on any device with a browser) instead of a browser on this machine.
+    #[arg(long)]
+    pub device: bool,
+    /// OAuth2 servers: only print the login URL; do not start a browser.
+    #[arg(long)]
+    pub no_browser: bool,
 }
 
 pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
@@ -32,7 +43,14 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
         logins.push(("incoming", server));
     }
     if let Some(server) = account.outgoing_server() {
-        let same_login = logins.iter().any(|(_, s)| s.user == server.user);
+        let same_login = logins.iter().any(|(_, s)| {
+            s.user == server.user
+                && match (&s.oauth2, &server.oauth2) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => a.same_grant(b),
+                    _ => false,
+                }
+        });
         if !same_login {
             logins.push(("outgoing", server));
         }
@@ -45,8 +63,18 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
         )));
     }
 
+    if !logins.iter().any(|(_, s)| s.oauth2.is_some()) && (args.device || args.no_browser) {
+        return Err(CliError::Usage(format!(
+            "--device and --no-browser are for OAuth2 logins; account {:?} has no oauth2_provider",
+            account.name
+        )));
+    }
     let mut stored = 0;
     for (role, server) in &logins {
+        if server.oauth2.is_some() {
+            super::login_oauth2::login(&account.name, role, server, &args)?;
+            continue;
+        }
         if server.password_command.is_some() {
             eprintln!(
                 "postie: account {:?} {role}: uses password_command, so no keyring entry is needed",

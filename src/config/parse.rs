@@ -62,6 +62,7 @@ struct Inherited {
     user: String,
     password_command: Option<String>,
     ca_file: Option<PathBuf>,
+    oauth2: Option<super::OAuth2Client>,
     allow_plaintext: bool,
 }
 
@@ -532,12 +533,21 @@ file: None,
             },
             None => inherited.ca_file.clone(),
         };
+        let oauth2 = match self.oauth2_client(raw.oauth2, table_name, table_span) {
+            Ok(Some(client)) => Some(client),
+            Ok(None) => inherited.oauth2.clone(),
+            Err(()) => {
+                ok = false;
+                None
+            }
+        };
         let server = Server {
             host,
             port,
             tls,
             allow_plaintext,
             ca_file,
+            oauth2,
             user: raw.user.unwrap_or_else(|| inherited.user.clone()),
             password_command: raw
                 .password_command
@@ -656,6 +666,7 @@ fn inherit_nothing(email: &str) -> Inherited {
         user: email.to_string(),
         password_command: None,
         ca_file: None,
+        oauth2: None,
         allow_plaintext: false,
     }
 }
@@ -668,6 +679,7 @@ fn inherit(incoming: &Incoming, email: &str) -> Inherited {
             user: server.user.clone(),
             password_command: server.password_command.clone(),
             ca_file: server.ca_file.clone(),
+            oauth2: server.oauth2.clone(),
             allow_plaintext: server.allow_plaintext,
         },
         None => inherit_nothing(email),

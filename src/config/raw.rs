@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::oauth2::RawOAuth2;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawTop {
@@ -99,6 +101,7 @@ pub(super) struct RawServer {
     pub tls: Option<Spanned<RawTls>>,
     pub allow_plaintext: Option<bool>,
     pub ca_file: Option<Spanned<String>>,
+    pub oauth2: RawOAuth2,
     pub user: Option<String>,
     pub password_command: Option<String>,
 }
@@ -111,6 +114,13 @@ pub(super) struct RawImap {
     pub tls: Option<Spanned<RawTls>>,
     pub allow_plaintext: Option<bool>,
     pub ca_file: Option<Spanned<String>>,
+    pub oauth2_provider: Option<Spanned<String>>,
+    pub oauth2_client_id: Option<Spanned<String>>,
+    pub oauth2_client_secret_command: Option<String>,
+    pub oauth2_auth_url: Option<Spanned<String>>,
+    pub oauth2_token_url: Option<Spanned<String>>,
+    pub oauth2_scopes: Option<Vec<String>>,
+    pub oauth2_device_url: Option<Spanned<String>>,
     pub user: Option<String>,
     pub password_command: Option<String>,
     pub fetch_bodies: Option<RawFetchBodies>,
@@ -127,6 +137,13 @@ pub(super) struct RawPop3 {
     pub tls: Option<Spanned<RawTls>>,
     pub allow_plaintext: Option<bool>,
     pub ca_file: Option<Spanned<String>>,
+    pub oauth2_provider: Option<Spanned<String>>,
+    pub oauth2_client_id: Option<Spanned<String>>,
+    pub oauth2_client_secret_command: Option<String>,
+    pub oauth2_auth_url: Option<Spanned<String>>,
+    pub oauth2_token_url: Option<Spanned<String>>,
+    pub oauth2_scopes: Option<Vec<String>>,
+    pub oauth2_device_url: Option<Spanned<String>>,
     pub user: Option<String>,
     pub password_command: Option<String>,
     pub pop3_mode: Option<Spanned<RawPop3Mode>>,
@@ -150,6 +167,13 @@ pub(super) struct RawOutgoing {
     pub tls: Option<Spanned<RawTls>>,
     pub allow_plaintext: Option<bool>,
     pub ca_file: Option<Spanned<String>>,
+    pub oauth2_provider: Option<Spanned<String>>,
+    pub oauth2_client_id: Option<Spanned<String>>,
+    pub oauth2_client_secret_command: Option<String>,
+    pub oauth2_auth_url: Option<Spanned<String>>,
+    pub oauth2_token_url: Option<Spanned<String>>,
+    pub oauth2_scopes: Option<Vec<String>>,
+    pub oauth2_device_url: Option<Spanned<String>>,
     pub user: Option<String>,
     pub password_command: Option<String>,
     pub queue_on_failure: Option<bool>,
@@ -163,6 +187,15 @@ impl RawImap {
             tls: self.tls,
             allow_plaintext: self.allow_plaintext,
             ca_file: self.ca_file,
+            oauth2: RawOAuth2 {
+                provider: self.oauth2_provider,
+                client_id: self.oauth2_client_id,
+                client_secret_command: self.oauth2_client_secret_command,
+                auth_url: self.oauth2_auth_url,
+                token_url: self.oauth2_token_url,
+                scopes: self.oauth2_scopes,
+                device_url: self.oauth2_device_url,
+            },
             user: self.user,
             password_command: self.password_command,
         };
@@ -185,6 +218,15 @@ impl RawPop3 {
             tls: self.tls,
             allow_plaintext: self.allow_plaintext,
             ca_file: self.ca_file,
+            oauth2: RawOAuth2 {
+                provider: self.oauth2_provider,
+                client_id: self.oauth2_client_id,
+                client_secret_command: self.oauth2_client_secret_command,
+                auth_url: self.oauth2_auth_url,
+                token_url: self.oauth2_token_url,
+                scopes: self.oauth2_scopes,
+                device_url: self.oauth2_device_url,
+            },
             user: self.user,
             password_command: self.password_command,
         };
@@ -200,6 +242,15 @@ impl RawOutgoing {
             tls: self.tls,
             allow_plaintext: self.allow_plaintext,
             ca_file: self.ca_file,
+            oauth2: RawOAuth2 {
+                provider: self.oauth2_provider,
+                client_id: self.oauth2_client_id,
+                client_secret_command: self.oauth2_client_secret_command,
+                auth_url: self.oauth2_auth_url,
+                token_url: self.oauth2_token_url,
+                scopes: self.oauth2_scopes,
+                device_url: self.oauth2_device_url,
+            },
             user: self.user,
             password_command: self.password_command,
         };
