@@ -1,6 +1,7 @@
 //! The real-server test harness: a private Dovecot (IMAP, POP3, LMTP, SASL) and Postfix
 //! (submission) on 127.0.0.1, started by `scripts/mailservers`, plus per-test users, fast
-//! Maildir seeding and small raw-protocol helpers.
+//! Maildir seeding and small raw-protocol helpers. Dovecot (and through its SASL, Postfix) also
+//! accepts XOAUTH2 and OAUTHBEARER with tokens from the test identity provider ([`idp`]).
 //!
 //! Every integration test that needs servers calls [`servers()`] and takes host, ports, CA and
 //! domain from it, never from constants of its own. Each test creates its own user with
@@ -31,6 +32,7 @@ pub mod gnupg;
 pub mod hostile_imap;
 pub mod hostile_pop3;
 pub mod hostile_smtp;
+pub mod idp;
 pub mod proxy;
 pub mod seed;
 pub mod wire;
@@ -66,6 +68,9 @@ pub struct Ports {
     pub submissions: u16,
     /// Dovecot's LMTP (no auth): delivers straight into a user's INBOX.
     pub lmtp: u16,
+    /// The test OAuth2 identity provider (`scripts/test-idp`, plain HTTP): Dovecot's oauth2
+    /// passdb introspects XOAUTH2/OAUTHBEARER tokens there. See [`idp`].
+    pub idp: u16,
 }
 
 /// A running Dovecot + Postfix pair, as described by its `servers.env`.
@@ -240,6 +245,7 @@ impl Servers {
                 submission: port("SUBMISSION_PORT")?,
                 submissions: port("SUBMISSIONS_PORT")?,
                 lmtp: port("LMTP_PORT")?,
+                idp: port("IDP_PORT")?,
             },
             ca_file: get("CA_FILE")?.into(),
             domain: get("DOMAIN")?,
