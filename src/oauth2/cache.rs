@@ -2,8 +2,8 @@
 //!
 //! - `ACCOUNT/oauth2/LOGIN`: the refresh token (what `postie login` obtained; replaced at once
 //!   when the provider rotates it).
-//! - `ACCOUNT/oauth2-access/LOGIN`: the current access token and its expiry (`UNIX_SECONDS`,
-//!   a newline, the token), so that separate CLI processes (`postie sync` from cron, then
+//! - `ACCOUNT/oauth2-access/LOGIN`: the current access token and when to refresh it
+//!   (`UNIX_SECONDS`, a newline, the token), so that separate CLI processes (`postie sync` from cron, then
 //!   `postie send`) reuse it instead of refreshing each time. It is in the keyring, not a file,
 //!   because it is as good as a password until it expires; a keyutils or Secret Service entry
 //!   holds a few kilobytes, more than any provider's token.
@@ -46,8 +46,8 @@ pub fn save_refresh_token(
 /// A cached access token.
 pub struct CachedAccess {
     pub token: SecretString,
-    /// Unix seconds.
-    pub expires_at: u64,
+    /// When to stop using it and refresh (Unix seconds): a little before it expires.
+    pub refresh_at: u64,
 }
 
 /// The cached access token, if one is stored and readable.
@@ -59,16 +59,16 @@ pub fn access(account: &str, user: &str) -> Option<CachedAccess> {
             return None;
         }
     };
-    let (expires_at, token) = entry.expose_secret().split_once('\n')?;
+    let (refresh_at, token) = entry.expose_secret().split_once('\n')?;
     Some(CachedAccess {
-        expires_at: expires_at.parse().ok()?,
+        refresh_at: refresh_at.parse().ok()?,
         token: SecretString::from(token.to_owned()),
     })
 }
 
 /// Caches an access token; a failure is only logged (the next run refreshes).
-pub fn save_access(account: &str, user: &str, token: &SecretString, expires_at: u64) {
-    let entry = SecretString::from(format!("{expires_at}\n{}", token.expose_secret()));
+pub fn save_access(account: &str, user: &str, token: &SecretString, refresh_at: u64) {
+    let entry = SecretString::from(format!("{refresh_at}\n{}", token.expose_secret()));
     if let Err(e) = credentials::store_password(account, &access_key(user), entry) {
         tracing::debug!(account, "cannot cache the OAuth2 access token: {e}");
     }

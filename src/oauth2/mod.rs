@@ -7,8 +7,8 @@
 //! entries), `login` (the two interactive flows).
 //!
 //! What must hold: no token, code or client secret is ever logged, put in an error, in argv or
-//! in the config; an access token is refreshed when it expires within [`REFRESH_MARGIN`] or
-//! when the caller asks (`fresh`, after the server refused it); a rotated refresh token is
+//! in the config; an access token is refreshed when it expires within [`REFRESH_MARGIN`] (or
+//! within half its lifetime, for tokens that live less than twice that) or when the caller asks (`fresh`, after the server refused it); a rotated refresh token is
 //! stored before the access token is used; a grant the provider no longer honours is an
 //! [`ErrorKind::Auth`] error telling the user to run `postie login`. Blocking throughout:
 //! call it from `spawn_blocking` in async code.
@@ -135,7 +135,7 @@ impl OAuth2Error {
 }
 
 /// An access token for logging in to `server` as `account`: the cached one while it is good
-/// for more than [`REFRESH_MARGIN`] (and `fresh` is false), else a new one from the refresh
+/// for more than [`REFRESH_MARGIN`] (half its lifetime, if shorter; and `fresh` is false), else a new one from the refresh
 /// token (`fresh = true`: the server refused the last one, refresh now).
 ///
 /// Blocking (keyring, HTTP).
@@ -152,7 +152,7 @@ pub fn access_token(
     let user = server.user.as_str();
     if !fresh
         && let Some(cached) = cache::access(account, user)
-        && cached.expires_at > unix_now() + REFRESH_MARGIN.as_secs()
+        && cached.refresh_at > unix_now()
     {
         return Ok(cached.token);
     }
@@ -204,8 +204,9 @@ fn save(account: &str, user: &str, tokens: Tokens) -> Result<SecretString, OAuth
     if let Some(refresh) = &tokens.refresh_token {
         cache::save_refresh_token(account, user, refresh)?;
     }
-    let expires_at = unix_now() + tokens.expires_in.unwrap_or(DEFAULT_LIFETIME);
-    cache::save_access(account, user, &tokens.access_token, expires_at);
+    let lifetime = tokens.expires_in.unwrap_or(DEFAULT_LIFETIME);
+    let refresh_at = unix_now() + lifetime - REFRESH_MARGIN.as_secs().min(lifetime / 2);
+    cache::save_access(account, user, &tokens.access_token, refresh_at);
     Ok(tokens.access_token)
 }
 
