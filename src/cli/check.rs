@@ -240,6 +240,20 @@ fn password_sources(account: &Account, text: &str, keyring: KeyringProbe<'_>) ->
             key_line(text, &["accounts", name, table, key])
                 .or_else(|| key_line(text, &["accounts", name, table]))
         };
+        // A built-in OAuth2 client logs in with the grant `postie login` stored, not a password.
+        if server.oauth2.is_some() {
+            if let Ok(false) = keyring(name, &format!("oauth2/{}", server.user)) {
+                warnings.push(Problem {
+                    file: None,
+                    line: line_of("oauth2_provider"),
+                    message: format!(
+                        "warning: account {name}: no OAuth2 grant for login {} yet: run `postie login {name}`",
+                        server.user
+                    ),
+                });
+            }
+            continue;
+        }
         match &server.password_command {
             Some(command) => {
                 if let Some(program) = missing_program(command) {
@@ -321,6 +335,25 @@ mod tests {
     }
 
     const REAL: &str = "[accounts.w]\nemail = \"me@mail.test\"\n[accounts.w.incoming]\nprotocol = \"imap\"\nhost = \"imap.mail.test\"\n";
+
+    #[test]
+    fn an_oauth2_server_needs_a_grant_not_a_password() {
+        let text = format!(
+            "{REAL}oauth2_provider = \"google\"\noauth2_client_id = \"id\"\n[accounts.w.outgoing]\nhost = \"smtp.mail.test\"\n"
+        );
+        let config = parse(&text);
+        let only_grants = |_: &str, user: &str| Ok(user.starts_with("oauth2/"));
+        assert!(findings(&config, &text, &only_grants).warnings.is_empty());
+        let found = findings(&config, &text, &no_keyring);
+        assert_eq!(found.warnings.len(), 1, "{found:?}");
+        assert_eq!(found.warnings[0].line, Some(6));
+        assert!(
+            found.warnings[0]
+                .message
+                .contains("no OAuth2 grant for login me@mail.test yet: run `postie login w`"),
+            "{found:?}"
+        );
+    }
 
     #[test]
     fn unknown_action_and_bad_key_are_errors_at_their_lines() {

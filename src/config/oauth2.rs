@@ -240,3 +240,118 @@ pub fn endpoint_problem(url: &str) -> Option<String> {
     }
     Some(format!("{url:?} is not an https:// URL"))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::super::{Config, ConfigError, Env};
+    use super::*;
+
+    fn parse(server_keys: &str) -> Result<Config, ConfigError> {
+        let text = format!(
+            "[accounts.work]\nemail = \"a@x.test\"\n\n[accounts.work.incoming]\nprotocol = \"imap\"\nhost = \"imap.x.test\"\n{server_keys}\n[accounts.work.outgoing]\nhost = \"smtp.x.test\"\n"
+        );
+        let env = Env {
+            home: Some(PathBuf::from("/home/a")),
+            data_home: Some(PathBuf::from("/xdg/data")),
+            ..Env::default()
+        };
+        Config::parse(&text, Path::new("/c/config.toml"), &env)
+    }
+
+    /// The one problem of a config, as `FILE:LINE: message`.
+    fn problem(server_keys: &str) -> String {
+        match parse(server_keys) {
+            Err(ConfigError::Invalid { path, problems }) => {
+                assert_eq!(problems.len(), 1, "{problems:#?}");
+                problems[0].display(&path)
+            }
+            other => panic!("expected one problem, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn microsoft_preset_and_outgoing_shares_the_client() {
+        let config = parse(
+            "oauth2_provider = \"microsoft\"\noauth2_client_id = \"abc\"\noauth2_client_secret_command = \"pass show ms\"\n",
+        )
+        .expect("valid");
+        let account = &config.accounts[0];
+        let client = account.incoming_server().unwrap().oauth2.clone().unwrap();
+        assert_eq!(client.provider, OAuth2Provider::Microsoft);
+        assert_eq!(
+            client.token_url,
+            "https://login.microsoftonline.com/common/oauth2/v2.0/token"
+        );
+        assert!(client.scopes.contains(&"offline_access".to_owned()));
+        assert!(
+            client
+                .scopes
+                .contains(&"https://outlook.office.com/SMTP.Send".to_owned())
+        );
+        assert_eq!(
+            client.client_secret_command.as_deref(),
+            Some("pass show ms")
+        );
+        assert_eq!(
+            account.outgoing_server().unwrap().oauth2.as_ref(),
+            Some(&client)
+        );
+    }
+
+    #[test]
+    fn google_preset() {
+        let config = parse("oauth2_provider = \"google\"\noauth2_client_id = \"id\"\n").unwrap();
+        let client = config.accounts[0].incoming_server().unwrap().oauth2.clone();
+        let client = client.unwrap();
+        assert_eq!(client.scopes, ["https://mail.google.com/"]);
+        assert_eq!(
+            client.device_url.as_deref(),
+            Some("https://oauth2.googleapis.com/device/code")
+        );
+    }
+
+    #[test]
+    fn custom_without_endpoints_names_the_line() {
+        assert_eq!(
+            problem("oauth2_provider = \"custom\"\noauth2_client_id = \"id\"\n"),
+            "/c/config.toml:7: oauth2_provider = \"custom\" in [accounts.work.incoming] needs oauth2_auth_url (the provider's endpoint)"
+        );
+    }
+
+    #[test]
+    fn provider_without_client_id() {
+        assert_eq!(
+            problem("oauth2_provider = \"google\"\n"),
+            "/c/config.toml:7: oauth2_provider in [accounts.work.incoming] needs oauth2_client_id (the client id of the app registered with the provider)"
+        );
+    }
+
+    #[test]
+    fn unknown_provider_and_keys_without_provider() {
+        let found = problem("oauth2_provider = \"yahoo\"\noauth2_client_id = \"id\"\n");
+        assert!(
+            found.starts_with("/c/config.toml:7: unknown oauth2_provider \"yahoo\""),
+            "{found}"
+        );
+        let found = problem("oauth2_client_id = \"id\"\n");
+        assert!(found.contains("no oauth2_provider"), "{found}");
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        let found = problem(
+            "oauth2_provider = \"custom\"\noauth2_client_id = \"id\"\noauth2_auth_url = \"https://idp.x.test/auth\"\noauth2_token_url = \"http://idp.x.test/token\"\n",
+        );
+        assert!(
+            found.starts_with("/c/config.toml:10: oauth2_token_url in [accounts.work.incoming]"),
+            "{found}"
+        );
+        assert!(endpoint_problem("http://127.0.0.1:8080/token").is_none());
+        assert!(endpoint_problem("http://localhost/token").is_none());
+        assert!(endpoint_problem("http://[::1]:80/token").is_none());
+        assert!(endpoint_problem("http://127.0.0.1.evil.test/token").is_some());
+        assert!(endpoint_problem("ftp://x").is_some());
+    }
+}
