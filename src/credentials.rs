@@ -1,6 +1,8 @@
-//! Passwords: from the account's `password_command`, else the system keyring.
+//! Passwords: from the account's `password_command`, else the system keyring; and OAuth2
+//! access tokens for `auth = "oauth2"` ([`login_secret`]).
 //!
-//! Owns: running `password_command` (through `sh -c`, first line of stdout), and the keyring
+//! Owns: running `password_command` and `oauth2_token_command` (through `sh -c`, first line of
+//! stdout), and the keyring
 //! entries `postie login` writes (service `postie`, user `ACCOUNT/LOGIN`, so an account whose
 //! incoming and outgoing logins differ keeps two). The keyring is Secret Service when a session
 //! bus is there, else the kernel keyutils store, which also works headless (ssh, cron, CI).
@@ -14,27 +16,39 @@ use std::sync::{Arc, OnceLock};
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::config::Server;
+use crate::config::{AuthMethod, Server};
 use crate::error::ErrorKind;
 
 const SERVICE: &str = "postie";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
-    #[error("cannot run password_command of account {account}")]
+    /// `key` is the config key the command came from (`password_command`,
+    /// `oauth2_token_command`).
+    #[error("cannot run {key} of account {account}")]
     CommandSpawn {
         account: String,
+        key: &'static str,
         #[source]
         source: std::io::Error,
     },
-    #[error("password_command of account {account} failed ({status}): {stderr}")]
+    #[error("{key} of account {account} failed ({status}): {stderr}")]
     CommandFailed {
         account: String,
+        key: &'static str,
         status: String,
         stderr: String,
     },
-    #[error("password_command of account {account} printed no password")]
-    CommandEmpty { account: String },
+    #[error("{key} of account {account} printed nothing")]
+    CommandEmpty { account: String, key: &'static str },
+    #[error(
+        "account {account} uses auth = \"oauth2\" without oauth2_token_command or \
+         oauth2_provider: set one of them"
+    )]
+    OAuth2Client { account: String },
+    /// The built-in OAuth2 client could not give an access token.
+    #[error(transparent)]
+    OAuth2(Box<crate::oauth2::OAuth2Error>),
     #[error(
         "no password for account {account} (login {user}): run `postie login {account}`, or set \
          password_command"
@@ -48,8 +62,69 @@ impl CredentialError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             CredentialError::Keyring { .. } => ErrorKind::Io,
+            CredentialError::OAuth2Client { .. } => ErrorKind::Config,
+            CredentialError::OAuth2(e) => e.kind(),
             _ => ErrorKind::Auth,
         }
+    }
+}
+
+/// What a login sends: a password (PLAIN, LOGIN, USER/PASS) or an OAuth2 access token
+/// (OAUTHBEARER, XOAUTH2).
+pub enum LoginSecret {
+    Password(SecretString),
+    Bearer(SecretString),
+}
+
+impl std::fmt::Debug for LoginSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LoginSecret::Password(_) => "Password(***)",
+            LoginSecret::Bearer(_) => "Bearer(***)",
+        })
+    }
+}
+
+impl LoginSecret {
+    /// The secret itself, whichever kind.
+    pub fn secret(&self) -> &SecretString {
+        match self {
+            LoginSecret::Password(s) | LoginSecret::Bearer(s) => s,
+        }
+    }
+
+    /// Whether it is an OAuth2 access token.
+    pub fn is_bearer(&self) -> bool {
+        matches!(self, LoginSecret::Bearer(_))
+    }
+}
+
+/// What to log in to `server` with on behalf of `account`, per its `auth`.
+///
+/// Password: [`password`]. OAuth2: the first line `oauth2_token_command` prints (run again for
+/// every call, so `fresh` changes nothing: the command decides whether to refresh), or the
+/// built-in client's token, where `fresh = true` skips a cached token. Blocking, like
+/// [`password`].
+pub fn login_secret(
+    account: &str,
+    server: &Server,
+    fresh: bool,
+) -> Result<LoginSecret, CredentialError> {
+    match server.auth {
+        AuthMethod::Password => password(account, server).map(LoginSecret::Password),
+        AuthMethod::OAuth2 => match &server.oauth2_token_command {
+            Some(command) => {
+                let _ = fresh;
+                run_secret_command(account, "oauth2_token_command", command)
+                    .map(LoginSecret::Bearer)
+            }
+            None if server.oauth2.is_some() => crate::oauth2::access_token(account, server, fresh)
+                .map(LoginSecret::Bearer)
+                .map_err(|e| CredentialError::OAuth2(Box::new(e))),
+            None => Err(CredentialError::OAuth2Client {
+                account: account.to_owned(),
+            }),
+        },
     }
 }
 
@@ -68,6 +143,15 @@ pub fn password(account: &str, server: &Server) -> Result<SecretString, Credenti
 ///
 /// The command's stdin is closed: a command that would prompt fails instead of hanging a sync.
 pub fn run_password_command(account: &str, command: &str) -> Result<SecretString, CredentialError> {
+    run_secret_command(account, "password_command", command)
+}
+
+/// Runs the command of config key `key` (as [`run_password_command`] does).
+fn run_secret_command(
+    account: &str,
+    key: &'static str,
+    command: &str,
+) -> Result<SecretString, CredentialError> {
     let output = Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -77,6 +161,7 @@ pub fn run_password_command(account: &str, command: &str) -> Result<SecretString
         .output()
         .map_err(|source| CredentialError::CommandSpawn {
             account: account.to_owned(),
+            key,
             source,
         })?;
     if !output.status.success() {
@@ -84,6 +169,7 @@ pub fn run_password_command(account: &str, command: &str) -> Result<SecretString
         let stderr = stderr.trim();
         return Err(CredentialError::CommandFailed {
             account: account.to_owned(),
+            key,
             status: output.status.to_string(),
             stderr: if stderr.is_empty() {
                 "no error output".to_owned()
@@ -102,6 +188,7 @@ pub fn run_password_command(account: &str, command: &str) -> Result<SecretString
     if first.is_empty() {
         return Err(CredentialError::CommandEmpty {
             account: account.to_owned(),
+            key,
         });
     }
     Ok(SecretString::from(first.to_owned()))
@@ -285,6 +372,36 @@ mod tests {
     }
 
     #[test]
+    fn oauth2_token_command_gives_a_bearer_token_and_names_its_key() {
+        let mut server = Server {
+            host: "imap.example.test".into(),
+            port: 993,
+            tls: crate::config::TlsMode::Implicit,
+            allow_plaintext: false,
+            ca_file: None,
+            oauth2: None,
+            user: "alice@example.test".into(),
+            password_command: None,
+            auth: AuthMethod::OAuth2,
+            oauth2_token_command: Some("echo at-123; echo second".into()),
+        };
+        let secret = login_secret("work", &server, false).unwrap();
+        assert!(secret.is_bearer());
+        assert_eq!(secret.secret().expose_secret(), "at-123");
+        assert!(!format!("{secret:?}").contains("at-123"));
+        server.oauth2_token_command = Some("exit 3".into());
+        let err = login_secret("work", &server, true).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("oauth2_token_command of account work"),
+            "{err}"
+        );
+        server.oauth2_token_command = None;
+        let err = login_secret("work", &server, false).unwrap_err();
+        assert!(matches!(err, CredentialError::OAuth2Client { .. }), "{err}");
+    }
+
+    #[test]
     fn secret_never_shows_in_debug() {
         let secret = run_password_command("work", "echo s3cr3t-value").unwrap();
         assert!(!format!("{secret:?}").contains("s3cr3t-value"));
@@ -310,6 +427,8 @@ mod tests {
             oauth2: None,
             user: "alice@example.test".into(),
             password_command: None,
+            auth: AuthMethod::Password,
+            oauth2_token_command: None,
         };
         assert_eq!(
             password(&account, &server).unwrap().expose_secret(),

@@ -59,6 +59,8 @@ fn server(port: u16) -> Server {
         oauth2: None,
         user: "alice".into(),
         password_command: None,
+        auth: Default::default(),
+        oauth2_token_command: None,
     }
 }
 
@@ -84,6 +86,7 @@ async fn try_fetch(
     let login = Login {
         user: "alice",
         password: &password,
+        bearer: false,
     };
     let options = SessionOptions {
         // Silence alone never ends these cases: the trickles send more often than this.
@@ -283,6 +286,7 @@ async fn submit_to(greeting: hostile_smtp::Greeting) -> (SmtpError, Duration) {
         ca_file: None,
         user: "alice".into(),
         password: SecretString::from("secret"),
+        bearer: false,
         timeout: Duration::from_secs(3),
     };
     let started = Instant::now();

@@ -32,6 +32,8 @@ fn server(tls: TlsMode, user: &TestUser) -> Server {
         oauth2: None,
         user: user.login.clone(),
         password_command: None,
+        auth: Default::default(),
+        oauth2_token_command: None,
     }
 }
 
@@ -48,6 +50,7 @@ async fn connect_with(
     let login = Login {
         user: &user.login,
         password: &password,
+        bearer: false,
     };
     ImapSession::connect(
         &server,
@@ -625,6 +628,7 @@ async fn stripped_starttls_is_refused_and_no_password_crosses_in_clear() {
     let login = Login {
         user: &user.login,
         password: &password,
+        bearer: false,
     };
     let err = ImapSession::connect(&server, &connector, &login, SessionOptions::default())
         .await
@@ -656,6 +660,7 @@ async fn connect_via(
     let login = Login {
         user: &user.login,
         password: &password,
+        bearer: false,
     };
     let options = SessionOptions {
         trace: None,

@@ -109,11 +109,18 @@ tls = "starttls"
         cmd.arg("--config")
             .arg(self.config())
             .args(args)
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("postie starts")
+    }
+
+    /// `postie -vvv ARGS` with stdin piped.
+    fn spawn_with_stdin(&self, args: &[&str]) -> Child {
+        let mut all = vec!["-vvv"];
+        all.extend_from_slice(args);
+        self.spawn(&all, &[])
     }
 
     /// Puts a grant from the IdP straight into the keyring, as `postie login` would.
@@ -471,4 +478,104 @@ fn no_grant_yet_says_run_postie_login() {
             .contains(&format!("run `postie login {}`", setup.name)),
         "{err}"
     );
+}
+
+/// `postie -vvv ARGS` to the end (trace logging: no token may show in it either).
+fn run(setup: &Setup, args: &[&str], stdin: &[u8]) -> (i32, String) {
+    let mut child = setup.spawn_with_stdin(args);
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("postie ends");
+    let text =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// Dovecot's successful logins of `user`, any mechanism.
+fn dovecot_logins(user: &TestUser) -> usize {
+    let log = std::fs::read_to_string(&servers().dovecot_log).unwrap_or_default();
+    let needle = format!("user=<{}>, method=", user.login);
+    log.lines()
+        .filter(|l| l.contains("Login: ") && l.contains(&needle))
+        .count()
+}
+
+#[test]
+fn the_built_in_grant_syncs_sends_and_is_refreshed_before_the_token_expires() {
+    let setup = Setup::new("oauth-mail");
+    let idp = servers().idp();
+    support::seed(&setup.user, "INBOX", 2);
+    idp.set_user(&setup.user.login, 5, false);
+    setup.seed_grant(&idp.issue(&setup.user.login, None).refresh_token);
+
+    let (code, first) = run(&setup, &["sync"], b"");
+    assert_eq!(code, 0, "{first}");
+    let after_first = idp.stats(&setup.user.login);
+    assert!(after_first.refresh >= 1, "{after_first:?}");
+
+    // The 5 s token is past its time: the next sync refreshes before it logs in, so Dovecot
+    // never sees a dead token (every token it looked up was good for a login).
+    std::thread::sleep(Duration::from_secs(6));
+    let (code, second) = run(&setup, &["sync"], b"");
+    assert_eq!(code, 0, "{second}");
+    let after_second = idp.stats(&setup.user.login);
+    assert!(
+        after_second.refresh > after_first.refresh,
+        "{after_second:?}"
+    );
+    assert_eq!(
+        after_second.introspect as usize,
+        dovecot_logins(&setup.user),
+        "a token was refused: {after_second:?}\n{second}"
+    );
+    assert!(
+        first.contains(&format!("{}/INBOX: 2 new", setup.name)),
+        "{first}"
+    );
+
+    let (code, sent) = run(
+        &setup,
+        &[
+            "send",
+            "--to",
+            &setup.user.email,
+            "--subject",
+            "built-in oauth2",
+        ],
+        b"hello\n",
+    );
+    assert_eq!(code, 0, "{sent}");
+
+    let token = access_token(&setup.name, &setup.server(), false).expect("token");
+    let refresh = setup.stored_refresh_token().expect("grant");
+    for text in [&first, &second, &sent] {
+        assert!(
+            !text.contains(token.expose_secret()),
+            "a token leaked: {text}"
+        );
+        assert!(!text.contains(&refresh), "the refresh token leaked: {text}");
+    }
+}
+
+#[test]
+fn a_revoked_built_in_grant_stops_sync_with_exit_77_and_one_line() {
+    let setup = Setup::new("oauth-mail-revoked");
+    let idp = servers().idp();
+    setup.seed_grant(&idp.issue(&setup.user.login, None).refresh_token);
+    let (code, text) = run(&setup, &["sync"], b"");
+    assert_eq!(code, 0, "{text}");
+    idp.revoke(&setup.user.login);
+
+    let (code, text) = run(&setup, &["sync"], b"");
+    assert_eq!(code, 77, "{text}");
+    let host = idp.url.trim_start_matches("http://");
+    let line = format!(
+        "account {0}: the OAuth2 grant at {host} was revoked or has expired; run `postie login {0}`",
+        setup.name
+    );
+    assert!(text.contains(&line), "{text}");
 }

@@ -22,6 +22,8 @@ fn server(port: u16, tls: TlsMode) -> Server {
         oauth2: None,
         user: "nobody".into(),
         password_command: None,
+        auth: Default::default(),
+        oauth2_token_command: None,
     }
 }
 

@@ -9,7 +9,7 @@
 use crate::error::ErrorKind;
 use crate::mail::Flag;
 use crate::mail::compose::{Attachment, Composed, Draft as MailDraft, Mailbox};
-use crate::proto::smtp::{Envelope, Submission};
+use crate::proto::smtp::Envelope;
 use crate::ui::{self, BackendError, Event, SendOutcome};
 
 use super::{Backend, Internal, Mode, bare_id, files, store_error};
@@ -218,19 +218,25 @@ impl Backend {
                         from: composed.envelope_from.clone(),
                         recipients: composed.recipients.clone(),
                     };
-                    let result = async {
-                        let password = crate::engine::connect::password(&account, &outgoing.server)
-                            .await
-                            .map_err(|e| {
-                                BackendError::new(e.kind(), crate::error::chain_line(&e))
-                            })?;
-                        Submission::new(&outgoing.server, password)
-                            .send(&envelope, &composed.bytes)
-                            .await
-                            .map(|_| ())
-                            .map_err(|e| BackendError::new(e.kind(), crate::error::chain_line(&e)))
-                    }
-                    .await;
+                    // A refused OAuth2 token gets one fresh token and one retry (nothing was
+                    // sent: AUTH comes before MAIL FROM).
+                    let server = &outgoing.server;
+                    let result =
+                        crate::engine::login::with_token_retry(&account, server, |fresh| {
+                            let (account, envelope, bytes) = (&account, &envelope, &composed.bytes);
+                            async move {
+                                let secret =
+                                    crate::engine::login::login_secret(account, server, fresh)
+                                        .await?;
+                                crate::engine::login::submission(server, secret)
+                                    .send(envelope, bytes)
+                                    .await
+                                    .map(|_| ())
+                                    .map_err(crate::engine::EngineError::from)
+                            }
+                        })
+                        .await
+                        .map_err(|e| BackendError::new(e.kind(), crate::error::chain_line(&e)));
                     // Like `postie send`: an IMAP account keeps its Sent copy on the server.
                     let appended = match (&result, &imap_account, live) {
                         (Ok(()), Some(_), Some(live)) => Some(

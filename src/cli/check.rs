@@ -220,7 +220,8 @@ file: None,
 }
 
 /// Each server login needs a password: from `password_command` (whose program should be on
-/// `PATH`), else the keyring (`postie login`).
+/// `PATH`), else the keyring (`postie login`); an `auth = "oauth2"` login needs its
+/// `oauth2_token_command`'s program on `PATH`.
 fn password_sources(account: &Account, text: &str, keyring: KeyringProbe<'_>) -> Vec<Problem> {
     let name = account.name.as_str();
     let mut servers: Vec<(&str, &Server)> = Vec::new();
@@ -228,9 +229,11 @@ fn password_sources(account: &Account, text: &str, keyring: KeyringProbe<'_>) ->
         servers.push(("incoming", s));
     }
     if let Some(s) = account.outgoing_server()
-        && !servers
-            .iter()
-            .any(|(_, i)| i.user == s.user && i.password_command == s.password_command)
+        && !servers.iter().any(|(_, i)| {
+            i.user == s.user
+                && i.password_command == s.password_command
+                && i.oauth2_token_command == s.oauth2_token_command
+        })
     {
         servers.push(("outgoing", s));
     }
@@ -240,9 +243,25 @@ fn password_sources(account: &Account, text: &str, keyring: KeyringProbe<'_>) ->
             key_line(text, &["accounts", name, table, key])
                 .or_else(|| key_line(text, &["accounts", name, table]))
         };
-        // A built-in OAuth2 client logs in with the grant `postie login` stored, not a password.
-        if server.oauth2.is_some() {
-            if let Ok(false) = keyring(name, &format!("oauth2/{}", server.user)) {
+        if server.auth == crate::config::AuthMethod::OAuth2 {
+            if let Some(program) = server
+                .oauth2_token_command
+                .as_deref()
+                .and_then(missing_program)
+            {
+                warnings.push(Problem {
+                    file: None,
+                    line: line_of("oauth2_token_command"),
+                    message: format!(
+                        "warning: account {name}: oauth2_token_command runs {program:?}, which is not on PATH; install it or give its full path"
+                    ),
+                });
+            }
+            // Without a command the built-in client's grant is used (`postie login`).
+            if server.oauth2_token_command.is_none()
+                && server.oauth2.is_some()
+                && let Ok(false) = keyring(name, &format!("oauth2/{}", server.user))
+            {
                 warnings.push(Problem {
                     file: None,
                     line: line_of("oauth2_provider"),

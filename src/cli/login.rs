@@ -2,9 +2,10 @@
 //! system keyring, one entry per (account, login user).
 //!
 //! Asks for the incoming server's user, then for the outgoing server's user when that is a
-//! different login. Servers that use `password_command` are skipped: the keyring is not read
-//! for them. When standard input is not a terminal, each password is one line read from it
-//! (`pass show mail/work | postie login work`), so scripts never put one in argv.
+//! different login. Servers that use `password_command` or `oauth2_token_command` are skipped:
+//! the keyring is not read for them. When standard input is not a terminal, each password is
+//! one line read from it (`pass show mail/work | postie login work`), so scripts never put one
+//! in argv.
 //!
 //! A server with a built-in OAuth2 client (`oauth2_provider`) gets an OAuth2 login instead
 //! (`login_oauth2`); one login covers incoming and outgoing when they share the login user
@@ -45,9 +46,13 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
     if let Some(server) = account.outgoing_server() {
         let same_login = logins.iter().any(|(_, s)| {
             s.user == server.user
-                && match (&s.oauth2, &server.oauth2) {
-                    (None, None) => true,
-                    (Some(a), Some(b)) => a.same_grant(b),
+                && match (uses_builtin_oauth2(s), uses_builtin_oauth2(server)) {
+                    (false, false) => true,
+                    (true, true) => s
+                        .oauth2
+                        .as_ref()
+                        .zip(server.oauth2.as_ref())
+                        .is_some_and(|(a, b)| a.same_grant(b)),
                     _ => false,
                 }
         });
@@ -63,7 +68,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
         )));
     }
 
-    if !logins.iter().any(|(_, s)| s.oauth2.is_some()) && (args.device || args.no_browser) {
+    if !logins.iter().any(|(_, s)| uses_builtin_oauth2(s)) && (args.device || args.no_browser) {
         return Err(CliError::Usage(format!(
             "--device and --no-browser are for OAuth2 logins; account {:?} has no oauth2_provider",
             account.name
@@ -71,8 +76,15 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
     }
     let mut stored = 0;
     for (role, server) in &logins {
-        if server.oauth2.is_some() {
+        if uses_builtin_oauth2(server) {
             super::login_oauth2::login(&account.name, role, server, &args)?;
+            continue;
+        }
+        if server.oauth2_token_command.is_some() {
+            eprintln!(
+                "postie: account {:?} {role}: uses oauth2_token_command (auth = \"oauth2\"), so no login is needed",
+                account.name
+            );
             continue;
         }
         if server.password_command.is_some() {
@@ -108,6 +120,14 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `server` logs in with the built-in OAuth2 client's grant (which `postie login`
+/// gets) rather than a password or an `oauth2_token_command`.
+fn uses_builtin_oauth2(server: &Server) -> bool {
+    server.auth == crate::config::AuthMethod::OAuth2
+        && server.oauth2_token_command.is_none()
+        && server.oauth2.is_some()
 }
 
 /// One password: from the terminal without echo, or one line of standard input when that is

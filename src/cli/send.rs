@@ -9,15 +9,14 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use secrecy::SecretString;
-
 use super::{CliError, Context, error_line};
 
 use crate::config::{Account, Config, Identity, PgpEncrypt, Server};
+use crate::credentials::LoginSecret;
 use crate::error::ErrorKind;
 use crate::mail::compose::{Attachment, ComposeError, Draft, Mailbox, prepare_raw};
 use crate::pgp::{Backend, PgpError, Protection};
-use crate::proto::smtp::{Accepted, Envelope, SmtpError, Submission};
+use crate::proto::smtp::{Accepted, Envelope, SmtpError};
 
 /// Send mail: from flags (`--to ... --subject ...`, body from --body-file or standard input),
 /// or a complete message on standard input (`-t`: recipients from its To/Cc/Bcc; or the
@@ -146,6 +145,13 @@ pub enum SendError {
     },
     #[error(transparent)]
     Smtp(#[from] SmtpError),
+    /// A login that failed for a reason of the engine's (a refused OAuth2 token, twice).
+    #[error("cannot send from account {account:?}")]
+    Login {
+        account: String,
+        #[source]
+        source: crate::engine::EngineError,
+    },
     #[error("account {account:?} (OpenPGP through gpg)")]
     Pgp {
         account: String,
@@ -182,6 +188,7 @@ impl SendError {
             // SmtpError's own kind, which stays Temporary.
             SendError::Smtp(e) if e.kind() == ErrorKind::Temporary => ErrorKind::Network,
             SendError::Smtp(e) => e.kind(),
+            SendError::Login { source, .. } => source.kind(),
             SendError::Pgp { source, .. } => source.kind(),
             SendError::Queue { source, .. } => source.kind(),
         }
@@ -498,14 +505,38 @@ pub fn print_dry_run(
     Ok(())
 }
 
-/// Submits a plan through the account's outgoing server with the given password.
+/// Submits a plan through `account`'s outgoing server with the given password or token; a
+/// refused OAuth2 token gets one fresh token and one retry (AUTH precedes MAIL FROM: nothing
+/// was sent).
 pub async fn submit(
     plan: &SendPlan,
+    account: &str,
     server: &Server,
-    password: SecretString,
+    secret: LoginSecret,
 ) -> Result<Accepted, SendError> {
-    let submission = Submission::new(server, password);
-    Ok(submission.send(&plan.envelope, &plan.message).await?)
+    use crate::engine::{EngineError, login};
+    let mut given = Some(secret);
+    login::with_token_retry(account, server, |fresh| {
+        let given = given.take();
+        async move {
+            let secret = match given {
+                Some(secret) => secret,
+                None => login::login_secret(account, server, fresh).await?,
+            };
+            login::submission(server, secret)
+                .send(&plan.envelope, &plan.message)
+                .await
+                .map_err(EngineError::from)
+        }
+    })
+    .await
+    .map_err(|e| match e {
+        EngineError::Smtp(e) => SendError::Smtp(e),
+        e => SendError::Login {
+            account: account.to_owned(),
+            source: e,
+        },
+    })
 }
 
 /// `postie send`: plan, then print (`--dry-run`) or submit. The password is looked up before
@@ -533,13 +564,13 @@ pub fn run(ctx: &Context, args: SendArgs) -> Result<ExitCode, CliError> {
         );
         return Ok(ExitCode::from(EX_TEMPFAIL));
     }
-    let password = crate::credentials::password(&account.name, &outgoing.server)?;
-    tracing::debug!(account = %account.name, "send: password found");
+    let secret = crate::credentials::login_secret(&account.name, &outgoing.server, false)?;
+    tracing::debug!(account = %account.name, "send: password (or token) found");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(CliError::Runtime)?;
-    let accepted = match runtime.block_on(submit(&plan, &outgoing.server, password)) {
+    let accepted = match runtime.block_on(submit(&plan, &account.name, &outgoing.server, secret)) {
         Ok(accepted) => accepted,
         Err(SendError::Smtp(e)) if queue && e.kind().is_retryable() => {
             let id = enqueue(&config, &plan, Some(&error_line(&e)))?;

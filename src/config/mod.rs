@@ -8,6 +8,7 @@
 //! A config file other users could change is refused before it is parsed (`password_command`
 //! runs from it); milder exposures are [`permission_warnings`] (see `permissions.rs`).
 
+mod auth;
 mod hints;
 mod identity;
 mod interval;
@@ -19,6 +20,8 @@ mod permissions;
 mod raw;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_auth;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -26,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::ErrorKind;
 
+pub use auth::AuthMethod;
 pub use hints::{accepted_keys, did_you_mean};
 pub use identity::{Identity, address_of};
 pub use interval::{DEFAULT_CHECK_INTERVAL, MIN_CHECK_INTERVAL};
@@ -144,8 +148,14 @@ pub struct Server {
     pub oauth2: Option<OAuth2Client>,
     /// Login name (default: the account's email).
     pub user: String,
-    /// Shell command whose first line of stdout is the password; else the keyring.
+    /// Shell command whose first line of stdout is the password; else the keyring. Always
+    /// None with `auth = "oauth2"`.
     pub password_command: Option<String>,
+    /// `auth`: a password, or an OAuth2 access token (OAUTHBEARER / XOAUTH2).
+    pub auth: AuthMethod,
+    /// With `auth = "oauth2"`: shell command whose first line of stdout is an access token;
+    /// None: the built-in OAuth2 client.
+    pub oauth2_token_command: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

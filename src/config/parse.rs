@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
+use super::auth::{AuthMethod, InheritedLogin, RawAuth};
 use super::hints::{did_you_mean, field_names, friendlier, other_protocol_hint};
 use super::raw::{
     RawAccount, RawFetchBodies, RawImap, RawMaildir, RawOutgoing, RawPgpEncrypt, RawPop3,
@@ -61,6 +62,7 @@ pub(super) struct Parser<'t> {
 struct Inherited {
     user: String,
     password_command: Option<String>,
+    login: InheritedLogin,
     ca_file: Option<PathBuf>,
     oauth2: Option<super::OAuth2Client>,
     allow_plaintext: bool,
@@ -460,13 +462,43 @@ file: None,
     /// Resolves one server table: defaults, standard port, and the plaintext rule.
     fn server(
         &mut self,
-        raw: RawServer,
+        mut raw: RawServer,
         table_name: &str,
         table_span: &Range<usize>,
         ports: (u16, u16, u16),
         inherited: &Inherited,
     ) -> Option<Server> {
         let mut ok = true;
+        let mut login = raw.take_login();
+        let oauth2 =
+            match self.oauth2_client(std::mem::take(&mut raw.oauth2), table_name, table_span) {
+                Ok(Some(client)) => {
+                    // A table that names its own provider and no other login logs in with it.
+                    if login.auth.is_none()
+                        && login.oauth2_token_command.is_none()
+                        && raw.password_command.is_none()
+                    {
+                        login.auth = Some(Spanned::new(table_span.clone(), RawAuth::Oauth2));
+                    }
+                    Some(client)
+                }
+                Ok(None) => inherited.oauth2.clone(),
+                Err(()) => {
+                    ok = false;
+                    None
+                }
+            };
+        let has_builtin_client = oauth2.is_some();
+        let login = self.login_method(
+            login,
+            raw.password_command.as_deref(),
+            has_builtin_client,
+            table_name,
+            table_span,
+            &inherited.login,
+        );
+        ok &= login.is_some();
+        let (auth, oauth2_token_command) = login.unwrap_or_default();
         let tls = match raw.tls.as_ref().map(|t| *t.get_ref()) {
             Some(RawTls::Implicit) | None => TlsMode::Implicit,
             Some(RawTls::Starttls) => TlsMode::StartTls,
@@ -533,14 +565,6 @@ file: None,
             },
             None => inherited.ca_file.clone(),
         };
-        let oauth2 = match self.oauth2_client(raw.oauth2, table_name, table_span) {
-            Ok(Some(client)) => Some(client),
-            Ok(None) => inherited.oauth2.clone(),
-            Err(()) => {
-                ok = false;
-                None
-            }
-        };
         let server = Server {
             host,
             port,
@@ -549,9 +573,14 @@ file: None,
             ca_file,
             oauth2,
             user: raw.user.unwrap_or_else(|| inherited.user.clone()),
-            password_command: raw
-                .password_command
-                .or_else(|| inherited.password_command.clone()),
+            password_command: match auth {
+                AuthMethod::Password => raw
+                    .password_command
+                    .or_else(|| inherited.password_command.clone()),
+                AuthMethod::OAuth2 => None,
+            },
+            auth,
+            oauth2_token_command,
         };
         ok.then_some(server)
     }
@@ -665,6 +694,7 @@ fn inherit_nothing(email: &str) -> Inherited {
     Inherited {
         user: email.to_string(),
         password_command: None,
+        login: InheritedLogin::default(),
         ca_file: None,
         oauth2: None,
         allow_plaintext: false,
@@ -678,6 +708,10 @@ fn inherit(incoming: &Incoming, email: &str) -> Inherited {
         Some(server) => Inherited {
             user: server.user.clone(),
             password_command: server.password_command.clone(),
+            login: InheritedLogin {
+                auth: server.auth,
+                oauth2_token_command: server.oauth2_token_command.clone(),
+            },
             ca_file: server.ca_file.clone(),
             oauth2: server.oauth2.clone(),
             allow_plaintext: server.allow_plaintext,

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::auth::{RawAuth, RawLogin};
 use super::oauth2::RawOAuth2;
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +94,16 @@ pub(super) enum RawFetchBodies {
     All,
 }
 
+impl RawServer {
+    /// The login keys, taken out (see `auth.rs`).
+    pub fn take_login(&mut self) -> RawLogin {
+        RawLogin {
+            auth: self.auth.take(),
+            oauth2_token_command: self.oauth2_token_command.take(),
+        }
+    }
+}
+
 /// The keys every network server table has (incoming imap/pop3, outgoing).
 #[derive(Debug, Default)]
 pub(super) struct RawServer {
@@ -104,6 +115,8 @@ pub(super) struct RawServer {
     pub oauth2: RawOAuth2,
     pub user: Option<String>,
     pub password_command: Option<String>,
+    pub auth: Option<Spanned<RawAuth>>,
+    pub oauth2_token_command: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,6 +136,8 @@ pub(super) struct RawImap {
     pub oauth2_device_url: Option<Spanned<String>>,
     pub user: Option<String>,
     pub password_command: Option<String>,
+    pub auth: Option<Spanned<RawAuth>>,
+    pub oauth2_token_command: Option<Spanned<String>>,
     pub fetch_bodies: Option<RawFetchBodies>,
     pub idle_folders: Option<Vec<String>>,
     pub check_interval: Option<Spanned<toml::Value>>,
@@ -146,6 +161,8 @@ pub(super) struct RawPop3 {
     pub oauth2_device_url: Option<Spanned<String>>,
     pub user: Option<String>,
     pub password_command: Option<String>,
+    pub auth: Option<Spanned<RawAuth>>,
+    pub oauth2_token_command: Option<Spanned<String>>,
     pub pop3_mode: Option<Spanned<RawPop3Mode>>,
     pub leave_on_server_days: Option<Spanned<u32>>,
     pub check_interval: Option<Spanned<toml::Value>>,
@@ -176,6 +193,8 @@ pub(super) struct RawOutgoing {
     pub oauth2_device_url: Option<Spanned<String>>,
     pub user: Option<String>,
     pub password_command: Option<String>,
+    pub auth: Option<Spanned<RawAuth>>,
+    pub oauth2_token_command: Option<Spanned<String>>,
     pub queue_on_failure: Option<bool>,
 }
 
@@ -198,6 +217,8 @@ impl RawImap {
             },
             user: self.user,
             password_command: self.password_command,
+            auth: self.auth,
+            oauth2_token_command: self.oauth2_token_command,
         };
         (server, self.fetch_bodies, self.idle_folders)
     }
@@ -229,6 +250,8 @@ impl RawPop3 {
             },
             user: self.user,
             password_command: self.password_command,
+            auth: self.auth,
+            oauth2_token_command: self.oauth2_token_command,
         };
         (server, self.pop3_mode, self.leave_on_server_days)
     }
@@ -253,6 +276,8 @@ impl RawOutgoing {
             },
             user: self.user,
             password_command: self.password_command,
+            auth: self.auth,
+            oauth2_token_command: self.oauth2_token_command,
         };
         (server, self.queue_on_failure)
     }

@@ -38,6 +38,15 @@ pub enum EngineError {
         server_said: String,
         hint: String,
     },
+    /// The server refused an OAuth2 access token twice (the second time a fresh one).
+    #[error(
+        "cannot log in as {user}: the server refused the OAuth2 access token (it said \"{server_said}\"); {hint}"
+    )]
+    TokenRefused {
+        user: String,
+        server_said: String,
+        hint: String,
+    },
     /// The mailbox is locked by another session (POP3 `[IN-USE]`): retry later.
     #[error(
         "cannot open the mailbox: it is locked by another client; try again later (the server \
@@ -84,7 +93,7 @@ impl EngineError {
             EngineError::Task(_) => ErrorKind::Internal,
             EngineError::NotConfigured { .. } => ErrorKind::Config,
             EngineError::NotOnServer { .. } => ErrorKind::Protocol,
-            EngineError::LoginRefused { .. } => ErrorKind::Auth,
+            EngineError::LoginRefused { .. } | EngineError::TokenRefused { .. } => ErrorKind::Auth,
             EngineError::MailboxLocked { .. } | EngineError::AccountBusy { .. } => {
                 ErrorKind::Temporary
             }

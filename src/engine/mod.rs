@@ -8,7 +8,8 @@
 //! - [`sync`]: one-shot sync of an account (`postie sync`), dispatching to [`pop3`] and
 //!   [`imap`], then [`outbox`].
 //! - [`outbox`]: sending queued messages (backoff, exactly once); [`sent`]: the Sent copy.
-//! - [`connect`]: passwords (off the async threads) and TLS connectors.
+//! - [`connect`]: passwords (off the async threads) and TLS connectors; [`login`]: password or
+//!   OAuth2 token, and the one fresh-token retry of a refused OAuth2 login.
 //! - [`imap`]: IMAP sync ([`imap::sync`]), a body on demand ([`imap::fetch_body`]), applying
 //!   queued actions at once ([`imap::replay_now`]).
 //! - [`folders`]: create, rename, delete and subscribe folders (the server first on IMAP).
@@ -21,6 +22,7 @@ pub mod folders;
 pub mod idle;
 pub mod imap;
 pub mod lock;
+pub mod login;
 pub mod outbox;
 pub mod pop3;
 pub mod progress;

@@ -400,7 +400,7 @@ impl FlushLock {
     }
 }
 
-/// The password and the first session for the account's outgoing server.
+/// The password (or token) and the first session for the account's outgoing server.
 async fn connect(account: &Account) -> Result<(Submission, Session), EngineError> {
     let outgoing = account
         .outgoing
@@ -408,10 +408,14 @@ async fn connect(account: &Account) -> Result<(Submission, Session), EngineError
         .ok_or(EngineError::NotConfigured {
             what: "outgoing server",
         })?;
-    let password = super::connect::password(&account.name, &outgoing.server).await?;
-    let submission = Submission::new(&outgoing.server, password);
-    let session = submission.connect().await?;
-    Ok((submission, session))
+    let server = &outgoing.server;
+    super::login::with_token_retry(&account.name, server, |fresh| async move {
+        let secret = super::login::login_secret(&account.name, server, fresh).await?;
+        let submission = super::login::submission(server, secret);
+        let session = submission.connect().await?;
+        Ok((submission, session))
+    })
+    .await
 }
 
 /// After acceptance: the Sent copy, then out of the outbox. For IMAP accounts the copy is

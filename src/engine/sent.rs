@@ -8,11 +8,11 @@
 //! a failed copy is a warning for the user, never a reason to send again. This module never
 //! submits anything.
 
-use secrecy::SecretString;
-
-use super::connect::{password, tls_for};
+use super::connect::tls_for;
+use super::login::{login_secret, with_token_retry};
 use super::{AccountError, EngineError};
 use crate::config::{Account, Incoming, Server};
+use crate::credentials::LoginSecret;
 use crate::proto::imap::{FolderRole, ImapSession, Login, SessionOptions};
 use crate::store::Store;
 
@@ -65,12 +65,12 @@ pub async fn save_copy(
 ) -> Result<SentCopy, AccountError> {
     match &account.incoming {
         Incoming::Imap(imap) => {
-            let pw = password(&account.name, &imap.server)
-                .await
-                .map_err(|e| AccountError::new(&account.name, Some(&imap.server), e))?;
-            let folder = append_to_sent(&imap.server, pw, bytes)
-                .await
-                .map_err(|e| AccountError::new(&account.name, Some(&imap.server), e))?;
+            let folder = with_token_retry(&account.name, &imap.server, |fresh| async move {
+                let secret = login_secret(&account.name, &imap.server, fresh).await?;
+                append_to_sent(&imap.server, secret, bytes).await
+            })
+            .await
+            .map_err(|e| AccountError::new(&account.name, Some(&imap.server), e))?;
             Ok(SentCopy::Server { folder })
         }
         Incoming::Pop3(_) | Incoming::Maildir(_) => {
@@ -95,13 +95,14 @@ pub async fn save_copy(
 /// Returns the folder's wire name.
 pub async fn append_to_sent(
     server: &Server,
-    password: SecretString,
+    secret: LoginSecret,
     bytes: &[u8],
 ) -> Result<String, EngineError> {
     let tls = tls_for(server)?;
     let login = Login {
         user: &server.user,
-        password: &password,
+        password: secret.secret(),
+        bearer: secret.is_bearer(),
     };
     let mut session = ImapSession::connect(server, &tls, &login, SessionOptions::default()).await?;
     let folders = session.list_folders().await?;

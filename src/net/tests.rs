@@ -79,6 +79,8 @@ fn server(host: &str, port: u16, tls: TlsMode, ca_file: Option<PathBuf>) -> Serv
         oauth2: None,
         user: "u".into(),
         password_command: None,
+        auth: Default::default(),
+        oauth2_token_command: None,
     }
 }
 

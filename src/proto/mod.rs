@@ -2,4 +2,5 @@
 
 pub mod imap;
 pub mod pop3;
+pub mod sasl;
 pub mod smtp;

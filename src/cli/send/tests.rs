@@ -42,6 +42,8 @@ fn account(name: &str, email: &str, outgoing: bool) -> Account {
                 oauth2: None,
                 user: email.into(),
                 password_command: None,
+                auth: Default::default(),
+                oauth2_token_command: None,
             },
             queue_on_failure: false,
         }),

@@ -1,10 +1,11 @@
-//! Opening an IMAP session for an account: password (off the async threads), TLS connector,
-//! login, with the caller's trace and timeouts.
+//! Opening an IMAP session for an account: password or OAuth2 token (off the async threads),
+//! TLS connector, login, with the caller's trace and timeouts.
 
 use std::time::Duration;
 
 use super::super::AccountError;
-use super::super::connect::{password, tls_for};
+use super::super::connect::tls_for;
+use super::super::login::{login_secret, with_token_retry};
 use crate::config::{Account, ImapIncoming};
 use crate::net::PaceLimits;
 use crate::proto::imap::{FrameLimits, ImapSession, Login, SessionOptions, TcpImapSession, Trace};
@@ -26,19 +27,34 @@ pub struct ConnectOptions {
     pub frame: FrameLimits,
 }
 
-/// Connects and logs in to the account's IMAP server.
+/// Connects and logs in to the account's IMAP server (an OAuth2 login refused once is tried
+/// again with a fresh token: see [`with_token_retry`]).
 pub async fn open(
     account: &Account,
     imap: &ImapIncoming,
     options: &ConnectOptions,
 ) -> Result<TcpImapSession, AccountError> {
     let server = &imap.server;
-    let err = |e: super::super::EngineError| AccountError::new(&account.name, Some(server), e);
-    let password = password(&account.name, server).await.map_err(err)?;
-    let tls = tls_for(server).map_err(err)?;
+    with_token_retry(&account.name, server, |fresh| {
+        open_once(account, imap, options, fresh)
+    })
+    .await
+    .map_err(|e| AccountError::new(&account.name, Some(server), e))
+}
+
+async fn open_once(
+    account: &Account,
+    imap: &ImapIncoming,
+    options: &ConnectOptions,
+    fresh: bool,
+) -> Result<TcpImapSession, super::super::EngineError> {
+    let server = &imap.server;
+    let secret = login_secret(&account.name, server, fresh).await?;
+    let tls = tls_for(server)?;
     let login = Login {
         user: &server.user,
-        password: &password,
+        password: secret.secret(),
+        bearer: secret.is_bearer(),
     };
     let session_options = SessionOptions {
         trace: options.trace.clone(),
@@ -51,14 +67,14 @@ pub async fn open(
         Some(limit) => match tokio::time::timeout(limit, connecting).await {
             Ok(r) => r,
             Err(_) => {
-                return Err(err(crate::net::NetError::Timeout {
+                return Err(crate::net::NetError::Timeout {
                     host: server.host.clone(),
                     port: server.port,
                 }
-                .into()));
+                .into());
             }
         },
         None => connecting.await,
     };
-    result.map_err(|e| err(e.into()))
+    Ok(result?)
 }

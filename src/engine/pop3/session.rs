@@ -8,18 +8,32 @@
 use tokio::net::TcpStream;
 
 use crate::config::{Account, Server, TlsMode};
-use crate::engine::{EngineError, connect};
+use crate::credentials::LoginSecret;
+use crate::engine::{EngineError, connect, login};
 use crate::net::{self, MaybeTlsStream, NetError};
 use crate::proto::pop3::{ClientOptions, Pop3Client, Pop3Error, ResponseCode, Transport};
 
 /// The stream every mode ends up with: plain TCP, or TLS over it.
 pub(super) type Stream = MaybeTlsStream<TcpStream>;
 
-/// Connects, secures the stream as configured, and logs in.
+/// Connects, secures the stream as configured, and logs in (an OAuth2 login refused once is
+/// tried again with a fresh token on a new connection).
 pub(super) async fn open(
     account: &Account,
     server: &Server,
     opts: ClientOptions,
+) -> Result<Pop3Client<Stream>, EngineError> {
+    login::with_token_retry(&account.name, server, |fresh| {
+        open_once(account, server, opts.clone(), fresh)
+    })
+    .await
+}
+
+async fn open_once(
+    account: &Account,
+    server: &Server,
+    opts: ClientOptions,
+    fresh: bool,
 ) -> Result<Pop3Client<Stream>, EngineError> {
     let connector = connect::tls_for(server)?;
     let stream = net::connect(server, &connector).await?;
@@ -38,11 +52,26 @@ pub(super) async fn open(
         }
     };
     // Asked only once the server answered: an unreachable server never runs password_command.
-    let password = connect::password(&account.name, server).await?;
-    client
-        .login(&server.user, &password, server.allow_plaintext)
-        .await
-        .map_err(|e| login_error(e, account, server))?;
+    let secret = login::login_secret(&account.name, server, fresh).await?;
+    let logged_in = match &secret {
+        LoginSecret::Password(password) => {
+            client
+                .login(&server.user, password, server.allow_plaintext)
+                .await
+        }
+        LoginSecret::Bearer(token) => {
+            client
+                .login_bearer(
+                    &server.user,
+                    token,
+                    &server.host,
+                    server.port,
+                    server.allow_plaintext,
+                )
+                .await
+        }
+    };
+    logged_in.map_err(|e| login_error(e, account, server))?;
     Ok(client)
 }
 

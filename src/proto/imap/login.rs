@@ -3,7 +3,9 @@
 //! What must hold: STARTTLS that is not offered is [`NetError::StartTlsUnavailable`] (kind
 //! Tls), never a silent downgrade; nothing read before the TLS handshake survives it; a
 //! password is sent only on a TLS stream or with `allow_plaintext`; AUTHENTICATE PLAIN is
-//! used when offered, LOGIN otherwise (unless LOGINDISABLED).
+//! used when offered, LOGIN otherwise (unless LOGINDISABLED). An OAuth2 access token goes with
+//! AUTHENTICATE OAUTHBEARER or XOAUTH2 (see [`crate::proto::sasl`]), as an initial response
+//! when SASL-IR is offered; the trace and the log show only `AUTHENTICATE MECH ***`.
 
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
@@ -27,11 +29,36 @@ use super::types::Capabilities;
 use super::watch::Watched;
 use crate::config::{Server, TlsMode};
 use crate::net::{self, MaybeTlsStream, NetError, PaceLimits, TlsConnector};
+use crate::proto::sasl::{self, BearerMechanism};
 
 /// The login name and password for one server.
 pub struct Login<'a> {
     pub user: &'a str,
+    /// The password, or with `bearer` the OAuth2 access token.
     pub password: &'a SecretString,
+    /// Log in with OAUTHBEARER / XOAUTH2 instead of PLAIN / LOGIN.
+    pub bearer: bool,
+}
+
+/// The OAuth2 exchange: the initial response (when SASL-IR did not carry it), then `^A` to any
+/// further challenge, which is the server's JSON error, kept for the error message.
+struct BearerAuth {
+    /// The raw initial response, until sent.
+    initial: Option<Vec<u8>>,
+    error: Option<String>,
+}
+
+impl Authenticator for &mut BearerAuth {
+    type Response = Vec<u8>;
+    fn process(&mut self, challenge: &[u8]) -> Vec<u8> {
+        match self.initial.take() {
+            Some(initial) if challenge.is_empty() => initial,
+            _ => {
+                self.error = Some(sasl::describe_error_challenge(challenge));
+                sasl::ABORT_RESPONSE.to_vec()
+            }
+        }
+    }
 }
 
 struct PlainAuth<'a>(&'a Login<'a>);
@@ -138,7 +165,7 @@ impl<S: ImapStream> ImapSession<MaybeTlsStream<S>> {
                 reason: "the connection is not encrypted and allow_plaintext is false".into(),
             });
         }
-        let session = pre.login(&caps, login).await?;
+        let session = pre.login(&caps, login, &server.host, server.port).await?;
         let mut this = ImapSession {
             activity: session.get_ref().activity(),
             pace: session.get_ref().pace(),
@@ -339,12 +366,18 @@ impl<S: ImapStream> PreAuth<S> {
             })
     }
 
-    /// AUTHENTICATE PLAIN when offered, else LOGIN (unless LOGINDISABLED).
+    /// AUTHENTICATE PLAIN when offered, else LOGIN (unless LOGINDISABLED); a bearer token
+    /// with OAUTHBEARER or XOAUTH2.
     async fn login(
         self,
         caps: &Capabilities,
         login: &Login<'_>,
+        host: &str,
+        port: u16,
     ) -> Result<Session<Watched<MaybeTlsStream<S>>>, ImapError> {
+        if login.bearer {
+            return self.login_bearer(caps, login, host, port).await;
+        }
         let server = self.server.clone();
         let user = login.user.to_owned();
         let trace = self.trace.clone();
@@ -398,6 +431,91 @@ impl<S: ImapStream> PreAuth<S> {
                     message: None,
                 },
                 async_imap::error::Error::Io(e) => gave_up_or_broken(&server, e),
+                other => ImapError::Connection {
+                    server,
+                    reason: other.to_string(),
+                },
+            }),
+        }
+    }
+}
+
+impl<S: ImapStream> PreAuth<S> {
+    /// AUTHENTICATE OAUTHBEARER (else XOAUTH2) with the token; SASL-IR when offered.
+    async fn login_bearer(
+        self,
+        caps: &Capabilities,
+        login: &Login<'_>,
+        host: &str,
+        port: u16,
+    ) -> Result<Session<Watched<MaybeTlsStream<S>>>, ImapError> {
+        let server = self.server.clone();
+        let Some(mechanism) = BearerMechanism::choose(|m| caps.has_auth(m)) else {
+            let offered = if caps.auth.is_empty() {
+                "none".to_owned()
+            } else {
+                caps.auth.join(", ")
+            };
+            return Err(ImapError::NoUsableLogin {
+                server,
+                reason: format!(
+                    "auth = \"oauth2\" needs AUTH=OAUTHBEARER or AUTH=XOAUTH2, and it offers {offered}"
+                ),
+            });
+        };
+        let response = mechanism.initial_response(login.user, host, port, login.password);
+        let traced = format!("AUTHENTICATE {} ***", mechanism.name());
+        if let Some(t) = &self.trace {
+            t.record(traced.clone());
+        }
+        tracing::debug!(server = %server, "C: {traced}");
+        let mut auth = BearerAuth {
+            initial: None,
+            error: None,
+        };
+        let command = if caps.sasl_ir {
+            format!("{} {}", mechanism.name(), response.base64())
+        } else {
+            use base64::Engine as _;
+            auth.initial = base64::engine::general_purpose::STANDARD
+                .decode(response.base64())
+                .ok();
+            mechanism.name().to_owned()
+        };
+        self.client.get_ref().pace().expect(0);
+        let fut = AssertUnwindSafe(self.client.authenticate(command, &mut auth));
+        let attempt = tokio::time::timeout(self.io_timeout, fut.catch_unwind()).await;
+        let user = login.user.to_owned();
+        let detail = |text: &str| match &auth.error {
+            Some(error) => format!("{text} (OAuth2 error: {error})"),
+            None => text.to_owned(),
+        };
+        match attempt {
+            Err(_) => Err(ImapError::Timeout { server }),
+            Ok(Err(_panic)) => Err(ImapError::Connection {
+                server,
+                reason: UNPARSABLE.into(),
+            }),
+            Ok(Ok(Ok(session))) => Ok(session),
+            Ok(Ok(Err((e, _client)))) => Err(match e {
+                async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text) => {
+                    ImapError::Auth {
+                        server,
+                        user,
+                        message: detail(&server_text(&text)),
+                    }
+                }
+                async_imap::error::Error::ConnectionLost => ImapError::Closed {
+                    server,
+                    message: None,
+                },
+                async_imap::error::Error::Io(e) => gave_up_or_broken(&server, e),
+                // A garbled challenge (not base64): async-imap gives up on it.
+                async_imap::error::Error::Parse(_) => ImapError::Auth {
+                    server,
+                    user,
+                    message: "an unreadable OAuth2 error reply".to_owned(),
+                },
                 other => ImapError::Connection {
                     server,
                     reason: other.to_string(),

@@ -56,6 +56,8 @@ fn server(tls: TlsMode, allow_plaintext: bool) -> Server {
         oauth2: None,
         user: "alice".into(),
         password_command: None,
+        auth: Default::default(),
+        oauth2_token_command: None,
     }
 }
 
@@ -67,6 +69,7 @@ async fn establish(
     let login = Login {
         user: "alice",
         password: &password,
+        bearer: false,
     };
     let connector = TlsConnector::new(None).unwrap();
     ImapSession::establish(
@@ -283,6 +286,7 @@ async fn login_is_used_when_auth_plain_is_absent_and_masked_in_the_trace() {
     let login = Login {
         user: "alice",
         password: &password,
+        bearer: false,
     };
     let session = ImapSession::establish(
         MaybeTlsStream::Plain(stream),
@@ -400,6 +404,7 @@ async fn session_with(
         &Login {
             user: "alice",
             password: &password,
+            bearer: false,
         },
         SessionOptions {
             trace: None,

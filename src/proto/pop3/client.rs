@@ -592,3 +592,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Client<S> {
         }
     }
 }
+
+#[path = "bearer.rs"]
+mod bearer;

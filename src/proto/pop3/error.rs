@@ -29,6 +29,12 @@ pub enum Pop3Error {
     /// The server does not implement an optional command (no CAPA entry, or `-ERR` to it).
     #[error("cannot {0}: the POP3 server does not support it")]
     Unsupported(&'static str),
+    /// `auth = "oauth2"`, and CAPA lists neither OAUTHBEARER nor XOAUTH2 (`offered`: what its
+    /// SASL line lists).
+    #[error(
+        "cannot log in with an OAuth2 token: the POP3 server offers neither SASL OAUTHBEARER nor XOAUTH2 (it offers {offered})"
+    )]
+    NoBearerMechanism { offered: String },
     /// Login over an unencrypted stream without the caller's explicit consent.
     #[error(
         "cannot log in: refusing to send a password over an unencrypted connection \
@@ -74,6 +80,7 @@ impl Pop3Error {
                 )
             }
             Pop3Error::PlaintextRefused | Pop3Error::BadCredentials => ErrorKind::Config,
+            Pop3Error::NoBearerMechanism { .. } => ErrorKind::Auth,
             Pop3Error::StlsNotOffered | Pop3Error::StlsRefused(_) | Pop3Error::StlsInjection => {
                 ErrorKind::Tls
             }
@@ -94,6 +101,7 @@ impl Pop3Error {
             self,
             Pop3Error::Server { .. }
                 | Pop3Error::Unsupported(_)
+                | Pop3Error::NoBearerMechanism { .. }
                 | Pop3Error::PlaintextRefused
                 | Pop3Error::BadCredentials
         )

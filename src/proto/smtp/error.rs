@@ -59,6 +59,11 @@ pub enum SmtpError {
     StartTlsInjection { host: String },
     #[error("cannot log in to {host}: it offers neither AUTH PLAIN nor AUTH LOGIN here")]
     NoAuthMechanism { host: String },
+    /// `auth = "oauth2"`, and EHLO lists neither OAUTHBEARER nor XOAUTH2.
+    #[error(
+        "cannot log in to {host} with an OAuth2 token: it offers neither AUTH OAUTHBEARER nor AUTH XOAUTH2 (it offers {offered})"
+    )]
+    NoBearerMechanism { host: String, offered: String },
     #[error("cannot log in to {host} as {user}: the server said {reply}")]
     AuthRefused {
         host: String,
@@ -105,7 +110,9 @@ impl SmtpError {
                 ErrorKind::Network
             }
             SmtpError::StartTlsInjection { .. } => ErrorKind::Tls,
-            SmtpError::NoAuthMechanism { .. } | SmtpError::AuthRefused { .. } => ErrorKind::Auth,
+            SmtpError::NoAuthMechanism { .. }
+            | SmtpError::NoBearerMechanism { .. }
+            | SmtpError::AuthRefused { .. } => ErrorKind::Auth,
             SmtpError::Rejected { temporary, .. } => {
                 if *temporary {
                     ErrorKind::Temporary

@@ -1,5 +1,6 @@
 //! SMTP submission (RFC 6409) with lettre's connection type: implicit TLS (465) or STARTTLS
-//! (587, required), AUTH PLAIN/LOGIN, an explicit envelope, and raw message bytes.
+//! (587, required), AUTH PLAIN/LOGIN (or OAUTHBEARER/XOAUTH2 with an OAuth2 token: see
+//! `bearer`), an explicit envelope, and raw message bytes.
 //!
 //! We open the connection with `net` (TCP_NODELAY set: lettre's own connect does not, and Nagle
 //! plus delayed ACKs cost msmtp 160 ms a message; TLS with the shared trust store and `ca_file`),
@@ -11,6 +12,7 @@
 //! and nothing that happens after that (QUIT failing) turns it into an error.
 //! This module never touches the store, the engine or the terminal.
 
+mod bearer;
 mod error;
 mod tls;
 
@@ -48,7 +50,10 @@ pub struct Submission {
     /// An extra trusted CA (PEM), added to the system roots.
     pub ca_file: Option<PathBuf>,
     pub user: String,
+    /// The password, or with `bearer` the OAuth2 access token.
     pub password: SecretString,
+    /// Log in with OAUTHBEARER / XOAUTH2 instead of PLAIN / LOGIN.
+    pub bearer: bool,
     /// Per step: connect, TLS handshake, each command's reply.
     pub timeout: Duration,
 }
@@ -64,7 +69,16 @@ impl Submission {
             ca_file: server.ca_file.clone(),
             user: server.user.clone(),
             password,
+            bearer: false,
             timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// Like [`Submission::new`], logging in with an OAuth2 access token.
+    pub fn bearer(server: &Server, token: SecretString) -> Submission {
+        Submission {
+            bearer: true,
+            ..Submission::new(server, token)
         }
     }
 
@@ -116,7 +130,11 @@ impl Submission {
         .map_err(|_| self.timed_out(Stage::Greeting))?
         .map_err(|e| error::classify(&self.host, Stage::Greeting, e))?;
         tracing::debug!(tls = ?self.tls, "smtp: greeted (EHLO done)");
-        self.login(&mut conn).await?;
+        if self.bearer {
+            self.login_bearer(&mut conn, &hello).await?;
+        } else {
+            self.login(&mut conn).await?;
+        }
         tracing::debug!(user = %self.user, "smtp: authenticated");
         Ok(Session {
             conn,

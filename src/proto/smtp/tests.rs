@@ -138,6 +138,7 @@ fn submission(port: u16, tls: TlsMode, password: &str) -> Submission {
         ca_file: None,
         user: "alice".into(),
         password: SecretString::from(password.to_owned()),
+        bearer: false,
         timeout: Duration::from_secs(5),
     }
 }
