@@ -150,7 +150,7 @@ pub enum SendError {
     Login {
         account: String,
         #[source]
-        source: crate::engine::EngineError,
+        source: Box<crate::engine::EngineError>,
     },
     #[error("account {account:?} (OpenPGP through gpg)")]
     Pgp {
@@ -534,7 +534,7 @@ pub async fn submit(
         EngineError::Smtp(e) => SendError::Smtp(e),
         e => SendError::Login {
             account: account.to_owned(),
-            source: e,
+            source: Box::new(e),
         },
     })
 }
