@@ -230,3 +230,124 @@ fn store_grant(endpoint: &Endpoint<'_>, user: &str, reply: TokenReply) -> Result
     save(account, user, tokens)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    //! The device grant's polling against a canned token endpoint: `slow_down`,
+    //! `expired_token` and `access_denied` (the test IdP only ever says "pending").
+
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::config::{AuthMethod, OAuth2Client, TlsMode};
+
+    /// Serves `replies` in order to the token polls (after one device authorization), and
+    /// records when each poll came.
+    fn canned(replies: Vec<&'static str>) -> (u16, Arc<Mutex<Vec<Instant>>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let polls = Arc::new(Mutex::new(Vec::new()));
+        let seen = polls.clone();
+        std::thread::spawn(move || {
+            let device = r#"{"device_code":"dc-1","user_code":"ABCD-EFGH","verification_uri":"http://127.0.0.1/verify","expires_in":60,"interval":1}"#;
+            let mut bodies = std::iter::once(device).chain(replies);
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { break };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0;
+                let mut path = String::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if path.is_empty() {
+                        path = line.split(' ').nth(1).unwrap_or_default().to_owned();
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                if path == "/token" {
+                    seen.lock().unwrap().push(Instant::now());
+                }
+                let Some(reply) = bodies.next() else { break };
+                let status = if reply.contains("\"error\"") {
+                    "400 Bad Request"
+                } else {
+                    "200 OK"
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                    reply.len()
+                );
+            }
+        });
+        (port, polls)
+    }
+
+    fn server(port: u16) -> Server {
+        let base = format!("http://127.0.0.1:{port}");
+        Server {
+            host: "imap.example.test".into(),
+            port: 993,
+            tls: TlsMode::Implicit,
+            allow_plaintext: false,
+            ca_file: None,
+            oauth2: Some(OAuth2Client {
+                provider: OAuth2Provider::Custom,
+                client_id: "id".into(),
+                client_secret_command: None,
+                auth_url: format!("{base}/authorize"),
+                token_url: format!("{base}/token"),
+                device_url: Some(format!("{base}/device")),
+                scopes: vec!["mail".into()],
+            }),
+            user: "alice@example.test".into(),
+            password_command: None,
+            auth: AuthMethod::OAuth2,
+            oauth2_token_command: None,
+        }
+    }
+
+    #[test]
+    fn device_polling_slows_down_and_stops_when_the_code_expires() {
+        let (port, polls) = canned(vec![
+            r#"{"error":"authorization_pending"}"#,
+            r#"{"error":"slow_down"}"#,
+            r#"{"error":"expired_token"}"#,
+        ]);
+        let server = server(port);
+        let login = DeviceLogin::start("work", &server).unwrap();
+        assert_eq!(login.authorization().user_code, "ABCD-EFGH");
+        let err = login.finish().err().expect("expired");
+        assert!(matches!(err, OAuth2Error::DeviceExpired { .. }), "{err}");
+        assert!(
+            err.to_string().contains("postie login work --device"),
+            "{err}"
+        );
+        let polls = polls.lock().unwrap();
+        assert_eq!(polls.len(), 3);
+        // interval 1 s, then 1 + 5 s after slow_down (RFC 8628 §3.5).
+        assert!(polls[2] - polls[1] >= Duration::from_secs(6), "{polls:?}");
+    }
+
+    #[test]
+    fn device_polling_stops_when_the_user_refuses() {
+        let (port, polls) = canned(vec![r#"{"error":"access_denied"}"#]);
+        let server = server(port);
+        let err = DeviceLogin::start("work", &server)
+            .unwrap()
+            .finish()
+            .err()
+            .expect("denied");
+        assert!(matches!(err, OAuth2Error::Denied { .. }), "{err}");
+        assert_eq!(err.kind(), crate::error::ErrorKind::Auth);
+        assert_eq!(polls.lock().unwrap().len(), 1);
+    }
+}
