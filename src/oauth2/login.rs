@@ -325,7 +325,7 @@ mod tests {
         let server = server(port);
         let login = DeviceLogin::start("work", &server).unwrap();
         assert_eq!(login.authorization().user_code, "ABCD-EFGH");
-        let err = login.finish().err().expect("expired");
+        let err = login.finish().expect_err("expired");
         assert!(matches!(err, OAuth2Error::DeviceExpired { .. }), "{err}");
         assert!(
             err.to_string().contains("postie login work --device"),
@@ -344,8 +344,7 @@ mod tests {
         let err = DeviceLogin::start("work", &server)
             .unwrap()
             .finish()
-            .err()
-            .expect("denied");
+            .expect_err("denied");
         assert!(matches!(err, OAuth2Error::Denied { .. }), "{err}");
         assert_eq!(err.kind(), crate::error::ErrorKind::Auth);
         assert_eq!(polls.lock().unwrap().len(), 1);
