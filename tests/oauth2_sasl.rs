@@ -351,3 +351,22 @@ async fn a_revoked_token_for_submission_exits_77_with_the_decoded_reason() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn login_says_a_token_command_needs_no_login_and_config_check_is_clean() {
+    let user = servers().new_user("oauth-login");
+    let env = Env::new(&user, Incoming::Imap, &["unused"]);
+    let out = env.run(None, &["login", "acct"], b"").await;
+    assert_ok(&out);
+    let text = stderr(&out);
+    assert!(
+        text.contains("uses oauth2_token_command (auth = \"oauth2\"), so no login is needed"),
+        "{text}"
+    );
+    assert_eq!(env.runs(), 0, "login must not run the token command");
+    let out = env.run(None, &["config", "check"], b"").await;
+    assert_ok(&out);
+    let text = stderr(&out);
+    assert!(!text.contains("warning"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("OK: 1 account"));
+}

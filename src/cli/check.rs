@@ -497,6 +497,29 @@ mod tests {
     }
 
     #[test]
+    fn oauth2_logins_need_no_keyring_entry_and_their_command_is_checked() {
+        let text = format!(
+            "{REAL}auth = \"oauth2\"\noauth2_token_command = \"no-such-token-helper-xyz get\"\n"
+        );
+        let found = findings(&parse(&text), &text, &no_keyring);
+        assert!(found.errors.is_empty() && found.placeholders.is_empty());
+        assert_eq!(found.warnings.len(), 1, "{found:?}");
+        assert_eq!(found.warnings[0].line, Some(7));
+        assert!(
+            found.warnings[0]
+                .message
+                .contains("oauth2_token_command runs \"no-such-token-helper-xyz\""),
+            "{found:?}"
+        );
+        let text = format!("{REAL}auth = \"oauth2\"\noauth2_token_command = \"sh -c true\"\n");
+        assert!(
+            findings(&parse(&text), &text, &no_keyring)
+                .warnings
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn placeholders_are_example_domains_only() {
         assert!(is_placeholder("imap.example.org"));
         assert!(is_placeholder("you@example.com"));

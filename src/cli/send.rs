@@ -11,12 +11,14 @@ use std::process::ExitCode;
 
 use super::{CliError, Context, error_line};
 
-use crate::config::{Account, Config, Identity, PgpEncrypt, Server};
-use crate::credentials::LoginSecret;
+mod submit;
+pub use submit::submit;
+
+use crate::config::{Account, Config, Identity, PgpEncrypt};
 use crate::error::ErrorKind;
 use crate::mail::compose::{Attachment, ComposeError, Draft, Mailbox, prepare_raw};
 use crate::pgp::{Backend, PgpError, Protection};
-use crate::proto::smtp::{Accepted, Envelope, SmtpError};
+use crate::proto::smtp::{Envelope, SmtpError};
 
 /// Send mail: from flags (`--to ... --subject ...`, body from --body-file or standard input),
 /// or a complete message on standard input (`-t`: recipients from its To/Cc/Bcc; or the
@@ -503,40 +505,6 @@ pub fn print_dry_run(
             .join(",")
     );
     Ok(())
-}
-
-/// Submits a plan through `account`'s outgoing server with the given password or token; a
-/// refused OAuth2 token gets one fresh token and one retry (AUTH precedes MAIL FROM: nothing
-/// was sent).
-pub async fn submit(
-    plan: &SendPlan,
-    account: &str,
-    server: &Server,
-    secret: LoginSecret,
-) -> Result<Accepted, SendError> {
-    use crate::engine::{EngineError, login};
-    let mut given = Some(secret);
-    login::with_token_retry(account, server, |fresh| {
-        let given = given.take();
-        async move {
-            let secret = match given {
-                Some(secret) => secret,
-                None => login::login_secret(account, server, fresh).await?,
-            };
-            login::submission(server, secret)
-                .send(&plan.envelope, &plan.message)
-                .await
-                .map_err(EngineError::from)
-        }
-    })
-    .await
-    .map_err(|e| match e {
-        EngineError::Smtp(e) => SendError::Smtp(e),
-        e => SendError::Login {
-            account: account.to_owned(),
-            source: Box::new(e),
-        },
-    })
 }
 
 /// `postie send`: plan, then print (`--dry-run`) or submit. The password is looked up before

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use clap::Parser;
 
 use super::*;
-use crate::config::{Incoming, MaildirIncoming, Outgoing, TlsMode};
+use crate::config::{Incoming, MaildirIncoming, Outgoing, Server, TlsMode};
 
 #[derive(Debug, Parser)]
 struct Wrapper {

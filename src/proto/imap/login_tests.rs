@@ -483,3 +483,6 @@ async fn without_uidnext_one_open_ended_fetch_is_sent_and_lower_uids_dropped() {
     assert_eq!(sent.matches("UID FETCH").count(), 1, "{sent}");
     assert!(sent.contains("UID FETCH 5:* (UID FLAGS"), "{sent}");
 }
+
+#[path = "login_bearer_tests.rs"]
+mod bearer;

@@ -22,6 +22,8 @@ pub use replies::{Capabilities, ListEntry, Stat, UidlEntry};
 pub use retrieve::{Retrieval, RetrievedMessage};
 
 #[cfg(test)]
+mod bearer_tests;
+#[cfg(test)]
 mod client_tests;
 #[cfg(test)]
 mod fake_server;
