@@ -324,7 +324,16 @@ fn code_flow_login_through_the_loopback_redirect_stores_a_working_grant() {
 fn a_redirect_with_another_state_is_refused() {
     let setup = Setup::new("oauth-state");
     let idp = servers().idp();
-    let mut child = setup.spawn(&["login", &setup.name, "--no-browser"], &[]);
+    // --no-browser: a display and an xdg-open are there, and still no browser is started.
+    let (bin, record) = fake_xdg_open(setup.dir.path());
+    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .expect("PATH");
+    let mut child = setup.spawn(
+        &["login", &setup.name, "--no-browser"],
+        &[("PATH", path.as_os_str()), ("DISPLAY", ":99".as_ref())],
+    );
     let mut stderr = StderrLines::of(&mut child);
     let url = stderr.find(authorize_url);
     let reply = idp.get(url.trim_start_matches(&idp.url));
@@ -351,6 +360,10 @@ fn a_redirect_with_another_state_is_refused() {
         "the code was not exchanged"
     );
     assert!(setup.stored_refresh_token().is_none());
+    assert!(
+        !record.exists(),
+        "xdg-open was started despite --no-browser"
+    );
 }
 
 #[test]
