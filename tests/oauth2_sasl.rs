@@ -370,3 +370,40 @@ async fn login_says_a_token_command_needs_no_login_and_config_check_is_clean() {
     assert!(!text.contains("warning"), "{text}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("OK: 1 account"));
 }
+
+#[tokio::test]
+async fn an_outbox_flush_retries_a_stale_token_once() {
+    let s = servers();
+    let idp = s.idp();
+    let user = s.new_user("oauth-outbox");
+    let bob = s.new_user("oauth-outbox-rcpt");
+    let stale = idp.issue(&user.login, Some(0)).access_token;
+    let fresh = idp.issue(&user.login, None).access_token;
+    // POP3 incoming: the Sent copy stays local, so only the submission asks for tokens.
+    let env = Env::new(&user, Incoming::Pop3, &[&stale, &fresh]);
+    let out = env
+        .run(
+            None,
+            &[
+                "--offline",
+                "send",
+                "--to",
+                &bob.email,
+                "--subject",
+                "queued",
+            ],
+            b"later\n",
+        )
+        .await;
+    assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
+    assert_eq!(env.runs(), 0, "offline: no token is asked for");
+    let out = env.run(None, &["outbox", "flush"], b"").await;
+    assert_ok(&out);
+    assert_eq!(env.runs(), 2, "{}", stderr(&out));
+    let files = bob
+        .wait_for_messages("INBOX", 1, Duration::from_secs(15))
+        .await;
+    let body = std::fs::read_to_string(&files[0]).expect("read delivered");
+    assert!(body.contains("queued"), "{body}");
+    no_token_in(&stderr(&out), &[&stale, &fresh]);
+}
