@@ -42,10 +42,13 @@ pub enum CredentialError {
     #[error("{key} of account {account} printed nothing")]
     CommandEmpty { account: String, key: &'static str },
     #[error(
-        "account {account} uses auth = \"oauth2\" without oauth2_token_command, and this postie \
-         has no built-in OAuth2 login: set oauth2_token_command"
+        "account {account} uses auth = \"oauth2\" without oauth2_token_command or \
+         oauth2_provider: set one of them"
     )]
     OAuth2Client { account: String },
+    /// The built-in OAuth2 client could not give an access token.
+    #[error(transparent)]
+    OAuth2(Box<crate::oauth2::OAuth2Error>),
     #[error(
         "no password for account {account} (login {user}): run `postie login {account}`, or set \
          password_command"
@@ -60,6 +63,7 @@ impl CredentialError {
         match self {
             CredentialError::Keyring { .. } => ErrorKind::Io,
             CredentialError::OAuth2Client { .. } => ErrorKind::Config,
+            CredentialError::OAuth2(e) => e.kind(),
             _ => ErrorKind::Auth,
         }
     }
@@ -114,7 +118,9 @@ pub fn login_secret(
                 run_secret_command(account, "oauth2_token_command", command)
                     .map(LoginSecret::Bearer)
             }
-            // coordinator: wire to crate::oauth2::access_token at merge
+            None if server.oauth2.is_some() => crate::oauth2::access_token(account, server, fresh)
+                .map(LoginSecret::Bearer)
+                .map_err(|e| CredentialError::OAuth2(Box::new(e))),
             None => Err(CredentialError::OAuth2Client {
                 account: account.to_owned(),
             }),
@@ -215,6 +221,16 @@ pub fn keyring_has_password(account: &str, user: &str) -> Result<bool, Credentia
     match keyring_get(account, user) {
         Ok(_) => Ok(true),
         Err(CredentialError::NotFound { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The keyring entry for `account`'s key `user` (e.g. `oauth2/LOGIN` for [`crate::oauth2`]'s
+/// tokens), or None when there is none.
+pub fn keyring_secret(account: &str, user: &str) -> Result<Option<SecretString>, CredentialError> {
+    match keyring_get(account, user) {
+        Ok(secret) => Ok(Some(secret)),
+        Err(CredentialError::NotFound { .. }) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -363,6 +379,7 @@ mod tests {
             tls: crate::config::TlsMode::Implicit,
             allow_plaintext: false,
             ca_file: None,
+            oauth2: None,
             user: "alice@example.test".into(),
             password_command: None,
             auth: AuthMethod::OAuth2,
@@ -407,6 +424,7 @@ mod tests {
             tls: crate::config::TlsMode::Implicit,
             allow_plaintext: false,
             ca_file: None,
+            oauth2: None,
             user: "alice@example.test".into(),
             password_command: None,
             auth: AuthMethod::Password,

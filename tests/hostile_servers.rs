@@ -56,6 +56,7 @@ fn server(port: u16) -> Server {
         tls: TlsMode::None,
         allow_plaintext: true,
         ca_file: None,
+        oauth2: None,
         user: "alice".into(),
         password_command: None,
         auth: Default::default(),

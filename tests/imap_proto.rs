@@ -29,6 +29,7 @@ fn server(tls: TlsMode, user: &TestUser) -> Server {
         tls,
         allow_plaintext: false,
         ca_file: Some(s.ca_file.clone()),
+        oauth2: None,
         user: user.login.clone(),
         password_command: None,
         auth: Default::default(),

@@ -19,6 +19,7 @@ fn server(port: u16, tls: TlsMode) -> Server {
         tls,
         allow_plaintext: false,
         ca_file: Some(s.ca_file.clone()),
+        oauth2: None,
         user: "nobody".into(),
         password_command: None,
         auth: Default::default(),

@@ -244,7 +244,6 @@ fn password_sources(account: &Account, text: &str, keyring: KeyringProbe<'_>) ->
                 .or_else(|| key_line(text, &["accounts", name, table]))
         };
         if server.auth == crate::config::AuthMethod::OAuth2 {
-            // Without a command the built-in client's grant is used (`postie login`).
             if let Some(program) = server
                 .oauth2_token_command
                 .as_deref()
@@ -255,6 +254,20 @@ fn password_sources(account: &Account, text: &str, keyring: KeyringProbe<'_>) ->
                     line: line_of("oauth2_token_command"),
                     message: format!(
                         "warning: account {name}: oauth2_token_command runs {program:?}, which is not on PATH; install it or give its full path"
+                    ),
+                });
+            }
+            // Without a command the built-in client's grant is used (`postie login`).
+            if server.oauth2_token_command.is_none()
+                && server.oauth2.is_some()
+                && let Ok(false) = keyring(name, &format!("oauth2/{}", server.user))
+            {
+                warnings.push(Problem {
+                    file: None,
+                    line: line_of("oauth2_provider"),
+                    message: format!(
+                        "warning: account {name}: no OAuth2 grant for login {} yet: run `postie login {name}`",
+                        server.user
                     ),
                 });
             }
@@ -341,6 +354,25 @@ mod tests {
     }
 
     const REAL: &str = "[accounts.w]\nemail = \"me@mail.test\"\n[accounts.w.incoming]\nprotocol = \"imap\"\nhost = \"imap.mail.test\"\n";
+
+    #[test]
+    fn an_oauth2_server_needs_a_grant_not_a_password() {
+        let text = format!(
+            "{REAL}oauth2_provider = \"google\"\noauth2_client_id = \"id\"\n[accounts.w.outgoing]\nhost = \"smtp.mail.test\"\n"
+        );
+        let config = parse(&text);
+        let only_grants = |_: &str, user: &str| Ok(user.starts_with("oauth2/"));
+        assert!(findings(&config, &text, &only_grants).warnings.is_empty());
+        let found = findings(&config, &text, &no_keyring);
+        assert_eq!(found.warnings.len(), 1, "{found:?}");
+        assert_eq!(found.warnings[0].line, Some(6));
+        assert!(
+            found.warnings[0]
+                .message
+                .contains("no OAuth2 grant for login me@mail.test yet: run `postie login w`"),
+            "{found:?}"
+        );
+    }
 
     #[test]
     fn unknown_action_and_bad_key_are_errors_at_their_lines() {

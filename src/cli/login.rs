@@ -3,8 +3,13 @@
 //!
 //! Asks for the incoming server's user, then for the outgoing server's user when that is a
 //! different login. Servers that use `password_command` or `oauth2_token_command` are skipped:
-//! the keyring is not read for them. When standard input is not a terminal, each password is one line read from it
-//! (`pass show mail/work | postie login work`), so scripts never put one in argv.
+//! the keyring is not read for them. When standard input is not a terminal, each password is
+//! one line read from it (`pass show mail/work | postie login work`), so scripts never put one
+//! in argv.
+//!
+//! A server with a built-in OAuth2 client (`oauth2_provider`) gets an OAuth2 login instead
+//! (`login_oauth2`); one login covers incoming and outgoing when they share the login user
+//! and the grant (same token endpoint and client id).
 
 use std::io::{self, BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -21,6 +26,13 @@ pub struct LoginArgs {
     /// terminal.
     #[arg(value_name = "ACCOUNT")]
     pub account: String,
+    /// OAuth2 servers: use the device authorization grant (prints a URL and a code to enter
+    /// on any device with a browser) instead of a browser on this machine.
+    #[arg(long)]
+    pub device: bool,
+    /// OAuth2 servers: only print the login URL; do not start a browser.
+    #[arg(long)]
+    pub no_browser: bool,
 }
 
 pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
@@ -32,7 +44,18 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
         logins.push(("incoming", server));
     }
     if let Some(server) = account.outgoing_server() {
-        let same_login = logins.iter().any(|(_, s)| s.user == server.user);
+        let same_login = logins.iter().any(|(_, s)| {
+            s.user == server.user
+                && match (uses_builtin_oauth2(s), uses_builtin_oauth2(server)) {
+                    (false, false) => true,
+                    (true, true) => s
+                        .oauth2
+                        .as_ref()
+                        .zip(server.oauth2.as_ref())
+                        .is_some_and(|(a, b)| a.same_grant(b)),
+                    _ => false,
+                }
+        });
         if !same_login {
             logins.push(("outgoing", server));
         }
@@ -45,8 +68,18 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
         )));
     }
 
+    if !logins.iter().any(|(_, s)| uses_builtin_oauth2(s)) && (args.device || args.no_browser) {
+        return Err(CliError::Usage(format!(
+            "--device and --no-browser are for OAuth2 logins; account {:?} has no oauth2_provider",
+            account.name
+        )));
+    }
     let mut stored = 0;
     for (role, server) in &logins {
+        if uses_builtin_oauth2(server) {
+            super::login_oauth2::login(&account.name, role, server, &args)?;
+            continue;
+        }
         if server.oauth2_token_command.is_some() {
             eprintln!(
                 "postie: account {:?} {role}: uses oauth2_token_command (auth = \"oauth2\"), so no login is needed",
@@ -54,7 +87,6 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
             );
             continue;
         }
-        // coordinator: an oauth2 server without a command is login's built-in flow at merge.
         if server.password_command.is_some() {
             eprintln!(
                 "postie: account {:?} {role}: uses password_command, so no keyring entry is needed",
@@ -88,6 +120,14 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `server` logs in with the built-in OAuth2 client's grant (which `postie login`
+/// gets) rather than a password or an `oauth2_token_command`.
+fn uses_builtin_oauth2(server: &Server) -> bool {
+    server.auth == crate::config::AuthMethod::OAuth2
+        && server.oauth2_token_command.is_none()
+        && server.oauth2.is_some()
 }
 
 /// One password: from the terminal without echo, or one line of standard input when that is

@@ -23,6 +23,7 @@ pub mod folders;
 mod init;
 pub mod list;
 mod login;
+mod login_oauth2;
 mod man;
 pub mod move_to;
 pub mod offline;
@@ -92,7 +93,8 @@ pub enum Command {
     Init(InitArgs),
     /// Inspect the config file (`postie config check`).
     Config(ConfigArgs),
-    /// Prompt for an account's password and store it in the system keyring.
+    /// Store an account's password in the system keyring, or (OAuth2 servers) log in with the
+    /// provider and store the grant there.
     Login(LoginArgs),
     /// Print a shell completion script to standard output.
     Completions(CompletionsArgs),
@@ -172,6 +174,8 @@ pub enum CliError {
     #[error(transparent)]
     Net(#[from] crate::net::NetError),
     #[error(transparent)]
+    OAuth2(#[from] crate::oauth2::OAuth2Error),
+    #[error(transparent)]
     Init(#[from] InitError),
     #[error(transparent)]
     Send(#[from] send::SendError),
@@ -232,6 +236,7 @@ impl CliError {
             CliError::Config(e) => e.kind(),
             CliError::Credential(e) => e.kind(),
             CliError::Net(e) => e.kind(),
+            CliError::OAuth2(e) => e.kind(),
             CliError::Init(e) => e.kind(),
             CliError::Send(e) => e.kind(),
             CliError::Offline(e) => e.kind(),

@@ -13,6 +13,7 @@ mod hints;
 mod identity;
 mod interval;
 mod lines;
+mod oauth2;
 mod parse;
 mod paths;
 mod permissions;
@@ -33,6 +34,7 @@ pub use hints::{accepted_keys, did_you_mean};
 pub use identity::{Identity, address_of};
 pub use interval::{DEFAULT_CHECK_INTERVAL, MIN_CHECK_INTERVAL};
 pub use lines::key_line;
+pub use oauth2::{OAuth2Client, OAuth2Provider, endpoint_problem};
 pub use paths::Env;
 
 /// The whole, validated config.
@@ -140,6 +142,10 @@ pub struct Server {
     pub allow_plaintext: bool,
     /// An extra trusted CA (PEM), on top of the system roots.
     pub ca_file: Option<PathBuf>,
+    /// The built-in OAuth2 client (`oauth2_provider` and friends; `postie login` gets its
+    /// grant); None: no built-in OAuth2 for this server. An outgoing table without its own
+    /// takes the incoming one's.
+    pub oauth2: Option<OAuth2Client>,
     /// Login name (default: the account's email).
     pub user: String,
     /// Shell command whose first line of stdout is the password; else the keyring. Always

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use super::auth::{AuthMethod, InheritedLogin};
+use super::auth::{AuthMethod, InheritedLogin, RawAuth};
 use super::hints::{did_you_mean, field_names, friendlier, other_protocol_hint};
 use super::raw::{
     RawAccount, RawFetchBodies, RawImap, RawMaildir, RawOutgoing, RawPgpEncrypt, RawPop3,
@@ -64,6 +64,7 @@ struct Inherited {
     password_command: Option<String>,
     login: InheritedLogin,
     ca_file: Option<PathBuf>,
+    oauth2: Option<super::OAuth2Client>,
     allow_plaintext: bool,
 }
 
@@ -468,9 +469,26 @@ file: None,
         inherited: &Inherited,
     ) -> Option<Server> {
         let mut ok = true;
-        let login = raw.take_login();
-        // coordinator: pass whether the table has the built-in client (oauth2_provider) at merge.
-        let has_builtin_client = false;
+        let mut login = raw.take_login();
+        let oauth2 =
+            match self.oauth2_client(std::mem::take(&mut raw.oauth2), table_name, table_span) {
+                Ok(Some(client)) => {
+                    // A table that names its own provider and no other login logs in with it.
+                    if login.auth.is_none()
+                        && login.oauth2_token_command.is_none()
+                        && raw.password_command.is_none()
+                    {
+                        login.auth = Some(Spanned::new(table_span.clone(), RawAuth::Oauth2));
+                    }
+                    Some(client)
+                }
+                Ok(None) => inherited.oauth2.clone(),
+                Err(()) => {
+                    ok = false;
+                    None
+                }
+            };
+        let has_builtin_client = oauth2.is_some();
         let login = self.login_method(
             login,
             raw.password_command.as_deref(),
@@ -553,6 +571,7 @@ file: None,
             tls,
             allow_plaintext,
             ca_file,
+            oauth2,
             user: raw.user.unwrap_or_else(|| inherited.user.clone()),
             password_command: match auth {
                 AuthMethod::Password => raw
@@ -677,6 +696,7 @@ fn inherit_nothing(email: &str) -> Inherited {
         password_command: None,
         login: InheritedLogin::default(),
         ca_file: None,
+        oauth2: None,
         allow_plaintext: false,
     }
 }
@@ -693,6 +713,7 @@ fn inherit(incoming: &Incoming, email: &str) -> Inherited {
                 oauth2_token_command: server.oauth2_token_command.clone(),
             },
             ca_file: server.ca_file.clone(),
+            oauth2: server.oauth2.clone(),
             allow_plaintext: server.allow_plaintext,
         },
         None => inherit_nothing(email),

@@ -76,6 +76,7 @@ fn server(host: &str, port: u16, tls: TlsMode, ca_file: Option<PathBuf>) -> Serv
         tls,
         allow_plaintext: false,
         ca_file,
+        oauth2: None,
         user: "u".into(),
         password_command: None,
         auth: Default::default(),

@@ -39,6 +39,7 @@ fn account(name: &str, email: &str, outgoing: bool) -> Account {
                 tls: TlsMode::Implicit,
                 allow_plaintext: false,
                 ca_file: None,
+                oauth2: None,
                 user: email.into(),
                 password_command: None,
                 auth: Default::default(),

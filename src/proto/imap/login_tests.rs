@@ -53,6 +53,7 @@ fn server(tls: TlsMode, allow_plaintext: bool) -> Server {
         tls,
         allow_plaintext,
         ca_file: None,
+        oauth2: None,
         user: "alice".into(),
         password_command: None,
         auth: Default::default(),
