@@ -22,6 +22,8 @@
 //!   threading) with no IO at all.
 //! - [`config`] and [`credentials`] turn the user's config file and keyring into typed values;
 //!   [`cli`] is the clap definition shared by the binary, the man page and shell completions.
+//! - [`discover`] finds an address's servers for `postie init --email` (provider table,
+//!   autoconfig, DNS SRV, guesses checked by connecting); it uses [`net`] and nothing above it.
 //! - [`pgp`] signs, encrypts, verifies and decrypts (PGP/MIME) through a small backend trait
 //!   (the `gpg` program today); it uses [`mail`] and nothing above it.
 //!
@@ -32,6 +34,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod discover;
 pub mod engine;
 pub mod error;
 pub mod mail;
@@ -63,7 +66,20 @@ mod layering {
     fn lower_layers_never_name_higher_ones() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         // (layer, what it may not name)
-        let rules: [(&str, &[&str]); 7] = [
+        let rules: [(&str, &[&str]); 8] = [
+            (
+                "discover",
+                &[
+                    "crate::proto",
+                    "crate::store",
+                    "crate::engine",
+                    "crate::app",
+                    "crate::ui",
+                    "crate::cli",
+                    "ratatui",
+                    "crossterm",
+                ],
+            ),
             (
                 "net",
                 &[
