@@ -25,6 +25,8 @@ pub mod child;
 pub mod config;
 pub mod counting_listener;
 pub mod cut_proxy;
+pub mod fake_dns;
+pub mod fake_http;
 pub mod fake_imap;
 pub mod fake_pop3;
 pub mod gnupg;
