@@ -34,11 +34,7 @@ pub fn run(
         return Err(CliError::Usage(problem));
     }
     let found = super::block_on(discover::discover(email))?.map_err(InitError::from)?;
-    let mut account = String::new();
-    for line in render::source_lines(&found) {
-        account.push_str(&format!("# {line}\n"));
-    }
-    account.push_str(&render::account_toml(&name, &found));
+    let account = account_text(&name, &found);
     if dry_run {
         super::write_stdout(account.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
@@ -63,8 +59,18 @@ pub fn run(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The account as written: where each server came from (comments), then its tables.
+pub(super) fn account_text(name: &str, found: &discover::Found) -> String {
+    let mut account = String::new();
+    for line in render::source_lines(found) {
+        account.push_str(&format!("# {line}\n"));
+    }
+    account.push_str(&render::account_toml(name, found));
+    account
+}
+
 /// The config parser's rule for account names, said before anything is looked up.
-fn bad_name(name: &str) -> Option<String> {
+pub(super) fn bad_name(name: &str) -> Option<String> {
     let ok = !name.is_empty()
         && name != "."
         && name != ".."

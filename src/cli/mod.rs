@@ -17,6 +17,7 @@ mod completions;
 mod config;
 pub mod delete;
 pub mod demo;
+mod first_run;
 pub mod flag;
 pub mod folder;
 pub mod folders;
