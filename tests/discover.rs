@@ -313,6 +313,8 @@ fn nothing_found_exits_69_saying_what_was_tried() {
     }
     assert!(!env.config().exists());
     assert!(started.elapsed() < Duration::from_secs(60), "bounded");
+    let err = env.fails(&["--offline", "init", "--email", "ann@nothing.test"], 69);
+    assert!(err.contains("nothing on the network (--offline)"), "{err}");
     let err = env.fails(&["init", "--email", "not-an-address"], 64);
     assert!(err.contains("not an email address"), "{err}");
 }
@@ -324,11 +326,13 @@ fn an_mx_guess_checked_against_the_real_servers_is_written_and_syncs() {
     support::seed(&user, "INBOX", 2);
     let domain = user.email.rsplit_once('@').unwrap().1.to_owned();
     let mut env = Env::new();
-    // The domain's MX is "localhost" (the name the harness certificate is for); the guessed
-    // imap./mail./smtp. names do not exist.
+    // The domain's MX is "localhost" (the name the harness certificate is for). imap.DOMAIN,
+    // guessed first, reaches the same servers, but their certificate is not for that name:
+    // it must not be taken. mail./smtp. names do not exist.
     env.dns
         .add(&domain, Rr::Mx(10, "localhost".into()))
-        .add("localhost", Rr::A([127, 0, 0, 1]));
+        .add("localhost", Rr::A([127, 0, 0, 1]))
+        .add(&format!("imap.{domain}"), Rr::A([127, 0, 0, 1]));
     let ports = format!(
         "imaps={},imap={},pop3s={},pop3={},submissions={},submission={}",
         s.ports.imaps,

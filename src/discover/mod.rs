@@ -330,4 +330,17 @@ mod tests {
             assert!(split_address(bad).is_err(), "{bad:?}");
         }
     }
+
+    #[test]
+    fn table_settings_use_each_servers_login_form() {
+        let icloud = providers::by_domain("me.com").expect("in the table");
+        let found = from_table("ann@me.com", icloud, "", Vec::new());
+        assert_eq!(found.incoming.user, "ann");
+        assert_eq!(found.outgoing.user, "ann@me.com");
+        assert!(!found.incoming.oauth2);
+        let gmail = providers::by_domain("gmail.com").expect("in the table");
+        let found = from_table("bob@gmail.com", gmail, "", Vec::new());
+        assert!(found.incoming.oauth2 && found.outgoing.oauth2);
+        assert_eq!(found.incoming.source, "the built-in table (Gmail)");
+    }
 }
