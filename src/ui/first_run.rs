@@ -45,6 +45,8 @@ pub struct FirstRun {
     pub found: Vec<String>,
     /// The last failure (nothing found, cannot write), or the next-steps note once written.
     pub message: Option<String>,
+    /// A first Ctrl-C was pressed: the next one quits (as on the mail screen).
+    pub interrupted: bool,
 }
 
 /// What the form is told.
@@ -89,6 +91,7 @@ impl FirstRun {
             name: String::new(),
             found: Vec::new(),
             message: None,
+            interrupted: false,
         }
     }
 }
@@ -99,11 +102,18 @@ pub fn update(form: &mut FirstRun, msg: FormMsg) -> Vec<FormCommand> {
         FormMsg::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
         FormMsg::Key(key)
             if key.modifiers.contains(KeyModifiers::CONTROL)
-                && matches!(key.code, KeyCode::Char('c' | 'q')) =>
+                && matches!(key.code, KeyCode::Char('c')) =>
         {
-            vec![FormCommand::Quit]
+            if form.interrupted {
+                return vec![FormCommand::Quit];
+            }
+            form.interrupted = true;
+            Vec::new()
         }
-        FormMsg::Key(key) => on_key(form, key),
+        FormMsg::Key(key) => {
+            form.interrupted = false;
+            on_key(form, key)
+        }
         FormMsg::Paste(text) => {
             let text: String = text.chars().filter(|c| !c.is_control()).collect();
             match form.step {
@@ -258,6 +268,17 @@ pub fn view(form: &FirstRun, frame: &mut Frame) {
         lines.push(Line::from(""));
         lines.push(Line::from(message.clone()));
     }
+    if form.step == Step::Address {
+        lines.push(Line::from(""));
+        lines.push(Line::from(
+            "Or quit (Esc) and run `postie init` for a commented template to fill in by hand, \
+             or `postie demo` to look around a sample mailbox first.",
+        ));
+    }
+    if form.interrupted {
+        lines.push(Line::from(""));
+        lines.push(Line::from("Press Ctrl-C again to quit."));
+    }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         match form.step {
@@ -394,12 +415,14 @@ mod tests {
         update(&mut form, key(KeyCode::Enter));
         update(&mut form, FormMsg::WriteFailed("b already exists".into()));
         assert_eq!(form.step, Step::Name);
-        assert_eq!(
-            update(
-                &mut form,
-                FormMsg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
-            ),
-            [FormCommand::Quit]
+        let ctrl_c = || FormMsg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+        assert!(update(&mut form, ctrl_c()).is_empty(), "the first one asks");
+        assert!(form.interrupted);
+        update(&mut form, key(KeyCode::Char('x')));
+        assert!(
+            update(&mut form, ctrl_c()).is_empty(),
+            "another key reset it"
         );
+        assert_eq!(update(&mut form, ctrl_c()), [FormCommand::Quit]);
     }
 }
