@@ -55,9 +55,14 @@ fn form_loop(path: &Path) -> Result<bool, CliError> {
     let (tx, rx) = mpsc::channel::<(String, Result<Found, DiscoverError>)>();
     let mut found: Option<Found> = None;
     let mut pending: VecDeque<FormMsg> = VecDeque::new();
+    // Drawn when something changed (a message, a resize), not on the poll's clock.
+    let mut dirty = true;
     loop {
-        term.draw(|frame| first_run::view(&form, frame))
-            .map_err(draw_error)?;
+        if dirty {
+            term.draw(|frame| first_run::view(&form, frame))
+                .map_err(draw_error)?;
+            dirty = false;
+        }
         let msg = if let Some(msg) = pending.pop_front() {
             msg
         } else if let Ok((address, result)) = rx.try_recv() {
@@ -82,11 +87,17 @@ fn form_loop(path: &Path) -> Result<bool, CliError> {
             match event::read().map_err(|_| TuiError::Terminal(TerminalError::Input))? {
                 TermEvent::Key(key) => FormMsg::Key(key),
                 TermEvent::Paste(text) => FormMsg::Paste(text),
+                TermEvent::Resize(..) => {
+                    term.autoresize().map_err(draw_error)?;
+                    dirty = true;
+                    continue;
+                }
                 _ => continue,
             }
         } else {
             continue;
         };
+        dirty = true;
         for command in first_run::update(&mut form, msg) {
             match command {
                 FormCommand::Discover { address } => {
