@@ -196,9 +196,15 @@ fn autoconfig_at_the_autoconfig_host_is_written_with_its_source() {
         "{out}"
     );
     assert!(out.contains("postie login auto"), "{out}");
+    // Both places of the https round are asked at once; the address goes in the query.
+    let mut requests = env.http.requests();
+    requests.sort();
     assert_eq!(
-        env.http.requests(),
-        [format!("{AUTOCONFIG}?emailaddress=ann%40auto.test")]
+        requests,
+        [
+            WELL_KNOWN.to_owned(),
+            format!("{AUTOCONFIG}?emailaddress=ann%40auto.test")
+        ]
     );
     let doc = env.written();
     let incoming = server(&doc, "auto", "incoming");

@@ -27,7 +27,8 @@ pub struct Location {
     pub label: String,
 }
 
-/// The places to look for `email`'s file, in Thunderbird's order. With the test hook
+/// The places to look for `email`'s file, in Thunderbird's order, in rounds of two (https, then
+/// plain http). With the test hook
 /// `POSTIE_AUTOCONFIG_BASE` both paths are asked of that one server (no plain-http round).
 pub fn locations(email: &str, domain: &str) -> Vec<Location> {
     let query = format!("?emailaddress={}", percent_encode(email));

@@ -182,23 +182,32 @@ pub async fn discover(email: &str) -> Result<Found, DiscoverError> {
         return Ok(from_table(&email, provider, &via, tried));
     }
 
-    for location in autoconfig::locations(&email, &domain) {
-        let url = location.url.clone();
-        let fetched = tokio::task::spawn_blocking(move || autoconfig::fetch(&url))
-            .await
-            .unwrap_or_else(|e| Err(autoconfig::FetchError::Http(e.to_string())));
-        let offer = fetched.and_then(|text| autoconfig::parse(&text, &email, &location.label));
-        match offer {
-            Ok(offer) => {
-                return Ok(Found {
-                    email,
-                    incoming: offer.incoming,
-                    outgoing: offer.outgoing,
-                    provider: None,
-                    tried,
-                });
+    // Two rounds (https, then plain http), each asked at once; the first usable file in
+    // Thunderbird's order wins. Plain http is asked only when https gave nothing, since its
+    // URL carries the address in clear.
+    for round in autoconfig::locations(&email, &domain).chunks(2) {
+        let fetches = round.iter().map(|location| {
+            let url = location.url.clone();
+            async move {
+                tokio::task::spawn_blocking(move || autoconfig::fetch(&url))
+                    .await
+                    .unwrap_or_else(|e| Err(autoconfig::FetchError::Http(e.to_string())))
             }
-            Err(e) => tried.push(format!("{}: {e}", location.label)),
+        });
+        let fetched = futures::future::join_all(fetches).await;
+        for (location, fetched) in round.iter().zip(fetched) {
+            match fetched.and_then(|text| autoconfig::parse(&text, &email, &location.label)) {
+                Ok(offer) => {
+                    return Ok(Found {
+                        email,
+                        incoming: offer.incoming,
+                        outgoing: offer.outgoing,
+                        provider: None,
+                        tried,
+                    });
+                }
+                Err(e) => tried.push(format!("{}: {e}", location.label)),
+            }
         }
     }
 
