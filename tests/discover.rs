@@ -156,6 +156,17 @@ fn gmail_and_outlook_come_from_the_table_without_any_network() {
     assert_eq!(outgoing["port"].as_integer(), Some(587));
     assert_eq!(outgoing["tls"].as_str(), Some("starttls"));
     assert_eq!(outgoing["oauth2_provider"].as_str(), Some("microsoft"));
+    let outlook_com = env.ok(&[
+        "--offline",
+        "init",
+        "--email",
+        "carl@outlook.com",
+        "--dry-run",
+    ]);
+    assert!(
+        outlook_com.contains("from the built-in table (Outlook.com)"),
+        "{outlook_com}"
+    );
     assert!(env.http.requests().is_empty());
     assert!(!env.config().exists(), "--dry-run writes nothing");
 }
