@@ -61,7 +61,7 @@ pub fn run(
 
 /// The account as written: where each server came from (comments), then its tables.
 pub(super) fn account_text(name: &str, found: &discover::Found) -> String {
-    let mut account = String::new();
+    let mut account = String::from("# Written by `postie init --email`:\n");
     for line in render::source_lines(found) {
         account.push_str(&format!("# {line}\n"));
     }

@@ -47,7 +47,6 @@ pub fn key(name: &str) -> String {
 pub fn account_toml(name: &str, found: &Found) -> String {
     let key = key(name);
     let mut out = String::new();
-    let _ = writeln!(out, "# Written by `postie init --email`.");
     let _ = writeln!(out, "[accounts.{key}]");
     let _ = writeln!(out, "email = {}", quoted(&found.email));
     let _ = writeln!(out);
@@ -74,7 +73,10 @@ fn server_keys(out: &mut String, server: &ServerSetting, found: &Found) {
         match found.provider.map(|p| p.auth) {
             Some(ProviderAuth::OAuth2 { preset }) => {
                 let _ = writeln!(out, "oauth2_provider = {}", quoted(preset));
-                let _ = writeln!(out, "# oauth2_client_id = \"YOUR-CLIENT-ID\"   # see below");
+                let _ = writeln!(
+                    out,
+                    "# oauth2_client_id = \"YOUR-CLIENT-ID\"   # yours: README, \"Your provider\""
+                );
             }
             _ => {
                 let _ = writeln!(
