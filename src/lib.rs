@@ -24,6 +24,8 @@
 //!   [`oauth2`] gets and refreshes OAuth2 grants for servers that take no password (HTTP to the
 //!   provider, the keyring; nothing of the layers above);
 //!   [`cli`] is the clap definition shared by the binary, the man page and shell completions.
+//! - [`discover`] finds an address's servers for `postie init --email` (provider table,
+//!   autoconfig, DNS SRV, guesses checked by connecting); it uses [`net`] and nothing above it.
 //! - [`pgp`] signs, encrypts, verifies and decrypts (PGP/MIME) through a small backend trait
 //!   (the `gpg` program today); it uses [`mail`] and nothing above it.
 //!
@@ -34,6 +36,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod discover;
 pub mod engine;
 pub mod error;
 pub mod mail;
@@ -67,6 +70,19 @@ mod layering {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         // (layer, what it may not name)
         let rules: [(&str, &[&str]); 8] = [
+            (
+                "discover",
+                &[
+                    "crate::proto",
+                    "crate::store",
+                    "crate::engine",
+                    "crate::app",
+                    "crate::ui",
+                    "crate::cli",
+                    "ratatui",
+                    "crossterm",
+                ],
+            ),
             (
                 "net",
                 &[

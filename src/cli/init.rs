@@ -1,4 +1,6 @@
-//! `postie init`: write the commented config template where the config lookup will find it.
+//! `postie init`: write the commented config template where the config lookup will find it;
+//! with `--email ADDR`, find the account's servers and write that account instead (see
+//! `init_email.rs`).
 //!
 //! Never overwrites: the file is created with `create_new` (atomic, so two racing `init`s
 //! cannot clobber each other either), mode 0600 because it may hold a `password_command`; its
@@ -14,7 +16,19 @@ use super::{CliError, Context};
 use crate::error::ErrorKind;
 
 #[derive(Debug, clap::Args)]
-pub struct InitArgs {}
+pub struct InitArgs {
+    /// Find the servers of this address (provider table, autoconfig, DNS SRV, checked guesses)
+    /// and write its account, saying where each setting came from; appended as a new
+    /// [accounts.NAME] to an existing config, which is otherwise left as it is.
+    #[arg(long, value_name = "ADDR")]
+    pub email: Option<String>,
+    /// The account's name with --email (default: the domain's first label, e.g. `example`).
+    #[arg(long, value_name = "NAME", requires = "email")]
+    pub name: Option<String>,
+    /// With --email: print the account's TOML instead of writing it.
+    #[arg(long, requires = "email")]
+    pub dry_run: bool,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
@@ -34,18 +48,32 @@ pub enum InitError {
         #[source]
         source: io::Error,
     },
+    /// `init --email` into a config that already has an account of that name.
+    #[error("{} already has an account {name:?}; not touching it (choose another with --name)", path.display())]
+    AccountExists { path: PathBuf, name: String },
+    /// `init --email` into a config it cannot safely add to.
+    #[error("cannot add an account to {}: {reason}; fix it first (`postie config check`)", path.display())]
+    Unparsable { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Discover(#[from] crate::discover::DiscoverError),
 }
 
 impl InitError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            InitError::Exists { .. } => ErrorKind::Config,
+            InitError::Exists { .. }
+            | InitError::AccountExists { .. }
+            | InitError::Unparsable { .. } => ErrorKind::Config,
             InitError::CreateDir { .. } | InitError::Write { .. } => ErrorKind::Io,
+            InitError::Discover(e) => e.kind(),
         }
     }
 }
 
-pub fn run(ctx: &Context, _args: InitArgs) -> Result<ExitCode, CliError> {
+pub fn run(ctx: &Context, args: InitArgs) -> Result<ExitCode, CliError> {
+    if let Some(email) = args.email {
+        return super::init_email::run(ctx, &email, args.name, args.dry_run);
+    }
     let path = crate::config::locate(ctx.config_path.as_deref())?;
     write_template(&path)?;
     let message = format!(
@@ -58,6 +86,12 @@ pub fn run(ctx: &Context, _args: InitArgs) -> Result<ExitCode, CliError> {
 
 /// Creates `path` (and its missing parent directories, 0700) holding [`crate::config::TEMPLATE`].
 pub fn write_template(path: &Path) -> Result<(), InitError> {
+    write_new(path, crate::config::TEMPLATE.as_bytes())
+}
+
+/// Creates `path` (and its missing parent directories, 0700), mode 0600, holding `contents`;
+/// never over an existing file ([`InitError::Exists`]).
+pub fn write_new(path: &Path, contents: &[u8]) -> Result<(), InitError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         DirBuilder::new()
             .recursive(true)
@@ -87,9 +121,7 @@ pub fn write_template(path: &Path) -> Result<(), InitError> {
             });
         }
     };
-    let written = file
-        .write_all(crate::config::TEMPLATE.as_bytes())
-        .and_then(|()| file.sync_all());
+    let written = file.write_all(contents).and_then(|()| file.sync_all());
     if let Err(source) = written {
         // Leave no half-written config behind: the next `init` would refuse to replace it.
         let _ = fs::remove_file(path);

@@ -17,10 +17,12 @@ mod completions;
 mod config;
 pub mod delete;
 pub mod demo;
+mod first_run;
 pub mod flag;
 pub mod folder;
 pub mod folders;
 mod init;
+mod init_email;
 pub mod list;
 mod login;
 mod login_oauth2;
@@ -89,7 +91,8 @@ pub struct Cli {
 /// The subcommands: one variant and one file in `src/cli/` each.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Write a commented config template (never overwrites an existing file) and say where.
+    /// Write a commented config template (never overwrites an existing file) and say where;
+    /// with --email ADDR, find that account's servers and write the account.
     Init(InitArgs),
     /// Inspect the config file (`postie config check`).
     Config(ConfigArgs),
@@ -255,7 +258,9 @@ impl CliError {
     /// has a more precise code than any kind (an existing file `init` will not overwrite: 73).
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Init(InitError::Exists { .. }) => EX_CANTCREAT,
+            CliError::Init(InitError::Exists { .. } | InitError::AccountExists { .. }) => {
+                EX_CANTCREAT
+            }
             other => exit_code(other.kind()),
         }
     }

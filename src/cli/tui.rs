@@ -1,5 +1,5 @@
 //! The terminal UI's entry points: `postie` (the configured accounts; `--offline`), `postie`
-//! without a config (a screen that says how to write one), and `postie demo`.
+//! without a config (the first-run form of `first_run.rs`, which writes one), and `postie demo`.
 //!
 //! This file only wires: it loads the config, key map and theme, opens the store, starts the
 //! backend ([`crate::app`]) and runs [`crate::ui::terminal::run`]. Everything that can be
@@ -7,7 +7,7 @@
 //! taken over, as one line on standard error.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{CliError, Context};
@@ -47,29 +47,12 @@ impl TuiError {
     }
 }
 
-/// What the screen says when there is no config file.
-pub fn no_config_notice(path: &Path) -> String {
-    format!(
-        "Welcome to postie.\n\n\
-         There is no config file at\n  {}\n\n\
-         To make one:\n  \
-         1. run `postie init` (it writes a commented template there),\n  \
-         2. fill in your account's email, incoming and outgoing servers,\n  \
-         3. run `postie login ACCOUNT` to store the password in the keyring\n     \
-         (or set password_command in the config),\n  \
-         4. start `postie` again.\n\n\
-         To look around first, `postie demo` opens a sample mailbox.\n\
-         Press q to quit.",
-        path.display()
-    )
-}
-
 /// `postie` and `postie --offline`.
 pub fn run(ctx: &Context) -> Result<ExitCode, CliError> {
     let (config, warnings) = match ctx.load_config_with_warnings() {
         Ok(loaded) => loaded,
         Err(CliError::Config(ConfigError::NotFound { path })) => {
-            return no_config(ctx, &path);
+            return super::first_run::run(ctx, &path);
         }
         Err(e) => return Err(e),
     };
@@ -106,26 +89,6 @@ pub fn run(ctx: &Context) -> Result<ExitCode, CliError> {
 
 fn account_names(config: &Config) -> Vec<String> {
     config.accounts.iter().map(|a| a.name.clone()).collect()
-}
-
-/// The no-config screen: no accounts, the notice, default keys and theme.
-fn no_config(ctx: &Context, path: &Path) -> Result<ExitCode, CliError> {
-    check_terminal()?;
-    let theme = ui::theme::load("default", None).map_err(TuiError::from)?;
-    let mut model = Model::new(&[], Keymap::default(), theme);
-    model.notice = Some(no_config_notice(path));
-    let _ = ctx;
-    let runtime = runtime()?;
-    runtime.block_on(async {
-        // No backend: commands go nowhere, and no event ever comes.
-        let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::channel(64);
-        let (_ev_tx, ev_rx) = tokio::sync::mpsc::channel(1);
-        tokio::spawn(async move { while cmd_rx.recv().await.is_some() {} });
-        ui::terminal::run(model, cmd_tx, ev_rx)
-            .await
-            .map_err(TuiError::from)
-    })?;
-    Ok(ExitCode::SUCCESS)
 }
 
 /// A model with the config's key map and theme (users' themes beside the config file).
@@ -194,7 +157,7 @@ pub fn demo_dir() -> PathBuf {
     std::env::temp_dir().join(format!("postie-demo-{}-{nanos}", std::process::id()))
 }
 
-fn check_terminal() -> Result<(), TuiError> {
+pub(super) fn check_terminal() -> Result<(), TuiError> {
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
         Ok(())
     } else {

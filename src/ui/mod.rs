@@ -19,6 +19,7 @@
 mod fixtures;
 
 pub mod editor;
+pub mod first_run;
 pub mod input;
 pub mod keymap;
 pub mod layout;

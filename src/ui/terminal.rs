@@ -53,7 +53,8 @@ impl TerminalError {
 
 type Term = Terminal<CrosstermBackend<Stdout>>;
 
-fn enter() -> io::Result<()> {
+/// Raw mode, the alternate screen, mouse capture and bracketed paste ([`restore`] undoes it).
+pub fn enter() -> io::Result<()> {
     enable_raw_mode()?;
     execute!(
         io::stdout(),

@@ -28,6 +28,8 @@ pub mod counting_listener;
 pub mod courier;
 pub mod cut_proxy;
 pub mod cyrus;
+pub mod fake_dns;
+pub mod fake_http;
 pub mod fake_imap;
 pub mod fake_pop3;
 pub mod gnupg;
