@@ -329,6 +329,14 @@ mod tests {
     }
 
     #[test]
+    fn provider_without_client_id_under_auth_oauth2_is_one_problem() {
+        // What `postie init --email` writes for Gmail before the user adds a client id: the
+        // missing id is the problem, not a missing OAuth2 source.
+        let found = problem("auth = \"oauth2\"\noauth2_provider = \"google\"\n");
+        assert!(found.contains("needs oauth2_client_id"), "{found}");
+    }
+
+    #[test]
     fn unknown_provider_and_keys_without_provider() {
         let found = problem("oauth2_provider = \"yahoo\"\noauth2_client_id = \"id\"\n");
         assert!(

@@ -470,6 +470,9 @@ file: None,
     ) -> Option<Server> {
         let mut ok = true;
         let mut login = raw.take_login();
+        // A table whose OAuth2 client is wrong has had its error: not a second one saying it
+        // has no OAuth2 source at all.
+        let mut client_refused = false;
         let oauth2 =
             match self.oauth2_client(std::mem::take(&mut raw.oauth2), table_name, table_span) {
                 Ok(Some(client)) => {
@@ -485,10 +488,11 @@ file: None,
                 Ok(None) => inherited.oauth2.clone(),
                 Err(()) => {
                     ok = false;
+                    client_refused = true;
                     None
                 }
             };
-        let has_builtin_client = oauth2.is_some();
+        let has_builtin_client = oauth2.is_some() || client_refused;
         let login = self.login_method(
             login,
             raw.password_command.as_deref(),
