@@ -104,7 +104,7 @@ impl Backend {
             choice.sign,
             encrypt,
             &composed.envelope_from,
-            account.and_then(|a| a.pgp.key.as_deref()),
+            account.and_then(|a| a.pgp_key_for(&composed.envelope_from)),
         );
         let bytes =
             crate::pgp::protect(&gpg, &composed.bytes, &composed.recipients, &how).map_err(fail)?;

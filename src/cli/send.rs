@@ -405,9 +405,17 @@ pub fn plan_with(
                 });
             }
             draft.sign_safe = sign;
+            let draft_from = draft.from.addr.clone();
             let composed = draft.finish()?;
-            let how =
-                protection(pgp, account, sign, encrypt, &composed.recipients).map_err(pgp_err)?;
+            let how = protection(
+                pgp,
+                account,
+                &draft_from,
+                sign,
+                encrypt,
+                &composed.recipients,
+            )
+            .map_err(pgp_err)?;
             let protected = crate::pgp::protect(pgp, &composed.bytes, &composed.recipients, &how)
                 .map_err(pgp_err)?;
             let composed = composed.with_bytes(protected);
@@ -432,7 +440,9 @@ pub fn plan_with(
                     recipients.push(m.addr);
                 }
             }
-            let how = protection(pgp, account, sign, encrypt, &recipients).map_err(pgp_err)?;
+            let signer = identity.map_or(account.email.as_str(), |i| i.address.as_str());
+            let how =
+                protection(pgp, account, signer, sign, encrypt, &recipients).map_err(pgp_err)?;
             let bytes =
                 crate::pgp::protect(pgp, &prepared.bytes, &recipients, &how).map_err(pgp_err)?;
             (bytes.clone(), bytes, recipients, prepared.message_id)
@@ -454,9 +464,12 @@ pub fn plan_with(
 
 /// What to do to the message: `if-all-keys` encrypts only when every recipient has a usable
 /// key (asking the keyring), `always` whatever happens next (a missing key then stops it).
+/// The key is the one of the identity sending (`from`, its address), see
+/// [`Account::pgp_key_for`].
 fn protection(
     pgp: &dyn Backend,
     account: &Account,
+    from: &str,
     sign: bool,
     encrypt: PgpEncrypt,
     recipients: &[String],
@@ -469,8 +482,8 @@ fn protection(
     Ok(Protection::for_sender(
         sign,
         encrypt,
-        &account.email,
-        account.pgp.key.as_deref(),
+        from,
+        account.pgp_key_for(from),
     ))
 }
 

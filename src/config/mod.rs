@@ -413,6 +413,17 @@ impl Account {
             || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(address))
     }
 
+    /// The key mail from `address` is signed with (and its Sent copy encrypted to): the
+    /// `pgp_key` of the identity with that address, else the account's `pgp_key`; None: the
+    /// key of `address` itself (gpg finds it by `<address>`).
+    pub fn pgp_key_for(&self, address: &str) -> Option<&str> {
+        self.identities
+            .iter()
+            .find(|i| i.address.eq_ignore_ascii_case(address.trim()))
+            .and_then(|i| i.pgp_key.as_deref())
+            .or(self.pgp.key.as_deref())
+    }
+
     /// The incoming server, unless mail comes from a local Maildir.
     pub fn incoming_server(&self) -> Option<&Server> {
         self.incoming.server()

@@ -59,6 +59,7 @@ pub(super) struct RawIdentity {
     pub from: Option<Spanned<String>>,
     pub signature: Option<String>,
     pub signature_file: Option<Spanned<String>>,
+    pub pgp_key: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

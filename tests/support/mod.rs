@@ -31,6 +31,7 @@ pub mod gnupg;
 pub mod hostile_imap;
 pub mod hostile_pop3;
 pub mod hostile_smtp;
+pub mod pgp_party;
 pub mod proxy;
 pub mod seed;
 pub mod wire;

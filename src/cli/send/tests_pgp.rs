@@ -185,3 +185,79 @@ fn pgp_sign_signs_composed_mail_with_pgp_key_but_not_raw_input_or_no_sign() {
         assert!(fake.calls.borrow().is_empty());
     }
 }
+
+/// `--from IDENTITY` signs with the identity's `pgp_key` and encrypts the Sent copy to it; an
+/// identity without one falls back to the account's `pgp_key`, and the account's own address
+/// to the account's key.
+#[test]
+fn an_identity_signs_and_encrypts_to_self_with_its_own_key() {
+    let mut config = config_with(PgpSettings {
+        key: Some("ACCOUNTKEY".into()),
+        ..PgpSettings::default()
+    });
+    let identity = |from: &str, address: &str, key: Option<&str>| crate::config::Identity {
+        from: from.into(),
+        address: address.into(),
+        signature: None,
+        pgp_key: key.map(str::to_owned),
+    };
+    config.accounts[0].identities = vec![
+        identity("Alice <alice@x.test>", "alice@x.test", None),
+        identity("Lists <lists@x.test>", "lists@x.test", Some("LISTSKEY")),
+        identity("Other <other@x.test>", "other@x.test", None),
+    ];
+    let cases = [
+        ("lists@x.test", "LISTSKEY"),
+        ("other@x.test", "ACCOUNTKEY"),
+        ("work", "ACCOUNTKEY"),
+    ];
+    for (from, key) in cases {
+        let fake = FakePgp::with_keys(&["bob@x.test"]);
+        let args = parse(&[
+            "--from",
+            from,
+            "--sign",
+            "--encrypt",
+            "--to",
+            "bob@x.test",
+            "--subject",
+            "s",
+        ]);
+        plan_with(&args, &config, &mut &b"hi\n"[..], &fake).expect("plan");
+        assert_eq!(
+            *fake.calls.borrow(),
+            [format!("encrypt <bob@x.test>,{key} signer Some(\"{key}\")")],
+            "--from {from}"
+        );
+        let fake = FakePgp::with_keys(&[]);
+        let args = parse(&[
+            "--from",
+            from,
+            "--sign",
+            "--to",
+            "b@x.test",
+            "--subject",
+            "s",
+        ]);
+        plan_with(&args, &config, &mut &b"hi\n"[..], &fake).expect("plan");
+        assert_eq!(
+            *fake.calls.borrow(),
+            [format!("sign {key}")],
+            "--from {from}"
+        );
+    }
+    // Without any pgp_key, the identity's own address names the key.
+    config.accounts[0].pgp.key = None;
+    let fake = FakePgp::with_keys(&[]);
+    let args = parse(&[
+        "--from",
+        "other@x.test",
+        "--sign",
+        "--to",
+        "b@x.test",
+        "--subject",
+        "s",
+    ]);
+    plan_with(&args, &config, &mut &b"hi\n"[..], &fake).expect("plan");
+    assert_eq!(*fake.calls.borrow(), ["sign <other@x.test>"]);
+}
