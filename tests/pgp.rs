@@ -7,7 +7,6 @@ mod support;
 
 use std::time::Duration;
 
-use support::gnupg::GnupgHome;
 use support::pgp_party::*;
 use support::servers;
 

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use crate::config::{Config, PgpEncrypt};
 use crate::mail::ParsedMessage;
 use crate::mail::compose::Composed;
+use crate::pgp::read::Kind;
 use crate::pgp::{Inspection, Protection, gpg::Gpg};
 use crate::ui::{self, BackendError, EncryptChoice, PgpChoice};
 
@@ -50,6 +51,17 @@ impl Backend {
             return;
         };
         apply(message, &inspection, note);
+        if inspection.kind == Kind::Encrypted {
+            if let Some(shown) = &inspection.shown {
+                let decrypted = crate::pgp::mime::with_entity(raw, shown);
+                let account = message.folder.account.clone();
+                message.prefill = self.prefill(&decrypted, &account, &message.id);
+                // Its attachments are inside the encryption: the stored message has no such
+                // parts to take them from.
+                message.prefill.forward.attachments.clear();
+            }
+            answer_encrypted(&mut message.prefill);
+        }
         if let Some(shown) = &inspection.shown
             && self.options.config.index_decrypted
         {
@@ -112,6 +124,23 @@ impl Backend {
     }
 }
 
+/// Replies to (and the forward of) an encrypted message start encrypted and signed, whatever
+/// the account's `pgp_encrypt` says (neomutt's `crypt_replyencrypt`): its text is in the quote.
+fn answer_encrypted(prefill: &mut ui::Prefill) {
+    let encrypted = Some(PgpChoice {
+        sign: true,
+        encrypt: EncryptChoice::Yes,
+    });
+    let drafts = [
+        &mut prefill.reply,
+        &mut prefill.reply_all,
+        &mut prefill.forward,
+    ];
+    for d in drafts.into_iter().chain(prefill.list_reply.as_mut().ok()) {
+        d.pgp = encrypted;
+    }
+}
+
 /// Checks the message with gpg when it has OpenPGP content; None (and no gpg run) otherwise.
 pub(super) fn inspect(raw: &[u8]) -> Option<Inspection> {
     crate::pgp::inspect(&Gpg::default(), raw)
@@ -149,7 +178,7 @@ pub(super) fn apply(message: &mut ui::Message, inspection: &Inspection, note: &s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pgp::read::{Decryption, Kind};
+    use crate::pgp::read::Decryption;
 
     fn message() -> ui::Message {
         ui::Message {

@@ -133,6 +133,15 @@ pub fn protect(
     Ok(out)
 }
 
+/// `message` with its entity (`Content-*` fields and body) replaced by `entity`: the decrypted
+/// form of an encrypted message, so a reply can quote (and a forward carry) its text. Lives
+/// only in memory, like every decrypted text.
+pub fn with_entity(message: &[u8], entity: &[u8]) -> Vec<u8> {
+    let (mut out, _) = split_entity(&crate::mail::compose::crlf(message));
+    out.extend_from_slice(&crate::mail::compose::crlf(entity));
+    out
+}
+
 /// Splits a CRLF message into the outer header fields (everything but `Content-*`, with a
 /// `MIME-Version` added if missing) and the entity (`Content-*` fields, blank line, body).
 fn split_entity(message: &[u8]) -> (Vec<u8>, Vec<u8>) {
@@ -223,6 +232,18 @@ fn first_free(seed: u64, parts: &[&[u8]]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_entity_keeps_the_outer_fields_and_puts_the_decrypted_entity_inside() {
+        let encrypted = b"From: a@x.test\nSubject: s\nMIME-Version: 1.0\n\
+Content-Type: multipart/encrypted; boundary=b\n\n--b\n...\n--b--\n";
+        let entity = b"Content-Type: text/plain\n\nthe secret\n";
+        assert_eq!(
+            String::from_utf8_lossy(&with_entity(encrypted, entity)),
+            "From: a@x.test\r\nSubject: s\r\nMIME-Version: 1.0\r\n\
+Content-Type: text/plain\r\n\r\nthe secret\r\n"
+        );
+    }
 
     #[test]
     fn content_fields_go_inside_the_rest_stays_outside_in_order() {
