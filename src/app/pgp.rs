@@ -55,10 +55,8 @@ impl Backend {
             if let Some(shown) = &inspection.shown {
                 let decrypted = crate::pgp::mime::with_entity(raw, shown);
                 let account = message.folder.account.clone();
+                // Its forward names the decrypted form's parts: `readable` finds them.
                 message.prefill = self.prefill(&decrypted, &account, &message.id);
-                // Its attachments are inside the encryption: the stored message has no such
-                // parts to take them from.
-                message.prefill.forward.attachments.clear();
             }
             answer_encrypted(&mut message.prefill);
         }
@@ -122,6 +120,110 @@ impl Backend {
             crate::pgp::protect(&gpg, &composed.bytes, &composed.recipients, &how).map_err(fail)?;
         Ok(composed.with_bytes(bytes))
     }
+}
+
+/// The header field a saved draft keeps its OpenPGP toggles in (as neomutt's `X-Mutt-PGP`).
+/// It never leaves with the mail: a draft is composed again from its fields to be sent.
+const DRAFT_HEADER: &str = "X-Postie-PGP";
+
+impl Backend {
+    /// The bytes to store for a draft: with its toggles in [`DRAFT_HEADER`], and encrypted to
+    /// the sender's own key (only) when encryption is on (neomutt's `postpone_encrypt`), so a
+    /// draft of an encrypted message is never stored in clear, here or on the server. A
+    /// failure stores nothing.
+    pub(super) fn seal_draft(
+        &self,
+        d: &ui::Draft,
+        from: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Vec<u8>, BackendError> {
+        let Some(choice) = d.pgp else {
+            return Ok(bytes);
+        };
+        let mut out = format!("{DRAFT_HEADER}: {}\r\n", draft_header_value(choice)).into_bytes();
+        out.extend_from_slice(&bytes);
+        if choice.encrypt == EncryptChoice::No {
+            return Ok(out);
+        }
+        let account = self.options.config.account(&d.account);
+        let how =
+            Protection::for_sender(false, true, from, account.and_then(|a| a.pgp_key_for(from)));
+        crate::pgp::protect(&Gpg::default(), &out, &[], &how).map_err(|e| {
+            BackendError::new(
+                e.kind(),
+                format!(
+                    "account {:?}: draft not saved: it is to be encrypted, and encrypting it to \
+                     your own key failed (OpenPGP through gpg): {}",
+                    d.account,
+                    crate::error::chain_line(&e)
+                ),
+            )
+        })
+    }
+}
+
+/// A stored draft as the composer reopens it: decrypted when it was saved encrypted, with
+/// the toggles it was saved with (None: the account's defaults). One that cannot be decrypted
+/// is an error, not ciphertext in the composer.
+pub(super) fn open_draft(raw: Vec<u8>) -> Result<(Vec<u8>, Option<PgpChoice>), BackendError> {
+    let choice = mail_parser::MessageParser::default()
+        .parse_headers(&raw)
+        .and_then(|m| m.header_raw(DRAFT_HEADER).map(parse_draft_header));
+    let Some(inspection) = inspect(&raw).filter(|i| i.kind == Kind::Encrypted) else {
+        return Ok((raw, choice));
+    };
+    match &inspection.shown {
+        Some(shown) => Ok((crate::pgp::mime::with_entity(&raw, shown), choice)),
+        None => Err(BackendError::new(
+            crate::error::ErrorKind::Data,
+            format!("cannot open the draft: {}", inspection.status_line()),
+        )),
+    }
+}
+
+/// A message as its parts are numbered for attachments: the decrypted form of an encrypted
+/// one (what the composer lists for a reopened draft or a forward), else the message itself.
+pub(super) fn readable(raw: Vec<u8>) -> Vec<u8> {
+    match inspect(&raw) {
+        Some(Inspection {
+            kind: Kind::Encrypted,
+            shown: Some(shown),
+            ..
+        }) => crate::pgp::mime::with_entity(&raw, &shown),
+        _ => raw,
+    }
+}
+
+fn draft_header_value(choice: PgpChoice) -> String {
+    let encrypt = match choice.encrypt {
+        EncryptChoice::No => None,
+        EncryptChoice::IfAllKeys => Some("encrypt-if-all-keys"),
+        EncryptChoice::Yes => Some("encrypt"),
+    };
+    let words: Vec<&str> = choice
+        .sign
+        .then_some("sign")
+        .into_iter()
+        .chain(encrypt)
+        .collect();
+    if words.is_empty() {
+        "none".to_owned()
+    } else {
+        words.join(", ")
+    }
+}
+
+fn parse_draft_header(value: &str) -> PgpChoice {
+    let mut choice = PgpChoice::default();
+    for word in value.split(',').map(str::trim) {
+        match word {
+            "sign" => choice.sign = true,
+            "encrypt" => choice.encrypt = EncryptChoice::Yes,
+            "encrypt-if-all-keys" => choice.encrypt = EncryptChoice::IfAllKeys,
+            _ => {}
+        }
+    }
+    choice
 }
 
 /// Replies to (and the forward of) an encrypted message start encrypted and signed, whatever
@@ -196,6 +298,30 @@ mod tests {
             }],
             prefill: ui::Prefill::default(),
         }
+    }
+
+    #[test]
+    fn the_draft_header_keeps_every_toggle() {
+        for sign in [false, true] {
+            for encrypt in [
+                EncryptChoice::No,
+                EncryptChoice::IfAllKeys,
+                EncryptChoice::Yes,
+            ] {
+                let choice = PgpChoice { sign, encrypt };
+                assert_eq!(parse_draft_header(&draft_header_value(choice)), choice);
+            }
+        }
+        let raw = format!("{DRAFT_HEADER}: sign\r\nSubject: s\r\n\r\nbody\r\n").into_bytes();
+        let (bytes, choice) = open_draft(raw.clone()).expect("a plain draft opens");
+        assert_eq!(bytes, raw);
+        assert_eq!(
+            choice,
+            Some(PgpChoice {
+                sign: true,
+                encrypt: EncryptChoice::No
+            })
+        );
     }
 
     #[test]
