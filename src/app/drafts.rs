@@ -183,7 +183,7 @@ impl Backend {
         let sid = store_id_of(id)?;
         let summary = self.store.get(sid).map_err(store_error)?;
         let raw = self.store.read_raw(sid).map_err(store_error)?;
-        let (raw, pgp) = super::pgp::open_draft(raw)?;
+        let (raw, pgp) = super::pgp::open_draft(&self.gpg, raw)?;
         Ok(ui::Draft {
             pgp,
             ..draft_from_raw(&raw, &summary.account, id)

@@ -38,7 +38,7 @@ pub fn defaults(config: &Config) -> BTreeMap<String, PgpChoice> {
 }
 
 impl Backend {
-    /// The reader's OpenPGP view of a message (nothing for one without OpenPGP content); with
+    /// The reader's OpenPGP view of a message, from what gpg found (`pgp_check`); with
     /// `index_decrypted = true`, the decrypted text goes into the search index too.
     pub(super) fn show_pgp(
         &mut self,
@@ -46,11 +46,9 @@ impl Backend {
         raw: &[u8],
         id: crate::store::MessageId,
         note: &str,
+        inspection: &Inspection,
     ) {
-        let Some(inspection) = inspect(raw) else {
-            return;
-        };
-        apply(message, &inspection, note);
+        apply(message, inspection, note);
         if inspection.kind == Kind::Encrypted {
             if let Some(shown) = &inspection.shown {
                 let decrypted = crate::pgp::mime::with_entity(raw, shown);
@@ -101,11 +99,11 @@ impl Backend {
                 ),
             )
         };
-        let gpg = Gpg::default();
+        let gpg = &self.gpg;
         let encrypt = match choice.encrypt {
             EncryptChoice::No => false,
             EncryptChoice::Yes => true,
-            EncryptChoice::IfAllKeys => crate::pgp::mime::missing_keys(&gpg, &composed.recipients)
+            EncryptChoice::IfAllKeys => crate::pgp::mime::missing_keys(gpg, &composed.recipients)
                 .map_err(fail)?
                 .is_empty(),
         };
@@ -117,7 +115,7 @@ impl Backend {
             account.and_then(|a| a.pgp_key_for(&composed.envelope_from)),
         );
         let bytes =
-            crate::pgp::protect(&gpg, &composed.bytes, &composed.recipients, &how).map_err(fail)?;
+            crate::pgp::protect(gpg, &composed.bytes, &composed.recipients, &how).map_err(fail)?;
         Ok(composed.with_bytes(bytes))
     }
 }
@@ -148,7 +146,7 @@ impl Backend {
         let account = self.options.config.account(&d.account);
         let how =
             Protection::for_sender(false, true, from, account.and_then(|a| a.pgp_key_for(from)));
-        crate::pgp::protect(&Gpg::default(), &out, &[], &how).map_err(|e| {
+        crate::pgp::protect(&self.gpg, &out, &[], &how).map_err(|e| {
             BackendError::new(
                 e.kind(),
                 format!(
@@ -165,11 +163,15 @@ impl Backend {
 /// A stored draft as the composer reopens it: decrypted when it was saved encrypted, with
 /// the toggles it was saved with (None: the account's defaults). One that cannot be decrypted
 /// is an error, not ciphertext in the composer.
-pub(super) fn open_draft(raw: Vec<u8>) -> Result<(Vec<u8>, Option<PgpChoice>), BackendError> {
+pub(super) fn open_draft(
+    gpg: &Gpg,
+    raw: Vec<u8>,
+) -> Result<(Vec<u8>, Option<PgpChoice>), BackendError> {
     let choice = mail_parser::MessageParser::default()
         .parse_headers(&raw)
         .and_then(|m| m.header_raw(DRAFT_HEADER).map(parse_draft_header));
-    let Some(inspection) = inspect(&raw).filter(|i| i.kind == Kind::Encrypted) else {
+    let Some(inspection) = crate::pgp::inspect(gpg, &raw).filter(|i| i.kind == Kind::Encrypted)
+    else {
         return Ok((raw, choice));
     };
     match &inspection.shown {
@@ -183,8 +185,10 @@ pub(super) fn open_draft(raw: Vec<u8>) -> Result<(Vec<u8>, Option<PgpChoice>), B
 
 /// A message as its parts are numbered for attachments: the decrypted form of an encrypted
 /// one (what the composer lists for a reopened draft or a forward), else the message itself.
+///
+/// gpg runs on the calling thread: this is for attachments the user asked for, not for showing.
 pub(super) fn readable(raw: Vec<u8>) -> Vec<u8> {
-    match inspect(&raw) {
+    match crate::pgp::inspect(&Gpg::default(), &raw) {
         Some(Inspection {
             kind: Kind::Encrypted,
             shown: Some(shown),
@@ -228,7 +232,7 @@ fn parse_draft_header(value: &str) -> PgpChoice {
 
 /// Replies to (and the forward of) an encrypted message start encrypted and signed, whatever
 /// the account's `pgp_encrypt` says (neomutt's `crypt_replyencrypt`): its text is in the quote.
-fn answer_encrypted(prefill: &mut ui::Prefill) {
+pub(super) fn answer_encrypted(prefill: &mut ui::Prefill) {
     let encrypted = Some(PgpChoice {
         sign: true,
         encrypt: EncryptChoice::Yes,
@@ -241,11 +245,6 @@ fn answer_encrypted(prefill: &mut ui::Prefill) {
     for d in drafts.into_iter().chain(prefill.list_reply.as_mut().ok()) {
         d.pgp = encrypted;
     }
-}
-
-/// Checks the message with gpg when it has OpenPGP content; None (and no gpg run) otherwise.
-pub(super) fn inspect(raw: &[u8]) -> Option<Inspection> {
-    crate::pgp::inspect(&Gpg::default(), raw)
 }
 
 /// Puts what [`inspect`] found into the message the reader shows.
@@ -313,7 +312,8 @@ mod tests {
             }
         }
         let raw = format!("{DRAFT_HEADER}: sign\r\nSubject: s\r\n\r\nbody\r\n").into_bytes();
-        let (bytes, choice) = open_draft(raw.clone()).expect("a plain draft opens");
+        let (bytes, choice) =
+            open_draft(&Gpg::default(), raw.clone()).expect("a plain draft opens");
         assert_eq!(bytes, raw);
         assert_eq!(
             choice,
