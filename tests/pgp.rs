@@ -88,6 +88,11 @@ async fn encrypted_mail_decrypts_with_plain_gpg_for_both_and_in_postie() {
     let text = String::from_utf8_lossy(&message);
     assert!(text.contains("multipart/encrypted"), "{text}");
     assert!(text.contains("Version: 1"));
+    // Protected headers: the real Subject travels inside only.
+    assert!(
+        text.contains("\nSubject: ...") && !text.contains("sealed"),
+        "{text}"
+    );
     assert!(
         !text.contains("Hello Bob"),
         "the body went out in clear: {text}"
@@ -101,6 +106,10 @@ async fn encrypted_mail_decrypts_with_plain_gpg_for_both_and_in_postie() {
             out.status.success() && plain.contains("Hello Bob"),
             "{who}: gpg --decrypt: {}",
             String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            plain.contains("Subject: sealed\r\n") && plain.contains("protected-headers=\"v1\""),
+            "{who}: {plain}"
         );
     }
 
@@ -122,9 +131,14 @@ async fn encrypted_mail_decrypts_with_plain_gpg_for_both_and_in_postie() {
             .expect("an array")
             .clone()
     };
-    assert_eq!(search("sealed").len(), 1, "found by its subject");
+    // Its real Subject is protected (inside the encryption): found by the sender only.
+    assert_eq!(search("from:Alice").len(), 1, "found by its sender");
+    assert!(
+        search("sealed").is_empty(),
+        "the protected Subject was indexed"
+    );
     assert!(search("Hello").is_empty(), "the decrypted text was indexed");
-    let id = search("sealed")[0]["id"].to_string();
+    let id = search("from:Alice")[0]["id"].to_string();
     let stored = bob.ok(&["read", "--raw", &id], b"");
     assert!(stored.contains("-----BEGIN PGP MESSAGE-----") && !stored.contains("Hello Bob"));
 
@@ -137,6 +151,7 @@ async fn encrypted_mail_decrypts_with_plain_gpg_for_both_and_in_postie() {
         1,
         "the decrypted text is indexed when asked"
     );
+    assert_eq!(search("sealed").len(), 1, "so is the protected Subject");
 }
 
 #[tokio::test]

@@ -61,10 +61,12 @@ async fn bob_replies_encrypted_to_encrypted_mail_quoting_the_decrypted_text() {
         &["--config", &bob.config().display().to_string()],
         &[("GNUPGHOME", bob.gnupg.path().display().to_string())],
     );
-    tui.wait_for("sealed plans");
+    // Listed under the outer Subject `...`; the reader shows the protected one.
+    tui.wait_for("Alice");
     tui.keys(&["Enter"]);
     let screen = tui.wait_for("Meet at the old mill");
     assert!(screen.contains("good signature from Alice"), "{screen}");
+    assert!(screen.contains("sealed plans"), "{screen}");
     tui.keys(&["r"]);
     let screen = tui.wait_for("PGP: sign + encrypt");
     assert!(

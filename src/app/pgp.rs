@@ -61,7 +61,11 @@ impl Backend {
         if let Some(shown) = &inspection.shown
             && self.options.config.index_decrypted
         {
-            let text = ParsedMessage::parse_for_index(shown).text;
+            let mut text = ParsedMessage::parse_for_index(shown).text;
+            // The real Subject of protected headers is searchable with the text.
+            if let Some(subject) = crate::pgp::read::protected_subject(shown) {
+                text = format!("{subject}\n{text}");
+            }
             if let Err(e) = self.store.index_body_text(id, &text) {
                 tracing::warn!("cannot index the decrypted text: {e}");
             }
@@ -144,8 +148,11 @@ impl Backend {
             return Ok(out);
         }
         let account = self.options.config.account(&d.account);
-        let how =
-            Protection::for_sender(false, true, from, account.and_then(|a| a.pgp_key_for(from)));
+        let how = Protection {
+            // The owner's Drafts list stays readable; the text does not.
+            hide_subject: false,
+            ..Protection::for_sender(false, true, from, account.and_then(|a| a.pgp_key_for(from)))
+        };
         crate::pgp::protect(&self.gpg, &out, &[], &how).map_err(|e| {
             BackendError::new(
                 e.kind(),
@@ -260,6 +267,13 @@ pub(super) fn apply(message: &mut ui::Message, inspection: &Inspection, note: &s
     let Some(shown) = &inspection.shown else {
         return;
     };
+    if let Some(subject) = crate::pgp::read::protected_subject(shown) {
+        for (name, value) in &mut message.headers {
+            if name == "Subject" {
+                *value = subject.clone();
+            }
+        }
+    }
     let decrypted = ParsedMessage::parse_with_width(shown, 78);
     let mut body = format!("{note}{}", decrypted.text);
     if !decrypted.attachments.is_empty() {

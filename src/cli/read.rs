@@ -41,7 +41,10 @@ pub fn run_offline(
         if let Some(shown) = pgp.as_ref().and_then(|p| p.shown.as_deref())
             && config.index_decrypted
         {
-            let text = ParsedMessage::parse_for_index(shown).text;
+            let mut text = ParsedMessage::parse_for_index(shown).text;
+            if let Some(subject) = crate::pgp::read::protected_subject(shown) {
+                text = format!("{subject}\n{text}");
+            }
             if let Err(e) = store.index_body_text(args.id, &text) {
                 tracing::warn!("cannot index the decrypted text: {e}");
             }
@@ -83,7 +86,12 @@ pub fn render_with(bytes: &[u8], pgp: Option<&Inspection>) -> String {
             s.push_str(&format!("{name}: {}\n", format_addresses(list)));
         }
     }
-    s.push_str(&format!("Subject: {}\n", e.subject));
+    // Protected headers: the real Subject is inside the encryption (the outer one is `...`).
+    let subject = pgp
+        .and_then(|i| i.shown.as_deref())
+        .and_then(crate::pgp::read::protected_subject)
+        .unwrap_or_else(|| e.subject.clone());
+    s.push_str(&format!("Subject: {subject}\n"));
     if let Some(pgp) = pgp {
         s.push_str(&pgp.status_line());
         s.push('\n');

@@ -186,6 +186,14 @@ pub fn kind_of(raw: &[u8]) -> Option<Kind> {
     }
 }
 
+/// The real Subject of a decrypted entity that carries protected headers (the outer one is
+/// then `...`); None when it has none.
+pub fn protected_subject(shown: &[u8]) -> Option<String> {
+    let parsed = MessageParser::default().parse_headers(shown)?;
+    let subject = parsed.subject()?.trim();
+    (!subject.is_empty()).then(|| subject.to_owned())
+}
+
 /// The lowercase `type/subtype`, the boundary (empty when none) and the body of a CRLF
 /// message, when it parses.
 fn top_level(message: &[u8]) -> Option<(String, String, &[u8])> {

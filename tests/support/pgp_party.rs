@@ -103,19 +103,23 @@ impl Party {
         self.postie(&args, body.as_bytes())
     }
 
-    /// Syncs, then `postie read`s the message whose subject is `subject`.
+    /// Syncs, then `postie read`s the message whose subject is `subject` (listed so, or, for
+    /// encrypted mail, shown so by `read`).
     pub fn read_by_subject(&self, subject: &str) -> String {
         self.ok(&["sync"], b"");
         let list = self.ok(&["list", "--json", "--folder", "INBOX"], b"");
         let messages: serde_json::Value = serde_json::from_str(&list).expect("list --json");
-        let id = messages
-            .as_array()
-            .expect("an array")
+        let messages = messages.as_array().expect("an array");
+        if let Some(m) = messages.iter().find(|m| m["subject"] == subject) {
+            return self.ok(&["read", &m["id"].to_string()], b"");
+        }
+        // Encrypted with protected headers: listed as `...`, the real Subject shows in `read`.
+        messages
             .iter()
-            .find(|m| m["subject"] == subject)
-            .unwrap_or_else(|| panic!("no message {subject:?} in {list}"))["id"]
-            .to_string();
-        self.ok(&["read", &id], b"")
+            .filter(|m| m["subject"] == "...")
+            .map(|m| self.ok(&["read", &m["id"].to_string()], b""))
+            .find(|shown| shown.contains(&format!("\nSubject: {subject}\n")))
+            .unwrap_or_else(|| panic!("no message {subject:?} in {list}"))
     }
 }
 
