@@ -90,7 +90,9 @@ impl Backend {
         composed: Composed,
     ) -> Result<Composed, BackendError> {
         let choice = self.pgp_choice(d);
-        if choice == PgpChoice::default() {
+        let account = self.options.config.account(&d.account);
+        let autocrypt = account.is_some_and(|a| a.pgp.autocrypt);
+        if choice == PgpChoice::default() && !autocrypt {
             return Ok(composed);
         }
         let fail = |e: crate::pgp::PgpError| {
@@ -111,15 +113,24 @@ impl Backend {
                 .map_err(fail)?
                 .is_empty(),
         };
-        let account = self.options.config.account(&d.account);
         let how = Protection::for_sender(
             choice.sign,
             encrypt,
             &composed.envelope_from,
             account.and_then(|a| a.pgp_key_for(&composed.envelope_from)),
         );
-        let bytes =
-            crate::pgp::protect(gpg, &composed.bytes, &composed.recipients, &how).map_err(fail)?;
+        let bytes = match account {
+            Some(a) => crate::pgp::autocrypt::add_for(
+                gpg,
+                a,
+                &composed.envelope_from,
+                &how.signer,
+                &composed.bytes,
+            )
+            .map_err(fail)?,
+            None => composed.bytes.clone(),
+        };
+        let bytes = crate::pgp::protect(gpg, &bytes, &composed.recipients, &how).map_err(fail)?;
         Ok(composed.with_bytes(bytes))
     }
 }

@@ -416,8 +416,16 @@ pub fn plan_with(
                 &composed.recipients,
             )
             .map_err(pgp_err)?;
-            let protected = crate::pgp::protect(pgp, &composed.bytes, &composed.recipients, &how)
-                .map_err(pgp_err)?;
+            let bytes = crate::pgp::autocrypt::add_for(
+                pgp,
+                account,
+                &draft_from,
+                &how.signer,
+                &composed.bytes,
+            )
+            .map_err(pgp_err)?;
+            let protected =
+                crate::pgp::protect(pgp, &bytes, &composed.recipients, &how).map_err(pgp_err)?;
             let composed = composed.with_bytes(protected);
             let sent_copy = composed.sent_copy();
             (

@@ -103,6 +103,9 @@ pub struct PgpSettings {
     /// `pgp_key`: the key to sign with (and to encrypt the sender's copy to): a key id,
     /// fingerprint or user id as gpg's --local-user takes it. None: the account's address.
     pub key: Option<String>,
+    /// `autocrypt`: outgoing mail carries an Autocrypt header with the sender's public key
+    /// (default false).
+    pub autocrypt: bool,
 }
 
 /// `pgp_encrypt`: whether new mail is encrypted.

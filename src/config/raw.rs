@@ -48,6 +48,7 @@ pub(super) struct RawAccount {
     pub pgp_sign: Option<bool>,
     pub pgp_encrypt: Option<RawPgpEncrypt>,
     pub pgp_key: Option<String>,
+    pub autocrypt: Option<bool>,
     // `incoming`, `outgoing` and `identities` are read separately, so a problem there hides
     // none here.
 }

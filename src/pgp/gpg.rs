@@ -261,6 +261,17 @@ impl Backend for Gpg {
         )?;
         Ok(usable_for_encryption(&String::from_utf8_lossy(&run.stdout)))
     }
+
+    fn export_minimal(&self, key: &str) -> Result<Vec<u8>, PgpError> {
+        let run = self.run(
+            &os(&["--export", "--export-options", "export-minimal", "--", key]),
+            b"",
+        )?;
+        if !run.success || run.stdout.is_empty() {
+            return Err(PgpError::NoSigningKey(key.to_owned()));
+        }
+        Ok(run.stdout)
+    }
 }
 
 /// Whether `--with-colons --list-keys` output shows a key that can encrypt: a `pub` record

@@ -60,6 +60,10 @@ impl Backend for FakePgp {
     fn can_encrypt_to(&self, address: &str) -> Result<bool, PgpError> {
         Ok(self.keys.contains(&address))
     }
+    fn export_minimal(&self, key: &str) -> Result<Vec<u8>, PgpError> {
+        self.calls.borrow_mut().push(format!("export {key}"));
+        Ok(b"KEYDATA".to_vec())
+    }
 }
 
 fn config_with(pgp: PgpSettings) -> Config {
@@ -260,4 +264,50 @@ fn an_identity_signs_and_encrypts_to_self_with_its_own_key() {
     ]);
     plan_with(&args, &config, &mut &b"hi\n"[..], &fake).expect("plan");
     assert_eq!(*fake.calls.borrow(), ["sign <other@x.test>"]);
+}
+
+/// `autocrypt = true`: the message carries `Autocrypt: addr=FROM` with the key it is signed
+/// with, outside the encryption, and the Sent copy keeps its Bcc line.
+#[test]
+fn autocrypt_adds_the_senders_key_outside_the_encryption() {
+    let config = config_with(PgpSettings {
+        autocrypt: true,
+        encrypt: PgpEncrypt::IfAllKeys,
+        key: Some("ACCOUNTKEY".into()),
+        ..PgpSettings::default()
+    });
+    let fake = FakePgp::with_keys(&["bob@x.test", "zoe@y.test"]);
+    let args = parse(&[
+        "--to",
+        "bob@x.test",
+        "--bcc",
+        "zoe@y.test",
+        "--subject",
+        "s",
+    ]);
+    let plan = plan_with(&args, &config, &mut &b"hi\n"[..], &fake).expect("plan");
+    let message = text(&plan);
+    let header =
+        "Autocrypt: addr=alice@x.test; prefer-encrypt=mutual; keydata=\r\n S0VZREFUQQ==\r\n";
+    let (head, _) = message.split_once("\r\n\r\n").expect("a header");
+    assert!(format!("{head}\r\n").contains(header), "{message}");
+    assert!(message.contains("multipart/encrypted"), "{message}");
+    assert_eq!(
+        fake.calls.borrow()[0],
+        "export ACCOUNTKEY",
+        "{:?}",
+        fake.calls.borrow()
+    );
+    let copy = String::from_utf8_lossy(&plan.sent_copy).into_owned();
+    assert!(
+        copy.contains("Bcc: zoe@y.test") && copy.contains(header),
+        "{copy}"
+    );
+
+    // Off (the default): no header, no export.
+    let fake = FakePgp::with_keys(&[]);
+    let args = parse(&["--to", "bob@x.test", "--subject", "s"]);
+    let plan = plan_with(&args, &super::tests::config(), &mut &b"hi\n"[..], &fake).expect("plan");
+    assert!(!text(&plan).contains("Autocrypt:"));
+    assert!(fake.calls.borrow().is_empty());
 }
