@@ -265,6 +265,11 @@ enum Internal {
     /// gpg finished with an opened message (`pgp.rs`): the reader's view of it, ready but
     /// for the OpenPGP result.
     PgpChecked(Box<pgp_check::Checked>),
+    /// A message to send was signed and/or encrypted on a worker (`send.rs`).
+    Protected {
+        draft: Box<ui::Draft>,
+        result: Result<crate::mail::compose::Composed, BackendError>,
+    },
 }
 
 /// A computed list order, valid for one list generation.
@@ -356,7 +361,7 @@ impl Backend {
         let drain = async {
             while self.sends_in_flight > 0 {
                 match internal.recv().await {
-                    Some(msg @ Internal::SendDone(_)) => {
+                    Some(msg @ (Internal::SendDone(_) | Internal::Protected { .. })) => {
                         self.internal(msg).await;
                     }
                     Some(Internal::SyncDone { account, .. }) => {
@@ -510,6 +515,7 @@ impl Backend {
                 unsearched,
             } => self.server_searched(source, ids, unsearched).await,
             Internal::PgpChecked(checked) => self.pgp_checked(*checked).await,
+            Internal::Protected { draft, result } => self.protected(*draft, result).await,
         }
     }
 

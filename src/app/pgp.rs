@@ -81,40 +81,55 @@ impl Backend {
         })
     }
 
-    /// Signs and/or encrypts a composed message as the draft says (through gpg, on this
-    /// thread: it may wait for pinentry). A recipient without a key fails it: nothing is sent
-    /// or queued in plaintext.
-    pub(super) fn protect(
-        &self,
-        d: &ui::Draft,
-        composed: Composed,
-    ) -> Result<Composed, BackendError> {
+    /// What signing and encrypting `d` needs, to run away from this thread
+    /// ([`ProtectJob::run`] may wait for pinentry); None when there is nothing to do.
+    pub(super) fn protect_job(&self, d: &ui::Draft) -> Option<ProtectJob> {
         let choice = self.pgp_choice(d);
-        let account = self.options.config.account(&d.account);
-        let autocrypt = account.is_some_and(|a| a.pgp.autocrypt);
-        if choice == PgpChoice::default() && !autocrypt {
-            return Ok(composed);
-        }
+        let account = self.options.config.account(&d.account).cloned();
+        let autocrypt = account.as_ref().is_some_and(|a| a.pgp.autocrypt);
+        (choice != PgpChoice::default() || autocrypt).then(|| ProtectJob {
+            gpg: self.gpg.clone(),
+            account_name: d.account.clone(),
+            account,
+            choice,
+        })
+    }
+}
+
+/// Signing and/or encrypting one composed message: everything it needs, owned, so it runs on
+/// a blocking worker (`send.rs`) while the store thread keeps serving the UI.
+pub(super) struct ProtectJob {
+    gpg: Gpg,
+    account_name: String,
+    account: Option<crate::config::Account>,
+    choice: PgpChoice,
+}
+
+impl ProtectJob {
+    /// Signs and/or encrypts `composed` as the draft said. A recipient without a key fails
+    /// it: nothing is sent or queued in plaintext.
+    pub(super) fn run(&self, composed: Composed) -> Result<Composed, BackendError> {
         let fail = |e: crate::pgp::PgpError| {
             BackendError::new(
                 e.kind(),
                 format!(
                     "account {:?} (OpenPGP through gpg): {}",
-                    d.account,
+                    self.account_name,
                     crate::error::chain_line(&e)
                 ),
             )
         };
         let gpg = &self.gpg;
-        let encrypt = match choice.encrypt {
+        let encrypt = match self.choice.encrypt {
             EncryptChoice::No => false,
             EncryptChoice::Yes => true,
             EncryptChoice::IfAllKeys => crate::pgp::mime::missing_keys(gpg, &composed.recipients)
                 .map_err(fail)?
                 .is_empty(),
         };
+        let account = self.account.as_ref();
         let how = Protection::for_sender(
-            choice.sign,
+            self.choice.sign,
             encrypt,
             &composed.envelope_from,
             account.and_then(|a| a.pgp_key_for(&composed.envelope_from)),

@@ -1,6 +1,7 @@
 //! gpg off the store thread (issue #18): with a gpg that takes its time (a wrapper script
 //! that sleeps), opening an encrypted message answers at once with `PGP: checking…`, the list
-//! keeps answering meanwhile, and the reader gets the message again when gpg is done.
+//! keeps answering meanwhile, and the reader gets the message again when gpg is done; sending
+//! a signed message lets the list answer while gpg signs.
 
 use std::os::unix::fs::PermissionsExt;
 
@@ -25,17 +26,70 @@ fn pgp_line(m: &ui::Message) -> Option<&str> {
         .map(|(_, value)| value.as_str())
 }
 
+/// A gpg that sleeps 3 s and then fails (a pinentry nobody answers, a slow smartcard).
+fn slow_gpg(dir: &std::path::Path) -> Gpg {
+    let program = dir.join("slow-gpg");
+    std::fs::write(&program, "#!/bin/sh\nsleep 3\nexit 2\n").unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    Gpg {
+        program,
+        ..Gpg::default()
+    }
+}
+
+fn inbox_request(generation: u64) -> PageRequest {
+    PageRequest {
+        source: inbox(),
+        offset: 0,
+        limit: 100,
+        sort: ui::Sort::default(),
+        generation,
+    }
+}
+
+#[test]
+fn a_slow_gpg_signing_does_not_stop_the_list_and_the_send_reports_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = rig_with_gpg(slow_gpg(dir.path()), |_| {});
+    let draft = ui::Draft {
+        account: DEMO_ACCOUNT.into(),
+        to: vec!["bob@x.test".into()],
+        subject: "signed".into(),
+        body: "hi".into(),
+        pgp: Some(ui::PgpChoice {
+            sign: true,
+            encrypt: EncryptChoice::No,
+        }),
+        ..ui::Draft::default()
+    };
+    r.send(Command::Send(draft));
+    let request = inbox_request(9);
+    r.send(Command::LoadPage(request.clone()));
+    let mut order = Vec::new();
+    for _ in 0..20 {
+        match r.next() {
+            Event::Page { request: got, .. } if got == request => order.push("page"),
+            Event::Sent { result } => {
+                let e = result.expect_err("the slow gpg fails");
+                assert!(e.message.contains("OpenPGP"), "{}", e.message);
+                order.push("sent");
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        order,
+        ["page", "sent"],
+        "the list answered while gpg signed"
+    );
+}
+
 #[test]
 fn a_slow_gpg_does_not_stop_the_list_and_the_reader_updates_when_it_is_done() {
     let dir = tempfile::tempdir().unwrap();
-    let program = dir.path().join("slow-gpg");
-    // Slow (a pinentry, a key on a smartcard), then it fails: the result is "cannot decrypt".
-    std::fs::write(&program, "#!/bin/sh\nsleep 3\nexit 2\n").unwrap();
-    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let gpg = Gpg {
-        program,
-        ..Gpg::default()
-    };
+    // Slow, then it fails: the result is "cannot decrypt".
+    let gpg = slow_gpg(dir.path());
     let mut sid = None;
     let mut r = rig_with_gpg(gpg, |store| {
         let folder = store.ensure_folder(DEMO_ACCOUNT, "INBOX").unwrap();
@@ -52,13 +106,7 @@ fn a_slow_gpg_does_not_stop_the_list_and_the_reader_updates_when_it_is_done() {
     );
 
     // While gpg sleeps, the list answers; the reader's second answer comes after it.
-    let request = PageRequest {
-        source: inbox(),
-        offset: 0,
-        limit: 100,
-        sort: ui::Sort::default(),
-        generation: 7,
-    };
+    let request = inbox_request(7);
     r.send(Command::LoadPage(request.clone()));
     let mut page_first = None;
     let mut second = None;
