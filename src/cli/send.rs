@@ -12,11 +12,12 @@ use std::process::ExitCode;
 use secrecy::SecretString;
 
 use super::{CliError, Context, error_line};
+use protect::{pgp_wanted, protection};
 
-use crate::config::{Account, Config, Identity, PgpEncrypt, Server};
+use crate::config::{Account, Config, Identity, Server};
 use crate::error::ErrorKind;
 use crate::mail::compose::{Attachment, ComposeError, Draft, Mailbox, prepare_raw};
-use crate::pgp::{Backend, PgpError, Protection};
+use crate::pgp::{Backend, PgpError};
 use crate::proto::smtp::{Accepted, Envelope, SmtpError, Submission};
 
 /// Send mail: from flags (`--to ... --subject ...`, body from --body-file or standard input),
@@ -316,21 +317,6 @@ pub fn plan(args: &SendArgs, config: &Config, stdin: &mut dyn Read) -> Result<Se
     plan_with(args, config, stdin, &crate::pgp::gpg::Gpg::default())
 }
 
-/// Whether to sign, and when to encrypt: the flags, else (composed messages only) the
-/// account's defaults. A message on standard input is passed on as it is unless asked.
-fn pgp_wanted(args: &SendArgs, account: &Account, mode: Mode) -> (bool, PgpEncrypt) {
-    let defaults = mode == Mode::Compose;
-    let sign = args.sign || (defaults && !args.no_sign && account.pgp.sign);
-    let encrypt = if args.encrypt {
-        PgpEncrypt::Always
-    } else if args.no_encrypt || !defaults {
-        PgpEncrypt::Never
-    } else {
-        account.pgp.encrypt
-    };
-    (sign, encrypt)
-}
-
 /// [`plan`] with the OpenPGP backend given.
 pub fn plan_with(
     args: &SendArgs,
@@ -468,31 +454,6 @@ pub fn plan_with(
         dry_run: args.dry_run,
         queue: args.queue,
     })
-}
-
-/// What to do to the message: `if-all-keys` encrypts only when every recipient has a usable
-/// key (asking the keyring), `always` whatever happens next (a missing key then stops it).
-/// The key is the one of the identity sending (`from`, its address), see
-/// [`Account::pgp_key_for`].
-fn protection(
-    pgp: &dyn Backend,
-    account: &Account,
-    from: &str,
-    sign: bool,
-    encrypt: PgpEncrypt,
-    recipients: &[String],
-) -> Result<Protection, PgpError> {
-    let encrypt = match encrypt {
-        PgpEncrypt::Never => false,
-        PgpEncrypt::Always => true,
-        PgpEncrypt::IfAllKeys => crate::pgp::mime::missing_keys(pgp, recipients)?.is_empty(),
-    };
-    Ok(Protection::for_sender(
-        sign,
-        encrypt,
-        from,
-        account.pgp_key_for(from),
-    ))
 }
 
 /// `--dry-run`: the message on `out`, the envelope on `err`.
@@ -634,6 +595,7 @@ async fn save_sent_copy(config: &Config, account: &Account, bytes: &[u8]) -> Res
         .map_err(|e| line(&e))
 }
 
+mod protect;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

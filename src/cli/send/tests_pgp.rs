@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use clap::Parser;
 
 use super::*;
-use crate::config::PgpSettings;
+use crate::config::{PgpEncrypt, PgpSettings};
 use crate::pgp::{Decrypted, DetachedSignature, StatusReport};
 
 #[derive(Debug, Parser)]
