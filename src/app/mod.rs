@@ -135,7 +135,8 @@ pub struct Handles {
 /// receiver is closed, after the submissions in flight have finished (sent, or queued in the
 /// outbox): join it before shutting `network` down.
 pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result<Handles> {
-    start_with_gpg(store, options, network, crate::pgp::gpg::Gpg::default())
+    let gpg = crate::pgp::gpg::Gpg::with_peers(&options.config.data_dir);
+    start_with_gpg(store, options, network, gpg)
 }
 
 /// [`start`] with the `gpg` to run (tests give a slow one).
@@ -730,6 +731,7 @@ impl Backend {
             attachments: convert::attachments(&parsed),
             prefill,
         };
+        self.remember_autocrypt(account, &raw);
         self.start_pgp_check(&mut message, raw, sid, note);
         Ok(message)
     }

@@ -83,6 +83,26 @@ impl Backend {
         });
     }
 
+    /// An account with `autocrypt = true` remembers the Autocrypt key an opened message
+    /// carries, on a blocking worker (gpg imports it); a failure is only logged.
+    pub(super) fn remember_autocrypt(&self, account: &str, raw: &[u8]) {
+        let autocrypt = self
+            .options
+            .config
+            .account(account)
+            .is_some_and(|a| a.pgp.autocrypt);
+        let Some(peer) = crate::pgp::autocrypt::peer_of(raw).filter(|_| autocrypt) else {
+            return;
+        };
+        let gpg = self.gpg.clone();
+        let data_dir = self.options.config.data_dir.clone();
+        self.network.spawn_blocking(move || {
+            if let Err(e) = crate::pgp::autocrypt::remember(&gpg, &data_dir, &peer) {
+                tracing::warn!("cannot remember the Autocrypt key of {}: {e}", peer.addr);
+            }
+        });
+    }
+
     /// gpg is done with an opened message: the reader gets it again, with the result.
     pub(super) async fn pgp_checked(&mut self, checked: Checked) -> bool {
         let Checked {

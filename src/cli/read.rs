@@ -37,7 +37,9 @@ pub fn run_offline(
     if args.raw {
         out.write_all(&bytes)?;
     } else {
-        let pgp = crate::pgp::inspect(&crate::pgp::gpg::Gpg::default(), &bytes);
+        let gpg = crate::pgp::gpg::Gpg::with_peers(&config.data_dir);
+        remember_autocrypt(config, &store, args.id, &gpg, &bytes);
+        let pgp = crate::pgp::inspect(&gpg, &bytes);
         if let Some(shown) = pgp.as_ref().and_then(|p| p.shown.as_deref())
             && config.index_decrypted
         {
@@ -53,6 +55,27 @@ pub fn run_offline(
     }
     out.flush()?;
     Ok(())
+}
+
+/// An account with `autocrypt = true` remembers the Autocrypt key the message carries (a
+/// failure is only logged: reading goes on).
+fn remember_autocrypt(
+    config: &Config,
+    store: &crate::store::Store,
+    id: crate::store::MessageId,
+    gpg: &crate::pgp::gpg::Gpg,
+    bytes: &[u8],
+) {
+    let autocrypt = store
+        .get(id)
+        .ok()
+        .and_then(|s| config.account(&s.account).map(|a| a.pgp.autocrypt))
+        .unwrap_or(false);
+    if let Some(peer) = crate::pgp::autocrypt::peer_of(bytes).filter(|_| autocrypt)
+        && let Err(e) = crate::pgp::autocrypt::remember(gpg, &config.data_dir, &peer)
+    {
+        tracing::warn!("cannot remember the Autocrypt key of {}: {e}", peer.addr);
+    }
 }
 
 /// The text view of a message: Date/From/To/Cc/Subject, a blank line, the body text, then the

@@ -314,7 +314,12 @@ fn mailboxes(list: &[String]) -> Result<Vec<Mailbox>, SendError> {
 /// files named by --attach/--body-file; runs gpg only when the message is to be signed or
 /// encrypted; touches nothing else.
 pub fn plan(args: &SendArgs, config: &Config, stdin: &mut dyn Read) -> Result<SendPlan, SendError> {
-    plan_with(args, config, stdin, &crate::pgp::gpg::Gpg::default())
+    plan_with(
+        args,
+        config,
+        stdin,
+        &crate::pgp::gpg::Gpg::with_peers(&config.data_dir),
+    )
 }
 
 /// [`plan`] with the OpenPGP backend given.
