@@ -5,201 +5,10 @@
 
 mod support;
 
-use std::path::PathBuf;
-use std::process::Output;
 use std::time::Duration;
 
-use assert_cmd::Command;
-use support::config::{Incoming, Tls};
-use support::gnupg::GnupgHome;
-use support::{TestUser, servers};
-
-const WAIT: Duration = Duration::from_secs(20);
-
-/// One person: a mail user on the harness, a GnuPG home with their key, a postie config.
-struct Party {
-    user: TestUser,
-    name: &'static str,
-    gnupg: GnupgHome,
-    dir: tempfile::TempDir,
-}
-
-impl Party {
-    fn new(prefix: &str, name: &'static str) -> Party {
-        Party::with_keys(prefix, name, true)
-    }
-
-    fn with_keys(prefix: &str, name: &'static str, key: bool) -> Party {
-        let user = servers().new_user(prefix);
-        let gnupg = GnupgHome::new();
-        if key {
-            gnupg.generate(name, &user.email);
-        }
-        let dir = tempfile::tempdir().expect("tempdir");
-        let account = user
-            .account_toml("main", Incoming::Imap, Tls::Implicit)
-            .replacen(
-                "\n\n[accounts.main.incoming]",
-                &format!("\nname = \"{name}\"\n\n[accounts.main.incoming]"),
-                1,
-            );
-        let config = format!("data_dir = {:?}\n\n{account}", dir.path().join("data"));
-        std::fs::write(dir.path().join("config.toml"), config).expect("write config");
-        Party {
-            user,
-            name,
-            gnupg,
-            dir,
-        }
-    }
-
-    fn config(&self) -> PathBuf {
-        self.dir.path().join("config.toml")
-    }
-
-    fn postie(&self, args: &[&str], stdin: &[u8]) -> Output {
-        let home = self.dir.path();
-        Command::cargo_bin("postie")
-            .expect("binary")
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("GNUPGHOME", self.gnupg.path())
-            .env("XDG_CONFIG_HOME", home.join("xdg-config"))
-            .env("XDG_DATA_HOME", home.join("xdg-data"))
-            .arg("--config")
-            .arg(self.config())
-            .args(args)
-            .write_stdin(stdin.to_vec())
-            .timeout(Duration::from_secs(120))
-            .output()
-            .expect("postie runs")
-    }
-
-    fn ok(&self, args: &[&str], stdin: &[u8]) -> String {
-        let out = self.postie(args, stdin);
-        assert!(
-            out.status.success(),
-            "postie {args:?}: {:?}\nstderr: {}\nstdout: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr),
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Alice sends to `to` with extra `flags`, the body on stdin.
-    fn send(&self, to: &Party, subject: &str, flags: &[&str], body: &str) -> Output {
-        let to = format!("{} <{}>", to.name, to.user.email);
-        let mut args = vec!["send", "--to", &to, "--subject", subject];
-        args.extend_from_slice(flags);
-        self.postie(&args, body.as_bytes())
-    }
-
-    /// Syncs, then `postie read`s the message whose subject is `subject`.
-    fn read_by_subject(&self, subject: &str) -> String {
-        self.ok(&["sync"], b"");
-        let list = self.ok(&["list", "--json", "--folder", "INBOX"], b"");
-        let messages: serde_json::Value = serde_json::from_str(&list).expect("list --json");
-        let id = messages
-            .as_array()
-            .expect("an array")
-            .iter()
-            .find(|m| m["subject"] == subject)
-            .unwrap_or_else(|| panic!("no message {subject:?} in {list}"))["id"]
-            .to_string();
-        self.ok(&["read", &id], b"")
-    }
-}
-
-/// Each imports the other's public key.
-fn exchange_keys(a: &Party, b: &Party) {
-    a.gnupg.import(&b.gnupg.export(&b.user.email));
-    b.gnupg.import(&a.gnupg.export(&a.user.email));
-}
-
-async fn delivered(user: &TestUser, n: usize) -> Vec<Vec<u8>> {
-    let files = user.wait_for_messages("INBOX", n, WAIT).await;
-    assert_eq!(files.len(), n, "{}: {files:?}", user.email);
-    let mut all: Vec<Vec<u8>> = files
-        .iter()
-        .map(|f| std::fs::read(f).expect("read delivered message"))
-        .collect();
-    all.sort_by_key(|m| String::from_utf8_lossy(m).contains("Subject: tampered"));
-    all
-}
-
-/// CRLF line ends (Dovecot stores LF; the signature covers the CRLF form).
-fn crlf(bytes: &[u8]) -> Vec<u8> {
-    String::from_utf8_lossy(bytes)
-        .replace("\r\n", "\n")
-        .replace('\n', "\r\n")
-        .into_bytes()
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// The boundary parameter of the top-level Content-Type.
-fn boundary(message: &[u8]) -> String {
-    let text = String::from_utf8_lossy(message);
-    let head = text.split("\r\n\r\n").next().unwrap_or_default();
-    let start = head.find("boundary=\"").expect("a boundary") + "boundary=\"".len();
-    head[start..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// The parts of a CRLF multipart message, each exactly as between its delimiters.
-fn parts(message: &[u8]) -> Vec<Vec<u8>> {
-    let delimiter = format!("\r\n--{}", boundary(message));
-    let mut at = find(message, delimiter.as_bytes()).expect("first delimiter") + delimiter.len();
-    let mut out = Vec::new();
-    while !message[at..].starts_with(b"--") {
-        let line_end = at + find(&message[at..], b"\r\n").expect("line end") + 2;
-        let next =
-            line_end + find(&message[line_end..], delimiter.as_bytes()).expect("next delimiter");
-        out.push(message[line_end..next].to_vec());
-        at = next + delimiter.len();
-    }
-    out
-}
-
-/// The body of a part (after its header block).
-fn part_body(part: &[u8]) -> Vec<u8> {
-    let at = find(part, b"\r\n\r\n").expect("part header end") + 4;
-    part[at..].to_vec()
-}
-
-/// `gpg --verify` of the delivered file's signed part with its detached signature, as a
-/// plain GnuPG user would do it; returns gpg's status output.
-fn gpg_verify(home: &GnupgHome, delivered: &[u8]) -> (bool, String) {
-    let message = crlf(delivered);
-    let parts = parts(&message);
-    assert_eq!(parts.len(), 2, "multipart/signed has two parts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let sig = dir.path().join("sig.asc");
-    std::fs::write(&data, &parts[0]).expect("write data");
-    std::fs::write(&sig, part_body(&parts[1])).expect("write sig");
-    let out = home.gpg(
-        &[
-            "--status-fd",
-            "1",
-            "--verify",
-            sig.to_str().expect("utf-8 path"),
-            data.to_str().expect("utf-8 path"),
-        ],
-        b"",
-    );
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
-}
+use support::pgp_party::*;
+use support::servers;
 
 const BODY: &str = "Hello Bob,\n\nthis line ends in spaces   \nFrom here on: Grüße.\n-- \nAlice\n";
 
@@ -279,6 +88,11 @@ async fn encrypted_mail_decrypts_with_plain_gpg_for_both_and_in_postie() {
     let text = String::from_utf8_lossy(&message);
     assert!(text.contains("multipart/encrypted"), "{text}");
     assert!(text.contains("Version: 1"));
+    // Protected headers: the real Subject travels inside only.
+    assert!(
+        text.contains("\nSubject: ...") && !text.contains("sealed"),
+        "{text}"
+    );
     assert!(
         !text.contains("Hello Bob"),
         "the body went out in clear: {text}"
@@ -292,6 +106,10 @@ async fn encrypted_mail_decrypts_with_plain_gpg_for_both_and_in_postie() {
             out.status.success() && plain.contains("Hello Bob"),
             "{who}: gpg --decrypt: {}",
             String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            plain.contains("Subject: sealed\r\n") && plain.contains("protected-headers=\"v1\""),
+            "{who}: {plain}"
         );
     }
 
@@ -313,9 +131,14 @@ async fn encrypted_mail_decrypts_with_plain_gpg_for_both_and_in_postie() {
             .expect("an array")
             .clone()
     };
-    assert_eq!(search("sealed").len(), 1, "found by its subject");
+    // Its real Subject is protected (inside the encryption): found by the sender only.
+    assert_eq!(search("from:Alice").len(), 1, "found by its sender");
+    assert!(
+        search("sealed").is_empty(),
+        "the protected Subject was indexed"
+    );
     assert!(search("Hello").is_empty(), "the decrypted text was indexed");
-    let id = search("sealed")[0]["id"].to_string();
+    let id = search("from:Alice")[0]["id"].to_string();
     let stored = bob.ok(&["read", "--raw", &id], b"");
     assert!(stored.contains("-----BEGIN PGP MESSAGE-----") && !stored.contains("Hello Bob"));
 
@@ -328,6 +151,7 @@ async fn encrypted_mail_decrypts_with_plain_gpg_for_both_and_in_postie() {
         1,
         "the decrypted text is indexed when asked"
     );
+    assert_eq!(search("sealed").len(), 1, "so is the protected Subject");
 }
 
 #[tokio::test]

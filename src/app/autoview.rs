@@ -84,7 +84,15 @@ impl Backend {
         result: Result<ui::Message, BackendError>,
     ) -> bool {
         let message = match result {
-            Ok(m) if m.downloaded && !self.options.config.auto_view.is_empty() => m,
+            // A message gpg still works on is shown as it is; its second answer (with the
+            // OpenPGP result) goes through here again.
+            Ok(m)
+                if m.downloaded
+                    && !self.options.config.auto_view.is_empty()
+                    && !super::pgp_check::pending(&m) =>
+            {
+                m
+            }
             result => return self.emit(Event::Message { id, result }).await,
         };
         let raw = store_id_of(&id)

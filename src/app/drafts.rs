@@ -12,7 +12,10 @@
 //!   brings the server's copy down adopts it by Message-ID (no duplicate);
 //! - offline, or when the server cannot be reached, the draft stays local and is APPENDed when
 //!   the account's next sync ends ([`Backend::push_local_drafts`]), not queued as an action;
-//! - POP3 and Maildir accounts keep their drafts in the store only.
+//! - POP3 and Maildir accounts keep their drafts in the store only;
+//! - a draft with encryption on is stored (here and on the server) encrypted to the sender's
+//!   own key, never in clear, and reopens decrypted with its OpenPGP toggles
+//!   ([`Backend::seal_draft`], `pgp::open_draft`).
 
 use crate::error::ErrorKind;
 use crate::mail::compose::Composed;
@@ -54,6 +57,7 @@ impl Backend {
         } else {
             composed.sent_copy()
         };
+        let bytes = self.seal_draft(d, &composed.envelope_from, bytes)?;
         let (folder, name) = self.drafts_folder(&d.account)?;
         let old = self
             .store
@@ -179,7 +183,11 @@ impl Backend {
         let sid = store_id_of(id)?;
         let summary = self.store.get(sid).map_err(store_error)?;
         let raw = self.store.read_raw(sid).map_err(store_error)?;
-        Ok(draft_from_raw(&raw, &summary.account, id))
+        let (raw, pgp) = super::pgp::open_draft(&self.gpg, raw)?;
+        Ok(ui::Draft {
+            pgp,
+            ..draft_from_raw(&raw, &summary.account, id)
+        })
     }
 }
 

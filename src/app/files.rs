@@ -45,6 +45,9 @@ pub(super) fn part_data(
     part: usize,
 ) -> Result<PartData, BackendError> {
     let raw = store.read_raw(store_id_of(id)?).map_err(store_error)?;
+    // An encrypted message's parts are those of its decrypted form (a reopened encrypted
+    // draft, a forward of encrypted mail), in memory only.
+    let raw = super::pgp::readable(raw);
     let parsed = crate::mail::ParsedMessage::parse(&raw);
     let info = parsed
         .attachments

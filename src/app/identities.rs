@@ -106,6 +106,7 @@ mod tests {
             from: from.into(),
             address: address.into(),
             signature: None,
+            pgp_key: None,
         };
         Account {
             name: "work".into(),

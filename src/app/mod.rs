@@ -38,6 +38,7 @@ mod live;
 mod mailcap;
 mod outbox;
 mod pgp;
+mod pgp_check;
 mod pipe;
 mod prefill;
 mod save;
@@ -55,6 +56,8 @@ mod tests_check;
 mod tests_forward;
 #[cfg(test)]
 mod tests_outbox;
+#[cfg(test)]
+mod tests_pgp;
 #[cfg(test)]
 mod tests_pipe;
 #[cfg(test)]
@@ -132,6 +135,17 @@ pub struct Handles {
 /// receiver is closed, after the submissions in flight have finished (sent, or queued in the
 /// outbox): join it before shutting `network` down.
 pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result<Handles> {
+    let gpg = crate::pgp::gpg::Gpg::with_peers(&options.config.data_dir);
+    start_with_gpg(store, options, network, gpg)
+}
+
+/// [`start`] with the `gpg` to run (tests give a slow one).
+pub(crate) fn start_with_gpg(
+    store: Store,
+    options: Options,
+    network: Handle,
+    gpg: crate::pgp::gpg::Gpg,
+) -> std::io::Result<Handles> {
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(256);
     let (ev_tx, ev_rx) = mpsc::channel::<Event>(1024);
     let thread = std::thread::Builder::new()
@@ -174,6 +188,7 @@ pub fn start(store: Store, options: Options, network: Handle) -> std::io::Result
                 synced_once: Default::default(),
                 undo: Default::default(),
                 draft_versions: HashMap::new(),
+                gpg,
             };
             rt.block_on(backend.run(cmd_rx, int_rx))
         })?;
@@ -248,6 +263,14 @@ enum Internal {
         ids: Vec<store::MessageId>,
         unsearched: u64,
     },
+    /// gpg finished with an opened message (`pgp.rs`): the reader's view of it, ready but
+    /// for the OpenPGP result.
+    PgpChecked(Box<pgp_check::Checked>),
+    /// A message to send was signed and/or encrypted on a worker (`send.rs`).
+    Protected {
+        draft: Box<ui::Draft>,
+        result: Result<crate::mail::compose::Composed, BackendError>,
+    },
 }
 
 /// A computed list order, valid for one list generation.
@@ -300,6 +323,8 @@ struct Backend {
     /// A replaced draft's store id -> its newer version's, so that the composer's
     /// attachments naming the old version's parts are still found.
     draft_versions: HashMap<ui::MessageId, ui::MessageId>,
+    /// The OpenPGP backend; reading runs it on a blocking worker, never on this thread.
+    gpg: crate::pgp::gpg::Gpg,
 }
 
 impl Backend {
@@ -337,7 +362,7 @@ impl Backend {
         let drain = async {
             while self.sends_in_flight > 0 {
                 match internal.recv().await {
-                    Some(msg @ Internal::SendDone(_)) => {
+                    Some(msg @ (Internal::SendDone(_) | Internal::Protected { .. })) => {
                         self.internal(msg).await;
                     }
                     Some(Internal::SyncDone { account, .. }) => {
@@ -352,7 +377,8 @@ impl Backend {
                         | Internal::Replayed { .. }
                         | Internal::FolderManaged { .. }
                         | Internal::DraftOnServer { .. }
-                        | Internal::ServerSearched { .. },
+                        | Internal::ServerSearched { .. }
+                        | Internal::PgpChecked(_),
                     ) => {}
                     None => break,
                 }
@@ -489,6 +515,8 @@ impl Backend {
                 ids,
                 unsearched,
             } => self.server_searched(source, ids, unsearched).await,
+            Internal::PgpChecked(checked) => self.pgp_checked(*checked).await,
+            Internal::Protected { draft, result } => self.protected(*draft, result).await,
         }
     }
 
@@ -703,7 +731,8 @@ impl Backend {
             attachments: convert::attachments(&parsed),
             prefill,
         };
-        self.show_pgp(&mut message, &raw, sid, &note);
+        self.remember_autocrypt(account, &raw);
+        self.start_pgp_check(&mut message, raw, sid, note);
         Ok(message)
     }
 

@@ -149,10 +149,44 @@ impl Backend {
     /// Answers [`ui::Command::Send`]: at once in demo and offline mode, else when the
     /// submission task reports back ([`Backend::send_done`]).
     pub(super) async fn send(&mut self, draft: ui::Draft) -> bool {
-        let composed = match self
-            .compose(&draft, false)
-            .and_then(|(c, _)| self.protect(&draft, c))
-        {
+        let composed = match self.compose(&draft, false) {
+            Ok((c, _)) => c,
+            Err(e) => return self.emit(Event::Sent { result: Err(e) }).await,
+        };
+        let Some(job) = self.protect_job(&draft) else {
+            return self.send_composed(draft, Ok(composed)).await;
+        };
+        // gpg may wait for a pinentry or a slow key: on a blocking worker, counted as a send in
+        // flight so that quitting meanwhile still sends (or queues) it.
+        self.sends_in_flight += 1;
+        let internal = self.internal.clone();
+        self.network.spawn_blocking(move || {
+            let result = job.run(composed);
+            let _ = internal.send(Internal::Protected {
+                draft: Box::new(draft),
+                result,
+            });
+        });
+        true
+    }
+
+    /// A draft signed and/or encrypted on the worker ([`Backend::send`]): on to the server.
+    pub(super) async fn protected(
+        &mut self,
+        draft: ui::Draft,
+        result: Result<Composed, BackendError>,
+    ) -> bool {
+        self.sends_in_flight = self.sends_in_flight.saturating_sub(1);
+        self.send_composed(draft, result).await
+    }
+
+    /// Submits (or, offline, queues; in the demo, keeps) a composed, protected message.
+    async fn send_composed(
+        &mut self,
+        draft: ui::Draft,
+        composed: Result<Composed, BackendError>,
+    ) -> bool {
+        let composed = match composed {
             Ok(c) => c,
             Err(e) => return self.emit(Event::Sent { result: Err(e) }).await,
         };

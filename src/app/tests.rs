@@ -82,6 +82,36 @@ pub(super) fn rig_from(mode: Mode, config: impl FnOnce(&std::path::Path) -> Conf
     }
 }
 
+/// The demo store (after `prepare`) and no accounts, with `gpg` as the OpenPGP backend.
+pub(super) fn rig_with_gpg(
+    gpg: crate::pgp::gpg::Gpg,
+    prepare: impl FnOnce(&mut store::Store),
+) -> Rig {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut store = store::demo::generate(&data).unwrap();
+    prepare(&mut store);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let options = Options {
+        mode: Mode::Demo,
+        config: Config::empty(data.clone()),
+        accounts: vec![DEMO_ACCOUNT.to_owned()],
+        initial_sync: false,
+    };
+    let h = start_with_gpg(store, options, rt.handle().clone(), gpg).unwrap();
+    Rig {
+        rt,
+        cmd: h.commands,
+        ev: h.events,
+        _dir: dir,
+        data,
+    }
+}
+
 impl Rig {
     pub(super) fn send(&mut self, c: Command) {
         self.cmd.blocking_send(c).unwrap();

@@ -37,11 +37,16 @@ pub fn run_offline(
     if args.raw {
         out.write_all(&bytes)?;
     } else {
-        let pgp = crate::pgp::inspect(&crate::pgp::gpg::Gpg::default(), &bytes);
+        let gpg = crate::pgp::gpg::Gpg::with_peers(&config.data_dir);
+        remember_autocrypt(config, &store, args.id, &gpg, &bytes);
+        let pgp = crate::pgp::inspect(&gpg, &bytes);
         if let Some(shown) = pgp.as_ref().and_then(|p| p.shown.as_deref())
             && config.index_decrypted
         {
-            let text = ParsedMessage::parse_for_index(shown).text;
+            let mut text = ParsedMessage::parse_for_index(shown).text;
+            if let Some(subject) = crate::pgp::read::protected_subject(shown) {
+                text = format!("{subject}\n{text}");
+            }
             if let Err(e) = store.index_body_text(args.id, &text) {
                 tracing::warn!("cannot index the decrypted text: {e}");
             }
@@ -50,6 +55,27 @@ pub fn run_offline(
     }
     out.flush()?;
     Ok(())
+}
+
+/// An account with `autocrypt = true` remembers the Autocrypt key the message carries (a
+/// failure is only logged: reading goes on).
+fn remember_autocrypt(
+    config: &Config,
+    store: &crate::store::Store,
+    id: crate::store::MessageId,
+    gpg: &crate::pgp::gpg::Gpg,
+    bytes: &[u8],
+) {
+    let autocrypt = store
+        .get(id)
+        .ok()
+        .and_then(|s| config.account(&s.account).map(|a| a.pgp.autocrypt))
+        .unwrap_or(false);
+    if let Some(peer) = crate::pgp::autocrypt::peer_of(bytes).filter(|_| autocrypt)
+        && let Err(e) = crate::pgp::autocrypt::remember(gpg, &config.data_dir, &peer)
+    {
+        tracing::warn!("cannot remember the Autocrypt key of {}: {e}", peer.addr);
+    }
 }
 
 /// The text view of a message: Date/From/To/Cc/Subject, a blank line, the body text, then the
@@ -83,7 +109,12 @@ pub fn render_with(bytes: &[u8], pgp: Option<&Inspection>) -> String {
             s.push_str(&format!("{name}: {}\n", format_addresses(list)));
         }
     }
-    s.push_str(&format!("Subject: {}\n", e.subject));
+    // Protected headers: the real Subject is inside the encryption (the outer one is `...`).
+    let subject = pgp
+        .and_then(|i| i.shown.as_deref())
+        .and_then(crate::pgp::read::protected_subject)
+        .unwrap_or_else(|| e.subject.clone());
+    s.push_str(&format!("Subject: {subject}\n"));
     if let Some(pgp) = pgp {
         s.push_str(&pgp.status_line());
         s.push('\n');

@@ -10,14 +10,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::{CliError, Context, error_line};
+use protect::{pgp_wanted, protection};
 
 mod submit;
 pub use submit::submit;
 
-use crate::config::{Account, Config, Identity, PgpEncrypt};
+use crate::config::{Account, Config, Identity};
 use crate::error::ErrorKind;
 use crate::mail::compose::{Attachment, ComposeError, Draft, Mailbox, prepare_raw};
-use crate::pgp::{Backend, PgpError, Protection};
+use crate::pgp::{Backend, PgpError};
 use crate::proto::smtp::{Envelope, SmtpError};
 
 /// Send mail: from flags (`--to ... --subject ...`, body from --body-file or standard input),
@@ -322,22 +323,12 @@ fn mailboxes(list: &[String]) -> Result<Vec<Mailbox>, SendError> {
 /// files named by --attach/--body-file; runs gpg only when the message is to be signed or
 /// encrypted; touches nothing else.
 pub fn plan(args: &SendArgs, config: &Config, stdin: &mut dyn Read) -> Result<SendPlan, SendError> {
-    plan_with(args, config, stdin, &crate::pgp::gpg::Gpg::default())
-}
-
-/// Whether to sign, and when to encrypt: the flags, else (composed messages only) the
-/// account's defaults. A message on standard input is passed on as it is unless asked.
-fn pgp_wanted(args: &SendArgs, account: &Account, mode: Mode) -> (bool, PgpEncrypt) {
-    let defaults = mode == Mode::Compose;
-    let sign = args.sign || (defaults && !args.no_sign && account.pgp.sign);
-    let encrypt = if args.encrypt {
-        PgpEncrypt::Always
-    } else if args.no_encrypt || !defaults {
-        PgpEncrypt::Never
-    } else {
-        account.pgp.encrypt
-    };
-    (sign, encrypt)
+    plan_with(
+        args,
+        config,
+        stdin,
+        &crate::pgp::gpg::Gpg::with_peers(&config.data_dir),
+    )
 }
 
 /// [`plan`] with the OpenPGP backend given.
@@ -414,11 +405,27 @@ pub fn plan_with(
                 });
             }
             draft.sign_safe = sign;
+            let draft_from = draft.from.addr.clone();
             let composed = draft.finish()?;
-            let how =
-                protection(pgp, account, sign, encrypt, &composed.recipients).map_err(pgp_err)?;
-            let protected = crate::pgp::protect(pgp, &composed.bytes, &composed.recipients, &how)
-                .map_err(pgp_err)?;
+            let how = protection(
+                pgp,
+                account,
+                &draft_from,
+                sign,
+                encrypt,
+                &composed.recipients,
+            )
+            .map_err(pgp_err)?;
+            let bytes = crate::pgp::autocrypt::add_for(
+                pgp,
+                account,
+                &draft_from,
+                &how.signer,
+                &composed.bytes,
+            )
+            .map_err(pgp_err)?;
+            let protected =
+                crate::pgp::protect(pgp, &bytes, &composed.recipients, &how).map_err(pgp_err)?;
             let composed = composed.with_bytes(protected);
             let sent_copy = composed.sent_copy();
             (
@@ -441,7 +448,9 @@ pub fn plan_with(
                     recipients.push(m.addr);
                 }
             }
-            let how = protection(pgp, account, sign, encrypt, &recipients).map_err(pgp_err)?;
+            let signer = identity.map_or(account.email.as_str(), |i| i.address.as_str());
+            let how =
+                protection(pgp, account, signer, sign, encrypt, &recipients).map_err(pgp_err)?;
             let bytes =
                 crate::pgp::protect(pgp, &prepared.bytes, &recipients, &how).map_err(pgp_err)?;
             (bytes.clone(), bytes, recipients, prepared.message_id)
@@ -459,28 +468,6 @@ pub fn plan_with(
         dry_run: args.dry_run,
         queue: args.queue,
     })
-}
-
-/// What to do to the message: `if-all-keys` encrypts only when every recipient has a usable
-/// key (asking the keyring), `always` whatever happens next (a missing key then stops it).
-fn protection(
-    pgp: &dyn Backend,
-    account: &Account,
-    sign: bool,
-    encrypt: PgpEncrypt,
-    recipients: &[String],
-) -> Result<Protection, PgpError> {
-    let encrypt = match encrypt {
-        PgpEncrypt::Never => false,
-        PgpEncrypt::Always => true,
-        PgpEncrypt::IfAllKeys => crate::pgp::mime::missing_keys(pgp, recipients)?.is_empty(),
-    };
-    Ok(Protection::for_sender(
-        sign,
-        encrypt,
-        &account.email,
-        account.pgp.key.as_deref(),
-    ))
 }
 
 /// `--dry-run`: the message on `out`, the envelope on `err`.
@@ -612,6 +599,7 @@ async fn save_sent_copy(config: &Config, account: &Account, bytes: &[u8]) -> Res
         .map_err(|e| line(&e))
 }
 
+mod protect;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -21,6 +21,10 @@ pub struct Identity {
     pub address: String,
     /// The signature text (without the `-- ` line), if any.
     pub signature: Option<String>,
+    /// The identity's `pgp_key` (mail from it is signed with it, and encrypted to it for the
+    /// Sent copy); None: the account's `pgp_key` (see [`super::Account::pgp_key_for`]). Never
+    /// empty. The account's own identity has none: its key is the account's.
+    pub pgp_key: Option<String>,
 }
 
 /// The address in a `Name <addr>` / `addr` text, when it has an `@`.
@@ -63,6 +67,7 @@ impl Parser<'_> {
                 raw.signature_file.as_ref(),
                 table_name,
             ),
+            pgp_key: None,
         };
         let mut all = vec![own];
         if let Some(value) = identities {
@@ -127,10 +132,23 @@ impl Parser<'_> {
             raw.signature_file.as_ref(),
             table_name,
         );
+        let pgp_key = match raw.pgp_key {
+            Some(key) if key.get_ref().trim().is_empty() => {
+                let message = format!(
+                    "pgp_key in {table_name} is empty: give a key id, fingerprint or user id, or \
+                     remove it to sign with the account's key"
+                );
+                self.at(&key.span(), message);
+                None
+            }
+            Some(key) => Some(key.get_ref().trim().to_string()),
+            None => None,
+        };
         Some(Identity {
             from: from.get_ref().trim().to_string(),
             address,
             signature,
+            pgp_key,
         })
     }
 
@@ -225,11 +243,13 @@ incoming = { protocol = "maildir", path = "/m" }
             "address_book_command = \"abook --mutt-query\"\n{ACCOUNT}\n\
              [[accounts.work.identities]]\nfrom = \"Alice (lists) <lists@x.test>\"\n\
              signature_file = \"{}\"\n\n\
-             [[accounts.work.identities]]\nfrom = \"a@home.test\"\n",
+             [[accounts.work.identities]]\nfrom = \"a@home.test\"\npgp_key = \" 0xHOMEKEY \"\n",
             sig.path().display()
         );
         let config = parse(&text).unwrap();
         let a = &config.accounts[0];
+        let keys: Vec<Option<&str>> = a.identities.iter().map(|i| i.pgp_key.as_deref()).collect();
+        assert_eq!(keys, vec![None, None, Some("0xHOMEKEY")]);
         let got: Vec<(&str, &str, Option<&str>)> = a
             .identities
             .iter()
@@ -259,7 +279,8 @@ incoming = { protocol = "maildir", path = "/m" }
         let text = format!(
             "{ACCOUNT}\n[[accounts.work.identities]]\nfrom = \"Alice\"\n\n\
              [[accounts.work.identities]]\nsignature = \"x\"\nsignatur = \"y\"\n\n\
-             [[accounts.work.identities]]\nfrom = \"b@x.test\"\nsignature_file = \"~/nope\"\n"
+             [[accounts.work.identities]]\nfrom = \"b@x.test\"\nsignature_file = \"~/nope\"\n\n\
+             [[accounts.work.identities]]\nfrom = \"c@x.test\"\npgp_key = \" \"\n"
         );
         let Err(super::super::ConfigError::Invalid { problems, .. }) = parse(&text) else {
             panic!("expected problems")
@@ -268,7 +289,7 @@ incoming = { protocol = "maildir", path = "/m" }
             .iter()
             .map(|p| (p.line, p.message.as_str()))
             .collect();
-        assert_eq!(found.len(), 4, "{found:#?}");
+        assert_eq!(found.len(), 5, "{found:#?}");
         assert_eq!(found[0].0, Some(10));
         assert!(found[0].1.contains("is not an address"), "{found:#?}");
         assert_eq!(found[1].0, Some(12));
@@ -280,5 +301,8 @@ incoming = { protocol = "maildir", path = "/m" }
         );
         assert_eq!(found[3].0, Some(18));
         assert!(found[3].1.contains("/home/a/nope"), "{found:#?}");
+        assert_eq!(found[4].0, Some(22));
+        assert!(found[4].1.contains("pgp_key in"), "{found:#?}");
+        assert!(found[4].1.contains("is empty"), "{found:#?}");
     }
 }

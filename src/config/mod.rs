@@ -109,6 +109,9 @@ pub struct PgpSettings {
     /// `pgp_key`: the key to sign with (and to encrypt the sender's copy to): a key id,
     /// fingerprint or user id as gpg's --local-user takes it. None: the account's address.
     pub key: Option<String>,
+    /// `autocrypt`: outgoing mail carries an Autocrypt header with the sender's public key
+    /// (default false).
+    pub autocrypt: bool,
 }
 
 /// `pgp_encrypt`: whether new mail is encrypted.
@@ -427,6 +430,17 @@ impl Account {
                 .iter()
                 .any(|i| i.address.eq_ignore_ascii_case(address))
             || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(address))
+    }
+
+    /// The key mail from `address` is signed with (and its Sent copy encrypted to): the
+    /// `pgp_key` of the identity with that address, else the account's `pgp_key`; None: the
+    /// key of `address` itself (gpg finds it by `<address>`).
+    pub fn pgp_key_for(&self, address: &str) -> Option<&str> {
+        self.identities
+            .iter()
+            .find(|i| i.address.eq_ignore_ascii_case(address.trim()))
+            .and_then(|i| i.pgp_key.as_deref())
+            .or(self.pgp.key.as_deref())
     }
 
     /// The incoming server, unless mail comes from a local Maildir.

@@ -51,6 +51,7 @@ pub(super) struct RawAccount {
     pub pgp_sign: Option<bool>,
     pub pgp_encrypt: Option<RawPgpEncrypt>,
     pub pgp_key: Option<String>,
+    pub autocrypt: Option<bool>,
     // `incoming`, `outgoing` and `identities` are read separately, so a problem there hides
     // none here.
 }
@@ -62,6 +63,7 @@ pub(super) struct RawIdentity {
     pub from: Option<Spanned<String>>,
     pub signature: Option<String>,
     pub signature_file: Option<Spanned<String>>,
+    pub pgp_key: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -26,6 +26,9 @@ pub struct Gpg {
     /// The program to run (default `gpg` from PATH).
     pub program: PathBuf,
     pub timeout: Duration,
+    /// postie's keyring of Autocrypt peers' keys ([`super::autocrypt`]), searched after the
+    /// user's own when it exists; never written by these runs.
+    pub extra_keyring: Option<PathBuf>,
 }
 
 impl Default for Gpg {
@@ -33,7 +36,41 @@ impl Default for Gpg {
         Gpg {
             program: PathBuf::from("gpg"),
             timeout: DEFAULT_TIMEOUT,
+            extra_keyring: None,
         }
+    }
+}
+
+impl Gpg {
+    /// The default gpg, with the Autocrypt peers' keyring of the data dir `data_dir`.
+    pub fn with_peers(data_dir: &std::path::Path) -> Gpg {
+        Gpg {
+            extra_keyring: Some(super::autocrypt::keyring(data_dir)),
+            ..Gpg::default()
+        }
+    }
+
+    /// Imports `keydata` into `keyring` only (not the user's keyring).
+    pub fn import_to(&self, keyring: &std::path::Path, keydata: &[u8]) -> Result<(), PgpError> {
+        let keyring = keyring.as_os_str().to_owned();
+        let args = [
+            OsString::from("--no-default-keyring"),
+            OsString::from("--keyring"),
+            keyring,
+            OsString::from("--import"),
+        ];
+        let run = Gpg {
+            extra_keyring: None,
+            ..self.clone()
+        }
+        .run(&args, keydata)?;
+        if !run.success {
+            return Err(PgpError::Failed {
+                action: "remember an Autocrypt key",
+                detail: run.messages,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -58,6 +95,12 @@ impl Gpg {
                 "local",
                 "--no-auto-key-retrieve",
             ])
+            .args(
+                self.extra_keyring
+                    .iter()
+                    .filter(|k| k.exists())
+                    .flat_map(|k| [OsString::from("--keyring"), k.as_os_str().to_owned()]),
+            )
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -261,6 +304,17 @@ impl Backend for Gpg {
         )?;
         Ok(usable_for_encryption(&String::from_utf8_lossy(&run.stdout)))
     }
+
+    fn export_minimal(&self, key: &str) -> Result<Vec<u8>, PgpError> {
+        let run = self.run(
+            &os(&["--export", "--export-options", "export-minimal", "--", key]),
+            b"",
+        )?;
+        if !run.success || run.stdout.is_empty() {
+            return Err(PgpError::NoSigningKey(key.to_owned()));
+        }
+        Ok(run.stdout)
+    }
 }
 
 /// Whether `--with-colons --list-keys` output shows a key that can encrypt: a `pub` record
@@ -297,6 +351,7 @@ mod tests {
         let gpg = Gpg {
             program: PathBuf::from("/nonexistent/postie-no-gpg"),
             timeout: Duration::from_secs(5),
+            extra_keyring: None,
         };
         let err = gpg.decrypt(b"x").expect_err("no such program");
         assert_eq!(err.kind(), crate::error::ErrorKind::Config);

@@ -1,9 +1,10 @@
 //! Writing PGP/MIME (RFC 3156): a finished message in, the signed and/or encrypted message out.
 //!
 //! The message's `Content-*` header fields and its body are the MIME entity that gets
-//! protected; every other header field (From, To, Subject, Date, Message-ID, ...) stays outside
-//! in its original order, unprotected (postie does not write "protected headers": the Subject
-//! travels in clear, as with neomutt's default). What must hold:
+//! protected; every other header field stays outside in its original order. Date, From, To,
+//! Cc, Reply-To, Subject and Message-ID are also copied into the entity, which is marked
+//! `protected-headers="v1"` (draft-autocrypt-lamps-protected-headers); an encrypted message's
+//! outer Subject is `...` (drafts excepted). What must hold:
 //! - signed: the entity is canonical CRLF and 7bit (the composer writes quoted-printable or
 //!   base64 for anything else, see `Draft::sign_safe`), and exactly its bytes lie between the
 //!   first boundary line and the CRLF before the second, so `gpg --verify` on the delivered
@@ -12,7 +13,8 @@
 //!   readable; a recipient without a usable key stops everything ([`PgpError::MissingKeys`]);
 //! - signed and encrypted: one OpenPGP message that is both (RFC 3156 6.2, `gpg --sign
 //!   --encrypt`): one passphrase prompt, and plain `gpg --decrypt` shows the signature.
-//! - header fields outside are unchanged bytes, in order, so a Bcc offset into them stays valid.
+//! - header fields outside are unchanged bytes, in order, up to the Subject (which comes after
+//!   the Bcc position, see `Composed::with_bytes`), so a Bcc offset into them stays valid.
 
 use super::{Backend, PgpError};
 
@@ -26,6 +28,9 @@ pub struct Protection {
     pub signer: String,
     /// The sender's own key to encrypt to as well (same form as `signer`).
     pub own_key: String,
+    /// Encrypted: the outer Subject becomes `...` (the real one is inside, in the protected
+    /// headers). Off for drafts, whose list should stay readable to their owner.
+    pub hide_subject: bool,
 }
 
 impl Protection {
@@ -37,6 +42,7 @@ impl Protection {
             encrypt,
             signer: key.clone(),
             own_key: key,
+            hide_subject: true,
         }
     }
 }
@@ -65,6 +71,7 @@ pub fn protect(
     }
     let message = crate::mail::compose::crlf(message);
     let (outer, entity) = split_entity(&message);
+    let entity = with_protected_headers(&outer, &entity);
     if how.encrypt {
         let missing = missing_keys(backend, recipients)?;
         if !missing.is_empty() {
@@ -78,7 +85,11 @@ pub fn protect(
         let armored = crate::mail::compose::crlf(&backend.encrypt(&entity, &to, signer)?);
         let armored = armored.strip_suffix(b"\r\n").unwrap_or(&armored);
         let boundary = boundary_for(&[armored]);
-        let mut out = outer;
+        let mut out = if how.hide_subject {
+            hidden_subject(&outer)
+        } else {
+            outer
+        };
         out.extend_from_slice(
             format!(
                 "Content-Type: multipart/encrypted;\r\n protocol=\"application/pgp-encrypted\";\r\n \
@@ -131,6 +142,86 @@ pub fn protect(
     out.extend_from_slice(armored);
     out.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     Ok(out)
+}
+
+/// `message` with its entity (`Content-*` fields and body) replaced by `entity`: the decrypted
+/// form of an encrypted message, so a reply can quote (and a forward carry) its text. Header
+/// fields the entity carries (protected headers: the real Subject) replace the outer ones.
+/// Lives only in memory, like every decrypted text.
+pub fn with_entity(message: &[u8], entity: &[u8]) -> Vec<u8> {
+    let (outer, _) = split_entity(&crate::mail::compose::crlf(message));
+    let entity = crate::mail::compose::crlf(entity);
+    let inner_end = find(&entity, b"\r\n\r\n").map_or(0, |i| i + 2);
+    let inner: Vec<Vec<u8>> = header_fields(&entity[..inner_end])
+        .into_iter()
+        .map(field_name)
+        .collect();
+    let mut out = Vec::with_capacity(outer.len() + entity.len());
+    for field in header_fields(&outer) {
+        if !inner.contains(&field_name(field)) {
+            out.extend_from_slice(field);
+        }
+    }
+    out.extend_from_slice(&entity);
+    out
+}
+
+/// The header fields copied into the signed or encrypted entity (protected headers,
+/// draft-autocrypt-lamps-protected-headers), so the receiver sees the ones the sender wrote.
+const PROTECTED: [&[u8]; 7] = [
+    b"date",
+    b"from",
+    b"to",
+    b"cc",
+    b"reply-to",
+    b"subject",
+    b"message-id",
+];
+
+/// A header field's name, lowercased.
+fn field_name(field: &[u8]) -> Vec<u8> {
+    field
+        .split(|&b| b == b':')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii()
+        .to_ascii_lowercase()
+}
+
+/// `entity` with copies of the outer [`PROTECTED`] fields in its header and
+/// `protected-headers="v1"` on its Content-Type.
+fn with_protected_headers(outer: &[u8], entity: &[u8]) -> Vec<u8> {
+    let head_end = find(entity, b"\r\n\r\n").map_or(0, |i| i + 2);
+    let (head, body) = (&entity[..head_end], &entity[head_end..]);
+    let mut out = Vec::with_capacity(outer.len() + entity.len() + 32);
+    for field in header_fields(outer) {
+        if PROTECTED.contains(&field_name(field).as_slice()) {
+            out.extend_from_slice(field);
+        }
+    }
+    for field in header_fields(head) {
+        if field_name(field) == b"content-type" {
+            out.extend_from_slice(field.strip_suffix(b"\r\n").unwrap_or(field));
+            out.extend_from_slice(b";\r\n protected-headers=\"v1\"\r\n");
+        } else {
+            out.extend_from_slice(field);
+        }
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+/// The outer header fields with the Subject as `...` (the real one is inside).
+fn hidden_subject(outer: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(outer.len());
+    for field in header_fields(outer) {
+        if field_name(field) == b"subject" {
+            out.extend_from_slice(b"Subject: ...\r\n");
+        } else {
+            out.extend_from_slice(field);
+        }
+    }
+    out
 }
 
 /// Splits a CRLF message into the outer header fields (everything but `Content-*`, with a
@@ -223,6 +314,116 @@ fn first_free(seed: u64, parts: &[&[u8]]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Records what it was given to sign or encrypt.
+    #[derive(Default)]
+    struct Recorder(std::cell::RefCell<Vec<Vec<u8>>>);
+
+    impl Backend for Recorder {
+        fn sign_detached(
+            &self,
+            data: &[u8],
+            _: &str,
+        ) -> Result<super::super::DetachedSignature, PgpError> {
+            self.0.borrow_mut().push(data.to_vec());
+            Ok(super::super::DetachedSignature {
+                armored: b"-----BEGIN PGP SIGNATURE-----\nS\n-----END PGP SIGNATURE-----\n"
+                    .to_vec(),
+                micalg: "pgp-sha256",
+            })
+        }
+        fn encrypt(&self, data: &[u8], _: &[String], _: Option<&str>) -> Result<Vec<u8>, PgpError> {
+            self.0.borrow_mut().push(data.to_vec());
+            Ok(b"-----BEGIN PGP MESSAGE-----\nX\n-----END PGP MESSAGE-----\n".to_vec())
+        }
+        fn verify_detached(
+            &self,
+            _: &[u8],
+            _: &[u8],
+        ) -> Result<super::super::StatusReport, PgpError> {
+            unreachable!("writing never verifies")
+        }
+        fn decrypt(&self, _: &[u8]) -> Result<super::super::Decrypted, PgpError> {
+            unreachable!("writing never decrypts")
+        }
+        fn can_encrypt_to(&self, _: &str) -> Result<bool, PgpError> {
+            Ok(true)
+        }
+    }
+
+    const PLAIN: &[u8] = b"Date: Mon, 7 Dec 2026 10:00:00 +0000\r\nFrom: a@x.test\r\n\
+To: b@x.test\r\nSubject: the real subject\r\nMessage-ID: <m@x.test>\r\n\
+X-Mailer: postie\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\
+\r\nhello\r\n";
+
+    const PROTECTED_ENTITY: &str = "Date: Mon, 7 Dec 2026 10:00:00 +0000\r\nFrom: a@x.test\r\n\
+To: b@x.test\r\nSubject: the real subject\r\nMessage-ID: <m@x.test>\r\n\
+Content-Type: text/plain; charset=us-ascii;\r\n protected-headers=\"v1\"\r\n\r\nhello\r\n";
+
+    /// Encrypted: the real headers are inside (protected headers v1), the outer Subject is
+    /// `...`, every other outer field is as it was; decrypted, the real Subject is back.
+    #[test]
+    fn encrypted_mail_carries_its_headers_inside_and_hides_the_subject() {
+        let backend = Recorder::default();
+        let how = Protection::for_sender(false, true, "a@x.test", None);
+        let out = protect(&backend, PLAIN, &["b@x.test".into()], &how).unwrap();
+        let text = String::from_utf8_lossy(&out);
+        assert!(
+            text.starts_with(
+                "Date: Mon, 7 Dec 2026 10:00:00 +0000\r\nFrom: a@x.test\r\nTo: b@x.test\r\n\
+                 Subject: ...\r\nMessage-ID: <m@x.test>\r\nX-Mailer: postie\r\n\
+                 MIME-Version: 1.0\r\nContent-Type: multipart/encrypted;"
+            ),
+            "{text}"
+        );
+        let encrypted = backend.0.borrow()[0].clone();
+        assert_eq!(String::from_utf8_lossy(&encrypted), PROTECTED_ENTITY);
+
+        let decrypted = with_entity(&out, &encrypted);
+        let parsed = mail_parser::MessageParser::default()
+            .parse(&decrypted)
+            .unwrap();
+        assert_eq!(parsed.subject(), Some("the real subject"));
+        assert_eq!(
+            crate::pgp::read::protected_subject(&encrypted).as_deref(),
+            Some("the real subject")
+        );
+
+        // A draft keeps its Subject outside.
+        let draft = Protection {
+            hide_subject: false,
+            ..how
+        };
+        let out = protect(&Recorder::default(), PLAIN, &[], &draft).unwrap();
+        assert!(String::from_utf8_lossy(&out).contains("Subject: the real subject\r\n"));
+    }
+
+    /// Signed only: the signed entity carries the headers too; outside nothing changes.
+    #[test]
+    fn signed_mail_carries_its_headers_inside_the_signed_part() {
+        let backend = Recorder::default();
+        let how = Protection::for_sender(true, false, "a@x.test", None);
+        let out = protect(&backend, PLAIN, &[], &how).unwrap();
+        assert!(String::from_utf8_lossy(&out).contains("\r\nSubject: the real subject\r\n"));
+        let signed = backend.0.borrow()[0].clone();
+        assert_eq!(String::from_utf8_lossy(&signed), PROTECTED_ENTITY);
+        assert!(
+            find(&out, &signed).is_some(),
+            "the signed bytes are in the message"
+        );
+    }
+
+    #[test]
+    fn with_entity_keeps_the_outer_fields_and_puts_the_decrypted_entity_inside() {
+        let encrypted = b"From: a@x.test\nSubject: s\nMIME-Version: 1.0\n\
+Content-Type: multipart/encrypted; boundary=b\n\n--b\n...\n--b--\n";
+        let entity = b"Content-Type: text/plain\n\nthe secret\n";
+        assert_eq!(
+            String::from_utf8_lossy(&with_entity(encrypted, entity)),
+            "From: a@x.test\r\nSubject: s\r\nMIME-Version: 1.0\r\n\
+Content-Type: text/plain\r\n\r\nthe secret\r\n"
+        );
+    }
 
     #[test]
     fn content_fields_go_inside_the_rest_stays_outside_in_order() {

@@ -19,6 +19,7 @@
 //! Layering: this module may use [`crate::mail`] (pure message logic) and [`crate::config`]'s
 //! plain types, and nothing above them; the CLI and the app call into it.
 
+pub mod autocrypt;
 pub mod gpg;
 pub mod mime;
 pub mod read;
@@ -67,6 +68,14 @@ pub trait Backend {
     fn decrypt(&self, data: &[u8]) -> Result<Decrypted, PgpError>;
     /// Whether the keyring holds a valid key that can encrypt to `address`.
     fn can_encrypt_to(&self, address: &str) -> Result<bool, PgpError>;
+    /// The public key `key` (as `signer` names one), binary and minimal (no third-party
+    /// signatures), for the Autocrypt header. Backends that cannot say so.
+    fn export_minimal(&self, key: &str) -> Result<Vec<u8>, PgpError> {
+        Err(PgpError::Failed {
+            action: "export the key for the Autocrypt header",
+            detail: format!("this OpenPGP backend cannot export {key}"),
+        })
+    }
 }
 
 /// Why signing or encrypting failed (reading reports its problems in the [`Inspection`]).

@@ -162,18 +162,7 @@ fn signature_text(s: &Signature) -> String {
 /// Looks at a whole message; None when it has no OpenPGP content. Runs the backend only for
 /// messages that have some.
 pub fn inspect(backend: &dyn Backend, raw: &[u8]) -> Option<Inspection> {
-    // Most mail is not OpenPGP: say so from the top-level header and one byte scan, without
-    // copying or parsing the body (a 70 MB attachment must not be parsed twice to be read).
-    // Inline PGP is looked for only when its armor line shows in the raw bytes (an armored
-    // block inside a base64-encoded text part is not seen).
-    let (content_type, _, _) = top_level(raw)?;
-    let pgp_mime = matches!(
-        content_type.as_str(),
-        "multipart/signed" | "multipart/encrypted"
-    );
-    if !pgp_mime && find(raw, b"-----BEGIN PGP ").is_none() {
-        return None;
-    }
+    kind_of(raw)?;
     let message = crate::mail::compose::crlf(raw);
     let (content_type, boundary, body) = top_level(&message)?;
     match content_type.as_str() {
@@ -181,6 +170,28 @@ pub fn inspect(backend: &dyn Backend, raw: &[u8]) -> Option<Inspection> {
         "multipart/encrypted" => Some(encrypted(backend, body, &boundary)),
         _ => inline(backend, &message),
     }
+}
+
+/// What kind of OpenPGP content a message has, if any, without running the backend: what
+/// [`inspect`] would check. Cheap: most mail is not OpenPGP, and says so from its top-level
+/// header and one byte scan, without copying or parsing the body (a 70 MB attachment must not
+/// be parsed twice to be read). Inline PGP is looked for only when its armor line shows in the
+/// raw bytes (an armored block inside a base64-encoded text part is not seen).
+pub fn kind_of(raw: &[u8]) -> Option<Kind> {
+    let (content_type, _, _) = top_level(raw)?;
+    match content_type.as_str() {
+        "multipart/signed" => Some(Kind::Signed),
+        "multipart/encrypted" => Some(Kind::Encrypted),
+        _ => find(raw, b"-----BEGIN PGP ").map(|_| Kind::Inline),
+    }
+}
+
+/// The real Subject of a decrypted entity that carries protected headers (the outer one is
+/// then `...`); None when it has none.
+pub fn protected_subject(shown: &[u8]) -> Option<String> {
+    let parsed = MessageParser::default().parse_headers(shown)?;
+    let subject = parsed.subject()?.trim();
+    (!subject.is_empty()).then(|| subject.to_owned())
 }
 
 /// The lowercase `type/subtype`, the boundary (empty when none) and the body of a CRLF

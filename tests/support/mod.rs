@@ -37,6 +37,7 @@ pub mod hostile_imap;
 pub mod hostile_pop3;
 pub mod hostile_smtp;
 pub mod idp;
+pub mod pgp_party;
 pub mod proxy;
 pub mod seed;
 pub mod wire;

@@ -263,6 +263,7 @@ fn from_an_identity_address_picks_its_account_and_sends_as_it() {
         from: "Alice (lists) <lists@home.test>".into(),
         address: "lists@home.test".into(),
         signature: None,
+        pgp_key: None,
     }];
     for argv in [
         &[

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use clap::Parser;
 
 use super::*;
-use crate::config::PgpSettings;
+use crate::config::{PgpEncrypt, PgpSettings};
 use crate::pgp::{Decrypted, DetachedSignature, StatusReport};
 
 #[derive(Debug, Parser)]
@@ -59,6 +59,10 @@ impl Backend for FakePgp {
     }
     fn can_encrypt_to(&self, address: &str) -> Result<bool, PgpError> {
         Ok(self.keys.contains(&address))
+    }
+    fn export_minimal(&self, key: &str) -> Result<Vec<u8>, PgpError> {
+        self.calls.borrow_mut().push(format!("export {key}"));
+        Ok(b"KEYDATA".to_vec())
     }
 }
 
@@ -184,4 +188,126 @@ fn pgp_sign_signs_composed_mail_with_pgp_key_but_not_raw_input_or_no_sign() {
         assert!(!text(&plan).contains("multipart/signed"), "{argv:?}");
         assert!(fake.calls.borrow().is_empty());
     }
+}
+
+/// `--from IDENTITY` signs with the identity's `pgp_key` and encrypts the Sent copy to it; an
+/// identity without one falls back to the account's `pgp_key`, and the account's own address
+/// to the account's key.
+#[test]
+fn an_identity_signs_and_encrypts_to_self_with_its_own_key() {
+    let mut config = config_with(PgpSettings {
+        key: Some("ACCOUNTKEY".into()),
+        ..PgpSettings::default()
+    });
+    let identity = |from: &str, address: &str, key: Option<&str>| crate::config::Identity {
+        from: from.into(),
+        address: address.into(),
+        signature: None,
+        pgp_key: key.map(str::to_owned),
+    };
+    config.accounts[0].identities = vec![
+        identity("Alice <alice@x.test>", "alice@x.test", None),
+        identity("Lists <lists@x.test>", "lists@x.test", Some("LISTSKEY")),
+        identity("Other <other@x.test>", "other@x.test", None),
+    ];
+    let cases = [
+        ("lists@x.test", "LISTSKEY"),
+        ("other@x.test", "ACCOUNTKEY"),
+        ("work", "ACCOUNTKEY"),
+    ];
+    for (from, key) in cases {
+        let fake = FakePgp::with_keys(&["bob@x.test"]);
+        let args = parse(&[
+            "--from",
+            from,
+            "--sign",
+            "--encrypt",
+            "--to",
+            "bob@x.test",
+            "--subject",
+            "s",
+        ]);
+        plan_with(&args, &config, &mut &b"hi\n"[..], &fake).expect("plan");
+        assert_eq!(
+            *fake.calls.borrow(),
+            [format!("encrypt <bob@x.test>,{key} signer Some(\"{key}\")")],
+            "--from {from}"
+        );
+        let fake = FakePgp::with_keys(&[]);
+        let args = parse(&[
+            "--from",
+            from,
+            "--sign",
+            "--to",
+            "b@x.test",
+            "--subject",
+            "s",
+        ]);
+        plan_with(&args, &config, &mut &b"hi\n"[..], &fake).expect("plan");
+        assert_eq!(
+            *fake.calls.borrow(),
+            [format!("sign {key}")],
+            "--from {from}"
+        );
+    }
+    // Without any pgp_key, the identity's own address names the key.
+    config.accounts[0].pgp.key = None;
+    let fake = FakePgp::with_keys(&[]);
+    let args = parse(&[
+        "--from",
+        "other@x.test",
+        "--sign",
+        "--to",
+        "b@x.test",
+        "--subject",
+        "s",
+    ]);
+    plan_with(&args, &config, &mut &b"hi\n"[..], &fake).expect("plan");
+    assert_eq!(*fake.calls.borrow(), ["sign <other@x.test>"]);
+}
+
+/// `autocrypt = true`: the message carries `Autocrypt: addr=FROM` with the key it is signed
+/// with, outside the encryption, and the Sent copy keeps its Bcc line.
+#[test]
+fn autocrypt_adds_the_senders_key_outside_the_encryption() {
+    let config = config_with(PgpSettings {
+        autocrypt: true,
+        encrypt: PgpEncrypt::IfAllKeys,
+        key: Some("ACCOUNTKEY".into()),
+        ..PgpSettings::default()
+    });
+    let fake = FakePgp::with_keys(&["bob@x.test", "zoe@y.test"]);
+    let args = parse(&[
+        "--to",
+        "bob@x.test",
+        "--bcc",
+        "zoe@y.test",
+        "--subject",
+        "s",
+    ]);
+    let plan = plan_with(&args, &config, &mut &b"hi\n"[..], &fake).expect("plan");
+    let message = text(&plan);
+    let header =
+        "Autocrypt: addr=alice@x.test; prefer-encrypt=mutual; keydata=\r\n S0VZREFUQQ==\r\n";
+    let (head, _) = message.split_once("\r\n\r\n").expect("a header");
+    assert!(format!("{head}\r\n").contains(header), "{message}");
+    assert!(message.contains("multipart/encrypted"), "{message}");
+    assert_eq!(
+        fake.calls.borrow()[0],
+        "export ACCOUNTKEY",
+        "{:?}",
+        fake.calls.borrow()
+    );
+    let copy = String::from_utf8_lossy(&plan.sent_copy).into_owned();
+    assert!(
+        copy.contains("Bcc: zoe@y.test") && copy.contains(header),
+        "{copy}"
+    );
+
+    // Off (the default): no header, no export.
+    let fake = FakePgp::with_keys(&[]);
+    let args = parse(&["--to", "bob@x.test", "--subject", "s"]);
+    let plan = plan_with(&args, &super::tests::config(), &mut &b"hi\n"[..], &fake).expect("plan");
+    assert!(!text(&plan).contains("Autocrypt:"));
+    assert!(fake.calls.borrow().is_empty());
 }
