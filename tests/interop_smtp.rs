@@ -133,6 +133,11 @@ fn a_wrong_password_is_exit_77_with_one_line() {
     assert_eq!(out.status.code(), Some(77), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
     assert!(err.contains(&c.host) && err.contains(&user.login), "{err}");
+    // Like sync's: which account, and what to do.
+    assert!(
+        err.contains("account \"c\"") && err.contains("check what password_command prints"),
+        "{err}"
+    );
     assert!(
         !err.contains("not-the-password"),
         "no password in errors: {err}"

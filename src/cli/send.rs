@@ -148,10 +148,12 @@ pub enum SendError {
     },
     #[error(transparent)]
     Smtp(#[from] SmtpError),
-    /// A login that failed for a reason of the engine's (a refused OAuth2 token, twice).
-    #[error("cannot send from account {account:?}")]
+    /// A refused login: a password, or an OAuth2 token refused twice.
+    #[error("cannot send from account {account:?} ({server})")]
     Login {
         account: String,
+        /// `host:port` of the submission server.
+        server: String,
         #[source]
         source: Box<crate::engine::EngineError>,
     },

@@ -44,6 +44,21 @@ pub fn refusal_text(e: &EngineError) -> Option<String> {
     }
 }
 
+/// A refused password, as the one error line the user gets: what the server said, and where
+/// the password came from with how to fix it (the same for IMAP, POP3 and submission).
+pub fn password_refused(server_said: String, account: &str, server: &Server) -> EngineError {
+    EngineError::LoginRefused {
+        user: server.user.clone(),
+        server_said,
+        hint: match &server.password_command {
+            Some(_) => "check what password_command prints".to_owned(),
+            None => format!(
+                "store the right password with `postie login {account}` (or set password_command)"
+            ),
+        },
+    }
+}
+
 /// Runs `attempt(fresh)` (connect and log in, asking for the secret with that `fresh`); for
 /// an OAuth2 server whose first login is refused, once more with `fresh = true`.
 pub async fn with_token_retry<T, F, Fut>(

@@ -2,9 +2,9 @@
 //! OAuth2 the one fresh-token retry of a refused login (see [`crate::engine::login`]).
 
 use super::{SendError, SendPlan};
-use crate::config::Server;
+use crate::config::{AuthMethod, Server};
 use crate::credentials::LoginSecret;
-use crate::proto::smtp::Accepted;
+use crate::proto::smtp::{Accepted, SmtpError};
 
 /// Submits a plan through `account`'s outgoing server with the given password or token; a
 /// refused OAuth2 token gets one fresh token and one retry (AUTH precedes MAIL FROM: nothing
@@ -32,9 +32,20 @@ pub async fn submit(
     })
     .await
     .map_err(|e| match e {
+        // A refused password says which account and server, and what to do, as sync does.
+        EngineError::Smtp(SmtpError::AuthRefused { reply, .. })
+            if server.auth == AuthMethod::Password =>
+        {
+            SendError::Login {
+                account: account.to_owned(),
+                server: format!("{}:{}", server.host, server.port),
+                source: Box::new(login::password_refused(reply, account, server)),
+            }
+        }
         EngineError::Smtp(e) => SendError::Smtp(e),
         e => SendError::Login {
             account: account.to_owned(),
+            server: format!("{}:{}", server.host, server.port),
             source: Box::new(e),
         },
     })

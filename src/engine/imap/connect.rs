@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use super::super::connect::tls_for;
-use super::super::login::{login_secret, with_token_retry};
+use super::super::login::{login_secret, password_refused, with_token_retry};
 use super::super::{AccountError, EngineError};
 use crate::config::{Account, AuthMethod, ImapIncoming, Server};
 use crate::net::PaceLimits;
@@ -89,17 +89,7 @@ async fn open_once(
 fn login_error(e: ImapError, account: &Account, server: &Server) -> EngineError {
     match e {
         ImapError::Auth { message, .. } if server.auth == AuthMethod::Password => {
-            EngineError::LoginRefused {
-                user: server.user.clone(),
-                server_said: message,
-                hint: match &server.password_command {
-                    Some(_) => "check what password_command prints".to_owned(),
-                    None => format!(
-                        "store the right password with `postie login {}` (or set password_command)",
-                        account.name
-                    ),
-                },
-            }
+            password_refused(message, &account.name, server)
         }
         e => e.into(),
     }

@@ -95,17 +95,9 @@ pub(super) fn login_error(e: Pop3Error, account: &Account, server: &Server) -> E
     };
     match e.response_code() {
         Some(ResponseCode::InUse) => EngineError::MailboxLocked { server_said: said },
-        _ if e.kind() == crate::error::ErrorKind::Auth => EngineError::LoginRefused {
-            user: server.user.clone(),
-            server_said: said,
-            hint: match &server.password_command {
-                Some(_) => "check what password_command prints".to_owned(),
-                None => format!(
-                    "store the right password with `postie login {}` (or set password_command)",
-                    account.name
-                ),
-            },
-        },
+        _ if e.kind() == crate::error::ErrorKind::Auth => {
+            super::super::login::password_refused(said, &account.name, server)
+        }
         _ => e.into(),
     }
 }
