@@ -19,6 +19,7 @@
 mod fixtures;
 
 pub mod editor;
+pub mod frame_log;
 pub mod input;
 pub mod keymap;
 pub mod layout;
