@@ -65,6 +65,8 @@ mod tests_save;
 #[cfg(test)]
 mod tests_search;
 #[cfg(test)]
+mod tests_start;
+#[cfg(test)]
 mod tests_tags;
 #[cfg(test)]
 mod tests_undo;
@@ -333,19 +335,32 @@ impl Backend {
         mut commands: mpsc::Receiver<Command>,
         mut internal: mpsc::UnboundedReceiver<Internal>,
     ) -> Vec<String> {
-        if self.options.mode == Mode::Online && self.options.initial_sync {
-            self.sync(None).await;
-        }
+        // The first screen first: the start-up sync waits for the first page (`sync.rs`).
+        let mut initial_sync =
+            sync::InitialSync::new(self.options.mode == Mode::Online && self.options.initial_sync);
         let mut watch_events = self.start_watchers();
         let mut live_events = self.start_live();
         self.start_clocks();
         loop {
             let next_check = self.clock.next();
+            let (sync_pending, sync_deadline) = (initial_sync.pending(), initial_sync.deadline());
             let alive = tokio::select! {
                 cmd = commands.recv() => match cmd {
-                    Some(cmd) => self.handle(cmd).await,
+                    Some(cmd) => {
+                        let page = matches!(cmd, Command::LoadPage(_));
+                        let alive = self.handle(cmd).await;
+                        if page && initial_sync.due() {
+                            alive && self.sync(None).await
+                        } else {
+                            alive
+                        }
+                    }
                     None => false,
                 },
+                () = tokio::time::sleep_until(sync_deadline), if sync_pending => {
+                    initial_sync.due();
+                    self.sync(None).await
+                }
                 Some(msg) = internal.recv() => self.internal(msg).await,
                 Some(ev) = watch_events.recv() => self.watch_event(ev).await,
                 Some(ev) = live_events.recv() => self.live_event(ev).await,

@@ -82,12 +82,7 @@ fn now() -> i64 {
 impl Backend {
     /// The name of the account's Outbox folder, if the store has one.
     pub(super) fn outbox_folder(&self, account: &str) -> Option<String> {
-        self.store
-            .folders(Some(account))
-            .ok()?
-            .into_iter()
-            .find(|f| f.role.as_deref() == Some(ROLE))
-            .map(|f| f.name)
+        self.store.folder_with_role(account, ROLE).ok().flatten()
     }
 
     /// Whether a page request is for an Outbox (its rows come from the queue, not the index).

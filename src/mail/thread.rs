@@ -145,6 +145,11 @@ fn new_container(containers: &mut Vec<Container>) -> usize {
 
 /// Whether `a` is `b` or an ancestor of `b`.
 fn is_ancestor(containers: &[Container], a: usize, b: usize) -> bool {
+    // A container without children is nobody's ancestor: no walk up from `b` (the common
+    // case, and the walk is as long as the thread is deep).
+    if a != b && containers[a].children.is_empty() {
+        return false;
+    }
     let mut cur = Some(b);
     let mut steps = 0;
     while let Some(c) = cur {

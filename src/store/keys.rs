@@ -2,7 +2,7 @@
 //! query: what the terminal UI orders a 100,000-message folder by without loading 100,000
 //! full summaries; and a folder's message count for paging without one. Read-only.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension as _, params};
 
 use super::Store;
 use super::error::{Result, StoreError};
@@ -35,6 +35,21 @@ impl Store {
             .and_then(|mut st| st.query_row(params![f.id], |r| r.get::<_, i64>(0)))
             .map(|n| n.max(0) as usize)
             .map_err(StoreError::db("count messages"))
+    }
+
+    /// The name of the account's folder with `role` (e.g. the outbox), without counting any
+    /// folder's messages (what [`Store::folders`] does): asked on every page the UI loads.
+    pub fn folder_with_role(&self, account: &str, role: &str) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached(
+                "SELECT f.name FROM folders f JOIN accounts a ON a.id = f.account_id
+                 WHERE a.name = ?1 AND f.role = ?2 ORDER BY f.name <> 'INBOX', f.name LIMIT 1",
+            )
+            .and_then(|mut st| {
+                st.query_row(params![account, role], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(StoreError::db("find a folder by role"))
     }
 
     /// The thread keys of every message of one folder, newest first (the order of

@@ -19,3 +19,22 @@ fn thread_keys_say_which_messages_are_unread() {
     let expected = [(ids[0], true), (ids[1], false), (ids[2], true)];
     assert_eq!(unread, expected.into_iter().collect());
 }
+
+#[test]
+fn a_folder_is_found_by_its_role_in_its_account_only() {
+    let (_dir, mut store) = store();
+    deliver_n(&mut store, "acc", "INBOX", 2);
+    deliver_n(&mut store, "other", "Outbox", 1);
+    assert_eq!(store.folder_with_role("acc", "outbox").unwrap(), None);
+    store.ensure_folder("acc", "Outbox").unwrap();
+    store.ensure_folder("acc", "Sent").unwrap();
+    assert_eq!(
+        store.folder_with_role("acc", "outbox").unwrap().as_deref(),
+        Some("Outbox")
+    );
+    assert_eq!(
+        store.folder_with_role("acc", "sent").unwrap().as_deref(),
+        Some("Sent")
+    );
+    assert_eq!(store.folder_with_role("nobody", "outbox").unwrap(), None);
+}

@@ -20,6 +20,7 @@ mod fixtures;
 
 pub mod editor;
 pub mod first_run;
+pub mod frame_log;
 pub mod input;
 pub mod keymap;
 pub mod layout;

@@ -27,6 +27,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 
 use super::editor;
+use super::frame_log::FrameLog;
 use super::model::Model;
 use super::protocol::{Command, Event, TerminalJob};
 use super::types::{BackendError, Draft};
@@ -109,7 +110,7 @@ struct Reader {
 }
 
 impl Reader {
-    fn start(tx: mpsc::Sender<TermEvent>) -> Reader {
+    fn start(tx: mpsc::Sender<TermEvent>, frame_log: Option<Arc<FrameLog>>) -> Reader {
         let state = Arc::new((Mutex::new(ReaderState::default()), Condvar::new()));
         let shared = Arc::clone(&state);
         std::thread::spawn(move || {
@@ -139,6 +140,9 @@ impl Reader {
                 }
                 match got {
                     Ok(Some(ev)) => {
+                        if let (Some(log), TermEvent::Key(_)) = (&frame_log, &ev) {
+                            log.key_read();
+                        }
                         if tx.blocking_send(ev).is_err() {
                             return;
                         }
@@ -237,7 +241,9 @@ pub async fn run(
     }
 
     let (term_tx, mut term_rx) = mpsc::channel(256);
-    let reader = Reader::start(term_tx);
+    // Hidden, for scripts/bench: key-to-frame times (`frame_log`).
+    let frame_log = FrameLog::from_env().map(Arc::new);
+    let reader = Reader::start(term_tx, frame_log.clone());
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
@@ -282,6 +288,9 @@ pub async fn run(
                 .draw(|f| view(&model, f))
                 .map_err(TerminalError::Draw)?;
             model.dirty = false;
+            if let Some(log) = &frame_log {
+                log.frame_drawn();
+            }
         }
         let msg = tokio::select! {
             ev = term_rx.recv() => match ev {
