@@ -15,7 +15,6 @@
 //!
 //! Like the rest of the support code, this never uses postie's own modules.
 
-use std::collections::HashMap;
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
@@ -31,6 +30,7 @@ use tokio_rustls::client::TlsStream;
 
 use super::TestUser;
 use super::config::{Incoming, Tls};
+use super::instance;
 use super::wire::{LineConn, tls_config_with_roots};
 
 /// The environment variable naming a running instance's `courier.env`.
@@ -76,83 +76,25 @@ pub fn courier() -> &'static Courier {
     }
 }
 
-fn script_path() -> PathBuf {
-    let root = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-    root.join("scripts/interop-courier")
-}
-
 fn init() -> Result<Courier, String> {
     if let Some(path) = std::env::var_os(COURIER_ENV_VAR).filter(|p| !p.is_empty()) {
         return Courier::from_env_file(Path::new(&path));
     }
-    let script = script_path();
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let base = if Path::new("/dev/shm").is_dir() {
-        PathBuf::from("/dev/shm")
-    } else {
-        std::env::temp_dir()
-    };
-    let dir = base.join(format!("postie-courier-{}-{nanos}", std::process::id()));
-    let started = Instant::now();
-    let output = Command::new(&script)
-        .arg("start")
-        .arg(&dir)
-        .arg("--watch")
-        .arg(std::process::id().to_string())
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| {
-            format!(
-                "cannot run {}: {e}\nrun scripts/interop-courier install (as root), or scripts/test",
-                script.display()
-            )
-        })?;
-    if !output.status.success() {
-        return Err(format!(
-            "cannot start Courier and Exim ({} start: {})\n{}\nrun scripts/interop-courier install (as root), or scripts/test",
-            script.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim_end()
-        ));
-    }
-    let courier = Courier::from_env_file(&dir.join("courier.env"))?;
-    eprintln!(
-        "support: started private Courier + Exim in {} ({:.2} s)",
-        dir.display(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(courier)
+    let dir = instance::start(
+        "interop-courier",
+        "Courier + Exim",
+        "run scripts/interop-courier install (as root), or scripts/test",
+    )?;
+    Courier::from_env_file(&dir.join("courier.env"))
 }
 
 impl Courier {
     /// Reads a `courier.env` written by `scripts/interop-courier start`.
     pub fn from_env_file(path: &Path) -> Result<Courier, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let map: HashMap<&str, &str> = text
-            .lines()
-            .filter_map(|line| line.split_once('='))
-            .collect();
-        let get = |key: &str| -> Result<String, String> {
-            map.get(key)
-                .map(|v| v.to_string())
-                .ok_or_else(|| format!("{} lacks {key}", path.display()))
-        };
-        let num = |key: &str| -> Result<u32, String> {
-            get(key)?
-                .parse()
-                .map_err(|e| format!("{} {key}: {e}", path.display()))
-        };
-        let port = |key: &str| -> Result<u16, String> {
-            get(key)?
-                .parse()
-                .map_err(|e| format!("{} {key}: {e}", path.display()))
-        };
+        let env = instance::EnvFile::read(path)?;
+        let get = |key: &str| env.get(key);
+        let num = |key: &str| env.parse::<u32>(key);
+        let port = |key: &str| env.parse::<u16>(key);
         Ok(Courier {
             dir: get("DIR")?.into(),
             host: get("HOST")?,

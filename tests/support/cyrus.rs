@@ -20,10 +20,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rustls::pki_types::ServerName;
 
+use super::instance;
 use super::wire::tls_config_with_roots;
 
 /// The environment variable naming a running instance's `cyrus.env`.
@@ -69,70 +70,24 @@ pub fn cyrus() -> &'static Cyrus {
     }
 }
 
-fn script_path() -> PathBuf {
-    let root = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-    root.join("scripts/interop-cyrus")
-}
-
 fn init() -> Result<Cyrus, String> {
     if let Some(path) = std::env::var_os(CYRUS_ENV_VAR).filter(|p| !p.is_empty()) {
         return Cyrus::from_env_file(Path::new(&path));
     }
-    let script = script_path();
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let base = if Path::new("/dev/shm").is_dir() {
-        PathBuf::from("/dev/shm")
-    } else {
-        std::env::temp_dir()
-    };
-    let dir = base.join(format!("postie-cyrus-{}-{nanos}", std::process::id()));
-    let started = Instant::now();
-    let output = Command::new(&script)
-        .arg("start")
-        .arg(&dir)
-        .arg("--watch")
-        .arg(std::process::id().to_string())
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-    if !output.status.success() {
-        return Err(format!(
-            "cannot start the private Cyrus ({} start: {}): {}\nrun scripts/interop-cyrus install (as root), or scripts/test",
-            script.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim_end()
-        ));
-    }
-    let cyrus = Cyrus::from_env_file(&dir.join("cyrus.env"))?;
-    eprintln!(
-        "support: started a private Cyrus in {} ({:.2} s)",
-        dir.display(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(cyrus)
+    let dir = instance::start(
+        "interop-cyrus",
+        "Cyrus",
+        "run scripts/interop-cyrus install (as root), or scripts/test",
+    )?;
+    Cyrus::from_env_file(&dir.join("cyrus.env"))
 }
 
 impl Cyrus {
     /// Reads a `cyrus.env` written by `scripts/interop-cyrus start`.
     pub fn from_env_file(path: &Path) -> Result<Cyrus, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let map: HashMap<&str, &str> = text.lines().filter_map(|l| l.split_once('=')).collect();
-        let get = |key: &str| -> Result<String, String> {
-            map.get(key)
-                .map(|v| v.to_string())
-                .ok_or_else(|| format!("{} lacks {key}", path.display()))
-        };
-        let port = |key: &str| -> Result<u16, String> {
-            get(key)?
-                .parse()
-                .map_err(|e| format!("{} {key}: {e}", path.display()))
-        };
+        let env = instance::EnvFile::read(path)?;
+        let get = |key: &str| env.get(key);
+        let port = |key: &str| env.parse::<u16>(key);
         Ok(Cyrus {
             dir: get("DIR")?.into(),
             host: get("HOST")?,

@@ -37,12 +37,12 @@ pub mod hostile_imap;
 pub mod hostile_pop3;
 pub mod hostile_smtp;
 pub mod idp;
+pub mod instance;
 pub mod pgp_party;
 pub mod proxy;
 pub mod seed;
 pub mod wire;
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -149,95 +149,26 @@ fn init() -> Result<Servers, String> {
 }
 
 /// Path of `scripts/mailservers` in this checkout.
-///
-/// `cargo test` sets CARGO_MANIFEST_DIR at run time too; that one wins over the compile-time
-/// value, which is stale when a target dir is shared between checkouts.
 pub fn mailservers_script() -> PathBuf {
-    let root = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-    root.join("scripts/mailservers")
-}
-
-/// Where the servers' directory goes: tmpfs (/dev/shm) when there is one, since seeding writes
-/// thousands of small files (10,000 take ~1 s there, ~6 s on a busy disk); the temp dir otherwise.
-fn scratch_base() -> PathBuf {
-    let shm = Path::new("/dev/shm");
-    let writable = shm.is_dir()
-        && std::fs::metadata(shm)
-            .map(|m| !m.permissions().readonly())
-            .unwrap_or(false);
-    if writable {
-        shm.to_path_buf()
-    } else {
-        std::env::temp_dir()
-    }
+    instance::script("mailservers")
 }
 
 fn start_private() -> Result<Servers, String> {
-    let script = mailservers_script();
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let dir = scratch_base().join(format!("postie-servers-{}-{nanos}", std::process::id()));
-    let started = Instant::now();
-    // The script's daemons and watchdog all detach from our pipes, so output() returns as soon
-    // as the script itself ends.
-    let output = Command::new(&script)
-        .arg("start")
-        .arg(&dir)
-        .arg("--watch")
-        .arg(std::process::id().to_string())
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| {
-            format!(
-                "cannot run {}: {e}\nRun the tests with scripts/test, which installs and starts the mail servers.",
-                script.display()
-            )
-        })?;
-    if !output.status.success() {
-        return Err(format!(
-            "cannot start the test mail servers ({} start failed: {})\n{}\nRun the tests with scripts/test, which installs the packages (as root) and starts the servers.",
-            script.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim_end()
-        ));
-    }
-    let servers = Servers::from_env_file(&dir.join("servers.env"))?;
-    eprintln!(
-        "support: started private mail servers in {} ({:.2} s)",
-        dir.display(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(servers)
+    let dir = instance::start(
+        "mailservers",
+        "mail servers",
+        "Run the tests with scripts/test, which installs the packages (as root) and starts the servers.",
+    )?;
+    Servers::from_env_file(&dir.join("servers.env"))
 }
 
 impl Servers {
     /// Reads a `servers.env` written by `scripts/mailservers start`.
     pub fn from_env_file(path: &Path) -> Result<Servers, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let map: HashMap<&str, &str> = text
-            .lines()
-            .filter_map(|line| line.split_once('='))
-            .collect();
-        let get = |key: &str| -> Result<String, String> {
-            map.get(key)
-                .map(|v| v.to_string())
-                .ok_or_else(|| format!("{} lacks {key}", path.display()))
-        };
-        let port = |key: &str| -> Result<u16, String> {
-            get(key)?
-                .parse()
-                .map_err(|e| format!("{} {key}: {e}", path.display()))
-        };
-        let id = |key: &str| -> Result<u32, String> {
-            get(key)?
-                .parse()
-                .map_err(|e| format!("{} {key}: {e}", path.display()))
-        };
+        let env = instance::EnvFile::read(path)?;
+        let get = |key: &str| env.get(key);
+        let port = |key: &str| env.parse::<u16>(key);
+        let id = |key: &str| env.parse::<u32>(key);
         Ok(Servers {
             dir: get("DIR")?.into(),
             host: get("HOST")?,
