@@ -70,9 +70,9 @@ pub fn run(ctx: &Context) -> Result<ExitCode, CliError> {
     if let Some(first) = warnings.first() {
         model.set_status(format!("warning: {first}"));
     }
-    let mut store = crate::cli::offline::open_store(&config)?;
-    // Maildir accounts have nothing to sync but their directory; pick that up too.
-    let _ = store.refresh();
+    // open_store picks up what changed in the Maildirs (a Maildir account's only "sync"); the
+    // UI's folder list and the start-up sync look again, so no second look here.
+    let store = crate::cli::offline::open_store(&config)?;
     let mode = if ctx.offline {
         Mode::Offline
     } else {
